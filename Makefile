@@ -1,0 +1,65 @@
+# The verbs a newcomer looks for. `make run` and `make test` set everything up first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BUN_VERSION := 1.4.4
+BUN := .tools/node_modules/.bin/bun
+PORT ?= 3000
+
+export PATH := $(CURDIR)/.tools/node_modules/.bin:$(PATH)
+export REFLEX_USE_SYSTEM_BUN := 1
+export REFLEX_TELEMETRY_ENABLED := false
+export REFLEX_CHECK_LATEST_VERSION := false
+export REFLEX_SHOW_BUILT_WITH_REFLEX := false
+export NPM_CONFIG_REGISTRY ?= https://registry.npmjs.org
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: setup run dev test test-fast lint fmt typecheck migrate admin bench clean
+
+setup: $(VENV)/.installed $(BUN)
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt -c constraints.txt
+	touch $@
+
+$(BUN):
+	mkdir -p .tools
+	npm install --prefix .tools --no-audit --no-fund --loglevel=error bun@$(BUN_VERSION)
+	$(BUN) --version
+
+migrate: setup
+	$(PY) -m withus.cli migrate
+
+run: setup migrate
+	@echo "withUs: starting on http://localhost:$(PORT) (production build; first build takes a minute)"
+	$(VENV)/bin/reflex run --env prod --single-port --frontend-port $(PORT) --backend-port $(PORT)
+
+dev: setup migrate
+	$(VENV)/bin/reflex run --env dev
+
+test: setup
+	$(PY) -m pytest
+
+test-fast: setup
+	$(PY) -m pytest -m "not e2e"
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+fmt: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+admin: setup migrate
+	$(PY) -m withus.cli admin $(USER)
+
+bench: setup
+	$(PY) -m bench
+
+clean:
+	rm -rf .web data/withus.db* .pytest_cache .mypy_cache .ruff_cache

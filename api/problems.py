@@ -1,0 +1,200 @@
+"""RFC 9457 problem details: the one place errors become HTTP responses."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from withus.errors import DomainError, RateLimited
+
+log = logging.getLogger("withus.api")
+
+PROBLEM_TYPE = "about:blank"
+MEDIA_TYPE = "application/problem+json"
+
+_TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Content",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+_HTTP_DETAILS = {
+    404: "요청한 주소를 찾을 수 없습니다.",
+    405: "허용되지 않는 메서드입니다.",
+}
+
+
+def problem(
+    status: int,
+    *,
+    code: str,
+    detail: str,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE,
+        "title": _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
+    return ".".join(parts) or "body"
+
+
+_PYDANTIC_MESSAGES = {
+    "missing": "필수 항목입니다.",
+    "string_too_short": "너무 짧습니다.",
+    "string_too_long": "너무 깁니다.",
+    "json_invalid": "JSON 형식이 올바르지 않습니다.",
+    "int_parsing": "정수를 입력해 주세요.",
+    "bool_parsing": "true 또는 false를 입력해 주세요.",
+    "enum": "허용되지 않는 값입니다.",
+    "literal_error": "허용되지 않는 값입니다.",
+    "string_type": "문자열이어야 합니다.",
+    "int_type": "정수여야 합니다.",
+    "datetime_parsing": "날짜·시간 형식이 올바르지 않습니다.",
+    "datetime_from_date_parsing": "날짜·시간 형식이 올바르지 않습니다.",
+    "greater_than_equal": "값이 너무 작습니다.",
+    "less_than_equal": "값이 너무 큽니다.",
+    "too_long": "항목이 너무 많습니다.",
+    "list_type": "목록이어야 합니다.",
+    "model_attributes_type": "객체여야 합니다.",
+    "dict_type": "객체여야 합니다.",
+    "value_error": "값이 올바르지 않습니다.",
+}
+
+
+def _validation_message(err: dict[str, Any]) -> str:
+    if err.get("type") == "value_error":
+        # Our own validators raise ValueError with a message written for people.
+        ctx = err.get("ctx") or {}
+        exc = ctx.get("error")
+        if exc is not None and str(exc):
+            return str(exc)
+    return _PYDANTIC_MESSAGES.get(str(err.get("type")), "값이 올바르지 않습니다.")
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+        errors = [{"field": e.field, "message": e.message} for e in exc.errors] if exc.errors else None
+        if exc.status == 422 and errors is None:
+            errors = []
+        return problem(exc.status, code=exc.code, detail=exc.detail, errors=errors, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"field": _field_name(e.get("loc", ())), "message": _validation_message(e)} for e in exc.errors()]
+        return problem(422, code="validation_failed", detail="입력값을 확인해 주세요.", errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "error")
+        detail = _HTTP_DETAILS.get(exc.status_code) or (
+            exc.detail if isinstance(exc.detail, str) else "요청을 처리할 수 없습니다."
+        )
+        return problem(exc.status_code, code=code, detail=detail, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        request_id = getattr(request.state, "request_id", "-")
+        log.error("unhandled error request_id=%s %s %s", request_id, request.method, request.url.path, exc_info=exc)
+        return problem(
+            500,
+            code="internal_error",
+            detail=f"서버에서 오류가 발생했습니다. (요청 번호 {request_id})",
+            request_id=request_id,
+        )
+
+
+def install_unavailable(app: FastAPI) -> None:
+    """A database or Redis that went away answers 503 naming the part, not 500."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
+    async def _database(request: Request, exc: Exception) -> JSONResponse:
+        if isinstance(exc, DBAPIError) and not exc.connection_invalidated and not _is_connection_error(exc):
+            return await _reraise_as_unexpected(request, exc)
+        log.warning("database unavailable: %s", type(exc).__name__)
+        return problem(
+            503,
+            code="database_unavailable",
+            detail="데이터베이스에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요.",
+            headers={"Retry-After": "5"},
+        )
+
+    async def _redis(_request: Request, exc: Exception) -> JSONResponse:
+        log.warning("redis unavailable: %s", type(exc).__name__)
+        return problem(
+            503,
+            code="redis_unavailable",
+            detail="일시적으로 사용할 수 없습니다. 잠시 후 다시 시도해 주세요.",
+            headers={"Retry-After": "5"},
+        )
+
+    app.add_exception_handler(DBAPIError, _database)
+    app.add_exception_handler(PoolTimeoutError, _database)
+    app.add_exception_handler(OSError, _database)
+    app.add_exception_handler(RedisConnectionError, _redis)
+    app.add_exception_handler(RedisTimeoutError, _redis)
+
+
+def _is_connection_error(exc: Exception) -> bool:
+    orig = getattr(exc, "orig", None)
+    name = type(orig).__name__ if orig is not None else ""
+    text = str(orig or exc).lower()
+    return (
+        "connection" in name.lower()
+        or "cannotconnect" in name.lower()
+        or "connection" in text
+        or "could not connect" in text
+        or "terminating" in text
+        or "database is locked" in text
+    )
+
+
+async def _reraise_as_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    request_id = getattr(request.state, "request_id", "-")
+    log.error("database error request_id=%s %s %s", request_id, request.method, request.url.path, exc_info=exc)
+    return problem(
+        500,
+        code="internal_error",
+        detail=f"서버에서 오류가 발생했습니다. (요청 번호 {request_id})",
+        request_id=request_id,
+    )

@@ -1,0 +1,25 @@
+"""Reflex configuration, read from withus.settings (the one source of settings)."""
+
+import os
+
+import reflex as rx
+
+from withus.settings import SettingsError, get_settings
+from withus.theme import THEME
+
+try:
+    settings = get_settings()
+except SettingsError as exc:  # one clear line, not a traceback
+    raise SystemExit(f"withUs: {exc}") from None
+
+os.environ.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
+os.environ.setdefault("REFLEX_CHECK_LATEST_VERSION", "false")
+
+config = rx.Config(
+    app_name="withus",
+    redis_url=settings.redis_url,
+    cors_allowed_origins=settings.allowed_origins,
+    show_built_with_reflex=False,
+    telemetry_enabled=False,
+    plugins=[rx.plugins.RadixThemesPlugin(theme=THEME), rx.plugins.SitemapPlugin()],
+)

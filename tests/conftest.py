@@ -1,0 +1,166 @@
+"""Test isolation: every test that asks for ``stack`` runs twice — on the embedded
+stack (SQLite file + in-process stand-in for Redis) and on the production stack
+(PostgreSQL ``test`` database + real Redis, database index 15). Tables are emptied
+and the Redis index flushed after each test.
+
+Set ``WITHUS_TEST_STACKS=embedded`` (or ``pg``) to run one of them only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+_TMP = Path(tempfile.mkdtemp(prefix="withus-tests-"))
+os.environ["ENV"] = "test"
+os.environ["DATA_DIR"] = str(_TMP / "data")
+os.environ.pop("REDIS_URL", None)
+os.environ.pop("SMTP_HOST", None)
+os.environ["DATABASE_URL"] = f"sqlite:///{_TMP / 'data' / 'withus.db'}"
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+SQLITE_URL = f"sqlite:///{_TMP / 'sqlite' / 'withus.db'}"
+
+STACKS = {
+    "embedded": (SQLITE_URL, None),
+    "pg": (PG_URL, REDIS_URL),
+}
+_selected = os.environ.get("WITHUS_TEST_STACKS", "embedded,pg").split(",")
+STACK_PARAMS = [s for s in STACKS if s in _selected]
+
+
+@dataclass
+class Stack:
+    name: str
+    database_url: str
+    redis_url: str | None
+
+    @property
+    def is_pg(self) -> bool:
+        return self.name == "pg"
+
+
+_migrated: set[str] = set()
+
+
+def _migrate(url: str, *, fresh: bool) -> None:
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, text
+
+    from withus.db import sync_url
+    from withus.settings import ROOT
+
+    if fresh and url.startswith("postgresql"):
+        engine = create_engine(sync_url(url))
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.attributes["url"] = sync_url(url)
+    command.upgrade(cfg, "head")
+
+
+def apply_env(database_url: str, redis_url: str | None) -> None:
+    """Point settings, the engine and the KV store at one stack."""
+    from withus.settings import get_settings
+
+    os.environ["DATABASE_URL"] = database_url
+    if redis_url:
+        os.environ["REDIS_URL"] = redis_url
+    else:
+        os.environ.pop("REDIS_URL", None)
+    get_settings.cache_clear()
+
+
+async def _empty_tables() -> None:
+    from sqlalchemy import text
+
+    import withus.models  # noqa: F401
+    from withus.db import get_engine, metadata
+
+    engine = get_engine()
+    tables = [t.name for t in metadata.sorted_tables]
+    async with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            if tables:
+                await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in reversed(tables):
+                await conn.execute(text(f"DELETE FROM {name}"))
+            await conn.execute(text("DELETE FROM sqlite_sequence")) if await _has_sqlite_sequence(conn) else None
+
+
+async def _has_sqlite_sequence(conn: object) -> bool:
+    from sqlalchemy import text
+
+    result = await conn.execute(text("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'"))  # type: ignore[attr-defined]
+    return result.first() is not None
+
+
+@pytest.fixture(params=STACK_PARAMS)
+async def stack(request: pytest.FixtureRequest) -> AsyncIterator[Stack]:
+    """The database and KV store of one stack, empty at the start of the test."""
+    from withus import db
+    from withus.kv import close_kv, get_kv
+
+    name = request.param
+    database_url, redis_url = STACKS[name]
+    if name not in _migrated:
+        _migrate(database_url, fresh=True)
+        _migrated.add(name)
+    apply_env(database_url, redis_url)
+    await db.dispose_engine()
+    await close_kv()
+    kv = get_kv()
+    if redis_url:
+        await kv.client.flushdb()  # type: ignore[attr-defined]
+    await _empty_tables()
+    try:
+        yield Stack(name, database_url, redis_url)
+    finally:
+        # A test may have pointed settings, the engine or the store elsewhere: restore, then empty.
+        with contextlib.suppress(Exception):
+            await close_kv()
+        await db.dispose_engine()
+        apply_env(database_url, redis_url)
+        await _empty_tables()
+        if redis_url:
+            await get_kv().client.flushdb()  # type: ignore[attr-defined]
+        await close_kv()
+        await db.dispose_engine()
+
+
+@pytest.fixture
+async def session(stack: Stack) -> AsyncIterator[object]:
+    """A session for arranging and asserting; committed explicitly by the test."""
+    from withus.db import sessionmaker
+
+    async with sessionmaker()() as s:
+        yield s
+
+
+@pytest.fixture
+async def client(stack: Stack) -> AsyncIterator[object]:
+    """An HTTP client for the API app, in process."""
+    import httpx
+
+    from api import build_api
+
+    app = build_api()
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def tmp_root() -> Iterator[Path]:
+    yield _TMP

@@ -1,0 +1,159 @@
+"""Browser tests: the production server started exactly as ``make run`` starts it
+(``reflex run --env prod --single-port``, in its own process group, on a free
+port, with its own data folder), driven by Debian's Chromium through Playwright.
+
+Reflex's AppHarness runs the backend inside the test process, where it would
+share settings, the engine and the event loop with the other tests; a separate
+process is also what users run.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    url: str
+    data_dir: Path
+    env: dict[str, str]
+    log: Path
+
+    def outbox(self) -> list[Path]:
+        box = self.data_dir / "outbox"
+        return sorted(box.glob("*.eml")) if box.exists() else []
+
+
+def start_server(*, env_extra: dict[str, str] | None = None, name: str = "app") -> tuple[subprocess.Popen[bytes], Server]:
+    port = _free_port()
+    data_dir = Path(tempfile.mkdtemp(prefix=f"withus-e2e-{name}-"))
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "REDIS_URL", "SMTP_HOST", "ENV", "PYTEST_CURRENT_TEST")
+    }
+    env.update(
+        {
+            "DATA_DIR": str(data_dir),
+            "PORT": str(port),
+            "PATH": f"{ROOT / '.tools' / 'node_modules' / '.bin'}:{env.get('PATH', '')}",
+            "REFLEX_USE_SYSTEM_BUN": "1",
+            "REFLEX_TELEMETRY_ENABLED": "false",
+            "REFLEX_CHECK_LATEST_VERSION": "false",
+            "NPM_CONFIG_REGISTRY": "https://registry.npmjs.org",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update(env_extra or {})
+    log = data_dir / "server.log"
+    python = Path(sys.executable)
+    subprocess.run([python, "-m", "withus.cli", "migrate"], cwd=ROOT, env=env, check=True)
+    proc = subprocess.Popen(
+        [python.parent / "reflex", "run", "--env", "prod", "--single-port",
+         "--frontend-port", str(port), "--backend-port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{log.read_text()[-4000:]}")
+        try:
+            if httpx.get(f"{url}/api/health", timeout=2).status_code == 200 and httpx.get(url, timeout=5).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    else:
+        stop_server(proc)
+        raise RuntimeError(f"server did not start:\n{log.read_text()[-4000:]}")
+    return proc, Server(url=url, data_dir=data_dir, env=env, log=log)
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=15)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[Server]:
+    proc, srv = start_server()
+    try:
+        yield srv
+    finally:
+        stop_server(proc)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: object, server: Server) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="ko-KR", base_url=server.url)  # type: ignore[attr-defined]
+    context.set_default_timeout(15_000)
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def screenshot(page: object, name: str) -> Path:
+    """Saves a screenshot for the README (docs/screenshots), after fonts have loaded."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.evaluate("document.fonts.ready")  # type: ignore[attr-defined]
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path))  # type: ignore[attr-defined]
+    return path
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)

@@ -1,0 +1,74 @@
+"""The KV store behaves the same on real Redis and on the in-process stand-in."""
+
+from __future__ import annotations
+
+import asyncio
+
+from withus.kv import get_kv
+
+
+async def test_set_get_ttl_and_nx(stack: object) -> None:
+    kv = get_kv()
+    assert await kv.set("k", "v", ttl=5)
+    assert await kv.get("k") == "v"
+    ttl = await kv.ttl("k")
+    assert ttl is not None and 0 < ttl <= 5
+    assert not await kv.set("k", "other", nx=True)
+    assert await kv.get("k") == "v"
+    assert await kv.getdel("k") == "v"
+    assert await kv.get("k") is None
+    assert await kv.ttl("k") is None
+
+
+async def test_keys_expire(stack: object) -> None:
+    kv = get_kv()
+    await kv.set("short", "1", ttl=0.2)
+    assert await kv.exists("short")
+    await asyncio.sleep(0.35)
+    assert not await kv.exists("short")
+    assert await kv.get("short") is None
+
+
+async def test_counter_window_is_set_once(stack: object) -> None:
+    kv = get_kv()
+    assert await kv.incr("c", ttl=10) == 1
+    await kv.expire("c", 3)
+    assert await kv.incr("c", ttl=10) == 2  # the window does not restart on later increments
+    ttl = await kv.ttl("c")
+    assert ttl is not None and ttl <= 3
+
+
+async def test_hash_and_set(stack: object) -> None:
+    kv = get_kv()
+    await kv.hset("h", {"a": "1", "b": "2"}, ttl=10)
+    await kv.hset("h", {"b": "3"})
+    assert await kv.hgetall("h") == {"a": "1", "b": "3"}
+    assert await kv.sadd("s", "x", "y") == 2
+    assert await kv.sadd("s", "y") == 0
+    assert await kv.srem("s", "x") == 1
+    assert await kv.smembers("s") == {"y"}
+    assert await kv.delete("h", "s", "missing") == 2
+    assert await kv.mget(["h", "nothing"]) == [None, None]
+
+
+async def test_publish_reaches_channel_and_pattern_subscribers(stack: object) -> None:
+    kv = get_kv()
+    exact = await kv.subscribe("room:1")
+    pattern = await kv.subscribe(patterns=("room:*",))
+    await asyncio.sleep(0.05)  # Redis confirms subscriptions asynchronously
+    await kv.publish("room:1", "hello")
+    await kv.publish("room:2", "other")
+    await kv.publish("elsewhere", "ignored")
+
+    async def take(sub: object, n: int) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
+        async for item in sub:  # type: ignore[attr-defined]
+            out.append(item)
+            if len(out) == n:
+                break
+        return out
+
+    assert await asyncio.wait_for(take(exact, 1), 2) == [("room:1", "hello")]
+    assert await asyncio.wait_for(take(pattern, 2), 2) == [("room:1", "hello"), ("room:2", "other")]
+    await exact.close()
+    await pattern.close()

@@ -1,0 +1,1 @@
+"""withUs: hobby clubs, their boards, real-time chat and notifications."""

@@ -1,0 +1,46 @@
+"""Operator commands: ``python -m withus.cli migrate`` and ``admin USERNAME``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from withus.settings import SettingsError, get_settings
+
+
+def migrate() -> None:
+    from alembic.config import Config
+
+    from alembic import command
+    from withus.settings import ROOT
+
+    cfg = Config(str(ROOT / "alembic.ini"))
+    try:
+        command.upgrade(cfg, "head")
+    except Exception as exc:  # one clear line: the URL or the server is wrong
+        raise SystemExit(f"withUs: migrations failed: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="withus")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="apply database migrations")
+    admin = sub.add_parser("admin", help="make a user a site administrator")
+    admin.add_argument("username")
+    args = parser.parse_args(argv)
+    try:
+        get_settings()
+    except SettingsError as exc:
+        raise SystemExit(f"withUs: {exc}") from None
+    if args.command == "migrate":
+        migrate()
+    elif args.command == "admin":
+        import asyncio
+
+        from withus.services.admin import grant_admin
+
+        asyncio.run(grant_admin(username=args.username))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,1 @@
+"""UI building blocks: plain functions returning rx.Component; no database access."""

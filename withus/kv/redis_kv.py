@@ -1,0 +1,123 @@
+"""The store on a real Redis server (redis-py's asyncio client)."""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.asyncio.client import PubSub
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
+
+
+class _RedisSubscription:
+    def __init__(self, pubsub: PubSub) -> None:
+        self._pubsub = pubsub
+
+    async def __aiter__(self) -> AsyncIterator[tuple[str, str]]:
+        async for msg in self._pubsub.listen():
+            if msg.get("type") in ("message", "pmessage"):
+                yield str(msg["channel"]), str(msg["data"])
+
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):  # closing a broken connection has nothing to report
+            await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+
+
+class RedisKV:
+    name = "redis"
+    shared = True
+
+    def __init__(self, url: str, **kwargs: Any) -> None:
+        self.url = url
+        self.client: aioredis.Redis = aioredis.Redis.from_url(
+            url,
+            decode_responses=True,
+            socket_connect_timeout=2,
+            socket_timeout=5,
+            health_check_interval=15,
+            retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), retries=3),
+            **kwargs,
+        )
+
+    async def ping(self) -> None:
+        await self.client.ping()  # type: ignore[misc]
+
+    async def get(self, key: str) -> str | None:
+        return await self.client.get(key)  # type: ignore[no-any-return]
+
+    async def mget(self, keys: list[str]) -> list[str | None]:
+        if not keys:
+            return []
+        return list(await self.client.mget(keys))
+
+    async def set(self, key: str, value: str, *, ttl: float | None = None, nx: bool = False) -> bool:
+        px = int(ttl * 1000) if ttl is not None else None
+        return bool(await self.client.set(key, value, px=px, nx=nx))
+
+    async def getdel(self, key: str) -> str | None:
+        return await self.client.getdel(key)  # type: ignore[no-any-return]
+
+    async def delete(self, *keys: str) -> int:
+        if not keys:
+            return 0
+        return int(await self.client.delete(*keys))
+
+    async def exists(self, key: str) -> bool:
+        return bool(await self.client.exists(key))  # type: ignore[misc]
+
+    async def incr(self, key: str, *, ttl: float | None = None) -> int:
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            if ttl is not None:
+                pipe.pexpire(key, int(ttl * 1000), nx=True)
+            result = await pipe.execute()
+        return int(result[0])
+
+    async def ttl(self, key: str) -> float | None:
+        ms = int(await self.client.pttl(key))
+        return None if ms < 0 else ms / 1000
+
+    async def expire(self, key: str, ttl: float) -> bool:
+        return bool(await self.client.pexpire(key, int(ttl * 1000)))
+
+    async def hset(self, key: str, mapping: dict[str, str], *, ttl: float | None = None) -> None:
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.hset(key, mapping=mapping)
+            if ttl is not None:
+                pipe.pexpire(key, int(ttl * 1000))
+            await pipe.execute()
+
+    async def hgetall(self, key: str) -> dict[str, str]:
+        return dict(await self.client.hgetall(key))  # type: ignore[misc]
+
+    async def sadd(self, key: str, *members: str, ttl: float | None = None) -> int:
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.sadd(key, *members)
+            if ttl is not None:
+                pipe.pexpire(key, int(ttl * 1000))
+            result = await pipe.execute()
+        return int(result[0])
+
+    async def srem(self, key: str, *members: str) -> int:
+        return int(await self.client.srem(key, *members))  # type: ignore[misc]
+
+    async def smembers(self, key: str) -> builtins.set[str]:
+        return set(await self.client.smembers(key))  # type: ignore[misc]
+
+    async def publish(self, channel: str, data: str) -> None:
+        await self.client.publish(channel, data)
+
+    async def subscribe(self, *channels: str, patterns: tuple[str, ...] = ()) -> _RedisSubscription:
+        pubsub = self.client.pubsub(ignore_subscribe_messages=True)
+        if channels:
+            await pubsub.subscribe(*channels)
+        if patterns:
+            await pubsub.psubscribe(*patterns)
+        return _RedisSubscription(pubsub)
+
+    async def close(self) -> None:
+        await self.client.aclose()

@@ -1,0 +1,1 @@
+"""Realtime (STOMP over WebSocket) messaging."""
