@@ -248,7 +248,7 @@ class FrameParser:
             blank = nl - self._line_start == 0 or (nl - self._line_start == 1 and buf[nl - 1] == 0x0D)
             self._scan = self._line_start = nl + 1
             if blank:
-                return nl + 2
+                return nl + 1
 
     def _parse_head(self, head: bytes) -> None:
         lines = [line[:-1] if line.endswith(b"\r") else line for line in head.split(b"\n")[:-2]]
