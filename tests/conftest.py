@@ -1,6 +1,7 @@
 """Test isolation: every test that asks for ``stack`` runs twice — on the embedded
 stack (SQLite file + in-process stand-in for Redis) and on the production stack
-(PostgreSQL ``test`` database + real Redis, database index 15). Tables are emptied
+(a PostgreSQL database of its own, created beside ``test`` and dropped at the
+end, + real Redis on a database index this run claims). Tables are emptied
 and the Redis index flushed after each test.
 
 Set ``WITHUS_TEST_STACKS=embedded`` (or ``pg``) to run one of them only.
@@ -8,10 +9,12 @@ Set ``WITHUS_TEST_STACKS=embedded`` (or ``pg``) to run one of them only.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,14 +27,95 @@ os.environ.pop("REDIS_URL", None)
 os.environ.pop("SMTP_HOST", None)
 os.environ["DATABASE_URL"] = f"sqlite:///{_TMP / 'data' / 'withus.db'}"
 
-PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_BASE_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 SQLITE_URL = f"sqlite:///{_TMP / 'sqlite' / 'withus.db'}"
 
-STACKS = {
-    "embedded": (SQLITE_URL, None),
-    "pg": (PG_URL, REDIS_URL),
-}
+
+def _private_pg_database() -> str:
+    """A database of this run's own beside ``test``, so parallel runs never meet."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = make_url(PG_ADMIN_URL).set(drivername="postgresql+psycopg")
+    name = f"withus_t_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        # Leftovers of runs that were killed: drop those whose process is gone.
+        for (old,) in conn.execute(text("SELECT datname FROM pg_database WHERE datname LIKE 'withus_t_%'")):
+            pid = int(old.split("_")[2])
+            if not _pid_alive(pid):
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    atexit.register(_drop_pg_database, name)
+    return admin.set(database=name, drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _drop_pg_database(name: str) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    engine = create_engine(make_url(PG_ADMIN_URL).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
+    with contextlib.suppress(Exception), engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _private_redis_db() -> str:
+    """A Redis database index of this run's own (1-15), claimed with a lock key in index 0."""
+    import redis
+
+    base = REDIS_BASE_URL.rstrip("/")
+    client = redis.Redis.from_url(f"{base}/0")
+    try:
+        for index in range(15, 0, -1):
+            if client.set(f"withus:test-db-lock:{index}", str(os.getpid()), nx=True, ex=3 * 3600):
+                atexit.register(_release_redis_db, base, index)
+                return f"{base}/{index}"
+            holder = client.get(f"withus:test-db-lock:{index}")
+            if holder and not _pid_alive(int(holder)):
+                client.set(f"withus:test-db-lock:{index}", str(os.getpid()), ex=3 * 3600)
+                atexit.register(_release_redis_db, base, index)
+                return f"{base}/{index}"
+    finally:
+        client.close()
+    raise RuntimeError("no free Redis database index for this test run")
+
+
+def _release_redis_db(base: str, index: int) -> None:
+    import redis
+
+    with contextlib.suppress(Exception):
+        client = redis.Redis.from_url(f"{base}/0")
+        client.delete(f"withus:test-db-lock:{index}")
+        client.close()
+
+
+_pg_url: str | None = None
+_redis_url: str | None = None
+
+
+def pg_urls() -> tuple[str, str]:
+    global _pg_url, _redis_url
+    if _pg_url is None:
+        _pg_url = _private_pg_database()
+        _redis_url = _private_redis_db()
+    assert _redis_url is not None
+    return _pg_url, _redis_url
+
+
+STACKS = {"embedded", "pg"}
 _selected = os.environ.get("WITHUS_TEST_STACKS", "embedded,pg").split(",")
 STACK_PARAMS = [s for s in STACKS if s in _selected]
 
@@ -113,7 +197,7 @@ async def stack(request: pytest.FixtureRequest) -> AsyncIterator[Stack]:
     from withus.kv import close_kv, get_kv
 
     name = request.param
-    database_url, redis_url = STACKS[name]
+    database_url, redis_url = pg_urls() if name == "pg" else (SQLITE_URL, None)
     if name not in _migrated:
         _migrate(database_url, fresh=True)
         _migrated.add(name)
@@ -162,5 +246,5 @@ async def client(stack: Stack) -> AsyncIterator[object]:
 
 
 @pytest.fixture(scope="session")
-def tmp_root() -> Iterator[Path]:
-    yield _TMP
+def tmp_root() -> Path:
+    return _TMP
