@@ -9,6 +9,8 @@ process is also what users run.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import signal
 import socket
@@ -55,7 +57,9 @@ class Server:
         return sorted(box.glob("*.eml")) if box.exists() else []
 
 
-def start_server(*, env_extra: dict[str, str] | None = None, name: str = "app") -> tuple[subprocess.Popen[bytes], Server]:
+def start_server(
+    *, env_extra: dict[str, str] | None = None, name: str = "app"
+) -> tuple[subprocess.Popen[bytes], Server]:
     port = _free_port()
     data_dir = Path(tempfile.mkdtemp(prefix=f"withus-e2e-{name}-"))
     env = {
@@ -80,8 +84,17 @@ def start_server(*, env_extra: dict[str, str] | None = None, name: str = "app") 
     python = Path(sys.executable)
     subprocess.run([python, "-m", "withus.cli", "migrate"], cwd=ROOT, env=env, check=True)
     proc = subprocess.Popen(
-        [python.parent / "reflex", "run", "--env", "prod", "--single-port",
-         "--frontend-port", str(port), "--backend-port", str(port)],
+        [
+            python.parent / "reflex",
+            "run",
+            "--env",
+            "prod",
+            "--single-port",
+            "--frontend-port",
+            str(port),
+            "--backend-port",
+            str(port),
+        ],
         cwd=ROOT,
         env=env,
         stdout=log.open("wb"),
@@ -94,7 +107,8 @@ def start_server(*, env_extra: dict[str, str] | None = None, name: str = "app") 
         if proc.poll() is not None:
             raise RuntimeError(f"server exited early:\n{log.read_text()[-4000:]}")
         try:
-            if httpx.get(f"{url}/api/health", timeout=2).status_code == 200 and httpx.get(url, timeout=5).status_code == 200:
+            healthy = httpx.get(f"{url}/api/health", timeout=2).status_code == 200
+            if healthy and httpx.get(url, timeout=5).status_code == 200:
                 break
         except httpx.HTTPError:
             pass
@@ -110,19 +124,20 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=15)
     except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 @pytest.fixture(scope="session")
 def server() -> Iterator[Server]:
-    proc, srv = start_server()
-    try:
-        yield srv
-    finally:
-        stop_server(proc)
+    # One production build of .web at a time on this checkout: a second run waits here.
+    with open(tempfile.gettempdir() + "/withus-e2e.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        proc, srv = start_server()
+        try:
+            yield srv
+        finally:
+            stop_server(proc)
 
 
 @pytest.fixture(scope="session")
