@@ -16,13 +16,24 @@ from redis.retry import Retry
 class _RedisSubscription:
     def __init__(self, pubsub: PubSub) -> None:
         self._pubsub = pubsub
+        self._closed = False
 
     async def __aiter__(self) -> AsyncIterator[tuple[str, str]]:
-        async for msg in self._pubsub.listen():
-            if msg.get("type") in ("message", "pmessage"):
+        # Not pubsub.listen(): its blocking read uses the client's socket_timeout and
+        # raises TimeoutError after 5 idle seconds. Polling with a timeout never does,
+        # and each poll lets redis-py send its health-check PING on a quiet connection.
+        while not self._closed:
+            try:
+                msg = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+            except Exception:
+                if self._closed:
+                    return
+                raise
+            if msg is not None and msg.get("type") in ("message", "pmessage"):
                 yield str(msg["channel"]), str(msg["data"])
 
     async def close(self) -> None:
+        self._closed = True
         with contextlib.suppress(Exception):  # closing a broken connection has nothing to report
             await self._pubsub.aclose()  # type: ignore[no-untyped-call]
 
