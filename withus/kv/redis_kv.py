@@ -14,8 +14,9 @@ from redis.retry import Retry
 
 
 class _RedisSubscription:
-    def __init__(self, pubsub: PubSub) -> None:
+    def __init__(self, pubsub: PubSub, prefix: str) -> None:
         self._pubsub = pubsub
+        self._prefix = prefix
         self._closed = False
 
     async def __aiter__(self) -> AsyncIterator[tuple[str, str]]:
@@ -30,7 +31,7 @@ class _RedisSubscription:
                     return
                 raise
             if msg is not None and msg.get("type") in ("message", "pmessage"):
-                yield str(msg["channel"]), str(msg["data"])
+                yield str(msg["channel"]).removeprefix(self._prefix), str(msg["data"])
 
     async def close(self) -> None:
         self._closed = True
@@ -53,6 +54,9 @@ class RedisKV:
             retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), retries=3),
             **kwargs,
         )
+        # Redis pub/sub ignores the database index: channels are namespaced by it, as keys are,
+        # so two deployments (or test runs) on one server with different indexes never hear each other.
+        self._channel_prefix = f"db{self.client.connection_pool.connection_kwargs.get('db', 0)}:"
 
     async def ping(self) -> None:
         await self.client.ping()  # type: ignore[misc]
@@ -120,15 +124,16 @@ class RedisKV:
         return set(await self.client.smembers(key))  # type: ignore[misc]
 
     async def publish(self, channel: str, data: str) -> None:
-        await self.client.publish(channel, data)
+        await self.client.publish(self._channel_prefix + channel, data)
 
     async def subscribe(self, *channels: str, patterns: tuple[str, ...] = ()) -> _RedisSubscription:
         pubsub = self.client.pubsub(ignore_subscribe_messages=True)
+        prefix = self._channel_prefix
         if channels:
-            await pubsub.subscribe(*channels)
+            await pubsub.subscribe(*(prefix + c for c in channels))
         if patterns:
-            await pubsub.psubscribe(*patterns)
-        return _RedisSubscription(pubsub)
+            await pubsub.psubscribe(*(prefix + p for p in patterns))
+        return _RedisSubscription(pubsub, prefix)
 
     async def close(self) -> None:
         await self.client.aclose()
