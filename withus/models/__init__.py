@@ -1,6 +1,8 @@
 """SQLModel tables and schemas, one module per domain. Importing this package
 registers every table on ``withus.db.metadata`` (Alembic reads it)."""
 
+from withus.models.club import Club, ClubBan, ClubMember, Invitation, JoinRequest
+from withus.models.notification import Notification
 from withus.models.user import User
 
-__all__ = ["User"]
+__all__ = ["Club", "ClubBan", "ClubMember", "Invitation", "JoinRequest", "Notification", "User"]

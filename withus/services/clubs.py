@@ -1,0 +1,460 @@
+"""Clubs: creation, discovery, detail, editing and closing — and the access helpers
+every club-scoped feature (board, chat, reports) uses.
+
+Access rules, in one place:
+
+- A closed club (``closed_at`` set) does not exist for anyone: :func:`get_club_or_raise` → 404.
+- Reading a club's content (members, board, chat): a public club — anyone; a private
+  club — its members only (:func:`check_can_read_club_content`: anonymous → 401,
+  others → 403 ``not_a_member``).
+- A banned user is not a member (the ban removes the membership).
+- Staff = host or moderator (:func:`is_staff`); :func:`check_staff` and :func:`check_host`
+  answer 403 ``not_a_member`` to outsiders and 403 ``insufficient_role`` to members.
+
+Hooks for other parts, run inside the creating transaction:
+
+- ``on_club_created``: ``async (session, club) -> None`` after the club and its host
+  membership are flushed (the real-time part creates the club's chat room there and
+  sets ``club.chat_room_id``).
+- ``on_membership_changed``: ``async (session, club, user_id, role | None) -> None``
+  after someone joins, leaves, is removed or changes role (``None`` = no longer a member).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, literal_column, tuple_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from withus.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound, ValidationFailed
+from withus.models.base import as_utc, utcnow
+from withus.models.club import (
+    CATEGORIES,
+    CATEGORY_LABELS_KO,
+    STAFF_ROLES,
+    Club,
+    ClubBan,
+    ClubCard,
+    ClubCreate,
+    ClubMember,
+    ClubPublic,
+    ClubUpdate,
+    Invitation,
+    JoinRequest,
+    MyClub,
+    check_window,
+)
+from withus.models.user import MEDIA_URL_PREFIX, User, UserPublic
+from withus.services import images
+
+OnClubCreated = Callable[[AsyncSession, Club], Awaitable[None]]
+OnMembershipChanged = Callable[[AsyncSession, Club, int, str | None], Awaitable[None]]
+
+on_club_created: list[OnClubCreated] = []
+on_membership_changed: list[OnMembershipChanged] = []
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+QUERY_MAX = 100
+
+
+# ---------------------------------------------------------------- access helpers
+
+
+async def get(session: AsyncSession, *, club_id: int) -> Club | None:
+    """The club, or None when it does not exist or is closed."""
+    club = await session.get(Club, club_id)
+    if club is None or club.closed_at is not None:
+        return None
+    return club
+
+
+async def get_club_or_raise(session: AsyncSession, *, club_id: int) -> Club:
+    """The open club with this id; absent or closed → 404."""
+    club = await get(session, club_id=club_id)
+    if club is None:
+        raise NotFound("모임을 찾을 수 없습니다.", code="club_not_found")
+    return club
+
+
+async def lock_club(session: AsyncSession, *, club_id: int) -> Club:
+    """The open club, its row locked for this transaction (PostgreSQL ``FOR UPDATE``;
+    SQLite's ``BEGIN IMMEDIATE`` already serializes writers). Membership changes take
+    this lock before they count, so capacity holds under concurrent joins."""
+    stmt = select(Club).where(Club.id == club_id).with_for_update().execution_options(populate_existing=True)
+    club = (await session.exec(stmt)).first()
+    if club is None or club.closed_at is not None:
+        raise NotFound("모임을 찾을 수 없습니다.", code="club_not_found")
+    return club
+
+
+async def get_member(session: AsyncSession, *, club_id: int, user_id: int) -> ClubMember | None:
+    return await session.get(ClubMember, (club_id, user_id))
+
+
+async def get_role(session: AsyncSession, *, club_id: int, user_id: int) -> str | None:
+    """``host`` | ``moderator`` | ``member``, or None when not a member (banned included)."""
+    stmt = select(ClubMember.role).where(ClubMember.club_id == club_id, ClubMember.user_id == user_id)
+    return (await session.exec(stmt)).first()
+
+
+def is_staff(role: str | None) -> bool:
+    """Host or moderator."""
+    return role in STAFF_ROLES
+
+
+async def check_can_read_club_content(session: AsyncSession, *, club: Club, user: User | None) -> None:
+    """Members, board and chat of a club: public → anyone; private → members only
+    (anonymous → 401 ``not_authenticated``, others → 403 ``not_a_member``)."""
+    if club.visibility == "public":
+        return
+    if user is None:
+        raise NotAuthenticated("로그인이 필요합니다.")
+    assert club.id is not None
+    assert user.id is not None
+    if await get_role(session, club_id=club.id, user_id=user.id) is None:
+        raise Forbidden("모임 멤버만 볼 수 있습니다.", code="not_a_member")
+
+
+async def check_member(session: AsyncSession, *, club: Club, user: User | None) -> str:
+    """The user's role in the club; not a member (or banned) → 403 ``not_a_member``."""
+    if user is None:
+        raise NotAuthenticated("로그인이 필요합니다.")
+    assert club.id is not None
+    assert user.id is not None
+    role = await get_role(session, club_id=club.id, user_id=user.id)
+    if role is None:
+        raise Forbidden("모임 멤버가 아닙니다.", code="not_a_member")
+    return role
+
+
+async def check_staff(session: AsyncSession, *, club: Club, user: User | None) -> str:
+    """Host or moderator; a plain member → 403 ``insufficient_role``."""
+    role = await check_member(session, club=club, user=user)
+    if not is_staff(role):
+        raise Forbidden("모임장 또는 운영진만 할 수 있습니다.", code="insufficient_role")
+    return role
+
+
+async def check_host(session: AsyncSession, *, club: Club, user: User | None) -> str:
+    """The host only; other members → 403 ``insufficient_role``."""
+    role = await check_member(session, club=club, user=user)
+    if role != "host":
+        raise Forbidden("모임장만 할 수 있습니다.", code="insufficient_role")
+    return role
+
+
+async def is_banned(session: AsyncSession, *, club_id: int, user_id: int) -> bool:
+    return await session.get(ClubBan, (club_id, user_id)) is not None
+
+
+async def staff_user_ids(session: AsyncSession, *, club_id: int) -> list[int]:
+    """Host first, then moderators by seniority."""
+    stmt = (
+        select(ClubMember.user_id, ClubMember.role)
+        .where(ClubMember.club_id == club_id, col(ClubMember.role).in_(STAFF_ROLES))
+        .order_by(col(ClubMember.joined_at), col(ClubMember.user_id))
+    )
+    rows = (await session.exec(stmt)).all()
+    return [uid for uid, role in rows if role == "host"] + [uid for uid, role in rows if role != "host"]
+
+
+async def run_membership_hooks(session: AsyncSession, club: Club, user_id: int, role: str | None) -> None:
+    for hook in on_membership_changed:
+        await hook(session, club, user_id, role)
+
+
+# ---------------------------------------------------------------- views
+
+
+def cover_url(club: Club) -> str | None:
+    return MEDIA_URL_PREFIX + club.cover_path if club.cover_path else None
+
+
+def is_recruiting(club: Club, *, now: datetime | None = None) -> bool:
+    """Inside the recruiting window (when there is one) and below capacity (when there is one)."""
+    now = now or utcnow()
+    if club.closed_at is not None:
+        return False
+    if club.recruit_from is not None and now < as_utc(club.recruit_from):
+        return False
+    if club.recruit_until is not None and now >= as_utc(club.recruit_until):
+        return False
+    return club.capacity is None or club.member_count < club.capacity
+
+
+def in_window(club: Club, *, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    if club.recruit_from is not None and now < as_utc(club.recruit_from):
+        return False
+    return not (club.recruit_until is not None and now >= as_utc(club.recruit_until))
+
+
+def card(club: Club, *, now: datetime | None = None) -> ClubCard:
+    assert club.id is not None
+    return ClubCard(
+        id=club.id,
+        name=club.name,
+        category=club.category,
+        category_label=CATEGORY_LABELS_KO.get(club.category, club.category),
+        cover_url=cover_url(club),
+        member_count=club.member_count,
+        capacity=club.capacity,
+        recruiting=is_recruiting(club, now=now),
+        join_policy=club.join_policy,
+        visibility=club.visibility,
+        created_at=as_utc(club.created_at),
+    )
+
+
+async def public_view(session: AsyncSession, *, club: Club, user: User | None) -> ClubPublic:
+    """The detail view for this viewer: a private club shows non-members its listed fields only."""
+    assert club.id is not None
+    role: str | None = None
+    request_status: str | None = None
+    invitation_id: int | None = None
+    if user is not None and user.id is not None:
+        role = await get_role(session, club_id=club.id, user_id=user.id)
+        if role is None:
+            jr = await session.get(JoinRequest, (club.id, user.id))
+            request_status = "pending" if jr is not None and jr.status == "pending" else None
+            stmt = select(Invitation.id).where(
+                Invitation.club_id == club.id, Invitation.user_id == user.id, Invitation.status == "pending"
+            )
+            invitation_id = (await session.exec(stmt)).first()
+    restricted = club.visibility == "private" and role is None
+    host: UserPublic | None = None
+    if not restricted:
+        host_user = await session.get(User, club.host_id)
+        host = UserPublic.of(host_user) if host_user is not None else None
+    base = card(club).model_dump()
+    return ClubPublic(
+        **base,
+        description=club.description,
+        location=None if restricted else club.location,
+        recruit_from=as_utc(club.recruit_from) if club.recruit_from else None,
+        recruit_until=as_utc(club.recruit_until) if club.recruit_until else None,
+        host=host,
+        my_role=role,  # type: ignore[arg-type]
+        my_request_status=request_status,  # type: ignore[arg-type]
+        my_invitation_id=invitation_id,
+        chat_room_id=club.chat_room_id if role is not None else None,
+        restricted=restricted,
+    )
+
+
+def categories() -> list[dict[str, str]]:
+    return [{"code": code, "label_ko": ko, "label_en": en} for code, ko, en in CATEGORIES]
+
+
+# ---------------------------------------------------------------- cursors
+
+
+def encode_cursor(*parts: Any) -> str:
+    raw = json.dumps([p.isoformat() if isinstance(p, datetime) else p for p in parts], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, *kinds: type) -> list[Any]:
+    """The parts of an opaque cursor, each converted to ``kinds``; anything else → 400 ``invalid_cursor``."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        parts = json.loads(raw)
+        if not isinstance(parts, list) or len(parts) != len(kinds):
+            raise ValueError
+        out: list[Any] = []
+        for part, kind in zip(parts, kinds, strict=True):
+            if kind is datetime:
+                out.append(as_utc(datetime.fromisoformat(part)))
+            elif kind is int:
+                if not isinstance(part, int) or isinstance(part, bool):
+                    raise ValueError
+                out.append(part)
+            else:
+                out.append(kind(part))
+        return out
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError, UnicodeDecodeError):
+        raise InvalidInput("목록 위치(cursor)가 올바르지 않습니다.", code="invalid_cursor") from None
+
+
+def clamp_limit(limit: int | None) -> int:
+    if limit is None:
+        return DEFAULT_LIMIT
+    return max(1, min(MAX_LIMIT, limit))
+
+
+# ---------------------------------------------------------------- discovery
+
+
+def _search_condition(q: str) -> ColumnElement[bool]:
+    # lower(name || ' ' || description) LIKE '%word%': the same expression as the pg_trgm
+    # GIN index of migration 0003, with the separator as a literal so the index matches.
+    escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    haystack = func.lower(col(Club.name).op("||")(literal_column("' '")).op("||")(col(Club.description)))
+    return haystack.like(f"%{escaped}%", escape="\\")
+
+
+async def list_clubs(
+    session: AsyncSession,
+    *,
+    category: str | None = None,
+    q: str | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> tuple[list[Club], str | None]:
+    """Open clubs newest first, by keyset on (created_at, id): one query per page."""
+    limit = clamp_limit(limit)
+    stmt = select(Club).where(col(Club.closed_at).is_(None))
+    if category:
+        stmt = stmt.where(Club.category == category)
+    q = (q or "").strip()[:QUERY_MAX]
+    if q:
+        stmt = stmt.where(_search_condition(q))
+    if cursor:
+        created_at, club_id = decode_cursor(cursor, datetime, int)
+        stmt = stmt.where(tuple_(col(Club.created_at), col(Club.id)) < tuple_(created_at, club_id))
+    stmt = stmt.order_by(col(Club.created_at).desc(), col(Club.id).desc()).limit(limit + 1)
+    rows = list((await session.exec(stmt)).all())
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = encode_cursor(as_utc(last.created_at), last.id)
+    return rows, next_cursor
+
+
+async def list_my_clubs(
+    session: AsyncSession, *, user: User, limit: int | None = None, cursor: str | None = None
+) -> tuple[list[MyClub], str | None]:
+    """The open clubs I belong to with my role, most recently joined first."""
+    assert user.id is not None
+    limit = clamp_limit(limit)
+    stmt = (
+        select(Club, ClubMember)
+        .join(ClubMember, col(ClubMember.club_id) == col(Club.id))
+        .where(ClubMember.user_id == user.id, col(Club.closed_at).is_(None))
+    )
+    if cursor:
+        joined_at, club_id = decode_cursor(cursor, datetime, int)
+        stmt = stmt.where(tuple_(col(ClubMember.joined_at), col(ClubMember.club_id)) < tuple_(joined_at, club_id))
+    stmt = stmt.order_by(col(ClubMember.joined_at).desc(), col(ClubMember.club_id).desc()).limit(limit + 1)
+    rows = list((await session.exec(stmt)).all())
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        _, last = rows[-1]
+        next_cursor = encode_cursor(as_utc(last.joined_at), last.club_id)
+    now = utcnow()
+    items = [
+        MyClub(**card(club, now=now).model_dump(), my_role=m.role, joined_at=as_utc(m.joined_at))  # type: ignore[arg-type]
+        for club, m in rows
+    ]
+    return items, next_cursor
+
+
+async def list_hosted_clubs(session: AsyncSession, *, user_id: int) -> Sequence[Club]:
+    """Open clubs this user hosts (for a public profile), newest first."""
+    stmt = (
+        select(Club)
+        .where(Club.host_id == user_id, col(Club.closed_at).is_(None))
+        .order_by(col(Club.created_at).desc(), col(Club.id).desc())
+    )
+    return (await session.exec(stmt)).all()
+
+
+# ---------------------------------------------------------------- create, edit, close
+
+
+async def do_create_club(session: AsyncSession, *, user: User, data: ClubCreate) -> Club:
+    """A new club with the creator as its host (one member), then the ``on_club_created`` hooks."""
+    assert user.id is not None
+    now = utcnow()
+    club = Club(
+        **data.model_dump(),
+        host_id=user.id,
+        member_count=1,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(club)
+    await session.flush()
+    assert club.id is not None
+    session.add(ClubMember(club_id=club.id, user_id=user.id, role="host", joined_at=now))
+    await session.flush()
+    for hook in on_club_created:
+        await hook(session, club)
+    return club
+
+
+async def do_update_club(session: AsyncSession, *, club_id: int, user: User, data: ClubUpdate) -> Club:
+    """Host or moderator. Capacity may not go below the current member count."""
+    club = await lock_club(session, club_id=club_id)
+    await check_staff(session, club=club, user=user)
+    changes = data.model_dump(exclude_unset=True)
+    if "capacity" in changes and changes["capacity"] is not None and changes["capacity"] < club.member_count:
+        raise ValidationFailed.field(
+            "capacity", f"정원은 현재 멤버 수({club.member_count}명)보다 적을 수 없습니다.", code="validation_failed"
+        )
+    recruit_from = changes.get("recruit_from", club.recruit_from)
+    recruit_until = changes.get("recruit_until", club.recruit_until)
+    try:
+        check_window(recruit_from, recruit_until)
+    except ValueError as exc:
+        field = "recruit_until" if "recruit_until" in changes else "recruit_from"
+        raise ValidationFailed.field(field, str(exc)) from None
+    for key, value in changes.items():
+        setattr(club, key, value)
+    club.updated_at = utcnow()
+    session.add(club)
+    await session.flush()
+    return club
+
+
+async def do_close_club(session: AsyncSession, *, club_id: int, user: User) -> None:
+    """Host only: the club is closed and disappears (404) for everyone."""
+    club = await lock_club(session, club_id=club_id)
+    await check_host(session, club=club, user=user)
+    await close(session, club=club)
+
+
+async def close(session: AsyncSession, *, club: Club) -> None:
+    """Close without a permission check (account deletion of a host with nobody left)."""
+    now = utcnow()
+    club.closed_at = now
+    club.updated_at = now
+    session.add(club)
+    # Pending requests and invitations of a closed club can no longer be answered.
+    for jr in (
+        await session.exec(select(JoinRequest).where(JoinRequest.club_id == club.id, JoinRequest.status == "pending"))
+    ).all():
+        jr.status = "declined"
+        jr.decided_at = now
+        session.add(jr)
+    for inv in (
+        await session.exec(select(Invitation).where(Invitation.club_id == club.id, Invitation.status == "pending"))
+    ).all():
+        inv.status = "canceled"
+        inv.responded_at = now
+        session.add(inv)
+    await session.flush()
+
+
+async def do_set_cover(session: AsyncSession, *, club_id: int, user: User, content: bytes) -> Club:
+    """Host or moderator: store a new cover image (checked by content, re-encoded)."""
+    club = await lock_club(session, club_id=club_id)
+    await check_staff(session, club=club, user=user)
+    old = club.cover_path
+    club.cover_path = await images.save_image(content, folder="covers", max_side=1600)
+    club.updated_at = utcnow()
+    session.add(club)
+    await session.flush()
+    if old:
+        images.delete_after_commit(session, old)
+    return club

@@ -1,0 +1,99 @@
+"""Uploaded images (avatars, club covers): checked by content, re-encoded, resized.
+
+PNG, JPEG or WebP up to 5 MB, recognised by decoding them (never by name or
+declared type); decompression bombs are refused; the result is a fresh WebP
+(metadata dropped) stored under ``settings.media_path/<folder>/`` with a random
+name, and served at ``/media/<folder>/<name>``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import secrets
+import warnings
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from withus.db import after_commit
+from withus.errors import InvalidInput, TooLarge
+from withus.settings import get_settings
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_PIXELS = 40_000_000
+ALLOWED_FORMATS = frozenset({"PNG", "JPEG", "WEBP"})
+
+
+def too_large() -> TooLarge:
+    return TooLarge("이미지는 5MB 이하만 올릴 수 있습니다.", code="image_too_large")
+
+
+def invalid_image() -> InvalidInput:
+    return InvalidInput("PNG, JPEG, WebP 이미지만 올릴 수 있습니다.", code="invalid_image")
+
+
+def _reencode(content: bytes, max_side: int, square: bool) -> bytes:
+    if len(content) > MAX_BYTES:
+        raise too_large()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(content)) as probe:
+                if probe.format not in ALLOWED_FORMATS:
+                    raise invalid_image()
+                if probe.width * probe.height > MAX_PIXELS:
+                    raise invalid_image()
+                probe.verify()
+            with Image.open(io.BytesIO(content)) as opened:
+                opened.load()
+                img: Image.Image = ImageOps.exif_transpose(opened)
+                img = img.convert("RGBA" if img.mode in ("RGBA", "LA", "P") else "RGB")
+                if square:
+                    side = min(img.width, img.height)
+                    img = ImageOps.fit(img, (side, side))
+                img.thumbnail((max_side, max_side))
+                out = io.BytesIO()
+                img.save(out, format="WEBP", quality=85, method=4)
+                return out.getvalue()
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        raise invalid_image() from None
+    except Image.DecompressionBombWarning:
+        raise invalid_image() from None
+
+
+async def save_image(content: bytes, *, folder: str, max_side: int = 1024, square: bool = False) -> str:
+    """Check, re-encode and store an upload; returns its path relative to the media folder."""
+    if len(content) > MAX_BYTES:
+        raise too_large()
+    data = await asyncio.to_thread(_reencode, content, max_side, square)
+    name = f"{folder}/{secrets.token_hex(16)}.webp"
+    path = get_settings().media_path / name
+    await asyncio.to_thread(_write, path, data)
+    return name
+
+
+def _write(path: object, data: bytes) -> None:
+    from pathlib import Path
+
+    assert isinstance(path, Path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def delete_file(relative: str) -> None:
+    base = get_settings().media_path.resolve()
+    path = (base / relative).resolve()
+    if base in path.parents:
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+def delete_after_commit(session: AsyncSession, relative: str) -> None:
+    """Remove a replaced file once the new path is committed."""
+
+    async def _delete() -> None:
+        await asyncio.to_thread(delete_file, relative)
+
+    after_commit(session, _delete)

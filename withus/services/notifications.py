@@ -1,0 +1,202 @@
+"""Notifications: stored in the caller's transaction, published after it commits.
+
+Each notification is published as its JSON (:class:`NotificationPublic`) on the KV
+channel ``notify:{user_id}`` once the transaction has committed; the SSE stream and
+the STOMP ``/user/queue/notifications`` destination listen there. A transaction that
+rolls back publishes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete as sa_delete
+from sqlalchemy import func, insert, literal, update
+from sqlalchemy import select as sa_select
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from withus.db import after_commit
+from withus.errors import NotFound
+from withus.kv import get_kv
+from withus.models.base import utcnow
+from withus.models.club import ClubMember
+from withus.models.notification import NOTIFICATION_TYPES, Notification, NotificationPublic
+from withus.services.clubs import clamp_limit, decode_cursor, encode_cursor
+
+TITLE_MAX = 200
+BODY_MAX = 1000
+LINK_MAX = 300
+
+
+def channel(user_id: int) -> str:
+    """The KV pub/sub channel of one user's notifications."""
+    return f"notify:{user_id}"
+
+
+def _publish_after_commit(session: AsyncSession, user_id: int, payload: str) -> None:
+    async def _publish() -> None:
+        await get_kv().publish(channel(user_id), payload)
+
+    after_commit(session, _publish)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+async def notify(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    type: str,
+    title: str,
+    body: str = "",
+    link: str = "",
+    data: dict[str, Any] | None = None,
+) -> Notification:
+    """Store a notification for ``user_id`` and publish it once the transaction commits."""
+    if type not in NOTIFICATION_TYPES:
+        raise ValueError(f"unknown notification type {type!r}")
+    n = Notification(
+        user_id=user_id,
+        type=type,
+        title=_clip(title, TITLE_MAX),
+        body=_clip(body, BODY_MAX),
+        link=link[:LINK_MAX],
+        data=dict(data or {}),
+    )
+    session.add(n)
+    await session.flush()
+    _publish_after_commit(session, user_id, NotificationPublic.of(n).model_dump_json())
+    return n
+
+
+async def notify_club_members(
+    session: AsyncSession,
+    *,
+    club_id: int,
+    type: str,
+    title: str,
+    body: str = "",
+    link: str = "",
+    data: dict[str, Any] | None = None,
+    exclude_user_id: int | None = None,
+) -> int:
+    """The same notification to every member of a club (but ``exclude_user_id``), in one
+    INSERT ... SELECT whatever the club's size; each is published after commit. Returns how many."""
+    if type not in NOTIFICATION_TYPES:
+        raise ValueError(f"unknown notification type {type!r}")
+    now = utcnow()
+    title, body, link = _clip(title, TITLE_MAX), _clip(body, BODY_MAX), link[:LINK_MAX]
+    payload_data = dict(data or {})
+    members = sa_select(
+        col(ClubMember.user_id),
+        literal(type),
+        literal(title),
+        literal(body),
+        literal(link),
+        literal(payload_data, Notification.__table__.c.data.type),  # type: ignore[attr-defined]
+        literal(now, Notification.__table__.c.created_at.type),  # type: ignore[attr-defined]
+    ).where(col(ClubMember.club_id) == club_id)
+    if exclude_user_id is not None:
+        members = members.where(col(ClubMember.user_id) != exclude_user_id)
+    stmt = (
+        insert(Notification)
+        .from_select(["user_id", "type", "title", "body", "link", "data", "created_at"], members)
+        .returning(col(Notification.id), col(Notification.user_id))
+    )
+    rows = (await session.exec(stmt)).all()
+    for notification_id, user_id in rows:
+        public = NotificationPublic(
+            id=notification_id,
+            type=type,  # type: ignore[arg-type]
+            title=title,
+            body=body,
+            link=link,
+            read=False,
+            created_at=now,
+            data=payload_data,
+        )
+        _publish_after_commit(session, user_id, public.model_dump_json())
+    return len(rows)
+
+
+async def list_notifications(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    unread_only: bool = False,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> tuple[list[NotificationPublic], str | None]:
+    """My notifications, newest first (keyset on id)."""
+    limit = clamp_limit(limit)
+    stmt = select(Notification).where(Notification.user_id == user_id)
+    if unread_only:
+        stmt = stmt.where(col(Notification.read_at).is_(None))
+    if cursor:
+        (before_id,) = decode_cursor(cursor, int)
+        stmt = stmt.where(col(Notification.id) < before_id)
+    stmt = stmt.order_by(col(Notification.id).desc()).limit(limit + 1)
+    rows = list((await session.exec(stmt)).all())
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(rows[-1].id)
+    return [NotificationPublic.of(n) for n in rows], next_cursor
+
+
+async def list_since(
+    session: AsyncSession, *, user_id: int, after_id: int, limit: int = 500
+) -> list[NotificationPublic]:
+    """My notifications with an id above ``after_id``, oldest first (replay after a reconnect)."""
+    stmt = (
+        select(Notification)
+        .where(Notification.user_id == user_id, col(Notification.id) > after_id)
+        .order_by(col(Notification.id))
+        .limit(limit)
+    )
+    return [NotificationPublic.of(n) for n in (await session.exec(stmt)).all()]
+
+
+async def count_unread(session: AsyncSession, *, user_id: int) -> int:
+    stmt = (
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user_id, col(Notification.read_at).is_(None))
+    )
+    return int((await session.exec(stmt)).one())
+
+
+async def get_own_or_raise(session: AsyncSession, *, user_id: int, notification_id: int) -> Notification:
+    """My notification; someone else's answers 404 as if it did not exist."""
+    n = await session.get(Notification, notification_id)
+    if n is None or n.user_id != user_id:
+        raise NotFound("알림을 찾을 수 없습니다.", code="notification_not_found")
+    return n
+
+
+async def do_mark_read(session: AsyncSession, *, user_id: int, notification_id: int) -> None:
+    n = await get_own_or_raise(session, user_id=user_id, notification_id=notification_id)
+    if n.read_at is None:
+        n.read_at = utcnow()
+        session.add(n)
+        await session.flush()
+
+
+async def do_mark_all_read(session: AsyncSession, *, user_id: int) -> int:
+    stmt = (
+        update(Notification)
+        .where(col(Notification.user_id) == user_id, col(Notification.read_at).is_(None))
+        .values(read_at=utcnow())
+    )
+    result = await session.exec(stmt)
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def delete(session: AsyncSession, *, user_id: int, notification_id: int) -> None:
+    await get_own_or_raise(session, user_id=user_id, notification_id=notification_id)
+    await session.exec(
+        sa_delete(Notification).where(col(Notification.id) == notification_id, col(Notification.user_id) == user_id)
+    )
