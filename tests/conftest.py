@@ -166,28 +166,37 @@ def apply_env(database_url: str, redis_url: str | None) -> None:
 
 
 async def _empty_tables() -> None:
+    """Empty every table the migrations made (whatever the models say), keeping the schema."""
     from sqlalchemy import text
 
-    import withus.models  # noqa: F401
-    from withus.db import get_engine, metadata
+    from withus.db import get_engine
 
     engine = get_engine()
-    tables = [t.name for t in metadata.sorted_tables]
     async with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
+            rows = await conn.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
+            )
+            tables = [r[0] for r in rows]
             if tables:
                 await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
-            for name in reversed(tables):
-                await conn.execute(text(f"DELETE FROM {name}"))
-            await conn.execute(text("DELETE FROM sqlite_sequence")) if await _has_sqlite_sequence(conn) else None
+            rows = await conn.execute(
+                text("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('alembic_version')")
+            )
+            tables = [r[0] for r in rows if not r[0].startswith("sqlite_")]
+            await conn.execute(text("PRAGMA defer_foreign_keys = ON"))
+            for name in tables:
+                await conn.execute(text(f'DELETE FROM "{name}"'))
+            if any(r == "sqlite_sequence" for r in [r0 for r0 in await _sqlite_names(conn)]):
+                await conn.execute(text("DELETE FROM sqlite_sequence"))
 
 
-async def _has_sqlite_sequence(conn: object) -> bool:
+async def _sqlite_names(conn: object) -> list[str]:
     from sqlalchemy import text
 
-    result = await conn.execute(text("SELECT 1 FROM sqlite_master WHERE name='sqlite_sequence'"))  # type: ignore[attr-defined]
-    return result.first() is not None
+    rows = await conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))  # type: ignore[attr-defined]
+    return [r[0] for r in rows]
 
 
 @pytest.fixture(params=STACK_PARAMS)
@@ -248,3 +257,9 @@ async def client(stack: Stack) -> AsyncIterator[object]:
 @pytest.fixture(scope="session")
 def tmp_root() -> Path:
     return _TMP
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Browser tests run last: Playwright's sync API keeps an event loop running in this
+    # thread until its session fixture ends, and async tests after it could not start theirs.
+    items.sort(key=lambda item: "tests/e2e/" in str(item.path))

@@ -170,5 +170,5 @@ def screenshot(page: object, name: str) -> Path:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if "tests/e2e/" in str(item.fspath):
+        if "tests/e2e/" in str(item.path):
             item.add_marker(pytest.mark.e2e)
