@@ -111,6 +111,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+        if exc.status == 401:  # RFC 9110: a 401 names the scheme to authenticate with
+            headers = {"WWW-Authenticate": "Bearer"}
         errors = [{"field": e.field, "message": e.message} for e in exc.errors] if exc.errors else None
         if exc.status == 422 and errors is None:
             errors = []

@@ -1,8 +1,9 @@
 """SQLModel tables and schemas, one module per domain. Importing this package
 registers every table on ``withus.db.metadata`` (Alembic reads it)."""
 
+from withus.models.block import UserBlock
 from withus.models.club import Club, ClubBan, ClubMember, Invitation, JoinRequest
 from withus.models.notification import Notification
 from withus.models.user import User
 
-__all__ = ["Club", "ClubBan", "ClubMember", "Invitation", "JoinRequest", "Notification", "User"]
+__all__ = ["Club", "ClubBan", "ClubMember", "Invitation", "JoinRequest", "Notification", "User", "UserBlock"]

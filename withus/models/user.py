@@ -1,4 +1,9 @@
-"""Users: the account table and its public and private views."""
+"""Users: the account table and its public and private views.
+
+Views are built with :meth:`UserPublic.of` / :meth:`UserPrivate.of` /
+:meth:`UserSummary.of` so that a deleted account shows "탈퇴한 회원" and the
+default avatar everywhere, and the email never leaks into a public view.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,11 @@ from datetime import datetime
 from sqlalchemy import JSON, Column, DateTime
 from sqlmodel import Field, SQLModel
 
-from withus.models.base import created_at_field
+from withus.models.base import as_utc, created_at_field
+
+DELETED_NICKNAME = "탈퇴한 회원"
+DEFAULT_AVATAR_URL = "/default-avatar.svg"
+MEDIA_URL_PREFIX = "/media/"
 
 
 class UserBase(SQLModel):
@@ -25,7 +34,91 @@ class User(UserBase, table=True):
     email: str = Field(max_length=254, unique=True)
     password_hash: str = Field(max_length=200)
     tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
+    # Relative to settings.media_path, e.g. "avatars/3f9c....webp".
     avatar_path: str | None = Field(default=None, max_length=200)
     is_admin: bool = Field(default=False)
     created_at: datetime = created_at_field()
     deleted_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def display_nickname(self) -> str:
+        """What other people see: "탈퇴한 회원" once the account is deleted."""
+        return DELETED_NICKNAME if self.deleted_at is not None else self.nickname
+
+    @property
+    def avatar_url(self) -> str:
+        if self.avatar_path and self.deleted_at is None:
+            return MEDIA_URL_PREFIX + self.avatar_path
+        return DEFAULT_AVATAR_URL
+
+
+class UserSummary(SQLModel):
+    """The smallest view of a person, embedded in messages, posts, members, ..."""
+
+    id: int
+    nickname: str
+    avatar_url: str
+
+    @classmethod
+    def of(cls, user: User) -> UserSummary:
+        assert user.id is not None
+        return cls(id=user.id, nickname=user.display_nickname, avatar_url=user.avatar_url)
+
+
+class UserPublic(SQLModel):
+    """What any logged-in person sees of another (never the email)."""
+
+    id: int
+    nickname: str
+    introduction: str
+    tags: list[str]
+    avatar_url: str
+    created_at: datetime
+    is_deleted: bool = False
+
+    @classmethod
+    def of(cls, user: User) -> UserPublic:
+        assert user.id is not None
+        deleted = user.deleted_at is not None
+        return cls(
+            id=user.id,
+            nickname=user.display_nickname,
+            introduction="" if deleted else user.introduction,
+            tags=[] if deleted else list(user.tags or []),
+            avatar_url=user.avatar_url,
+            created_at=as_utc(user.created_at),
+            is_deleted=deleted,
+        )
+
+
+class UserPrivate(SQLModel):
+    """The account owner's own view (GET /api/users/me)."""
+
+    id: int
+    username: str
+    nickname: str
+    email: str
+    introduction: str
+    tags: list[str]
+    avatar_url: str
+    created_at: datetime
+    is_admin: bool = False
+
+    @classmethod
+    def of(cls, user: User) -> UserPrivate:
+        assert user.id is not None
+        return cls(
+            id=user.id,
+            username=user.username,
+            nickname=user.nickname,
+            email=user.email,
+            introduction=user.introduction,
+            tags=list(user.tags or []),
+            avatar_url=user.avatar_url,
+            created_at=as_utc(user.created_at),
+            is_admin=user.is_admin,
+        )

@@ -1,0 +1,114 @@
+"""Password rules and hashing.
+
+* 8–128 characters (counted as Unicode code points), every character
+  significant. bcrypt only reads the first 72 *bytes*, and a Korean character
+  is 3 bytes in UTF-8, so the password is pre-hashed: ``base64(SHA-256(utf8))``
+  (44 ASCII bytes) is what bcrypt sees. The stored string is tagged
+  ``bcrypt-sha256$<bcrypt hash>`` so the scheme can change later.
+  Base64 matters: a raw digest may contain NUL bytes, which bcrypt refuses.
+* The most common passwords (``withus/wordlists/common_passwords.txt``, compared
+  case-insensitively) are refused, as is the user's own login name or email.
+* bcrypt runs on a small dedicated thread pool, never on the event loop; the
+  pool is bounded (CPU count − 1) so a burst of logins cannot take every core
+  away from the event loop serving other requests.
+* Logins for unknown accounts call :func:`dummy_verify`, which costs the same
+  as a real check, so timing does not tell whether an account exists.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import os
+import unicodedata
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
+from importlib import resources
+
+import bcrypt
+
+from withus.errors import ValidationFailed
+
+MIN_LENGTH = 8
+MAX_LENGTH = 128
+BCRYPT_ROUNDS = 12
+SCHEME = "bcrypt-sha256$"
+
+_executor = ThreadPoolExecutor(max_workers=max(1, (os.cpu_count() or 2) - 1), thread_name_prefix="bcrypt")
+_dummy_hash: str | None = None
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    text = resources.files("withus.wordlists").joinpath("common_passwords.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def is_common(password: str) -> bool:
+    return password.strip().lower() in common_passwords()
+
+
+def check_password(
+    password: str,
+    *,
+    field: str = "password",
+    username: str | None = None,
+    email: str | None = None,
+) -> None:
+    """Raise :class:`ValidationFailed` (with ``field``) when ``password`` breaks a rule."""
+    if not isinstance(password, str):
+        raise ValidationFailed.field(field, "비밀번호를 입력해 주세요.")
+    if len(password) < MIN_LENGTH:
+        raise ValidationFailed.field(field, f"비밀번호는 {MIN_LENGTH}자 이상이어야 합니다.")
+    if len(password) > MAX_LENGTH:
+        raise ValidationFailed.field(field, f"비밀번호는 {MAX_LENGTH}자 이하여야 합니다.")
+    if any(unicodedata.category(ch) == "Cc" for ch in password):
+        raise ValidationFailed.field(field, "비밀번호에 제어 문자를 쓸 수 없습니다.")
+    lowered = password.lower()
+    if is_common(password):
+        raise ValidationFailed.field(field, "너무 흔한 비밀번호입니다. 다른 비밀번호를 사용해 주세요.")
+    if username and lowered == username.lower():
+        raise ValidationFailed.field(field, "아이디와 같은 비밀번호는 쓸 수 없습니다.")
+    if email and (lowered == email.lower() or lowered == email.lower().split("@", 1)[0]):
+        raise ValidationFailed.field(field, "이메일과 같은 비밀번호는 쓸 수 없습니다.")
+
+
+def _prehash(password: str) -> bytes:
+    return base64.b64encode(hashlib.sha256(password.encode("utf-8")).digest())
+
+
+def hash_password_sync(password: str, *, rounds: int = BCRYPT_ROUNDS) -> str:
+    """Blocking; use :func:`hash_password` from async code. (Tests use it with few rounds.)"""
+    return SCHEME + bcrypt.hashpw(_prehash(password), bcrypt.gensalt(rounds)).decode("ascii")
+
+
+def verify_password_sync(password: str, stored: str) -> bool:
+    if not stored.startswith(SCHEME):
+        return False  # unusable hash (deleted account) or an unknown scheme
+    try:
+        return bcrypt.checkpw(_prehash(password), stored[len(SCHEME) :].encode("ascii"))
+    except ValueError:
+        return False
+
+
+async def hash_password(password: str) -> str:
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_executor, hash_password_sync, password)
+
+
+async def verify_password(password: str, stored: str) -> bool:
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_executor, verify_password_sync, password, stored)
+
+
+async def dummy_verify(password: str) -> None:
+    """Spend the time of a real check against a hash nobody has (unknown accounts)."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = await hash_password(base64.b64encode(os.urandom(18)).decode())
+    await verify_password(password, _dummy_hash)
+
+
+UNUSABLE_HASH = "!"
+"""Stored for deleted accounts: no password verifies against it."""

@@ -1,0 +1,108 @@
+"""JSON Web Tokens: a 15-minute access token and a 14-day refresh token.
+
+Both are HS256 JWTs signed with ``settings.jwt_secret`` and carry ``iss``,
+``aud``, ``exp``, ``iat``, ``jti``, ``sub`` (the user id as a string), ``sid``
+(the login session) and ``typ`` (``access`` or ``refresh``). Decoding pins the
+algorithm list to HS256, so ``alg: none`` and other algorithms are refused,
+and requires every claim. Whether the session is still alive is checked by
+:mod:`withus.services.sessions`, not here.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+import jwt
+
+from withus.errors import NotAuthenticated
+from withus.settings import get_settings
+
+ALGORITHM = "HS256"
+ACCESS_TTL = 15 * 60
+REFRESH_TTL = 14 * 24 * 60 * 60
+REQUIRED_CLAIMS = ["iss", "aud", "exp", "iat", "jti", "sub", "sid", "typ"]
+
+TokenType = Literal["access", "refresh"]
+
+
+@dataclass(frozen=True)
+class Claims:
+    user_id: int
+    session_id: str
+    jti: str
+    typ: TokenType
+    issued_at: int
+    expires_at: int
+
+
+def invalid_token() -> NotAuthenticated:
+    return NotAuthenticated("인증 정보가 올바르지 않습니다. 다시 로그인해 주세요.", code="invalid_token")
+
+
+def token_expired() -> NotAuthenticated:
+    return NotAuthenticated("로그인이 만료되었습니다. 다시 로그인해 주세요.", code="token_expired")
+
+
+def token_revoked() -> NotAuthenticated:
+    return NotAuthenticated("로그아웃된 세션입니다. 다시 로그인해 주세요.", code="token_revoked")
+
+
+def new_id() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def encode(*, user_id: int, session_id: str, typ: TokenType, jti: str | None = None, now: int | None = None) -> str:
+    settings = get_settings()
+    issued = int(time.time()) if now is None else now
+    payload = {
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": issued,
+        "exp": issued + (ACCESS_TTL if typ == "access" else REFRESH_TTL),
+        "jti": jti or new_id(),
+        "sub": str(user_id),
+        "sid": session_id,
+        "typ": typ,
+    }
+    return jwt.encode(payload, settings.jwt_secret, algorithm=ALGORITHM)
+
+
+def decode(token: str, *, typ: TokenType) -> Claims:
+    """Verify signature, algorithm, issuer, audience, expiry and type; raise 401 otherwise."""
+    settings = get_settings()
+    if not token or len(token) > 4096:
+        raise invalid_token()
+    try:
+        payload = jwt.decode(
+            token,
+            settings.jwt_secret,
+            algorithms=[ALGORITHM],
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            options={"require": REQUIRED_CLAIMS},
+            leeway=5,
+        )
+    except jwt.ExpiredSignatureError:
+        raise token_expired() from None
+    except jwt.PyJWTError:
+        raise invalid_token() from None
+    if payload.get("typ") != typ:
+        raise invalid_token()
+    try:
+        user_id = int(payload["sub"])
+        sid, jti = payload["sid"], payload["jti"]
+        if not isinstance(sid, str) or not isinstance(jti, str) or not sid or not jti:
+            raise ValueError
+        return Claims(
+            user_id=user_id,
+            session_id=sid,
+            jti=jti,
+            typ=typ,
+            issued_at=int(payload["iat"]),
+            expires_at=int(payload["exp"]),
+        )
+    except (TypeError, ValueError):
+        raise invalid_token() from None

@@ -1,0 +1,1 @@
+"""Word lists shipped with the code (common passwords)."""
