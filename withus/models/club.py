@@ -6,6 +6,10 @@ join. ``clubs.host_id`` mirrors the one ``club_members`` row whose role is
 ``host``. ``clubs.chat_room_id`` is set by the real-time part when it creates the
 club's chat room (see ``withus.services.clubs.on_club_created``); it has no
 foreign key here because the chat tables come in a later migration.
+
+Migration 0003 also creates, on PostgreSQL only, ``ix_clubs_search_trgm`` (pg_trgm GIN on
+``lower(name || ' ' || description)``) for keyword search; it is not declared here, so an
+autogenerate run against PostgreSQL proposes dropping it — delete that line.
 """
 
 from __future__ import annotations
