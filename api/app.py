@@ -69,4 +69,14 @@ def build_api() -> FastAPI:
 
 def _feature_routers() -> list[APIRouter]:
     """Routers of the feature areas, in the order they appear in the OpenAPI document."""
-    return []
+    from api.routes import clubs, invitations, my_clubs, notifications
+    from api.routes import posts, reports
+
+    return [
+        my_clubs.router,
+        clubs.router,
+        invitations.router,
+        notifications.router,
+        posts.router,
+        reports.router,
+    ]

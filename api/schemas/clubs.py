@@ -1,0 +1,59 @@
+"""Request bodies and list envelopes of the clubs, invitations and notifications routes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from fastapi import Query
+from pydantic import BaseModel, Field, field_validator
+
+from withus.models.club import JOIN_MESSAGE_MAX
+
+T = TypeVar("T")
+
+
+def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    described = {
+        401: "Not logged in (`not_authenticated`).",
+        403: "Not allowed: `not_a_member`, `insufficient_role`, `banned`, `invite_only`.",
+        404: "No such club, or it is closed (`club_not_found`); or no such member/request/invitation.",
+        409: "Conflicts with the current state (see the endpoint's description for the codes).",
+        413: "Image over 5 MB (`image_too_large`).",
+        422: "Validation failed; `errors` names each field.",
+    }
+    return {c: {"description": described[c], "content": {"application/problem+json": {}}} for c in codes}
+
+
+Limit = Annotated[int, Query(ge=1, le=100, description="Page size (default 20, max 100).")]
+Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page.")]
+
+
+class Page(BaseModel, Generic[T]):
+    """A page of a list; pass ``next_cursor`` back as ``?cursor=`` for the next one (null: the end)."""
+
+    items: list[T]
+    next_cursor: str | None = None
+
+
+class JoinBody(BaseModel):
+    message: str = Field(default="", description=f"Optional note to the host (≤ {JOIN_MESSAGE_MAX} characters).")
+
+    @field_validator("message")
+    @classmethod
+    def _message(cls, v: str) -> str:
+        v = v.strip()
+        if len(v) > JOIN_MESSAGE_MAX:
+            raise ValueError(f"가입 메시지는 {JOIN_MESSAGE_MAX}자 이하로 입력해 주세요.")
+        return v
+
+
+class RoleBody(BaseModel):
+    role: Literal["moderator", "member"]
+
+
+class UserIdBody(BaseModel):
+    user_id: int
+
+
+class CountBody(BaseModel):
+    count: int
