@@ -458,3 +458,7 @@ async def do_set_cover(session: AsyncSession, *, club_id: int, user: User, conte
     if old:
         images.delete_after_commit(session, old)
     return club
+
+
+# Membership registers the account-deletion hook (hosted clubs pass on or close) on import.
+from withus.services import membership as _membership  # noqa: E402, F401

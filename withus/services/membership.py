@@ -628,3 +628,13 @@ async def _successor(session: AsyncSession, *, club_id: int, leaving_user_id: in
         .limit(1)
     )
     return (await session.exec(stmt)).first()
+
+
+def _register_hooks() -> None:
+    from withus.services import users as user_service
+
+    if on_account_deleted not in user_service.on_account_deleted:
+        user_service.on_account_deleted.append(on_account_deleted)
+
+
+_register_hooks()
