@@ -10,10 +10,10 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -42,7 +42,8 @@ class Settings(BaseSettings):
     jwt_secret: str = ""
     jwt_issuer: str = "withus"
     jwt_audience: str = "withus"
-    allowed_origins: list[str] = Field(default_factory=list)
+    # NoDecode: the variable is comma-separated (README), not JSON; split by _split_origins below.
+    allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     port: int = 3000
     media_dir: Path | None = None
     public_url: str | None = None
