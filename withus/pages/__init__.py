@@ -4,9 +4,24 @@ from __future__ import annotations
 
 import reflex as rx
 
-from withus.pages import home, not_found
+from withus.pages import admin_reports, club, club_edit, club_manage, club_new, home, my_clubs, not_found, post
+from withus.state.admin import AdminReportsState
+from withus.state.board import PostState
+from withus.state.club import ClubState
+from withus.state.club_form import ClubFormState
+from withus.state.club_manage import ManageState
+from withus.state.clubs import HomeState
+from withus.state.my_clubs import MyClubsState
 
 
 def register_pages(app: rx.App) -> None:
-    app.add_page(home.index, route="/", title="withUs — 함께할 모임 찾기")
+    app.add_page(home.index, route="/", title="withUs — 함께할 모임 찾기", on_load=HomeState.load)
+    # Clubs and board (the static /clubs/new before the dynamic /clubs/[id]).
+    app.add_page(club_new.index, route="/clubs/new", title="모임 만들기 — withUs", on_load=ClubFormState.load_new)
+    app.add_page(club.index, route="/clubs/[id]", title="모임 — withUs", on_load=ClubState.load)
+    app.add_page(club_edit.index, route="/clubs/[id]/edit", title="모임 수정 — withUs", on_load=ClubFormState.load_edit)
+    app.add_page(club_manage.index, route="/clubs/[id]/manage", title="모임 관리 — withUs", on_load=ManageState.load)
+    app.add_page(post.index, route="/posts/[id]", title="게시글 — withUs", on_load=PostState.load)
+    app.add_page(my_clubs.index, route="/me/clubs", title="내 모임 — withUs", on_load=MyClubsState.load)
+    app.add_page(admin_reports.index, route="/admin/reports", title="신고 검토 — withUs", on_load=AdminReportsState.load)
     app.add_page(not_found.index, route="404", title="페이지를 찾을 수 없습니다 — withUs")

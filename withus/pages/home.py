@@ -1,15 +1,198 @@
-"""/ — club discovery."""
+"""/ — club discovery: categories, keyword search, newest first, "더 보기"."""
+
+from __future__ import annotations
 
 import reflex as rx
 
+from withus.components.category import CATEGORY_CHOICES
+from withus.components.club_card import club_card
 from withus.components.layout import page
+from withus.state.auth import AuthState
+from withus.state.clubs import SEARCH_INPUT_ID, HomeState
+
+
+def hero() -> rx.Component:
+    return rx.flex(
+        rx.vstack(
+            rx.heading("함께할 모임을 찾아보세요", size="7"),
+            rx.text("운동, 게임, 맛집 탐방, 스터디까지 — 취미가 같은 사람들과 함께하세요.", color_scheme="gray"),
+            spacing="3",
+        ),
+        rx.link(
+            rx.button(rx.icon("plus", size=16), "모임 만들기", size="3"),
+            href=rx.cond(AuthState.logged_in, "/clubs/new", "/login?next=/clubs/new"),
+        ),
+        direction=rx.breakpoints(initial="column", sm="row"),
+        justify="between",
+        align=rx.breakpoints(initial="start", sm="end"),
+        gap="4",
+        width="100%",
+    )
+
+
+def category_tab(code: str, label: str) -> rx.Component:
+    selected = HomeState.category == code
+    return rx.button(
+        label,
+        variant=rx.cond(selected, "solid", "soft"),
+        color_scheme=rx.cond(selected, "teal", "gray"),
+        radius="full",
+        size="2",
+        on_click=HomeState.set_category(code),
+        aria_pressed=rx.cond(selected, "true", "false"),
+        flex_shrink="0",
+    )
+
+
+def category_tabs() -> rx.Component:
+    return rx.box(
+        rx.hstack(
+            category_tab("", "전체"),
+            *[category_tab(code, label) for code, label in CATEGORY_CHOICES],
+            spacing="2",
+            width="max-content",
+        ),
+        role="group",
+        aria_label="모임 분류",
+        overflow_x="auto",
+        width="100%",
+        padding_bottom="4px",
+    )
+
+
+def search_box() -> rx.Component:
+    return rx.form(
+        rx.hstack(
+            rx.el.label("모임 검색", html_for=SEARCH_INPUT_ID, style=VISUALLY_HIDDEN),
+            rx.input(
+                rx.input.slot(rx.icon("search", size=16)),
+                id=SEARCH_INPUT_ID,
+                name="q",
+                type="search",
+                placeholder="모임 이름이나 소개로 검색",
+                default_value=HomeState.q,
+                max_length=100,
+                size="3",
+                width="100%",
+                enter_key_hint="search",
+            ),
+            rx.button("검색", type="submit", size="3", variant="soft"),
+            spacing="2",
+            width="100%",
+        ),
+        on_submit=HomeState.search,
+        role="search",
+        width="100%",
+    )
+
+
+VISUALLY_HIDDEN = {
+    "position": "absolute",
+    "width": "1px",
+    "height": "1px",
+    "padding": "0",
+    "margin": "-1px",
+    "overflow": "hidden",
+    "clip": "rect(0, 0, 0, 0)",
+    "whiteSpace": "nowrap",
+    "border": "0",
+}
+
+
+def skeleton_cards() -> rx.Component:
+    return rx.grid(
+        *[rx.skeleton(rx.box(height="230px", width="100%"), loading=True) for _ in range(6)],
+        columns=rx.breakpoints(initial="1", xs="2", md="3"),
+        spacing="4",
+        width="100%",
+    )
+
+
+def empty_state() -> rx.Component:
+    return rx.center(
+        rx.vstack(
+            rx.icon("users", size=40, color="var(--gray-9)"),
+            rx.cond(
+                HomeState.searching,
+                rx.text("검색 결과가 없어요", weight="bold", size="4"),
+                rx.text("아직 모임이 없어요", weight="bold", size="4"),
+            ),
+            rx.text("원하는 모임이 없다면 직접 만들어 보세요.", color_scheme="gray", size="2"),
+            rx.link(rx.button("모임 만들기", variant="soft"), href="/clubs/new"),
+            align="center",
+            spacing="2",
+        ),
+        padding_y="48px",
+        width="100%",
+    )
+
+
+def club_list() -> rx.Component:
+    return rx.cond(
+        HomeState.loading,
+        skeleton_cards(),
+        rx.cond(
+            HomeState.clubs.length() > 0,
+            rx.vstack(
+                rx.grid(
+                    rx.foreach(HomeState.clubs, club_card),
+                    columns=rx.breakpoints(initial="1", xs="2", md="3"),
+                    spacing="4",
+                    width="100%",
+                ),
+                rx.cond(
+                    HomeState.has_more,
+                    rx.center(
+                        rx.button(
+                            "더 보기",
+                            variant="outline",
+                            size="3",
+                            loading=HomeState.loading_more,
+                            on_click=HomeState.load_more,
+                        ),
+                        width="100%",
+                    ),
+                ),
+                rx.cond(
+                    HomeState.capped,
+                    rx.center(
+                        rx.text("더 많은 모임은 분류를 고르거나 검색해서 찾아보세요.", color_scheme="gray", size="2"),
+                        width="100%",
+                    ),
+                ),
+                spacing="5",
+                width="100%",
+            ),
+            rx.cond(
+                HomeState.failed,
+                rx.callout(
+                    "모임 목록을 불러오지 못했어요. 잠시 후 다시 시도해 주세요.",
+                    icon="triangle_alert",
+                    color_scheme="red",
+                ),
+                empty_state(),
+            ),
+        ),
+    )
 
 
 def index() -> rx.Component:
     return page(
         rx.vstack(
-            rx.heading("함께할 모임을 찾아보세요", size="7"),
-            rx.text("운동, 게임, 맛집 탐방, 스터디까지 — 취미가 같은 사람들과 함께하세요.", color_scheme="gray"),
-            spacing="3",
+            hero(),
+            search_box(),
+            category_tabs(),
+            rx.cond(
+                HomeState.searching,
+                rx.hstack(
+                    rx.text("‘", HomeState.q, "’ 검색 결과", size="2", color_scheme="gray"),
+                    rx.button("검색 지우기", variant="ghost", size="1", on_click=HomeState.clear_search),
+                    align="center",
+                    spacing="2",
+                ),
+            ),
+            club_list(),
+            spacing="5",
+            width="100%",
         )
     )

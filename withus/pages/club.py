@@ -1,0 +1,428 @@
+"""/clubs/[id] — a club: info, actions for my role, board and members."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from withus.components.category import category_badge
+from withus.components.club_card import club_cover, recruiting_badge
+from withus.components.confirm_dialog import confirm_dialog
+from withus.components.forms import form_error, text_area_field, text_field
+from withus.components.layout import page
+from withus.components.post_item import author_avatar, post_row, text_with_links
+from withus.models.club import JOIN_MESSAGE_MAX
+from withus.models.post import BODY_MAX, TITLE_MAX
+from withus.state.auth import AuthState
+from withus.state.club import ClubState
+
+
+def not_found_view() -> rx.Component:
+    return rx.center(
+        rx.vstack(
+            rx.icon("search-x", size=36, color="var(--gray-9)"),
+            rx.heading("모임을 찾을 수 없어요", size="5"),
+            rx.text("없어졌거나 주소가 바뀌었을 수 있어요.", color_scheme="gray"),
+            rx.link(rx.button("다른 모임 찾아보기", variant="soft"), href="/"),
+            align="center",
+            spacing="3",
+        ),
+        min_height="50vh",
+    )
+
+
+def loading_view() -> rx.Component:
+    return rx.vstack(
+        rx.skeleton(rx.box(height="200px", width="100%"), loading=True),
+        rx.skeleton(rx.box(height="32px", width="60%"), loading=True),
+        rx.skeleton(rx.box(height="80px", width="100%"), loading=True),
+        spacing="3",
+        width="100%",
+    )
+
+
+def info_row(icon: str, text: rx.Var[str] | str) -> rx.Component:
+    return rx.hstack(
+        rx.icon(icon, size=16, flex_shrink="0"),
+        rx.text(text, size="2"),
+        spacing="2",
+        align="center",
+        color="var(--gray-11)",
+    )
+
+
+def join_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("가입 신청"),
+            rx.dialog.description(
+                "모임장이나 운영진이 승인하면 멤버가 돼요. 하고 싶은 말을 남겨도 좋아요.", size="2", color_scheme="gray"
+            ),
+            rx.form(
+                rx.vstack(
+                    text_area_field(
+                        "join-message",
+                        label_text="가입 메시지 (선택)",
+                        name="message",
+                        max_length=JOIN_MESSAGE_MAX,
+                        rows="3",
+                        placeholder="간단한 자기소개나 가입 동기를 적어 주세요",
+                        error=ClubState.join_error,
+                    ),
+                    rx.hstack(
+                        rx.dialog.close(rx.button("취소", type="button", variant="soft", color_scheme="gray")),
+                        rx.button("신청하기", type="submit", loading=ClubState.acting),
+                        spacing="2",
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="3",
+                    margin_top="12px",
+                ),
+                on_submit=ClubState.request_join,
+            ),
+            max_width="440px",
+        ),
+        open=ClubState.join_open,
+        on_open_change=ClubState.set_join_open,
+    )
+
+
+def join_actions() -> rx.Component:
+    """What someone who is not a member can do here."""
+    c = ClubState.club
+    return rx.cond(
+        c.invitation_id != 0,
+        rx.hstack(
+            rx.badge("초대받았어요", color_scheme="teal", size="2"),
+            rx.button("초대 수락", on_click=ClubState.accept_invitation, loading=ClubState.acting),
+            rx.button("거절", variant="soft", color_scheme="gray", on_click=ClubState.decline_invitation),
+            spacing="2",
+            align="center",
+            wrap="wrap",
+        ),
+        rx.cond(
+            c.request_pending,
+            rx.hstack(
+                rx.badge("가입 신청 중", color_scheme="amber", size="2"),
+                confirm_dialog(
+                    rx.button("신청 취소", variant="soft", color_scheme="gray"),
+                    title="가입 신청을 취소할까요?",
+                    description="다시 신청하려면 처음부터 신청해야 해요.",
+                    confirm_label="신청 취소",
+                    on_confirm=ClubState.withdraw,
+                ),
+                spacing="2",
+                align="center",
+            ),
+            rx.cond(
+                c.join_policy == "invite",
+                rx.text("초대받은 사람만 가입할 수 있는 모임이에요.", size="2", color_scheme="gray"),
+                rx.cond(
+                    c.recruiting,
+                    rx.cond(
+                        c.join_policy == "open",
+                        rx.button(
+                            rx.icon("user-plus", size=16),
+                            "가입하기",
+                            size="3",
+                            on_click=ClubState.join,
+                            loading=ClubState.acting,
+                        ),
+                        rx.button(rx.icon("send", size=16), "가입 신청", size="3", on_click=ClubState.open_join_dialog),
+                    ),
+                    rx.button("모집이 마감되었어요", size="3", disabled=True, variant="soft"),
+                ),
+            ),
+        ),
+    )
+
+
+def member_actions() -> rx.Component:
+    c = ClubState.club
+    return rx.hstack(
+        rx.badge(c.role_label, color_scheme="teal", size="2"),
+        rx.cond(
+            c.chat_room_id != 0,
+            rx.link(rx.button(rx.icon("message-circle", size=16), "채팅방", variant="soft"), href=ClubState.chat_href),
+        ),
+        rx.cond(
+            ClubState.is_staff,
+            rx.fragment(
+                rx.link(
+                    rx.button(rx.icon("settings", size=16), "관리", variant="soft"),
+                    href="/clubs/" + c.id.to_string() + "/manage",
+                ),
+                rx.link(
+                    rx.button(rx.icon("pencil", size=16), "수정", variant="soft"),
+                    href="/clubs/" + c.id.to_string() + "/edit",
+                ),
+            ),
+        ),
+        rx.cond(
+            ~ClubState.is_host,
+            confirm_dialog(
+                rx.button("탈퇴", variant="soft", color_scheme="gray"),
+                title="모임에서 나갈까요?",
+                description="나간 뒤에는 다시 가입해야 게시판과 채팅을 볼 수 있어요.",
+                confirm_label="탈퇴",
+                on_confirm=ClubState.leave,
+            ),
+        ),
+        spacing="2",
+        align="center",
+        wrap="wrap",
+    )
+
+
+def club_header() -> rx.Component:
+    c = ClubState.club
+    return rx.card(
+        rx.inset(club_cover(c.cover_url, c.category, c.color, height="220px"), side="top", pb="current"),
+        rx.vstack(
+            rx.hstack(
+                category_badge(c.category_label, c.color),
+                recruiting_badge(c.recruiting),
+                rx.badge(c.policy_label, variant="outline", color_scheme="gray"),
+                rx.cond(
+                    c.private, rx.badge(rx.icon("lock", size=12), "비공개", variant="outline", color_scheme="gray")
+                ),
+                spacing="2",
+                wrap="wrap",
+            ),
+            rx.heading(c.name, size="7", as_="h1", overflow_wrap="anywhere"),
+            rx.flex(
+                info_row("users", "멤버 " + c.members),
+                rx.cond(c.location != "", info_row("map-pin", c.location)),
+                rx.cond(c.window != "", info_row("calendar", "모집 " + c.window)),
+                rx.cond(
+                    c.host_nickname != "",
+                    rx.hstack(
+                        author_avatar(c.host_avatar, c.host_nickname, size="1"),
+                        rx.text("모임장 ", size="2", color_scheme="gray"),
+                        rx.link(c.host_nickname, href="/users/" + c.host_id.to_string(), size="2", weight="medium"),
+                        spacing="1",
+                        align="center",
+                    ),
+                ),
+                direction=rx.breakpoints(initial="column", sm="row"),
+                column_gap="20px",
+                row_gap="6px",
+                wrap="wrap",
+            ),
+            rx.cond(
+                c.description != "",
+                text_with_links(c.description_segments, size="3", color="var(--gray-12)", line_height="1.7"),
+            ),
+            rx.separator(size="4"),
+            rx.cond(
+                ClubState.is_member,
+                member_actions(),
+                rx.cond(
+                    AuthState.logged_in,
+                    join_actions(),
+                    rx.hstack(
+                        rx.button("로그인하고 가입하기", size="3", on_click=AuthState.require_login),
+                        spacing="2",
+                    ),
+                ),
+            ),
+            spacing="3",
+            width="100%",
+            padding_top="12px",
+        ),
+        size="3",
+        width="100%",
+    )
+
+
+def members_only() -> rx.Component:
+    return rx.center(
+        rx.vstack(
+            rx.icon("lock", size=32, color="var(--gray-9)"),
+            rx.text("멤버만 볼 수 있어요", weight="bold", size="4"),
+            rx.text(
+                "비공개 모임이에요. 가입하면 게시판과 멤버를 볼 수 있어요.",
+                color_scheme="gray",
+                size="2",
+                align="center",
+            ),
+            align="center",
+            spacing="2",
+        ),
+        padding_y="40px",
+        width="100%",
+    )
+
+
+def write_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("글쓰기"),
+            rx.dialog.description("모임 게시판에 글을 올려요.", size="2", color_scheme="gray"),
+            rx.form(
+                rx.vstack(
+                    text_field(
+                        "new-post-title",
+                        label_text="제목",
+                        name="title",
+                        max_length=TITLE_MAX,
+                        error=ClubState.write_errors.get("title", ""),
+                    ),
+                    text_area_field(
+                        "new-post-body",
+                        label_text="본문",
+                        name="body",
+                        max_length=BODY_MAX,
+                        rows="8",
+                        error=ClubState.write_errors.get("body", ""),
+                    ),
+                    rx.cond(
+                        ClubState.is_staff,
+                        rx.text(
+                            rx.flex(
+                                rx.checkbox(name="notice", id="new-post-notice"),
+                                "공지로 올리기 (게시판 맨 위에 고정돼요)",
+                                gap="2",
+                                align="center",
+                            ),
+                            as_="label",
+                            size="2",
+                        ),
+                    ),
+                    form_error(ClubState.write_errors.get("form", "")),
+                    rx.hstack(
+                        rx.dialog.close(rx.button("취소", type="button", variant="soft", color_scheme="gray")),
+                        rx.button("올리기", type="submit", loading=ClubState.write_sending),
+                        spacing="2",
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="3",
+                    margin_top="12px",
+                ),
+                on_submit=ClubState.write_post,
+            ),
+            max_width="560px",
+        ),
+        open=ClubState.write_open,
+        on_open_change=ClubState.set_write_open,
+    )
+
+
+def board_tab() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.heading("게시판", size="4", as_="h2"),
+            rx.spacer(),
+            rx.cond(
+                ClubState.is_member, rx.button(rx.icon("pencil", size=16), "글쓰기", on_click=ClubState.open_write)
+            ),
+            width="100%",
+            align="center",
+        ),
+        rx.cond(
+            ClubState.posts.length() > 0,
+            rx.vstack(rx.foreach(ClubState.posts, post_row), spacing="0", width="100%"),
+            rx.center(
+                rx.vstack(
+                    rx.icon("notebook-pen", size=32, color="var(--gray-9)"),
+                    rx.text("아직 글이 없어요", weight="bold"),
+                    rx.cond(ClubState.is_member, rx.text("첫 글을 올려 보세요.", color_scheme="gray", size="2")),
+                    align="center",
+                    spacing="2",
+                ),
+                padding_y="32px",
+                width="100%",
+            ),
+        ),
+        rx.cond(
+            ClubState.has_more_posts,
+            rx.center(
+                rx.button(
+                    "더 보기", variant="outline", loading=ClubState.posts_loading, on_click=ClubState.load_more_posts
+                ),
+                width="100%",
+            ),
+        ),
+        spacing="3",
+        width="100%",
+    )
+
+
+def member_item(m: rx.Var) -> rx.Component:
+    return rx.hstack(
+        author_avatar(m.avatar_url, m.nickname, size="2"),
+        rx.link(
+            m.nickname,
+            href="/users/" + m.user_id.to_string(),
+            weight="medium",
+            size="2",
+            color_scheme="gray",
+            high_contrast=True,
+        ),
+        rx.badge(m.role_label, color_scheme=m.role_color, variant="soft"),
+        rx.spacer(),
+        rx.text(m.joined, " 가입", size="1", color_scheme="gray"),
+        width="100%",
+        align="center",
+        spacing="2",
+        padding_y="8px",
+        border_bottom="1px solid var(--gray-a3)",
+        custom_attrs={"data-testid": "member"},
+    )
+
+
+def members_tab() -> rx.Component:
+    return rx.vstack(
+        rx.heading("멤버 ", ClubState.club.members, size="4", as_="h2"),
+        rx.vstack(rx.foreach(ClubState.members, member_item), spacing="0", width="100%"),
+        rx.cond(
+            ClubState.has_more_members,
+            rx.center(
+                rx.button(
+                    "더 보기",
+                    variant="outline",
+                    loading=ClubState.members_loading,
+                    on_click=ClubState.load_more_members,
+                ),
+                width="100%",
+            ),
+        ),
+        spacing="3",
+        width="100%",
+    )
+
+
+def club_tabs() -> rx.Component:
+    return rx.card(
+        rx.cond(
+            ClubState.club.restricted,
+            members_only(),
+            rx.tabs.root(
+                rx.tabs.list(rx.tabs.trigger("게시판", value="board"), rx.tabs.trigger("멤버", value="members")),
+                rx.tabs.content(board_tab(), value="board", padding_top="16px"),
+                rx.tabs.content(members_tab(), value="members", padding_top="16px"),
+                value=ClubState.tab,
+                on_change=ClubState.set_tab,
+                width="100%",
+            ),
+        ),
+        size="3",
+        width="100%",
+    )
+
+
+def index() -> rx.Component:
+    return page(
+        rx.cond(
+            ClubState.loading,
+            loading_view(),
+            rx.cond(
+                ClubState.not_found,
+                not_found_view(),
+                rx.vstack(club_header(), club_tabs(), spacing="4", width="100%"),
+            ),
+        ),
+        join_dialog(),
+        write_dialog(),
+    )

@@ -1,0 +1,27 @@
+"""/clubs/new — create a club (login required)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from withus.components.club_form import club_form
+from withus.components.layout import page
+from withus.state.club_form import ClubFormState
+
+
+def index() -> rx.Component:
+    return page(
+        rx.vstack(
+            rx.heading("모임 만들기", size="7", as_="h1"),
+            rx.text("함께할 사람들을 모아 보세요. 만든 사람이 모임장이 돼요.", color_scheme="gray"),
+            rx.cond(
+                ClubFormState.loading,
+                rx.skeleton(rx.box(height="480px", width="100%"), loading=True),
+                rx.card(club_form("모임 만들기"), size="3", width="100%"),
+            ),
+            spacing="4",
+            width="100%",
+            max_width="720px",
+            margin_x="auto",
+        )
+    )

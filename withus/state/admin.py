@@ -1,0 +1,159 @@
+"""/admin/reports — the review queue: administrators see every report, a club's host and
+moderators the reports of their clubs' posts, comments and messages (the reports
+service decides which)."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Any
+
+import reflex as rx
+
+from withus.db import session_scope
+from withus.errors import DomainError
+from withus.models.report import ReportReview
+from withus.services import reports as report_service
+from withus.state.common import GENERIC_ERROR, current_user_id, load_user, login_redirect
+from withus.state.text import ago, full_time
+
+log = logging.getLogger(__name__)
+
+PAGE = 20
+MAX_REPORTS = 200
+STATUSES = ("open", "hidden", "dismissed")
+TARGET_LABELS = {"post": "글", "comment": "댓글", "user": "사용자", "club": "모임", "message": "채팅 메시지"}
+STATUS_LABELS = {"open": "검토 대기", "hidden": "숨김", "dismissed": "기각"}
+
+
+@dataclasses.dataclass
+class ReportRow:
+    id: int
+    target_label: str
+    preview: str
+    link: str
+    reason: str
+    reporter: str
+    ago: str
+    full_time: str
+    status: str
+    status_label: str
+    decided_by: str
+
+
+def _row(r: ReportReview) -> ReportRow:
+    return ReportRow(
+        id=r.id,
+        target_label=TARGET_LABELS.get(r.target_type, r.target_type),
+        preview=r.target_preview or "(삭제된 대상)",
+        link=r.target_link or "",
+        reason=r.reason,
+        reporter=r.reporter.nickname,
+        ago=ago(r.created_at),
+        full_time=full_time(r.created_at),
+        status=r.status,
+        status_label=STATUS_LABELS.get(r.status, r.status),
+        decided_by=r.decided_by.nickname if r.decided_by else "",
+    )
+
+
+class AdminReportsState(rx.State):
+    status: str = "open"
+    reports: list[ReportRow] = []
+    _cursor: str | None = None
+    has_more: bool = False
+    loading: bool = True
+    loading_more: bool = False
+    busy: bool = False
+
+    async def _fetch(self, uid: int, *, append: bool) -> None:
+        async with session_scope() as session:
+            user = await load_user(session, uid)
+            if user is None:
+                return
+            page = await report_service.list_reports(
+                session, user=user, status=self.status, limit=PAGE, cursor=self._cursor if append else None
+            )
+        rows = [_row(r) for r in page.items]
+        merged = (self.reports + rows) if append else rows
+        self.reports = merged[:MAX_REPORTS]
+        self._cursor = page.next_cursor
+        self.has_more = page.next_cursor is not None and len(merged) < MAX_REPORTS
+
+    @rx.event
+    async def load(self) -> Any:
+        self.reset()
+        uid = await current_user_id(self)
+        if uid is None:
+            yield await login_redirect(self)
+            return
+        try:
+            await self._fetch(uid, append=False)
+        except DomainError as exc:
+            yield rx.toast.error(exc.detail)
+        except Exception:
+            log.exception("report queue failed")
+            yield rx.toast.error(GENERIC_ERROR)
+        self.loading = False
+
+    @rx.event
+    async def set_status(self, status: str | list[str]) -> Any:
+        if not isinstance(status, str) or status not in STATUSES:
+            return
+        uid = await current_user_id(self)
+        if uid is None:
+            yield await login_redirect(self)
+            return
+        self.status = status
+        self.loading = True
+        yield
+        try:
+            await self._fetch(uid, append=False)
+        except DomainError as exc:
+            yield rx.toast.error(exc.detail)
+        finally:
+            self.loading = False
+
+    @rx.event
+    async def load_more(self) -> Any:
+        if not self.has_more or self.loading_more:
+            return
+        uid = await current_user_id(self)
+        if uid is None:
+            yield await login_redirect(self)
+            return
+        self.loading_more = True
+        yield
+        try:
+            await self._fetch(uid, append=True)
+        except DomainError as exc:
+            yield rx.toast.error(exc.detail)
+        finally:
+            self.loading_more = False
+
+    async def _decide(self, report_id: int, decision: str) -> Any:
+        uid = await current_user_id(self)
+        if uid is None:
+            return await login_redirect(self)
+        self.busy = True
+        try:
+            async with session_scope() as session:
+                user = await load_user(session, uid)
+                assert user is not None
+                await report_service.do_decide(session, report_id=report_id, user=user, decision=decision)  # type: ignore[arg-type]
+            await self._fetch(uid, append=False)
+        except DomainError as exc:
+            return rx.toast.error(exc.detail)
+        finally:
+            self.busy = False
+        return rx.toast.success(
+            "숨겼어요. 같은 대상의 신고도 함께 처리됐어요." if decision == "hide" else "신고를 기각했어요."
+        )
+
+    @rx.event
+    async def hide(self, report_id: int) -> Any:
+        return await self._decide(report_id, "hide")
+
+    @rx.event
+    async def dismiss(self, report_id: int) -> Any:
+        return await self._decide(report_id, "dismiss")

@@ -1,0 +1,517 @@
+"""/posts/[id] — a post and its comments; also the view rows the club page lists.
+
+Every permission is the board service's: the page shows the buttons the service
+says apply (``can_edit``, ``can_delete``) and still reports its refusals.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Any
+
+import reflex as rx
+from pydantic import ValidationError
+
+from withus.db import session_scope
+from withus.errors import DomainError, Forbidden, NotAuthenticated, NotFound
+from withus.models.comment import CommentCreate, CommentPublic, CommentUpdate
+from withus.models.post import PostPublic, PostUpdate
+from withus.models.report import ReportCreate
+from withus.services import board as board_service
+from withus.services import clubs as club_service
+from withus.services import reports as report_service
+from withus.state.common import (
+    GENERIC_ERROR,
+    current_user_id,
+    first_message,
+    load_user,
+    login_redirect,
+    path_id,
+    validation_messages,
+)
+from withus.state.text import Segment, ago, full_time, segments
+
+log = logging.getLogger(__name__)
+
+COMMENT_PAGE = 50
+# Cap of top-level comments the page holds (each with its replies).
+MAX_COMMENTS = 300
+COMMENT_INPUT_ID = "comment-body"
+REPLY_INPUT_ID = "reply-body"
+
+
+@dataclasses.dataclass
+class PostRow:
+    """A line of the board list on the club page."""
+
+    id: int
+    title: str
+    notice: bool
+    author_id: int
+    nickname: str
+    avatar_url: str
+    author_blocked: bool
+    comment_count: int
+    ago: str
+    full_time: str
+    hidden: bool
+
+
+def post_row(p: PostPublic) -> PostRow:
+    return PostRow(
+        id=p.id,
+        title=p.title,
+        notice=p.kind == "notice",
+        author_id=p.author.id,
+        nickname=p.author.nickname,
+        avatar_url=p.author.avatar_url,
+        author_blocked=p.author_blocked,
+        comment_count=p.comment_count,
+        ago=ago(p.created_at),
+        full_time=full_time(p.created_at),
+        hidden=p.hidden,
+    )
+
+
+@dataclasses.dataclass
+class PostView:
+    id: int = 0
+    club_id: int = 0
+    title: str = ""
+    body: str = ""
+    body_segments: list[Segment] = dataclasses.field(default_factory=list)
+    notice: bool = False
+    author_id: int = 0
+    nickname: str = ""
+    avatar_url: str = ""
+    author_blocked: bool = False
+    comment_count: int = 0
+    ago: str = ""
+    full_time: str = ""
+    edited: bool = False
+    hidden: bool = False
+    can_edit: bool = False
+    can_delete: bool = False
+
+
+def post_view(p: PostPublic) -> PostView:
+    return PostView(
+        id=p.id,
+        club_id=p.club_id,
+        title=p.title,
+        body=p.body,
+        body_segments=segments(p.body),
+        notice=p.kind == "notice",
+        author_id=p.author.id,
+        nickname=p.author.nickname,
+        avatar_url=p.author.avatar_url,
+        author_blocked=p.author_blocked,
+        comment_count=p.comment_count,
+        ago=ago(p.created_at),
+        full_time=full_time(p.created_at),
+        edited=p.updated_at is not None,
+        hidden=p.hidden,
+        can_edit=p.can_edit,
+        can_delete=p.can_delete,
+    )
+
+
+@dataclasses.dataclass
+class ReplyView:
+    id: int
+    parent_id: int
+    author_id: int
+    nickname: str
+    avatar_url: str
+    author_blocked: bool
+    body: str
+    masked: bool  # deleted, or hidden from this reader: a placeholder without author
+    hidden: bool
+    ago: str
+    full_time: str
+    edited: bool
+    can_edit: bool
+    can_delete: bool
+
+
+@dataclasses.dataclass
+class CommentView(ReplyView):
+    replies: list[ReplyView] = dataclasses.field(default_factory=list)
+
+
+def _reply_fields(c: CommentPublic) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "parent_id": c.parent_id or 0,
+        "author_id": c.author.id if c.author else 0,
+        "nickname": c.author.nickname if c.author else "",
+        "avatar_url": c.author.avatar_url if c.author else "",
+        "author_blocked": c.author_blocked,
+        "body": c.body,
+        "masked": c.author is None,
+        "hidden": c.hidden,
+        "ago": ago(c.created_at),
+        "full_time": full_time(c.created_at),
+        "edited": c.updated_at is not None and not c.deleted,
+        "can_edit": c.can_edit,
+        "can_delete": c.can_delete,
+    }
+
+
+def comment_view(c: CommentPublic) -> CommentView:
+    return CommentView(**_reply_fields(c), replies=[ReplyView(**_reply_fields(r)) for r in c.replies])
+
+
+class PostState(rx.State):
+    """The post page."""
+
+    post: PostView = PostView()
+    club_name: str = ""
+    my_role: str = ""
+    loading: bool = True
+    problem: str = ""  # "", "not_found", "members_only", "login"
+    post_revealed: bool = False
+
+    comments: list[CommentView] = []
+    _comments_cursor: str | None = None
+    has_more_comments: bool = False
+    comments_loading: bool = False
+    revealed: list[int] = []
+
+    editing_post: bool = False
+    post_saving: bool = False
+    post_errors: dict[str, str] = {}
+
+    comment_sending: bool = False
+    comment_error: str = ""
+    reply_thread: int = 0  # the top-level comment the reply form sits under
+    reply_to: int = 0  # the comment answered (a reply to a reply joins its thread)
+    reply_to_nickname: str = ""
+    reply_error: str = ""
+    editing_comment: int = 0
+    edit_error: str = ""
+
+    report_open: bool = False
+    report_target_type: str = ""
+    report_target_id: int = 0
+    report_error: str = ""
+    report_sending: bool = False
+
+    @rx.var
+    def is_member(self) -> bool:
+        return self.my_role != ""
+
+    @rx.var
+    def club_href(self) -> str:
+        return f"/clubs/{self.post.club_id}"
+
+    # ------------------------------------------------------------ loading
+
+    async def _load_comments(self, session: Any, user: Any, *, append: bool) -> None:
+        page = await board_service.list_comments(
+            session,
+            post_id=self.post.id,
+            user=user,
+            limit=COMMENT_PAGE,
+            cursor=self._comments_cursor if append else None,
+        )
+        items = [comment_view(c) for c in page.items]
+        merged = (self.comments + items) if append else items
+        self.comments = merged[:MAX_COMMENTS]
+        self._comments_cursor = page.next_cursor
+        self.has_more_comments = page.next_cursor is not None and len(merged) < MAX_COMMENTS
+
+    async def _reload(self) -> None:
+        post_id = path_id(self, 1)
+        self.problem = ""
+        if post_id is None:
+            self.problem = "not_found"
+            return
+        uid = await current_user_id(self)
+        try:
+            async with session_scope() as session:
+                user = await load_user(session, uid)
+                public = await board_service.get_post(session, post_id=post_id, user=user)
+                self.post = post_view(public)
+                club = await club_service.get(session, club_id=public.club_id)
+                self.club_name = club.name if club else ""
+                role = None
+                if user is not None and user.id is not None:
+                    role = await club_service.get_role(session, club_id=public.club_id, user_id=user.id)
+                self.my_role = role or ""
+                await self._load_comments(session, user, append=False)
+        except NotAuthenticated:
+            self.problem = "login"
+        except Forbidden:
+            self.problem = "members_only"
+        except NotFound:
+            self.problem = "not_found"
+
+    @rx.event
+    async def load(self) -> Any:
+        self.reset()
+        self.loading = True
+        yield
+        try:
+            await self._reload()
+        except DomainError as exc:
+            yield rx.toast.error(exc.detail)
+        except Exception:
+            log.exception("post page failed")
+            self.problem = "not_found"
+            yield rx.toast.error(GENERIC_ERROR)
+        self.loading = False
+
+    @rx.event
+    async def load_more_comments(self) -> Any:
+        if not self.has_more_comments or self.comments_loading:
+            return
+        self.comments_loading = True
+        yield
+        uid = await current_user_id(self)
+        try:
+            async with session_scope() as session:
+                user = await load_user(session, uid)
+                await self._load_comments(session, user, append=True)
+        except DomainError as exc:
+            yield rx.toast.error(exc.detail)
+        self.comments_loading = False
+
+    async def _refresh_comments(self) -> None:
+        uid = await current_user_id(self)
+        async with session_scope() as session:
+            user = await load_user(session, uid)
+            public = await board_service.get_post(session, post_id=self.post.id, user=user)
+            self.post = post_view(public)
+            await self._load_comments(session, user, append=False)
+
+    # ------------------------------------------------------------ blocked authors
+
+    @rx.event
+    def reveal_post(self) -> None:
+        self.post_revealed = not self.post_revealed
+
+    @rx.event
+    def toggle_reveal(self, comment_id: int) -> None:
+        if comment_id in self.revealed:
+            self.revealed = [i for i in self.revealed if i != comment_id]
+        else:
+            self.revealed = [*self.revealed, comment_id]
+
+    # ------------------------------------------------------------ the post
+
+    @rx.event
+    def start_edit_post(self) -> None:
+        self.editing_post = True
+        self.post_errors = {}
+
+    @rx.event
+    def cancel_edit_post(self) -> None:
+        self.editing_post = False
+        self.post_errors = {}
+
+    @rx.event
+    async def save_post(self, form_data: dict[str, Any]) -> Any:
+        uid = await current_user_id(self)
+        if uid is None:
+            yield await login_redirect(self)
+            return
+        try:
+            data = PostUpdate(title=str(form_data.get("title", "")), body=str(form_data.get("body", "")))
+        except ValidationError as exc:
+            self.post_errors = validation_messages(exc)
+            return
+        self.post_saving = True
+        self.post_errors = {}
+        yield
+        try:
+            async with session_scope() as session:
+                user = await load_user(session, uid)
+                assert user is not None
+                public = await board_service.do_update_post(session, post_id=self.post.id, user=user, data=data)
+            self.post = post_view(public)
+            self.editing_post = False
+            yield rx.toast.success("글을 고쳤어요.")
+        except DomainError as exc:
+            yield rx.toast.error(exc.detail)
+        finally:
+            self.post_saving = False
+
+    @rx.event
+    async def delete_post(self) -> Any:
+        uid = await current_user_id(self)
+        if uid is None:
+            return await login_redirect(self)
+        club_id = self.post.club_id
+        try:
+            async with session_scope() as session:
+                user = await load_user(session, uid)
+                assert user is not None
+                await board_service.do_delete_post(session, post_id=self.post.id, user=user)
+        except DomainError as exc:
+            return rx.toast.error(exc.detail)
+        return [rx.toast.success("글을 지웠어요."), rx.redirect(f"/clubs/{club_id}")]
+
+    # ------------------------------------------------------------ comments
+
+    @rx.event
+    async def add_comment(self, form_data: dict[str, Any]) -> Any:
+        async for event in self._create_comment(str(form_data.get("body", "")), parent_id=None):
+            yield event
+
+    @rx.event
+    async def add_reply(self, form_data: dict[str, Any]) -> Any:
+        async for event in self._create_comment(str(form_data.get("body", "")), parent_id=self.reply_to or None):
+            yield event
+
+    async def _create_comment(self, body: str, *, parent_id: int | None) -> Any:
+        uid = await current_user_id(self)
+        if uid is None:
+            yield await login_redirect(self)
+            return
+        reply = parent_id is not None
+        try:
+            data = CommentCreate(body=body, parent_id=parent_id)
+        except ValidationError as exc:
+            if reply:
+                self.reply_error = first_message(exc)
+            else:
+                self.comment_error = first_message(exc)
+            return
+        self.comment_sending = True
+        self.comment_error = ""
+        self.reply_error = ""
+        yield
+        try:
+            async with session_scope() as session:
+                user = await load_user(session, uid)
+                assert user is not None
+                await board_service.do_create_comment(session, post_id=self.post.id, user=user, data=data)
+            await self._refresh_comments()
+            if reply:
+                self.reply_thread = 0
+                self.reply_to = 0
+            else:
+                yield rx.set_value(COMMENT_INPUT_ID, "")
+        except DomainError as exc:
+            if reply:
+                self.reply_error = exc.detail
+            else:
+                self.comment_error = exc.detail
+            yield rx.toast.error(exc.detail)
+        finally:
+            self.comment_sending = False
+
+    @rx.event
+    def start_reply(self, thread_id: int, comment_id: int, nickname: str) -> Any:
+        self.reply_thread = thread_id
+        self.reply_to = comment_id
+        self.reply_to_nickname = nickname
+        self.reply_error = ""
+        self.editing_comment = 0
+        return rx.set_focus(REPLY_INPUT_ID)
+
+    @rx.event
+    def cancel_reply(self) -> None:
+        self.reply_thread = 0
+        self.reply_to = 0
+        self.reply_error = ""
+
+    @rx.event
+    def start_edit_comment(self, comment_id: int) -> None:
+        self.editing_comment = comment_id
+        self.edit_error = ""
+        self.reply_thread = 0
+        self.reply_to = 0
+
+    @rx.event
+    def cancel_edit_comment(self) -> None:
+        self.editing_comment = 0
+        self.edit_error = ""
+
+    @rx.event
+    async def save_comment(self, form_data: dict[str, Any]) -> Any:
+        uid = await current_user_id(self)
+        if uid is None:
+            yield await login_redirect(self)
+            return
+        try:
+            data = CommentUpdate(body=str(form_data.get("body", "")))
+        except ValidationError as exc:
+            self.edit_error = first_message(exc)
+            return
+        self.comment_sending = True
+        yield
+        try:
+            async with session_scope() as session:
+                user = await load_user(session, uid)
+                assert user is not None
+                await board_service.do_update_comment(session, comment_id=self.editing_comment, user=user, data=data)
+            self.editing_comment = 0
+            await self._refresh_comments()
+        except DomainError as exc:
+            self.edit_error = exc.detail
+        finally:
+            self.comment_sending = False
+
+    @rx.event
+    async def delete_comment(self, comment_id: int) -> Any:
+        uid = await current_user_id(self)
+        if uid is None:
+            return await login_redirect(self)
+        try:
+            async with session_scope() as session:
+                user = await load_user(session, uid)
+                assert user is not None
+                await board_service.do_delete_comment(session, comment_id=comment_id, user=user)
+            await self._refresh_comments()
+        except DomainError as exc:
+            return rx.toast.error(exc.detail)
+        return rx.toast.success("댓글을 지웠어요.")
+
+    # ------------------------------------------------------------ reports
+
+    @rx.event
+    async def open_report(self, target_type: str, target_id: int) -> Any:
+        if await current_user_id(self) is None:
+            return await login_redirect(self)
+        self.report_target_type = target_type
+        self.report_target_id = target_id
+        self.report_error = ""
+        self.report_open = True
+        return None
+
+    @rx.event
+    def set_report_open(self, value: bool) -> None:
+        self.report_open = value
+
+    @rx.event
+    async def send_report(self, form_data: dict[str, Any]) -> Any:
+        uid = await current_user_id(self)
+        if uid is None:
+            yield await login_redirect(self)
+            return
+        try:
+            data = ReportCreate(
+                target_type=self.report_target_type,  # type: ignore[arg-type]
+                target_id=self.report_target_id,
+                reason=str(form_data.get("reason", "")),
+            )
+        except ValidationError as exc:
+            self.report_error = first_message(exc)
+            return
+        self.report_sending = True
+        self.report_error = ""
+        yield
+        try:
+            async with session_scope() as session:
+                user = await load_user(session, uid)
+                assert user is not None
+                await report_service.do_create_report(session, user=user, data=data)
+            self.report_open = False
+            yield rx.toast.success("신고했어요. 운영진이 검토할 거예요.")
+        except DomainError as exc:
+            self.report_error = exc.detail
+        finally:
+            self.report_sending = False

@@ -1,0 +1,389 @@
+"""/clubs/[id] — a club: info, actions for my role, board and members.
+
+The role shown (and the buttons that follow from it) is the one the clubs service
+returns for this viewer; every action is still decided by the service.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Any
+
+import reflex as rx
+from pydantic import ValidationError
+
+from withus.components.category import category_color
+from withus.db import session_scope
+from withus.errors import DomainError, NotFound
+from withus.models.club import ClubPublic, MemberPublic
+from withus.models.post import PostCreate
+from withus.services import board as board_service
+from withus.services import clubs as club_service
+from withus.services import membership as membership_service
+from withus.state.board import PostRow, post_row
+from withus.state.clubs import capacity_text
+from withus.state.common import GENERIC_ERROR, current_user_id, load_user, login_redirect, path_id, validation_messages
+from withus.state.text import Segment, day, recruiting_window, segments
+
+log = logging.getLogger(__name__)
+
+POST_PAGE = 20
+MAX_POSTS = 200
+MEMBER_PAGE = 50
+MAX_MEMBERS = 300
+
+ROLE_LABELS = {"host": "모임장", "moderator": "운영진", "member": "멤버"}
+ROLE_COLORS = {"host": "amber", "moderator": "blue", "member": "gray"}
+POLICY_LABELS = {"open": "바로 가입", "approval": "승인 후 가입", "invite": "초대만"}
+
+
+@dataclasses.dataclass
+class ClubView:
+    id: int = 0
+    name: str = ""
+    description: str = ""
+    description_segments: list[Segment] = dataclasses.field(default_factory=list)
+    category: str = ""
+    category_label: str = ""
+    color: str = "gray"
+    cover_url: str = ""
+    location: str = ""
+    members: str = ""
+    recruiting: bool = False
+    window: str = ""
+    join_policy: str = "open"
+    policy_label: str = ""
+    private: bool = False
+    host_id: int = 0
+    host_nickname: str = ""
+    host_avatar: str = ""
+    my_role: str = ""
+    role_label: str = ""
+    request_pending: bool = False
+    invitation_id: int = 0
+    chat_room_id: int = 0
+    restricted: bool = False
+    created: str = ""
+
+
+def club_view(c: ClubPublic) -> ClubView:
+    return ClubView(
+        id=c.id,
+        name=c.name,
+        description=c.description,
+        description_segments=segments(c.description),
+        category=c.category,
+        category_label=c.category_label,
+        color=category_color(c.category),
+        cover_url=c.cover_url or "",
+        location=c.location or "",
+        members=capacity_text(c.member_count, c.capacity),
+        recruiting=c.recruiting,
+        window=recruiting_window(c.recruit_from, c.recruit_until),
+        join_policy=c.join_policy,
+        policy_label=POLICY_LABELS.get(c.join_policy, c.join_policy),
+        private=c.visibility == "private",
+        host_id=c.host.id if c.host else 0,
+        host_nickname=c.host.nickname if c.host else "",
+        host_avatar=c.host.avatar_url if c.host else "",
+        my_role=c.my_role or "",
+        role_label=ROLE_LABELS.get(c.my_role or "", ""),
+        request_pending=c.my_request_status == "pending",
+        invitation_id=c.my_invitation_id or 0,
+        chat_room_id=c.chat_room_id or 0,
+        restricted=c.restricted,
+        created=day(c.created_at),
+    )
+
+
+@dataclasses.dataclass
+class MemberView:
+    user_id: int
+    nickname: str
+    avatar_url: str
+    role: str
+    role_label: str
+    role_color: str
+    joined: str
+
+
+def member_view(m: MemberPublic) -> MemberView:
+    return MemberView(
+        user_id=m.user.id,
+        nickname=m.user.nickname,
+        avatar_url=m.user.avatar_url,
+        role=m.role,
+        role_label=ROLE_LABELS.get(m.role, m.role),
+        role_color=ROLE_COLORS.get(m.role, "gray"),
+        joined=day(m.joined_at),
+    )
+
+
+class ClubState(rx.State):
+    club: ClubView = ClubView()
+    loading: bool = True
+    not_found: bool = False
+    tab: str = "board"
+
+    posts: list[PostRow] = []
+    _posts_cursor: str | None = None
+    has_more_posts: bool = False
+    posts_loading: bool = False
+
+    members: list[MemberView] = []
+    _members_cursor: str | None = None
+    has_more_members: bool = False
+    members_loading: bool = False
+
+    acting: bool = False
+    join_open: bool = False
+    join_error: str = ""
+
+    write_open: bool = False
+    write_sending: bool = False
+    write_errors: dict[str, str] = {}
+
+    @rx.var
+    def is_member(self) -> bool:
+        return self.club.my_role != ""
+
+    @rx.var
+    def is_staff(self) -> bool:
+        return self.club.my_role in ("host", "moderator")
+
+    @rx.var
+    def is_host(self) -> bool:
+        return self.club.my_role == "host"
+
+    @rx.var
+    def chat_href(self) -> str:
+        return f"/chat/{self.club.chat_room_id}"
+
+    # ------------------------------------------------------------ loading
+
+    async def _refresh(self, *, lists: bool = True) -> None:
+        club_id = path_id(self, 1)
+        if club_id is None:
+            self.not_found = True
+            return
+        uid = await current_user_id(self)
+        async with session_scope() as session:
+            user = await load_user(session, uid)
+            club = await club_service.get_club_or_raise(session, club_id=club_id)
+            self.club = club_view(await club_service.public_view(session, club=club, user=user))
+            if self.club.restricted or not lists:
+                if self.club.restricted:
+                    self.posts, self.members = [], []
+                return
+            page = await board_service.list_posts(session, club_id=club_id, user=user, limit=POST_PAGE)
+            self.posts = [post_row(p) for p in page.items]
+            self._posts_cursor = page.next_cursor
+            self.has_more_posts = page.next_cursor is not None
+            members, cursor = await membership_service.list_members(
+                session, club_id=club_id, user=user, limit=MEMBER_PAGE
+            )
+            self.members = [member_view(m) for m in members]
+            self._members_cursor = cursor
+            self.has_more_members = cursor is not None
+        self.not_found = False
+
+    @rx.event
+    async def load(self) -> Any:
+        self.reset()
+        self.loading = True
+        yield
+        try:
+            await self._refresh()
+        except NotFound:
+            self.not_found = True
+        except DomainError as exc:
+            yield rx.toast.error(exc.detail)
+        except Exception:
+            log.exception("club page failed")
+            self.not_found = True
+            yield rx.toast.error(GENERIC_ERROR)
+        self.loading = False
+
+    @rx.event
+    def set_tab(self, value: str) -> None:
+        self.tab = value
+
+    @rx.event
+    async def load_more_posts(self) -> Any:
+        if not self.has_more_posts or self.posts_loading:
+            return
+        self.posts_loading = True
+        yield
+        uid = await current_user_id(self)
+        try:
+            async with session_scope() as session:
+                user = await load_user(session, uid)
+                page = await board_service.list_posts(
+                    session, club_id=self.club.id, user=user, limit=POST_PAGE, cursor=self._posts_cursor
+                )
+            merged = self.posts + [post_row(p) for p in page.items]
+            self.posts = merged[:MAX_POSTS]
+            self._posts_cursor = page.next_cursor
+            self.has_more_posts = page.next_cursor is not None and len(merged) < MAX_POSTS
+        except DomainError as exc:
+            yield rx.toast.error(exc.detail)
+        finally:
+            self.posts_loading = False
+
+    @rx.event
+    async def load_more_members(self) -> Any:
+        if not self.has_more_members or self.members_loading:
+            return
+        self.members_loading = True
+        yield
+        uid = await current_user_id(self)
+        try:
+            async with session_scope() as session:
+                user = await load_user(session, uid)
+                members, cursor = await membership_service.list_members(
+                    session, club_id=self.club.id, user=user, limit=MEMBER_PAGE, cursor=self._members_cursor
+                )
+            merged = self.members + [member_view(m) for m in members]
+            self.members = merged[:MAX_MEMBERS]
+            self._members_cursor = cursor
+            self.has_more_members = cursor is not None and len(merged) < MAX_MEMBERS
+        except DomainError as exc:
+            yield rx.toast.error(exc.detail)
+        finally:
+            self.members_loading = False
+
+    # ------------------------------------------------------------ membership
+
+    async def _act(self, action: str, **kwargs: Any) -> Any:
+        """Run one membership action for the logged-in user, then reload the page's data."""
+        uid = await current_user_id(self)
+        if uid is None:
+            return await login_redirect(self)
+        self.acting = True
+        try:
+            async with session_scope() as session:
+                user = await load_user(session, uid)
+                assert user is not None
+                if action == "join":
+                    result = await membership_service.do_join(session, club_id=self.club.id, user=user, **kwargs)
+                elif action == "withdraw":
+                    result = await membership_service.do_withdraw_request(session, club_id=self.club.id, user=user)
+                elif action == "leave":
+                    result = await membership_service.do_leave(session, club_id=self.club.id, user=user)
+                elif action == "accept":
+                    result = await membership_service.do_accept_invitation(
+                        session, invitation_id=self.club.invitation_id, user=user
+                    )
+                elif action == "decline":
+                    result = await membership_service.do_decline_invitation(
+                        session, invitation_id=self.club.invitation_id, user=user
+                    )
+                else:
+                    raise ValueError(action)
+            await self._refresh()
+        except DomainError as exc:
+            self.acting = False
+            if action == "join":
+                self.join_error = exc.detail
+            return rx.toast.error(exc.detail)
+        self.acting = False
+        return result
+
+    @rx.event
+    async def join(self) -> Any:
+        """바로 가입 (open clubs)."""
+        result = await self._act("join")
+        if result == "member":
+            return rx.toast.success("모임에 가입했어요!")
+        if result == "pending":
+            return rx.toast.success("가입을 신청했어요. 승인을 기다려 주세요.")
+        return result
+
+    @rx.event
+    async def open_join_dialog(self) -> Any:
+        if await current_user_id(self) is None:
+            return await login_redirect(self)
+        self.join_error = ""
+        self.join_open = True
+        return None
+
+    @rx.event
+    def set_join_open(self, value: bool) -> None:
+        self.join_open = value
+
+    @rx.event
+    async def request_join(self, form_data: dict[str, Any]) -> Any:
+        """가입 신청 with an optional message (approval clubs)."""
+        self.join_error = ""
+        result = await self._act("join", message=str(form_data.get("message", "")))
+        if result == "pending":
+            self.join_open = False
+            return rx.toast.success("가입을 신청했어요. 승인을 기다려 주세요.")
+        if result == "member":
+            self.join_open = False
+            return rx.toast.success("모임에 가입했어요!")
+        return result
+
+    @rx.event
+    async def withdraw(self) -> Any:
+        result = await self._act("withdraw")
+        return result if result is not None else rx.toast.info("가입 신청을 취소했어요.")
+
+    @rx.event
+    async def leave(self) -> Any:
+        result = await self._act("leave")
+        return result if result is not None else rx.toast.info("모임에서 나왔어요.")
+
+    @rx.event
+    async def accept_invitation(self) -> Any:
+        result = await self._act("accept")
+        if isinstance(result, rx.event.EventSpec):
+            return result
+        return rx.toast.success("초대를 수락했어요. 환영해요!")
+
+    @rx.event
+    async def decline_invitation(self) -> Any:
+        result = await self._act("decline")
+        return result if result is not None else rx.toast.info("초대를 거절했어요.")
+
+    # ------------------------------------------------------------ writing
+
+    @rx.event
+    async def open_write(self) -> Any:
+        if await current_user_id(self) is None:
+            return await login_redirect(self)
+        self.write_errors = {}
+        self.write_open = True
+        return None
+
+    @rx.event
+    def set_write_open(self, value: bool) -> None:
+        self.write_open = value
+
+    @rx.event
+    async def write_post(self, form_data: dict[str, Any]) -> Any:
+        uid = await current_user_id(self)
+        if uid is None:
+            yield await login_redirect(self)
+            return
+        kind = "notice" if form_data.get("notice") in ("on", "true", True) else "board"
+        try:
+            data = PostCreate(title=str(form_data.get("title", "")), body=str(form_data.get("body", "")), kind=kind)
+        except ValidationError as exc:
+            self.write_errors = validation_messages(exc)
+            return
+        self.write_sending = True
+        self.write_errors = {}
+        yield
+        try:
+            async with session_scope() as session:
+                user = await load_user(session, uid)
+                assert user is not None
+                post = await board_service.do_create_post(session, club_id=self.club.id, user=user, data=data)
+            self.write_open = False
+            yield rx.redirect(f"/posts/{post.id}")
+        except DomainError as exc:
+            self.write_errors = {"form": exc.detail}
+        finally:
+            self.write_sending = False

@@ -1,0 +1,265 @@
+"""/clubs/[id]/manage — join requests, invitations, members (roles, remove, ban), bans.
+
+The membership service decides every action. The page hides the buttons it would
+refuse for the viewer's role (a moderator does not see "remove" next to the host or
+another moderator; only the host sees role changes and the host transfer).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+from typing import Any
+
+import reflex as rx
+
+from withus.db import session_scope
+from withus.errors import DomainError, NotFound
+from withus.models.club import BanPublic, InvitationPublic, JoinRequestPublic, MemberPublic
+from withus.services import clubs as club_service
+from withus.services import membership as membership_service
+from withus.state.club import ROLE_COLORS, ROLE_LABELS
+from withus.state.common import GENERIC_ERROR, current_user_id, load_user, login_redirect, path_id
+from withus.state.text import ago, day, full_time
+
+log = logging.getLogger(__name__)
+
+MEMBER_LIMIT = 100
+# "12", "#12", or a pasted profile address ".../users/12".
+_USER_REF = re.compile(r"^\s*(?:.*/users/)?#?(\d{1,12})/?\s*$")
+
+
+@dataclasses.dataclass
+class RequestView:
+    user_id: int
+    nickname: str
+    avatar_url: str
+    message: str
+    ago: str
+    full_time: str
+
+
+@dataclasses.dataclass
+class ManagedMember:
+    user_id: int
+    nickname: str
+    avatar_url: str
+    role: str
+    role_label: str
+    role_color: str
+    joined: str
+    is_me: bool
+    can_remove: bool
+    can_change_role: bool
+
+
+@dataclasses.dataclass
+class InvitationRow:
+    id: int
+    user_id: int
+    nickname: str
+    avatar_url: str
+    inviter: str
+    ago: str
+
+
+@dataclasses.dataclass
+class BanRow:
+    user_id: int
+    nickname: str
+    avatar_url: str
+    since: str
+
+
+def _request_view(r: JoinRequestPublic) -> RequestView:
+    return RequestView(
+        user_id=r.user.id,
+        nickname=r.user.nickname,
+        avatar_url=r.user.avatar_url,
+        message=r.message,
+        ago=ago(r.created_at),
+        full_time=full_time(r.created_at),
+    )
+
+
+def _member(m: MemberPublic, *, me: int, my_role: str) -> ManagedMember:
+    is_me = m.user.id == me
+    # What the service allows: the host removes anyone but themselves; a moderator removes members.
+    can_remove = not is_me and (my_role == "host" or (my_role == "moderator" and m.role == "member"))
+    return ManagedMember(
+        user_id=m.user.id,
+        nickname=m.user.nickname,
+        avatar_url=m.user.avatar_url,
+        role=m.role,
+        role_label=ROLE_LABELS.get(m.role, m.role),
+        role_color=ROLE_COLORS.get(m.role, "gray"),
+        joined=day(m.joined_at),
+        is_me=is_me,
+        can_remove=can_remove,
+        can_change_role=my_role == "host" and m.role != "host",
+    )
+
+
+def _invitation(i: InvitationPublic) -> InvitationRow:
+    return InvitationRow(
+        id=i.id,
+        user_id=i.user.id,
+        nickname=i.user.nickname,
+        avatar_url=i.user.avatar_url,
+        inviter=i.inviter.nickname if i.inviter else "",
+        ago=ago(i.created_at),
+    )
+
+
+def _ban(b: BanPublic) -> BanRow:
+    return BanRow(user_id=b.user.id, nickname=b.user.nickname, avatar_url=b.user.avatar_url, since=day(b.created_at))
+
+
+def parse_user_ref(text: str) -> int | None:
+    m = _USER_REF.match(text or "")
+    return int(m.group(1)) if m else None
+
+
+class ManageState(rx.State):
+    club_id: int = 0
+    club_name: str = ""
+    my_role: str = ""
+    loading: bool = True
+    not_found: bool = False
+    forbidden: bool = False
+    busy: bool = False
+
+    requests: list[RequestView] = []
+    members: list[ManagedMember] = []
+    more_members: bool = False
+    invitations: list[InvitationRow] = []
+    bans: list[BanRow] = []
+    invite_error: str = ""
+
+    @rx.var
+    def is_host(self) -> bool:
+        return self.my_role == "host"
+
+    async def _refresh(self, uid: int) -> None:
+        async with session_scope() as session:
+            user = await load_user(session, uid)
+            club = await club_service.get_club_or_raise(session, club_id=self.club_id)
+            view = await club_service.public_view(session, club=club, user=user)
+            self.club_name = view.name
+            self.my_role = view.my_role or ""
+            if not club_service.is_staff(view.my_role) or user is None:
+                self.forbidden = True
+                return
+            self.forbidden = False
+            requests = await membership_service.list_join_requests(session, club_id=self.club_id, user=user)
+            members, cursor = await membership_service.list_members(
+                session, club_id=self.club_id, user=user, limit=MEMBER_LIMIT
+            )
+            invitations = await membership_service.list_club_invitations(session, club_id=self.club_id, user=user)
+            bans = await membership_service.list_bans(session, club_id=self.club_id, user=user)
+        self.requests = [_request_view(r) for r in requests]
+        self.members = [_member(m, me=uid, my_role=self.my_role) for m in members]
+        self.more_members = cursor is not None
+        self.invitations = [_invitation(i) for i in invitations]
+        self.bans = [_ban(b) for b in bans]
+
+    @rx.event
+    async def load(self) -> Any:
+        self.reset()
+        uid = await current_user_id(self)
+        if uid is None:
+            self.loading = False
+            yield await login_redirect(self)
+            return
+        club_id = path_id(self, 1)
+        if club_id is None:
+            self.not_found = True
+            self.loading = False
+            return
+        self.club_id = club_id
+        try:
+            await self._refresh(uid)
+        except NotFound:
+            self.not_found = True
+        except DomainError as exc:
+            yield rx.toast.error(exc.detail)
+        except Exception:
+            log.exception("manage page failed")
+            yield rx.toast.error(GENERIC_ERROR)
+        self.loading = False
+
+    async def _run(self, action: str, success: str, **kwargs: Any) -> Any:
+        uid = await current_user_id(self)
+        if uid is None:
+            return await login_redirect(self)
+        self.busy = True
+        try:
+            async with session_scope() as session:
+                actor = await load_user(session, uid)
+                assert actor is not None
+                fn = getattr(membership_service, action)
+                await fn(session, club_id=self.club_id, actor=actor, **kwargs)
+            await self._refresh(uid)
+        except DomainError as exc:
+            return rx.toast.error(exc.detail)
+        finally:
+            self.busy = False
+        return rx.toast.success(success)
+
+    @rx.event
+    async def approve(self, user_id: int) -> Any:
+        return await self._run("do_approve_request", "가입을 승인했어요.", user_id=user_id)
+
+    @rx.event
+    async def decline(self, user_id: int) -> Any:
+        return await self._run("do_decline_request", "가입 신청을 거절했어요.", user_id=user_id)
+
+    @rx.event
+    async def set_role(self, user_id: int, role: str) -> Any:
+        label = ROLE_LABELS.get(role, role)
+        return await self._run("do_change_role", f"역할을 {label}(으)로 바꿨어요.", user_id=user_id, role=role)
+
+    @rx.event
+    async def transfer(self, user_id: int) -> Any:
+        return await self._run("do_transfer_host", "모임장을 넘겼어요.", user_id=user_id)
+
+    @rx.event
+    async def remove(self, user_id: int) -> Any:
+        return await self._run("do_remove_member", "멤버를 내보냈어요.", user_id=user_id)
+
+    @rx.event
+    async def ban(self, user_id: int) -> Any:
+        return await self._run("do_remove_member", "내보내고 다시 가입하지 못하게 했어요.", user_id=user_id, ban=True)
+
+    @rx.event
+    async def unban(self, user_id: int) -> Any:
+        return await self._run("do_unban", "차단을 풀었어요.", user_id=user_id)
+
+    @rx.event
+    async def cancel_invitation(self, invitation_id: int) -> Any:
+        return await self._run("do_cancel_invitation", "초대를 취소했어요.", invitation_id=invitation_id)
+
+    @rx.event
+    async def invite(self, form_data: dict[str, Any]) -> Any:
+        self.invite_error = ""
+        user_id = parse_user_ref(str(form_data.get("user", "")))
+        if user_id is None:
+            self.invite_error = "회원 번호를 숫자로 입력해 주세요. 프로필 주소(/users/번호)를 붙여 넣어도 돼요."
+            return None
+        uid = await current_user_id(self)
+        if uid is None:
+            return await login_redirect(self)
+        self.busy = True
+        try:
+            async with session_scope() as session:
+                actor = await load_user(session, uid)
+                assert actor is not None
+                inv = await membership_service.do_invite(session, club_id=self.club_id, actor=actor, user_id=user_id)
+            await self._refresh(uid)
+        except DomainError as exc:
+            self.invite_error = exc.detail
+            return None
+        finally:
+            self.busy = False
+        return [rx.set_value("invite-user", ""), rx.toast.success(f"{inv.user.nickname}님을 초대했어요.")]
