@@ -71,8 +71,11 @@ def _feature_routers() -> list[APIRouter]:
     """Routers of the feature areas, in the order they appear in the OpenAPI document."""
     from api.routes import clubs, invitations, my_clubs, notifications
     from api.routes import posts, reports
+    from api.routes import auth, users
 
     return [
+        auth.router,
+        users.router,
         my_clubs.router,
         clubs.router,
         invitations.router,

@@ -1,0 +1,353 @@
+"""Users: lookups, identifier rules, profile, avatar, password change, deletion, blocks.
+
+Other domains use this module as ``from withus.services import users as user_service``:
+
+* :func:`get` / :func:`get_or_raise` — a user by id (deleted accounts are
+  returned too; their views show "탈퇴한 회원").
+* :func:`is_blocked` / :func:`blocked_ids` / :func:`blocked_between` — for
+  chat (no messages from someone I blocked) and the board (collapse their content).
+* :data:`on_account_deleted` — register ``async def hook(session, user)``; hooks
+  run inside the deletion's transaction, before the account is anonymised
+  (clubs pass the clubs the user hosts on, or close them).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy import delete, func, or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from withus.errors import Conflict, FieldError, InvalidInput, NotFound, ValidationFailed
+from withus.models.base import utcnow
+from withus.models.block import UserBlock
+from withus.models.user import DELETED_NICKNAME, User
+from withus.services import images, passwords, rate_limit
+from withus.services import sessions as session_service
+
+USERNAME_RE = re.compile(r"^[a-z0-9_]{4,20}$")
+NICKNAME_MIN, NICKNAME_MAX = 2, 20
+INTRODUCTION_MAX = 300
+TAGS_MAX, TAG_MAX = 5, 20
+AVATAR_SIDE = 512
+RESERVED_USERNAMES = frozenset({"admin", "administrator", "root", "system", "withus", "support", "help", "null"})
+RESERVED_NICKNAMES = frozenset({DELETED_NICKNAME, "탈퇴한회원", "관리자", "운영자", "withus", "admin"})
+_NICKNAME_PUNCT = frozenset("_-. ")
+WRONG_PASSWORD_PER_USER = 10
+WRONG_PASSWORD_WINDOW = 15 * 60
+
+AccountDeletedHook = Callable[[AsyncSession, User], Awaitable[Any]]
+on_account_deleted: list[AccountDeletedHook] = []
+"""Hooks run (in order, in the same transaction) when an account is deleted."""
+
+
+# --- lookups -----------------------------------------------------------------------------------
+
+
+async def get(*, session: AsyncSession, user_id: int) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def get_or_raise(*, session: AsyncSession, user_id: int) -> User:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound("사용자를 찾을 수 없습니다.", code="user_not_found")
+    return user
+
+
+async def get_by_email(*, session: AsyncSession, email: str) -> User | None:
+    result = await session.exec(select(User).where(User.email == email.strip().lower()))
+    return result.first()
+
+
+async def get_by_username(*, session: AsyncSession, username: str) -> User | None:
+    result = await session.exec(select(User).where(User.username == username.strip().lower()))
+    return result.first()
+
+
+async def get_by_login(*, session: AsyncSession, login: str) -> User | None:
+    """By email when ``login`` contains "@", else by username; deleted accounts never match."""
+    login = login.strip()
+    user = (
+        await get_by_email(session=session, email=login)
+        if "@" in login
+        else await get_by_username(session=session, username=login)
+    )
+    return user if user is not None and user.deleted_at is None else None
+
+
+async def nickname_taken(*, session: AsyncSession, nickname: str, except_user_id: int | None = None) -> bool:
+    query = select(User.id).where(func.lower(User.nickname) == nickname.lower())
+    if except_user_id is not None:
+        query = query.where(User.id != except_user_id)
+    return (await session.exec(query)).first() is not None
+
+
+# --- identifier and profile rules --------------------------------------------------------------
+
+
+def normalize_username(username: str, *, field: str = "username") -> str:
+    """4–20 of a-z, 0-9, _ (case-insensitive: stored lower-cased)."""
+    value = (username or "").strip().lower()
+    if not USERNAME_RE.fullmatch(value):
+        raise ValidationFailed.field(field, "아이디는 4~20자의 영문 소문자, 숫자, 밑줄(_)만 쓸 수 있습니다.")
+    if value in RESERVED_USERNAMES:
+        raise ValidationFailed.field(field, "쓸 수 없는 아이디입니다.")
+    return value
+
+
+def normalize_nickname(nickname: str, *, field: str = "nickname") -> str:
+    """2–20 characters: letters of any script (Korean included), digits, and _ - . or single spaces inside."""
+    value = unicodedata.normalize("NFC", (nickname or "").strip())
+    value = re.sub(r"\s+", " ", value)
+    if not NICKNAME_MIN <= len(value) <= NICKNAME_MAX:
+        raise ValidationFailed.field(field, f"닉네임은 {NICKNAME_MIN}~{NICKNAME_MAX}자여야 합니다.")
+    for ch in value:
+        if ch in _NICKNAME_PUNCT:
+            continue
+        if not unicodedata.category(ch).startswith(("L", "N", "M")):
+            raise ValidationFailed.field(field, "닉네임에는 글자, 숫자와 _ - . 공백만 쓸 수 있습니다.")
+    if value.lower() in RESERVED_NICKNAMES:
+        raise ValidationFailed.field(field, "쓸 수 없는 닉네임입니다.")
+    return value
+
+
+def normalize_introduction(text: str, *, field: str = "introduction") -> str:
+    value = unicodedata.normalize("NFC", (text or "").replace("\r\n", "\n").replace("\r", "\n")).strip()
+    value = "".join(ch for ch in value if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    if len(value) > INTRODUCTION_MAX:
+        raise ValidationFailed.field(field, f"소개는 {INTRODUCTION_MAX}자 이하여야 합니다.")
+    return value
+
+
+def normalize_tags(tags: list[str], *, field: str = "tags") -> list[str]:
+    """At most 5 tags of 1–20 characters, trimmed (a leading # dropped), no duplicates."""
+    if len(tags) > TAGS_MAX:
+        raise ValidationFailed.field(field, f"관심 태그는 {TAGS_MAX}개까지 넣을 수 있습니다.")
+    out: list[str] = []
+    seen: set[str] = set()
+    for i, raw in enumerate(tags):
+        tag = re.sub(r"\s+", " ", unicodedata.normalize("NFC", (raw or "").strip()).lstrip("#").strip())
+        where = f"{field}.{i}"
+        if not 1 <= len(tag) <= TAG_MAX:
+            raise ValidationFailed.field(where, f"태그는 1~{TAG_MAX}자여야 합니다.")
+        if any(unicodedata.category(ch) == "Cc" for ch in tag):
+            raise ValidationFailed.field(where, "태그에 쓸 수 없는 문자가 있습니다.")
+        if tag.lower() in seen:
+            raise ValidationFailed.field(where, "같은 태그가 두 번 있습니다.")
+        seen.add(tag.lower())
+        out.append(tag)
+    return out
+
+
+def collect(*checks: Callable[[], object]) -> list[Any]:
+    """Run validators and raise one :class:`ValidationFailed` listing every failing field."""
+    results: list[Any] = []
+    errors: list[FieldError] = []
+    for check in checks:
+        try:
+            results.append(check())
+        except ValidationFailed as exc:
+            errors.extend(exc.errors)
+            results.append(None)
+    if errors:
+        raise ValidationFailed(errors[0].message if len(errors) == 1 else None, errors=errors)
+    return results
+
+
+def taken_field(exc: IntegrityError) -> str | None:
+    """Which unique identifier an IntegrityError on users is about (race with another sign-up)."""
+    text = str(exc.orig or exc).lower()
+    for field in ("username", "nickname", "email"):
+        if f"users_{field}" in text or f"users.{field}" in text:
+            return field
+    return None
+
+
+def taken(field: str) -> Conflict:
+    messages = {
+        "username": "이미 사용 중인 아이디입니다.",
+        "nickname": "이미 사용 중인 닉네임입니다.",
+        "email": "이미 가입된 이메일입니다.",
+    }
+    return Conflict(messages[field], code=f"{field}_taken", errors=[FieldError(field, messages[field])])
+
+
+# --- profile -----------------------------------------------------------------------------------
+
+
+async def update(
+    *,
+    session: AsyncSession,
+    user: User,
+    nickname: str | None = None,
+    introduction: str | None = None,
+    tags: list[str] | None = None,
+) -> User:
+    """Change the profile fields that are given (others stay)."""
+    new_nickname, new_intro, new_tags = collect(
+        lambda: normalize_nickname(nickname) if nickname is not None else None,
+        lambda: normalize_introduction(introduction) if introduction is not None else None,
+        lambda: normalize_tags(tags) if tags is not None else None,
+    )
+    if new_nickname is not None and new_nickname != user.nickname:
+        if await nickname_taken(session=session, nickname=new_nickname, except_user_id=user.id):
+            raise taken("nickname")
+        user.nickname = new_nickname
+    if new_intro is not None:
+        user.introduction = new_intro
+    if new_tags is not None:
+        user.tags = new_tags
+    session.add(user)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise taken(taken_field(exc) or "nickname") from None
+    return user
+
+
+async def do_set_avatar(*, session: AsyncSession, user: User, content: bytes) -> User:
+    """Check, re-encode (WebP, ≤ 512 px, square, no metadata) and store a new avatar."""
+    relative = await images.save_image(content, folder="avatars", max_side=AVATAR_SIDE, square=True)
+    old = user.avatar_path
+    user.avatar_path = relative
+    session.add(user)
+    await session.flush()
+    if old:
+        images.delete_after_commit(session, old)
+    return user
+
+
+async def do_remove_avatar(*, session: AsyncSession, user: User) -> User:
+    old = user.avatar_path
+    if old:
+        user.avatar_path = None
+        session.add(user)
+        await session.flush()
+        images.delete_after_commit(session, old)
+    return user
+
+
+async def check_current_password(*, user: User, password: str, field: str) -> None:
+    """The account's password, for sensitive changes; wrong guesses are rate-limited per user."""
+    ident = str(user.id)
+    await rate_limit.check("pw-confirm", ident, limit=WRONG_PASSWORD_PER_USER, window=WRONG_PASSWORD_WINDOW)
+    if not await passwords.verify_password(password or "", user.password_hash):
+        await rate_limit.count("pw-confirm", ident, window=WRONG_PASSWORD_WINDOW)
+        raise ValidationFailed(
+            "비밀번호가 올바르지 않습니다.",
+            code="wrong_password",
+            errors=[FieldError(field, "비밀번호가 올바르지 않습니다.")],
+        )
+
+
+async def do_change_password(
+    *, session: AsyncSession, user: User, current_password: str, new_password: str, keep_session_id: str | None
+) -> None:
+    """Change the password; every other login session of the user ends at once."""
+    await check_current_password(user=user, password=current_password, field="current_password")
+    passwords.check_password(new_password, field="new_password", username=user.username, email=user.email)
+    user.password_hash = await passwords.hash_password(new_password)
+    session.add(user)
+    await session.flush()
+    assert user.id is not None
+    await session_service.revoke_all(user_id=user.id, except_session_id=keep_session_id)
+
+
+async def do_delete_account(*, session: AsyncSession, user: User, password: str) -> None:
+    """Delete the account: hooks first (clubs), then anonymise it and end every session.
+
+    The row stays so that posts, comments and messages keep their author, shown as
+    "탈퇴한 회원"; the username and email are freed for a new sign-up.
+    """
+    await check_current_password(user=user, password=password, field="password")
+    assert user.id is not None
+    for hook in list(on_account_deleted):
+        await hook(session, user)
+    old_avatar = user.avatar_path
+    user.username = f"#d{user.id}"
+    user.nickname = f"#탈퇴{user.id}"
+    user.email = f"#deleted-{user.id}@withus.invalid"
+    user.introduction = ""
+    user.tags = []
+    user.avatar_path = None
+    user.password_hash = passwords.UNUSABLE_HASH
+    user.is_admin = False
+    user.deleted_at = utcnow()
+    session.add(user)
+    await session.exec(delete(UserBlock).where(col(UserBlock.blocker_id) == user.id))
+    await session.flush()
+    if old_avatar:
+        images.delete_after_commit(session, old_avatar)
+    await session_service.revoke_all(user_id=user.id)
+
+
+# --- blocks ------------------------------------------------------------------------------------
+
+
+async def do_block(*, session: AsyncSession, user: User, target_id: int) -> None:
+    """Block ``target_id`` (idempotent)."""
+    if target_id == user.id:
+        raise InvalidInput("자기 자신은 차단할 수 없습니다.", code="cannot_block_self")
+    await get_or_raise(session=session, user_id=target_id)
+    assert user.id is not None
+    if await session.get(UserBlock, (user.id, target_id)) is not None:
+        return
+    try:
+        async with session.begin_nested():
+            session.add(UserBlock(blocker_id=user.id, blocked_id=target_id))
+    except IntegrityError:  # a concurrent identical block won: already blocked is the goal
+        pass
+
+
+async def do_unblock(*, session: AsyncSession, user: User, target_id: int) -> None:
+    """Unblock ``target_id`` (idempotent)."""
+    if target_id == user.id:
+        raise InvalidInput("자기 자신은 차단할 수 없습니다.", code="cannot_block_self")
+    await get_or_raise(session=session, user_id=target_id)
+    await session.exec(
+        delete(UserBlock).where(col(UserBlock.blocker_id) == user.id, col(UserBlock.blocked_id) == target_id)
+    )
+
+
+async def is_blocked(session: AsyncSession, blocker_id: int, blocked_id: int) -> bool:
+    """Whether ``blocker_id`` has blocked ``blocked_id``."""
+    return await session.get(UserBlock, (blocker_id, blocked_id)) is not None
+
+
+async def blocked_between(session: AsyncSession, a: int, b: int) -> bool:
+    """Whether either of the two has blocked the other."""
+    query = select(UserBlock.blocker_id).where(
+        or_(
+            (col(UserBlock.blocker_id) == a) & (col(UserBlock.blocked_id) == b),
+            (col(UserBlock.blocker_id) == b) & (col(UserBlock.blocked_id) == a),
+        )
+    )
+    return (await session.exec(query)).first() is not None
+
+
+async def blocked_ids(session: AsyncSession, blocker_id: int) -> set[int]:
+    """Ids of the users ``blocker_id`` has blocked."""
+    result = await session.exec(select(UserBlock.blocked_id).where(col(UserBlock.blocker_id) == blocker_id))
+    return set(result.all())
+
+
+async def list_blocked(
+    *, session: AsyncSession, user: User, limit: int = 20, after_id: int | None = None
+) -> list[User]:
+    """The users ``user`` has blocked, by id (for the settings page)."""
+    query = (
+        select(User)
+        .join(UserBlock, col(UserBlock.blocked_id) == col(User.id))
+        .where(col(UserBlock.blocker_id) == user.id)
+        .order_by(col(User.id))
+        .limit(limit)
+    )
+    if after_id is not None:
+        query = query.where(col(User.id) > after_id)
+    return list((await session.exec(query)).all())
