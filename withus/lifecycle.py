@@ -65,5 +65,8 @@ async def running() -> AsyncIterator[None]:
     try:
         yield
     finally:
+        from withus.realtime.bus import stop_hub
+
+        await stop_hub()  # close live listeners (STOMP, SSE) before their store goes
         await close_kv()
         await db.dispose_engine()
