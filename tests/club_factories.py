@@ -76,7 +76,9 @@ async def ban(session: AsyncSession, *, club_id: int, user: User) -> None:
 async def role_of(session: AsyncSession, *, club_id: int, user: User) -> str | None:
     assert user.id is not None
     m = await session.get(ClubMember, (club_id, user.id), populate_existing=True)
-    return m.role if m is not None else None
+    role = m.role if m is not None else None
+    await session.commit()  # end the read: SQLite's BEGIN IMMEDIATE would block the API's writes
+    return role
 
 
 class NotifyCollector:
