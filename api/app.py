@@ -71,6 +71,7 @@ def _feature_routers() -> list[APIRouter]:
     """Routers of the feature areas, in the order they appear in the OpenAPI document."""
     from api.routes import clubs, invitations, my_clubs, notifications
     from api.routes import posts, reports
+    from api.routes import chat
     from api.routes import auth, users
 
     return [
@@ -82,4 +83,5 @@ def _feature_routers() -> list[APIRouter]:
         notifications.router,
         posts.router,
         reports.router,
+        chat.router,
     ]

@@ -2,8 +2,21 @@
 registers every table on ``withus.db.metadata`` (Alembic reads it)."""
 
 from withus.models.block import UserBlock
+from withus.models.chat import ChatMessage, ChatParticipant, ChatRoom
 from withus.models.club import Club, ClubBan, ClubMember, Invitation, JoinRequest
 from withus.models.notification import Notification
 from withus.models.user import User
 
-__all__ = ["Club", "ClubBan", "ClubMember", "Invitation", "JoinRequest", "Notification", "User", "UserBlock"]
+__all__ = [
+    "ChatMessage",
+    "ChatParticipant",
+    "ChatRoom",
+    "Club",
+    "ClubBan",
+    "ClubMember",
+    "Invitation",
+    "JoinRequest",
+    "Notification",
+    "User",
+    "UserBlock",
+]

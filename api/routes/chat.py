@@ -1,0 +1,177 @@
+"""Chat over REST. Every rule lives in ``withus.services.chat``; live delivery is STOMP at ``/ws``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from api.deps import CurrentUser, SessionDep
+from withus.errors import InvalidInput
+from withus.models.chat import MessagePublic, RoomPublic
+from withus.services import chat as chat_service
+from withus.services.clubs import decode_cursor, encode_cursor
+
+router = APIRouter(tags=["chat"])
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such room, or not one of yours (`room_not_found`)."}
+}
+
+
+class OpenRoom(BaseModel):
+    user_id: int = Field(description="the other person")
+
+
+class SendMessage(BaseModel):
+    body: Any = Field(description="1–1,000 characters", json_schema_extra={"type": "string", "maxLength": 1000})
+    client_msg_id: Any = Field(
+        default=None,
+        description="your id for this message (≤ 64 characters): a resend with the same id is stored once",
+        json_schema_extra={"type": "string", "maxLength": 64},
+    )
+
+
+class ReadUpTo(BaseModel):
+    seq: int = Field(ge=0, description="the last seq you have seen")
+
+
+class RoomPage(BaseModel):
+    items: list[RoomPublic]
+    next_cursor: str | None
+
+
+class MessagePage(BaseModel):
+    items: list[MessagePublic]
+    next_cursor: str | None = Field(
+        description="when more messages exist in the direction asked: pass it as `cursor` (or use the seq of the "
+        "last/first item as `after_seq`/`before_seq`)"
+    )
+
+
+@router.post(
+    "/chat/rooms",
+    response_model=RoomPublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="Open the 1:1 room with someone",
+    responses={
+        200: {"model": RoomPublic, "description": "The room already existed."},
+        400: {"description": "`cannot_chat_with_self`"},
+        403: {"description": "`blocked`: one of you blocked the other"},
+        404: {"description": "`user_not_found`"},
+    },
+)
+async def open_room(body: OpenRoom, session: SessionDep, user: CurrentUser) -> Any:
+    """One room per pair: 201 when created, 200 with the existing room otherwise (a room you had hidden
+    comes back to your list)."""
+    room, created = await chat_service.do_open_direct_room(session, user=user, peer_id=body.user_id)
+    assert room.id is not None
+    view = await chat_service.room_view(session, user=user, room_id=room.id)
+    if created:
+        return view
+    return JSONResponse(view.model_dump(mode="json"), status_code=status.HTTP_200_OK)
+
+
+@router.get("/chat/rooms", response_model=RoomPage, summary="My rooms")
+async def list_rooms(
+    session: SessionDep,
+    user: CurrentUser,
+    limit: Annotated[int | None, Query(ge=1, le=100, description="page size (default 20)")] = None,
+    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
+) -> RoomPage:
+    """My 1:1 rooms (not hidden) and the rooms of my clubs, latest activity first, each with the other person
+    or the club, the last message and my unread count."""
+    after: tuple[datetime, int] | None = None
+    if cursor:
+        at, room_id = decode_cursor(cursor, datetime, int)
+        after = (at, room_id)
+    items, next_after = await chat_service.list_rooms(session, user=user, limit=limit, cursor=after)
+    return RoomPage(items=items, next_cursor=encode_cursor(*next_after) if next_after else None)
+
+
+@router.get("/chat/rooms/{room_id}", response_model=RoomPublic, summary="One room", responses=NOT_FOUND)
+async def get_room(room_id: int, session: SessionDep, user: CurrentUser) -> RoomPublic:
+    return await chat_service.room_view(session, user=user, room_id=room_id)
+
+
+@router.get(
+    "/chat/rooms/{room_id}/messages", response_model=MessagePage, summary="A room's messages", responses=NOT_FOUND
+)
+async def list_messages(
+    room_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    after_seq: Annotated[int | None, Query(ge=0, description="only messages after this seq (catch up)")] = None,
+    before_seq: Annotated[int | None, Query(ge=0, description="only messages before this seq (scroll back)")] = None,
+    limit: Annotated[int | None, Query(ge=1, le=100, description="page size (default 50)")] = None,
+    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
+) -> MessagePage:
+    """Ascending by ``seq``. With ``after_seq``: the first ``limit`` messages after it — a client that
+    reconnects asks with the last seq it has and gets every message it missed, once. With ``before_seq``
+    (or neither): the last ``limit`` messages before it (or the latest)."""
+    if cursor:
+        direction, seq = decode_cursor(cursor, str, int)
+        if direction == "a":
+            after_seq = seq
+        elif direction == "b":
+            before_seq = seq
+        else:
+            raise InvalidInput("목록 위치(cursor)가 올바르지 않습니다.", code="invalid_cursor")
+    items, has_more = await chat_service.list_messages(
+        session, user=user, room_id=room_id, after_seq=after_seq, before_seq=before_seq, limit=limit
+    )
+    next_cursor = None
+    if has_more and items:
+        next_cursor = encode_cursor("a", items[-1].seq) if after_seq is not None else encode_cursor("b", items[0].seq)
+    return MessagePage(items=items, next_cursor=next_cursor)
+
+
+@router.post(
+    "/chat/rooms/{room_id}/messages",
+    response_model=MessagePublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="Send a message",
+    responses={
+        **NOT_FOUND,
+        200: {"model": MessagePublic, "description": "A resend of a stored `client_msg_id`: the stored message."},
+        403: {"description": "`blocked` (1:1 rooms)"},
+        429: {"description": "`rate_limited`"},
+    },
+)
+async def send_message(room_id: int, body: SendMessage, session: SessionDep, user: CurrentUser) -> Any:
+    """Stored, then delivered live (STOMP ``/topic/chat/rooms/{id}``, ``/user/queue/messages``) once committed.
+    A resend with the same ``client_msg_id`` answers 200 with the stored message and delivers nothing again."""
+    message, created = await chat_service.do_send_message(
+        session, user=user, room_id=room_id, body=body.body, client_msg_id=body.client_msg_id
+    )
+    if created:
+        return message
+    return JSONResponse(message.model_dump(mode="json"), status_code=status.HTTP_200_OK)
+
+
+@router.post(
+    "/chat/rooms/{room_id}/read",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Mark read up to a seq",
+    responses=NOT_FOUND,
+)
+async def mark_read(room_id: int, body: ReadUpTo, session: SessionDep, user: CurrentUser) -> Response:
+    """Read state never goes back; a seq past the last message counts as the last message."""
+    await chat_service.do_mark_read(session, user=user, room_id=room_id, seq=body.seq)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.delete(
+    "/chat/rooms/{room_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Hide a 1:1 room for me",
+    responses={**NOT_FOUND, 409: {"description": "`cannot_hide_club_room`: leave the club instead"}},
+)
+async def hide_room(room_id: int, session: SessionDep, user: CurrentUser) -> Response:
+    """The room leaves my list and its history so far is cleared for me only; the other person keeps it.
+    A new message brings the room back, with what came after."""
+    await chat_service.do_hide_room(session, user=user, room_id=room_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
