@@ -2,21 +2,23 @@
 registers every table on ``withus.db.metadata`` (Alembic reads it)."""
 
 from withus.models.block import UserBlock
-from withus.models.chat import ChatMessage, ChatParticipant, ChatRoom
 from withus.models.club import Club, ClubBan, ClubMember, Invitation, JoinRequest
+from withus.models.comment import Comment
 from withus.models.notification import Notification
+from withus.models.post import Post
+from withus.models.report import Report
 from withus.models.user import User
 
 __all__ = [
-    "ChatMessage",
-    "ChatParticipant",
-    "ChatRoom",
     "Club",
     "ClubBan",
     "ClubMember",
+    "Comment",
     "Invitation",
     "JoinRequest",
     "Notification",
+    "Post",
+    "Report",
     "User",
     "UserBlock",
 ]

@@ -1,0 +1,120 @@
+"""Board posts: the table, what a client sends, and what a reader sees.
+
+A post belongs to one club for ever (``club_id`` is never taken from a client
+after creation). ``deleted_at`` is set by its author or the club's staff;
+``hidden_at`` by a moderation decision on a report. Neither row is removed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import field_validator
+from sqlalchemy import DateTime, Index
+from sqlmodel import Field, SQLModel
+
+from withus.models.base import created_at_field
+from withus.models.user import UserSummary
+
+PostKind = Literal["notice", "board"]
+TITLE_MAX = 100
+BODY_MAX = 5000
+
+
+def clean_text(value: str, *, max_length: int, what: str, single_line: bool = False) -> str:
+    """Plain text as people typed it: CRLF as LF, no NUL (PostgreSQL refuses it), not blank."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in value:
+        raise ValueError(f"{what}에 사용할 수 없는 문자가 있습니다.")
+    if single_line:
+        value = " ".join(value.split("\n"))
+    value = value.strip()
+    if not value:
+        raise ValueError(f"{what}을(를) 입력해 주세요.")
+    if len(value) > max_length:
+        raise ValueError(f"{what}은(는) {max_length:,}자 이하로 입력해 주세요.")
+    return value
+
+
+class PostBase(SQLModel):
+    title: str = Field(max_length=TITLE_MAX)
+    body: str = Field(max_length=BODY_MAX)
+
+
+class PostCreate(SQLModel):
+    title: str
+    body: str
+    kind: PostKind = "board"
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, v: str) -> str:
+        return clean_text(v, max_length=TITLE_MAX, what="제목", single_line=True)
+
+    @field_validator("body")
+    @classmethod
+    def _body(cls, v: str) -> str:
+        return clean_text(v, max_length=BODY_MAX, what="본문")
+
+
+class PostUpdate(SQLModel):
+    """Only the text changes; the kind and the club stay as they were created."""
+
+    title: str | None = None
+    body: str | None = None
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, v: str | None) -> str | None:
+        if v is None:
+            raise ValueError("제목을 입력해 주세요.")
+        return clean_text(v, max_length=TITLE_MAX, what="제목", single_line=True)
+
+    @field_validator("body")
+    @classmethod
+    def _body(cls, v: str | None) -> str | None:
+        if v is None:
+            raise ValueError("본문을 입력해 주세요.")
+        return clean_text(v, max_length=BODY_MAX, what="본문")
+
+
+class PostPublic(SQLModel):
+    id: int
+    club_id: int
+    kind: PostKind
+    pinned: bool
+    title: str
+    body: str
+    author: UserSummary
+    author_blocked: bool
+    comment_count: int
+    created_at: datetime
+    updated_at: datetime | None
+    hidden: bool
+    can_edit: bool
+    can_delete: bool
+
+
+class PostPage(SQLModel):
+    items: list[PostPublic]
+    next_cursor: str | None
+
+
+class Post(PostBase, table=True):
+    __tablename__ = "posts"
+    __table_args__ = (
+        # The board list: notices first, then newest (``kind`` sorts 'notice' > 'board').
+        Index("ix_posts_club_id_kind_id", "club_id", "kind", "id"),
+        Index("ix_posts_author_id", "author_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    club_id: int = Field(foreign_key="clubs.id")
+    author_id: int = Field(foreign_key="users.id")
+    kind: str = Field(max_length=10)
+    comment_count: int = Field(default=0)
+    created_at: datetime = created_at_field()
+    updated_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    deleted_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    hidden_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
