@@ -2,6 +2,7 @@
 registers every table on ``withus.db.metadata`` (Alembic reads it)."""
 
 from withus.models.block import UserBlock
+from withus.models.chat import ChatMessage, ChatParticipant, ChatRoom
 from withus.models.club import Club, ClubBan, ClubMember, Invitation, JoinRequest
 from withus.models.comment import Comment
 from withus.models.notification import Notification
@@ -10,6 +11,9 @@ from withus.models.report import Report
 from withus.models.user import User
 
 __all__ = [
+    "ChatMessage",
+    "ChatParticipant",
+    "ChatRoom",
     "Club",
     "ClubBan",
     "ClubMember",
