@@ -8,10 +8,12 @@ they can see, once per target, with a reason. Who reviews:
   chat messages of that club (the club itself and users: administrators only).
 
 A decision applies to every open report of the same target at once:
-``hide`` hides posts and comments (``hidden_at``); for users, clubs and
-messages it is for administrators only, and for users and clubs it is recorded
-without any other effect. ``dismiss`` closes the reports and changes nothing
-else. No number of reports hides anything by itself.
+``hide`` sets ``hidden_at`` on a post or comment (the club's staff or an
+administrator) or on a chat message (administrators only; the message keeps its
+``seq`` and is served with an empty body and ``hidden: true``); for users and
+clubs it is for administrators only and is recorded without any other effect.
+``dismiss`` closes the reports and changes nothing else. No number of reports
+hides anything by itself.
 """
 
 from __future__ import annotations
@@ -26,12 +28,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from withus.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from withus.models.base import as_utc, utcnow
+from withus.models.chat import ChatMessage
 from withus.models.club import STAFF_ROLES, Club, ClubMember
 from withus.models.comment import Comment
 from withus.models.post import Post
 from withus.models.report import Report, ReportCreate, ReportPage, ReportPublic, ReportReview
 from withus.models.user import User, UserSummary
 from withus.services import board as board_service
+from withus.services import chat as chat_service
 from withus.services import clubs as club_service
 from withus.services import rate_limit
 
@@ -90,9 +94,6 @@ async def _resolve_target(session: AsyncSession, *, user: User, target_type: str
 async def _resolve_message(session: AsyncSession, *, user: User, message_id: int) -> int | None:
     """A chat message the reporter can read (a participant of its room, not cleared from their
     history, not already hidden): its club, or None for a one-to-one room."""
-    from withus.models.chat import ChatMessage  # the chat part lands beside this one (migration 0005)
-    from withus.services import chat as chat_service
-
     assert user.id is not None
     message = await session.get(ChatMessage, message_id)
     if message is None or message.hidden_at is not None:
@@ -213,8 +214,6 @@ async def _previews(session: AsyncSession, reports: list[Report]) -> dict[tuple[
             assert u.id is not None
             out[("user", u.id)] = (u.display_nickname, f"/users/{u.id}")
     if ids.get("message"):
-        from withus.models.chat import ChatMessage
-
         for m in (await session.exec(select(ChatMessage).where(col(ChatMessage.id).in_(ids["message"])))).all():
             assert m.id is not None
             out[("message", m.id)] = (board_service.excerpt(m.body), f"/chat/{m.room_id}")
@@ -287,8 +286,6 @@ async def _hide_target(session: AsyncSession, *, report: Report, user: User) -> 
 
 async def _hide_message(session: AsyncSession, *, message_id: int) -> None:
     """The message keeps its place (``seq``) in the room; readers get an empty body and ``hidden: true``."""
-    from withus.models.chat import ChatMessage
-
     message = await session.get(ChatMessage, message_id)
     if message is not None and message.hidden_at is None:
         message.hidden_at = utcnow()
