@@ -62,6 +62,10 @@ def build_api() -> FastAPI:
 
     app.include_router(router)
 
+    from api.stomp import stomp_endpoint  # STOMP 1.2 chat over WebSocket
+
+    app.add_api_websocket_route("/ws", stomp_endpoint)
+
     settings.media_path.mkdir(parents=True, exist_ok=True)
     app.mount("/media", StaticFiles(directory=settings.media_path, check_dir=False), name="media")
     return app

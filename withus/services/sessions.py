@@ -194,6 +194,8 @@ async def revoke(*, session_id: str, user_id: int | None = None) -> None:
     await kv.delete(*keys)
     if user_id is not None:
         await kv.srem(_user_sessions(user_id), session_id)
+    # Live connections of this session (STOMP at /ws, the SSE stream) listen here and close at once.
+    await kv.publish(f"session:revoked:{session_id}", "")
 
 
 async def revoke_refresh_token(refresh_token: str) -> None:
