@@ -362,3 +362,19 @@ async def test_a_chat_message_notifies_only_who_is_away_and_once_until_read(
     mine = (await session.exec(select(Notification).where(Notification.user_id == alice.id))).all()
     await session.commit()
     assert mine == []
+
+
+async def test_sending_too_fast_is_rate_limited(client: httpx.AsyncClient, session: AsyncSession) -> None:
+    from withus.services.chat import SEND_LIMIT
+
+    alice, bob = await make_user(session), await make_user(session)
+    a = await auth_headers(alice)
+    room_id = (await _open(client, a, bob)).json()["id"]
+    for i in range(SEND_LIMIT):
+        await _send(client, a, room_id, f"{i}")
+    r = await client.post(f"/api/chat/rooms/{room_id}/messages", json={"body": "one too many"}, headers=a)
+    assert r.status_code == 429 and r.json()["code"] == "rate_limited"
+    assert int(r.headers["Retry-After"]) >= 1
+    count = (await session.exec(select(func.count()).select_from(ChatMessage))).one()
+    await session.commit()
+    assert count == SEND_LIMIT

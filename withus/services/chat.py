@@ -25,6 +25,8 @@ Rules:
   new message in the room (from either side) brings it back, showing only what
   came after. Opening the room again from the profile (POST) also brings it back.
   A club room cannot be hidden (409 ``cannot_hide_club_room``): leave the club.
+- **Rate limits** (429 ``rate_limited``, shared by REST and STOMP): 30 messages per
+  10 seconds per user; 30 new 1:1 rooms per hour per user.
 - **Notifications**: a ``chat_message`` notification goes to a recipient who is not
   looking at the room (:mod:`withus.realtime.presence`), at most one per room
   until they read it (the KV key ``chat:notified:{user}:{room}`` is set when one is
@@ -78,6 +80,8 @@ NOTIFIED_TTL = 7 * 24 * 3600
 NOTIFICATION_PREVIEW = 100
 SEND_LIMIT = 30  # messages per user (REST and STOMP together) ...
 SEND_WINDOW = 10.0  # ... per this many seconds
+OPEN_LIMIT = 30  # new 1:1 rooms per user ...
+OPEN_WINDOW = 3600.0  # ... per hour
 
 
 # ---------------------------------------------------------------- errors
@@ -182,6 +186,9 @@ async def do_open_direct_room(session: AsyncSession, *, user: User, peer_id: int
     if existing is not None:
         await _unhide(session, room_id=existing.id, user_ids=[user.id])  # type: ignore[arg-type]
         return existing, False
+    await rate_limit.hit(
+        "chat_open", str(user.id), limit=OPEN_LIMIT, window=OPEN_WINDOW, detail="새 대화를 너무 많이 열었습니다."
+    )
     now = utcnow()
     # Two first messages at once race on the unique pair: the loser finds the winner's room.
     try:
