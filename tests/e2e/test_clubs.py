@@ -332,6 +332,10 @@ def test_members_write_and_comment_a_notice_stays_on_top_and_a_reported_comment_
     member.reload()
     expect(member.locator('[data-testid="reply"]').filter(has_text="7시에 봬요")).to_be_visible()
     expect(member.get_by_text("spam.example")).to_have_count(0)
+    # The club's staff still see it, marked hidden.
+    host.goto(post_url)
+    hidden = host.locator('[data-testid="reply"]').filter(has_text="spam.example")
+    expect(hidden).to_contain_text("숨김")
 
 
 def test_club_page_fits_a_phone_screen(browser: Browser, server: Server, people: dict[str, Person]) -> None:
@@ -373,3 +377,139 @@ def test_private_club_shows_non_members_its_listed_info_only(
     expect(member.get_by_text("멤버만 볼 수 있어요")).to_be_visible()
     expect(member.get_by_text("멤버 전용 글")).to_have_count(0)
     expect(member.get_by_role("button", name="가입하기")).to_be_visible()
+
+
+def test_home_loads_more_clubs_with_the_cursor(
+    pages: dict[str, Page], people: dict[str, Person], server: Server
+) -> None:
+    keyword = f"더보기{secrets.token_hex(3)}"
+    for n in range(30):
+        create_club_by_api(server, people["host"], name=f"{keyword} 모임 {n:02d}", category="DAILY")
+    member = pages["member"]
+    member.goto(f"/?q={keyword}")
+    cards = member.locator('[data-testid="club-card"]')
+    expect(cards).to_have_count(24)
+    expect(cards.first).to_contain_text(f"{keyword} 모임 29")  # newest first
+    member.get_by_role("button", name="더 보기").click()
+    expect(cards).to_have_count(30)
+    expect(cards.last).to_contain_text(f"{keyword} 모임 00")
+    expect(member.get_by_role("button", name="더 보기")).to_have_count(0)
+    member.get_by_role("button", name="검색 지우기").click()
+    expect(member.get_by_label("모임 검색")).to_have_value("")
+
+
+def test_host_edits_the_club_changes_the_cover_and_closes_it(
+    pages: dict[str, Page], people: dict[str, Person], server: Server, tmp_path: Path
+) -> None:
+    club_id = create_club_by_api(server, people["host"], name="이름 바꾸기 전", category="ETC")
+    host = pages["host"]
+    host.goto(f"/clubs/{club_id}")
+    host.get_by_role("link", name="수정").click()
+    expect(host).to_have_url(re.compile(rf"/clubs/{club_id}/edit$"))
+    name = host.get_by_label("모임 이름")
+    expect(name).to_have_value("이름 바꾸기 전")
+    host.locator('[data-testid="cover-upload"] input[type=file]').set_input_files(str(cover_image(tmp_path)))
+    expect(host.get_by_text("대표 이미지를 바꿨어요.")).to_be_visible()
+    assert api(server, people["host"], "GET", f"/api/clubs/{club_id}").json()["cover_url"]
+    name.fill("가")
+    host.get_by_role("radio", name="승인 후 가입").check()
+    host.get_by_role("button", name="저장").click()
+    expect(host.get_by_text("모임 이름은 2~50자로 입력해 주세요.")).to_be_visible()
+    name.fill("새 이름의 모임")
+    host.get_by_role("button", name="저장").click()
+    expect(host).to_have_url(re.compile(rf"/clubs/{club_id}$"))
+    expect(host.get_by_role("heading", name="새 이름의 모임")).to_be_visible()
+    expect(host.get_by_text("승인 후 가입")).to_be_visible()
+
+    # A plain member cannot open the edit page.
+    member = pages["member"]
+    assert api(server, people["member"], "POST", f"/api/clubs/{club_id}/join", json={}).json()["status"] == "pending"
+    member.goto(f"/clubs/{club_id}/edit")
+    expect(member.get_by_text("모임장과 운영진만 고칠 수 있어요")).to_be_visible()
+
+    host.goto(f"/clubs/{club_id}/edit")
+    host.get_by_role("button", name="모임 닫기").click()
+    host.get_by_role("alertdialog").get_by_role("button", name="모임 닫기").click()
+    expect(host).to_have_url(re.compile(r"/me/clubs$"))
+    host.goto(f"/clubs/{club_id}")
+    expect(host.get_by_text("모임을 찾을 수 없어요")).to_be_visible()
+
+
+def test_invitation_accepted_from_my_clubs_then_roles_and_bans_on_the_manage_page(
+    pages: dict[str, Page], people: dict[str, Person], server: Server
+) -> None:
+    club_id = create_club_by_api(
+        server, people["host"], name=f"초대제 스터디 {secrets.token_hex(2)}", category="STUDY", join_policy="invite"
+    )
+    host, member = pages["host"], pages["member"]
+    member.goto(f"/clubs/{club_id}")
+    expect(member.get_by_text("초대받은 사람만 가입할 수 있는 모임이에요.")).to_be_visible()
+
+    host.goto(f"/clubs/{club_id}/manage")
+    host.get_by_label("초대할 회원").fill(f"{server.url}/users/{people['member'].id}")
+    host.get_by_role("button", name="초대하기").click()
+    expect(host.get_by_text("응답을 기다리는 초대")).to_be_visible()
+
+    member.goto("/me/clubs")
+    invitation = member.locator('[data-testid="invitation"]')
+    expect(invitation).to_contain_text("초대제 스터디")
+    invitation.get_by_role("button", name="수락").click()
+    expect(member.locator('[data-testid="invitation"]')).to_have_count(0)
+    expect(member.locator('[data-testid="club-card"]').filter(has_text="초대제 스터디")).to_be_visible()
+
+    host.reload()
+    row = host.locator('[data-testid="managed-member"]').filter(has_text=people["member"].nickname)
+    row.get_by_role("button", name="역할").click()
+    host.get_by_role("menuitem", name="운영진으로 지정").click()
+    expect(row).to_contain_text("운영진")
+    row.get_by_role("button", name="차단").click()
+    host.get_by_role("alertdialog").get_by_role("button", name="차단").click()
+    expect(host.locator('[data-testid="managed-member"]')).to_have_count(1)
+    expect(host.get_by_role("button", name="차단 풀기")).to_be_visible()
+
+    member.goto(f"/clubs/{club_id}")
+    expect(member.get_by_role("button", name="탈퇴")).to_have_count(0)
+
+
+def test_author_edits_and_deletes_a_post_and_blocked_authors_are_collapsed(
+    pages: dict[str, Page], people: dict[str, Person], server: Server
+) -> None:
+    club_id = create_club_by_api(server, people["host"], name=f"차단 확인 {secrets.token_hex(2)}", category="CULTURE")
+    api(server, people["member"], "POST", f"/api/clubs/{club_id}/join", json={})
+    r = api(
+        server,
+        people["host"],
+        "POST",
+        f"/api/clubs/{club_id}/posts",
+        json={"title": "전시 보러 가요", "body": "토요일 2시"},
+    )
+    post_id = r.json()["id"]
+    member = pages["member"]
+
+    # The member blocks the host: the host's post is collapsed until 보기.
+    assert api(server, people["member"], "POST", f"/api/users/{people['host'].id}/block").status_code == 204
+    member.goto(f"/posts/{post_id}")
+    expect(member.get_by_text("차단한 사용자의 글입니다")).to_be_visible()
+    expect(member.get_by_text("토요일 2시")).to_have_count(0)
+    member.get_by_role("button", name="보기").click()
+    expect(member.get_by_text("토요일 2시")).to_be_visible()
+
+    # The member's own post: edit, then delete.
+    r = api(
+        server,
+        people["member"],
+        "POST",
+        f"/api/clubs/{club_id}/posts",
+        json={"title": "오타 있는 제목", "body": "본문"},
+    )
+    mine = r.json()["id"]
+    member.goto(f"/posts/{mine}")
+    member.get_by_role("button", name="수정").click()
+    member.get_by_label("제목").fill("고친 제목")
+    member.get_by_role("button", name="저장").click()
+    expect(member.get_by_role("heading", name="고친 제목")).to_be_visible()
+    expect(member.get_by_text("(수정됨)")).to_be_visible()
+    member.get_by_role("button", name="삭제").click()
+    member.get_by_role("alertdialog").get_by_role("button", name="삭제").click()
+    expect(member).to_have_url(re.compile(rf"/clubs/{club_id}$"))
+    expect(member.get_by_text("고친 제목")).to_have_count(0)
