@@ -57,6 +57,8 @@ async def do_signup(
         ),
     )
     await email_codes.check_code(email=address, code=code)
+    # Hash before touching the database, so no transaction is open during bcrypt.
+    password_hash = await passwords.hash_password(password)
     if await user_service.get_by_email(session=session, email=address) is not None:
         raise user_service.taken("email")
     if await user_service.get_by_username(session=session, username=uname) is not None:
@@ -67,7 +69,7 @@ async def do_signup(
         username=uname,
         nickname=nick,
         email=address,
-        password_hash=await passwords.hash_password(password),
+        password_hash=password_hash,
     )
     session.add(user)
     try:
@@ -85,12 +87,19 @@ def _login_ident(login: str) -> str:
 async def do_login(
     *, session: AsyncSession, login: str, password: str, ip: str, user_agent: str = ""
 ) -> tuple[User, session_service.TokenPair]:
-    """Check the credentials and open a login session."""
+    """Check the credentials and open a login session.
+
+    Ends ``session``'s (read-only) transaction after looking the account up, before
+    the bcrypt check; call it with a session that has no pending changes.
+    """
     login = _login_ident(login)
     await rate_limit.check("login-ip", ip, limit=LOGIN_FAILURES_PER_IP, window=LOGIN_WINDOW)
     user = await user_service.get_by_login(session=session, login=login) if login else None
     # One counter per account whichever name it is reached by; per name for unknown ones.
     ident = f"user:{user.id}" if user is not None else f"name:{login}"
+    # End the read transaction before the slow bcrypt check: a login must not hold a pooled
+    # connection (PostgreSQL) or the database lock (SQLite) while it waits for a bcrypt thread.
+    await session.commit()
     await rate_limit.check("login-acct", ident, limit=LOGIN_FAILURES_PER_ACCOUNT, window=LOGIN_WINDOW)
     if user is None:
         await passwords.dummy_verify(password or "")

@@ -145,6 +145,7 @@ async def do_request_code(*, session: AsyncSession, email: str, ip: str) -> int:
 
     kv = get_kv()
     taken = await user_service.get_by_email(session=session, email=address) is not None
+    await session.commit()  # read-only: hold no connection or database lock while the mail goes out
     if taken:
         message = _taken_mail(address)
     else:
