@@ -87,6 +87,31 @@ async def test_bad_cursor_and_kind_are_refused(client: httpx.AsyncClient, sessio
     assert r.status_code == 400 and r.json()["code"] == "invalid_cursor"
     r = await client.get(f"/api/clubs/{w.club.id}/posts", params={"kind": "event"})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "kind"
+    for limit in (0, 101):
+        r = await client.get(f"/api/clubs/{w.club.id}/posts", params={"limit": limit})
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "limit"
+
+
+async def test_openapi_documents_the_board_and_report_endpoints(client: httpx.AsyncClient, stack: object) -> None:
+    doc = (await client.get("/api/openapi.json")).json()
+    expected = {
+        "/api/clubs/{club_id}/posts": {"get": "200", "post": "201"},
+        "/api/posts/{post_id}": {"get": "200", "patch": "200", "delete": "204"},
+        "/api/posts/{post_id}/comments": {"get": "200", "post": "201"},
+        "/api/comments/{comment_id}": {"patch": "200", "delete": "204"},
+        "/api/reports": {"get": "200", "post": "201"},
+        "/api/reports/{report_id}/hide": {"post": "200"},
+        "/api/reports/{report_id}/dismiss": {"post": "200"},
+    }
+    for path, methods in expected.items():
+        for method, ok in methods.items():
+            responses = doc["paths"][path][method]["responses"]
+            assert ok in responses, (path, method)
+            errors = [code for code in responses if code.startswith("4")]
+            assert errors and all("application/problem+json" in responses[c]["content"] for c in errors)
+    post = doc["components"]["schemas"]["PostPublic"]["properties"]
+    assert {"author_blocked", "pinned", "comment_count", "hidden", "can_edit", "can_delete"} <= set(post)
+    assert "replies" in doc["components"]["schemas"]["CommentPublic"]["properties"]
 
 
 async def test_unknown_club_and_post_are_404(client: httpx.AsyncClient, session: AsyncSession) -> None:
