@@ -280,3 +280,14 @@ async def test_two_signups_racing_for_one_username_give_one_account(client: http
     assert sorted(r.status_code for r in results) == [201, 409]
     loser = next(r for r in results if r.status_code == 409)
     assert loser.json()["code"] == "username_taken"
+
+
+async def test_parallel_guesses_get_no_more_than_five_tries(client: httpx.AsyncClient, smtp: Inbox) -> None:
+    await request_code(client, "burst@example.com")
+    code = smtp.code_for("burst@example.com")
+    guesses = [f"{(int(code) + i) % 1_000_000:06d}" for i in range(1, 21)]
+    body = {"email": "burst@example.com", "username": "burster", "nickname": "연속", "password": PASSWORD}
+    results = await asyncio.gather(*(client.post("/api/auth/signup", json={**body, "code": g}) for g in guesses))
+    assert sum(r.json()["code"] == "invalid_code" for r in results) <= 5
+    r = await client.post("/api/auth/signup", json={**body, "code": code})
+    assert r.status_code == 400 and r.json()["code"] == "code_expired"

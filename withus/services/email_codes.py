@@ -170,9 +170,15 @@ async def check_code(*, email: str, code: str) -> None:
     stored = await kv.get(_code_key(address))
     if stored is None:
         raise code_expired()
-    if hmac.compare_digest(stored, _digest(address, code)):
-        return
+    # Count the try before comparing: a burst of parallel guesses gets no more than
+    # MAX_WRONG_TRIES comparisons between them, whatever order they finish in.
     tries = await kv.incr(_tries_key(address), ttl=CODE_TTL)
+    if tries > MAX_WRONG_TRIES:
+        await kv.delete(_code_key(address), _tries_key(address))
+        raise code_expired()
+    if hmac.compare_digest(stored, _digest(address, code)):
+        await kv.delete(_tries_key(address))  # a right code does not use up a try
+        return
     if tries >= MAX_WRONG_TRIES:
         await kv.delete(_code_key(address), _tries_key(address))
         raise invalid_code(0)
