@@ -74,5 +74,7 @@ async def test_hash_password_runs_off_the_event_loop() -> None:
     assert passwords.verify_password_sync("a-long-and-unusual-password", stored)
 
 
-async def test_dummy_verify_completes() -> None:
+async def test_dummy_verify_costs_a_real_cost_12_check() -> None:
+    assert passwords.DUMMY_HASH.startswith(passwords.SCHEME + "$2b$12$")
+    assert not await passwords.verify_password("whatever-password", passwords.DUMMY_HASH)
     await passwords.dummy_verify("whatever-password")

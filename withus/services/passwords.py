@@ -36,7 +36,9 @@ BCRYPT_ROUNDS = 12
 SCHEME = "bcrypt-sha256$"
 
 _executor = ThreadPoolExecutor(max_workers=max(1, (os.cpu_count() or 2) - 1), thread_name_prefix="bcrypt")
-_dummy_hash: str | None = None
+# A cost-12 hash of a random secret nobody kept: checking against it costs what a real check costs,
+# from the very first login of the process on.
+DUMMY_HASH = "bcrypt-sha256$$2b$12$ehl.Sj5FZYX9I/Ru1Zllme.BvV39mCvSYwvifutZnH6hdP7aHJ7vm"
 
 
 @lru_cache(maxsize=1)
@@ -104,10 +106,7 @@ async def verify_password(password: str, stored: str) -> bool:
 
 async def dummy_verify(password: str) -> None:
     """Spend the time of a real check against a hash nobody has (unknown accounts)."""
-    global _dummy_hash
-    if _dummy_hash is None:
-        _dummy_hash = await hash_password(base64.b64encode(os.urandom(18)).decode())
-    await verify_password(password, _dummy_hash)
+    await verify_password(password, DUMMY_HASH)
 
 
 UNUSABLE_HASH = "!"
