@@ -323,3 +323,28 @@ async def test_administrators_decide_on_users_and_clubs(client: httpx.AsyncClien
         assert r.status_code == 200 and r.json()["status"] == "hidden"
     # Recorded, nothing else: the club and its board are still there.
     assert (await client.get(f"/api/clubs/{w.club.id}/posts")).status_code == 200
+
+
+async def test_two_decisions_at_once_on_one_target_settle_as_one(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    import asyncio
+
+    w = await build_world(session)
+    post = await add_post(session, w.club, w.people["author"])
+    assert post.id is not None
+    first = (await _report(client, w, "member", "post", post.id)).json()["id"]
+    second = (await _report(client, w, "outsider", "post", post.id)).json()["id"]
+    hide, dismiss = await asyncio.gather(
+        client.post(f"/api/reports/{first}/hide", headers=w.h("host")),
+        client.post(f"/api/reports/{second}/dismiss", headers=w.h("moderator")),
+    )
+    outcomes = sorted([hide.status_code, dismiss.status_code])
+    assert outcomes == [200, 409]
+    loser = hide if hide.status_code == 409 else dismiss
+    assert loser.json()["code"] == "already_decided"
+    statuses = set((await session.exec(select(Report.status))).all())
+    await session.commit()
+    assert statuses == ({"hidden"} if hide.status_code == 200 else {"dismissed"})
+    hidden = (await client.get(f"/api/posts/{post.id}", headers=w.h("member"))).status_code == 404
+    assert hidden == (hide.status_code == 200)

@@ -144,6 +144,10 @@ async def do_create_report(session: AsyncSession, *, user: User, data: ReportCre
     return _view(report)
 
 
+def _already_decided() -> Conflict:
+    return Conflict("이미 처리된 신고입니다.", code="already_decided")
+
+
 def _already_reported() -> Conflict:
     return Conflict("이미 신고한 대상입니다.", code="already_reported")
 
@@ -230,7 +234,7 @@ async def _previews(session: AsyncSession, reports: list[Report]) -> dict[tuple[
 async def _access_report(session: AsyncSession, *, report_id: int, user: User) -> Report:
     """The report, if the caller reviews it (404 otherwise, as if it did not exist)."""
     assert user.id is not None
-    report = await session.get(Report, report_id, with_for_update=True)
+    report = await session.get(Report, report_id)
     if report is None:
         raise _report_not_found()
     if user.is_admin:
@@ -248,21 +252,27 @@ async def do_decide(session: AsyncSession, *, report_id: int, user: User, decisi
     assert user.id is not None
     report = await _access_report(session, report_id=report_id, user=user)
     if report.status != "open":
-        raise Conflict("이미 처리된 신고입니다.", code="already_decided")
+        raise _already_decided()
     if decision == "hide":
         await _hide_target(session, report=report, user=user)
-    now = utcnow()
     status = "hidden" if decision == "hide" else "dismissed"
-    await session.exec(
-        update(Report)  # type: ignore[call-overload]
-        .where(
-            col(Report.target_type) == report.target_type,
-            col(Report.target_id) == report.target_id,
-            col(Report.status) == "open",
+    # No lock taken up front: of two decisions racing on one target, the second UPDATE waits for the
+    # first's row locks, then finds nothing open and answers 409 (its transaction, hide included, rolls back).
+    closed = (
+        await session.exec(
+            update(Report)  # type: ignore[call-overload]
+            .where(
+                col(Report.target_type) == report.target_type,
+                col(Report.target_id) == report.target_id,
+                col(Report.status) == "open",
+            )
+            .values(status=status, decided_by=user.id, decided_at=utcnow())
+            .returning(col(Report.id))
+            .execution_options(synchronize_session=False)
         )
-        .values(status=status, decided_by=user.id, decided_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    ).all()
+    if report.id not in {row[0] for row in closed}:
+        raise _already_decided()
     await session.refresh(report)
     reporter = await session.get(User, report.reporter_id)
     assert reporter is not None
