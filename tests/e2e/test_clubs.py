@@ -102,8 +102,9 @@ def browser_for(
     return pg
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def people(server: Server) -> dict[str, Person]:
+    # Shared by the module: sign-up codes are rate-limited per IP (20 an hour).
     return {
         "host": sign_up(server, "host", "모임장"),
         "member": sign_up(server, "mem", "멤버"),
@@ -141,6 +142,40 @@ def create_club_by_api(server: Server, host: Person, **fields: object) -> int:
     r = api(server, host, "POST", "/api/clubs", json=body)
     assert r.status_code == 201, r.text
     return int(r.json()["id"])
+
+
+def set_cover_by_api(server: Server, host: Person, club_id: int, color: tuple[int, int, int], tmp_path: Path) -> None:
+    path = tmp_path / f"cover-{club_id}.png"
+    img = Image.new("RGB", (640, 360), color)
+    for i in range(0, 640, 80):
+        img.paste(tuple(min(255, c + 40) for c in color), (i, 0, i + 40, 360))  # type: ignore[arg-type]
+    img.save(path)
+    with path.open("rb") as f:
+        r = api(server, host, "PUT", f"/api/clubs/{club_id}/image", files={"file": ("cover.png", f, "image/png")})
+    assert r.status_code == 200, r.text
+
+
+def showcase_clubs(server: Server, host: Person, tmp_path: Path) -> None:
+    """A few clubs of different kinds, so the home page looks like the real thing."""
+    clubs = [
+        ("주말 LoL 5인 팀 구해요", "GAME", "approval", 5, (90, 70, 160)),
+        ("성수동 브런치 탐방", "FOOD", "open", 8, None),
+        ("매일 아침 영어 스터디", "STUDY", "open", None, (40, 110, 180)),
+        ("서울 근교 당일치기 여행", "TRAVEL", "approval", 20, None),
+        ("퇴근 후 수채화 그리기", "CULTURE", "open", 10, None),
+    ]
+    for name, category, policy, capacity, color in clubs:
+        club_id = create_club_by_api(
+            server,
+            host,
+            name=name,
+            category=category,
+            join_policy=policy,
+            capacity=capacity,
+            description=f"{name} 모임이에요.",
+        )
+        if color is not None:
+            set_cover_by_api(server, host, club_id, color, tmp_path)
 
 
 def club_id_from(page: Page) -> int:
@@ -184,7 +219,11 @@ def test_host_creates_a_club_with_a_cover_and_another_user_finds_and_joins_it(
     assert cover and cover.startswith("/media/covers/")
 
     # Another person finds it by a word of its description and joins at once.
+    showcase_clubs(server, people["host"], tmp_path)
     member.goto("/")
+    expect(member.locator('[data-testid="club-card"]').first).to_be_visible()
+    expect(member.get_by_text("퇴근 후 수채화 그리기")).to_be_visible()
+    screenshot(member, "home-clubs")
     search = member.get_by_label("모임 검색")
     search.fill(keyword)
     search.press("Enter")
@@ -192,7 +231,6 @@ def test_host_creates_a_club_with_a_cover_and_another_user_finds_and_joins_it(
     expect(cards).to_have_count(1)
     expect(cards.first).to_contain_text(name)
     expect(cards.first).to_contain_text("모집중")
-    screenshot(member, "home-clubs")
     cards.first.click()
     expect(member).to_have_url(re.compile(rf"/clubs/{club_id}$"))
     member.get_by_role("button", name="가입하기").click()
@@ -474,11 +512,12 @@ def test_invitation_accepted_from_my_clubs_then_roles_and_bans_on_the_manage_pag
 def test_author_edits_and_deletes_a_post_and_blocked_authors_are_collapsed(
     pages: dict[str, Page], people: dict[str, Person], server: Server
 ) -> None:
-    club_id = create_club_by_api(server, people["host"], name=f"차단 확인 {secrets.token_hex(2)}", category="CULTURE")
+    author = sign_up(server, "auth", "작가")
+    club_id = create_club_by_api(server, author, name=f"차단 확인 {secrets.token_hex(2)}", category="CULTURE")
     api(server, people["member"], "POST", f"/api/clubs/{club_id}/join", json={})
     r = api(
         server,
-        people["host"],
+        author,
         "POST",
         f"/api/clubs/{club_id}/posts",
         json={"title": "전시 보러 가요", "body": "토요일 2시"},
@@ -486,8 +525,8 @@ def test_author_edits_and_deletes_a_post_and_blocked_authors_are_collapsed(
     post_id = r.json()["id"]
     member = pages["member"]
 
-    # The member blocks the host: the host's post is collapsed until 보기.
-    assert api(server, people["member"], "POST", f"/api/users/{people['host'].id}/block").status_code == 204
+    # The member blocks the author: the author's post is collapsed until 보기.
+    assert api(server, people["member"], "POST", f"/api/users/{author.id}/block").status_code == 204
     member.goto(f"/posts/{post_id}")
     expect(member.get_by_text("차단한 사용자의 글입니다")).to_be_visible()
     expect(member.get_by_text("토요일 2시")).to_have_count(0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from withus.components.confirm_dialog import confirm_dialog
-from withus.components.post_item import author_avatar, hidden_badge
+from withus.components.post_item import author_avatar, hidden_badge, text_with_links
 from withus.models.comment import COMMENT_MAX
 from withus.state.auth import AuthState
 from withus.state.board import REPLY_INPUT_ID, PostState
@@ -100,7 +100,7 @@ def comment_body(c: rx.Var) -> rx.Component:
             rx.cond(
                 PostState.editing_comment == c.id,
                 edit_form(c),
-                rx.text(c.body, size="2", white_space="pre-wrap", overflow_wrap="anywhere", as_="div"),
+                text_with_links(c.body_segments, size="2"),
             ),
         ),
     )

@@ -126,6 +126,7 @@ class ReplyView:
     avatar_url: str
     author_blocked: bool
     body: str
+    body_segments: list[Segment]
     masked: bool  # deleted, or hidden from this reader: a placeholder without author
     hidden: bool
     ago: str
@@ -149,6 +150,7 @@ def _reply_fields(c: CommentPublic) -> dict[str, Any]:
         "avatar_url": c.author.avatar_url if c.author else "",
         "author_blocked": c.author_blocked,
         "body": c.body,
+        "body_segments": segments(c.body) if c.author is not None else [],
         "masked": c.author is None,
         "hidden": c.hidden,
         "ago": ago(c.created_at),
