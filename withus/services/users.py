@@ -234,7 +234,12 @@ async def do_remove_avatar(*, session: AsyncSession, user: User) -> User:
 
 
 async def check_current_password(*, user: User, password: str, field: str) -> None:
-    """The account's password, for sensitive changes; wrong guesses are rate-limited per user."""
+    """The account's password, for sensitive changes; wrong guesses are rate-limited per user.
+
+    Call it outside a database transaction: bcrypt waits for a thread of a small pool, and an
+    open transaction would hold a pooled connection (PostgreSQL) or the write lock (SQLite)
+    all that time.
+    """
     ident = str(user.id)
     await rate_limit.check("pw-confirm", ident, limit=WRONG_PASSWORD_PER_USER, window=WRONG_PASSWORD_WINDOW)
     if not await passwords.verify_password(password or "", user.password_hash):
@@ -249,7 +254,11 @@ async def check_current_password(*, user: User, password: str, field: str) -> No
 async def do_change_password(
     *, session: AsyncSession, user: User, current_password: str, new_password: str, keep_session_id: str | None
 ) -> None:
-    """Change the password; every other login session of the user ends at once."""
+    """Change the password; every other login session of the user ends at once.
+
+    Ends ``session``'s read transaction before the bcrypt work (see :func:`check_current_password`).
+    """
+    await session.commit()
     await check_current_password(user=user, password=current_password, field="current_password")
     passwords.check_password(new_password, field="new_password", username=user.username, email=user.email)
     user.password_hash = await passwords.hash_password(new_password)
@@ -263,8 +272,10 @@ async def do_delete_account(*, session: AsyncSession, user: User, password: str)
     """Delete the account: hooks first (clubs), then anonymise it and end every session.
 
     The row stays so that posts, comments and messages keep their author, shown as
-    "탈퇴한 회원"; the username and email are freed for a new sign-up.
+    "탈퇴한 회원"; the username and email are freed for a new sign-up. Ends ``session``'s
+    read transaction before the bcrypt check.
     """
+    await session.commit()
     await check_current_password(user=user, password=password, field="password")
     assert user.id is not None
     for hook in list(on_account_deleted):
