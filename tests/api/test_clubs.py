@@ -34,7 +34,8 @@ async def test_create_club_makes_the_creator_host(client: httpx.AsyncClient, ses
     assert club["name"] == "토요일 풋살" and club["category_label"] == "운동"
     assert club["member_count"] == 1 and club["capacity"] == 10 and club["recruiting"] is True
     assert club["my_role"] == "host" and club["host"]["id"] == user.id and club["location"] == "잠실"
-    assert club["join_policy"] == "open" and club["visibility"] == "public" and club["chat_room_id"] is None
+    assert club["join_policy"] == "open" and club["visibility"] == "public"
+    assert "chat_room_id" in club  # filled by the real-time part's on_club_created hook when it is installed
     assert club["created_at"].endswith("Z") or club["created_at"].endswith("+00:00")
     r = await client.get(f"/api/clubs/{club['id']}/members")
     assert [(m["user"]["id"], m["role"]) for m in r.json()["items"]] == [(user.id, "host")]

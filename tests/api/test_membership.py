@@ -428,3 +428,18 @@ async def test_my_clubs_lists_my_role_in_each(client: httpx.AsyncClient, session
     assert [c["id"] for c in rest["items"]] == [hosted]
     assert (await client.get("/api/users/me/clubs")).status_code == 401
     assert (await client.get("/api/users/me/invitations")).status_code == 401
+
+
+async def test_profile_lists_the_clubs_a_user_hosts(client: httpx.AsyncClient, session: AsyncSession) -> None:
+    host, viewer = await make_user(session), await make_user(session)
+    first = await make_club(session, host=host)
+    second = await make_club(session, host=host)
+    other = await make_club(session, host=viewer)
+    await add_member(session, club_id=other, user=host)  # a member there, not the host
+    closed = await make_club(session, host=host)
+    await client.delete(f"/api/clubs/{closed}", headers=await _h(host))
+    r = await client.get(f"/api/users/{host.id}/clubs", headers=await _h(viewer))
+    assert r.status_code == 200
+    assert [c["id"] for c in r.json()["items"]] == [second, first]
+    assert (await client.get(f"/api/users/{host.id}/clubs")).status_code == 401
+    assert (await client.get("/api/users/999999/clubs", headers=await _h(viewer))).status_code == 404
