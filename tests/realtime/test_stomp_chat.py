@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import queue
+from typing import Any
 
 import pytest
 from sqlmodel import select
@@ -114,3 +116,35 @@ async def test_resend_with_same_client_msg_id_is_stored_and_delivered_once(
         await a.disconnect()
         await b.disconnect()
     assert [(m.seq, m.body) for m in await _stored(room_id)] == [(1, "한 번만"), (2, "다음")]
+
+
+async def test_stomp_py_is_refused_a_room_it_is_not_in(live_server: LiveServer, session: AsyncSession) -> None:
+    alice, bob, eve = await make_user(session), await make_user(session), await make_user(session)
+    room_id = await _room_between(live_server, (await login_pair(alice)).access_token, bob.id)
+    e = StompPy(live_server)
+    await e.connect((await login_pair(eve)).access_token)
+    await asyncio.to_thread(e.conn.subscribe, f"/topic/chat/rooms/{room_id}", "x", headers={"receipt": "s"})
+    error = await e.error()
+    assert error.headers["message"] == "forbidden" and error.headers["receipt-id"] == "s"
+    assert await e.wait_disconnected()
+    await e.disconnect()
+
+
+async def test_stomp_py_heartbeats_keep_the_connection_alive(
+    live_server: LiveServer, session: AsyncSession, stomp_config: Any
+) -> None:
+    stomp_config.heartbeat_send_ms = 300
+    stomp_config.heartbeat_receive_ms = 300
+    stomp_config.heartbeat_grace_ms = 300
+    alice, bob = await make_user(session), await make_user(session)
+    token = (await login_pair(alice)).access_token
+    room_id = await _room_between(live_server, token, bob.id)
+    a = StompPy(live_server, heartbeats=(300, 300))
+    await a.connect(token)
+    try:
+        await asyncio.sleep(2)  # many intervals in both directions, with nothing else sent
+        assert not a.events.disconnected.is_set()
+        await a.send_json(f"/app/chat/rooms/{room_id}", {"body": "still here"}, receipt="alive")
+        assert await a.receipt() == "alive"
+    finally:
+        await a.disconnect()

@@ -548,3 +548,11 @@ async def test_send_with_an_expired_token_is_refused(live_server: LiveServer, se
     error = _error(await peer.recv_until_closed())
     assert error.get("message") == "token_expired" and error.get("receipt-id") == "late"
     assert await _message_count() == 0
+
+
+async def test_a_socket_that_never_connects_is_closed(live_server: LiveServer, stomp_config: Any) -> None:
+    stomp_config.connect_timeout = 0.3
+    peer = await RawStomp.open(live_server)
+    error = _error(await peer.recv_until_closed())
+    assert error.get("message") == "connect_timeout"
+    assert peer.closed
