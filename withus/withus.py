@@ -4,14 +4,22 @@ import reflex as rx
 
 from api import build_api
 from withus.lifecycle import running
+from withus.middleware import SessionBindingMiddleware
 from withus.pages import register_pages
 from withus.theme import BASE_STYLE, STYLESHEETS
 
 app = rx.App(
-    head_components=[rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml")],
+    head_components=[
+        rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
+        # API calls with the session cookie and the CSRF header (login, logout, sign-up, password).
+        rx.el.script(src="/js/withus.js"),
+    ],
+    html_lang="ko",
     api_transformer=build_api(),
     stylesheets=STYLESHEETS,
     style=BASE_STYLE,
 )
 app.register_lifespan_task(running)
+# First: a tab's cached state is reset before anything reads it when the login cookie changed.
+app.add_middleware(SessionBindingMiddleware(), index=0)
 register_pages(app)

@@ -10,8 +10,12 @@ process is also what users run.
 from __future__ import annotations
 
 import contextlib
+import email
+import email.policy
 import fcntl
+import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -21,6 +25,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -172,3 +177,74 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/e2e/" in str(item.path):
             item.add_marker(pytest.mark.e2e)
+
+
+# --- accounts: users, mail codes and login for browser tests -----------------------------------
+
+E2E_PASSWORD = "e2e-Passw0rd!"
+
+
+def create_user(
+    server: Server,
+    username: str,
+    *,
+    password: str = E2E_PASSWORD,
+    nickname: str | None = None,
+    email: str | None = None,
+    introduction: str = "",
+    tags: list[str] | None = None,
+) -> int:
+    """A user written straight into the server's database (no mail, no rate limit); returns its id.
+
+    Sign-up itself is covered by tests/e2e/test_accounts.py; other tests start from here.
+    """
+    code = (
+        "import asyncio, json, sys\n"
+        "from withus.db import sessionmaker\n"
+        "from tests.factories import make_user\n"
+        "async def main():\n"
+        "    a = json.loads(sys.argv[1])\n"
+        "    async with sessionmaker()() as s:\n"
+        "        u = await make_user(s, **a)\n"
+        "        print(u.id)\n"
+        "asyncio.run(main())\n"
+    )
+    # Each call is a new process: the factory's counter would repeat its default nickname.
+    args = {"username": username, "password": password, "nickname": nickname or username, "email": email}
+    args.update({"introduction": introduction, "tags": tags or []})
+    out = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(args)], cwd=ROOT, env=server.env, check=True, capture_output=True
+    )
+    return int(out.stdout.decode().strip().splitlines()[-1])
+
+
+def read_code(server: Server, address: str, *, after: int = 0, timeout: float = 15.0) -> str:
+    """The 6-digit code of the newest verification mail to ``address`` in the outbox.
+
+    ``after``: how many outbox files existed before the request (``len(server.outbox())``).
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for path in reversed(server.outbox()[after:]):
+            msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            if str(msg["To"]).strip().lower() != address.lower():
+                continue
+            body = msg.get_body(preferencelist=("plain",))
+            text = f"{msg['Subject']}\n{body.get_content() if body else ''}"
+            found = re.search(r"\b(\d{6})\b", text)
+            if found:
+                return found.group(1)
+        time.sleep(0.2)
+    raise AssertionError(f"no verification mail to {address} in {server.data_dir / 'outbox'}")
+
+
+def login(page: object, username: str, password: str = E2E_PASSWORD, *, next_path: str = "/") -> None:
+    """Logs in through the /login form and waits for the full page load that follows."""
+    from playwright.sync_api import expect
+
+    pg: Any = page
+    pg.goto("/login" + (f"?next={next_path}" if next_path != "/" else ""))
+    pg.get_by_label("아이디 또는 이메일").fill(username)
+    pg.get_by_label("비밀번호").fill(password)
+    pg.get_by_role("button", name="로그인").click()
+    expect(pg.get_by_role("button", name="내 계정 메뉴")).to_be_visible(timeout=15_000)

@@ -1,10 +1,18 @@
-"""The page frame: header with navigation, content column, footer."""
+"""The page frame: header with navigation and the account menu, content column.
+
+On a phone the navigation shows icons only (each keeps its name for screen
+readers) and the account actions sit in a dropdown menu.
+"""
 
 from __future__ import annotations
 
 import reflex as rx
 
+from withus.components.notification_bell import notification_bell
+from withus.state.auth import AuthState
 from withus.theme import CONTENT_MAX_WIDTH
+
+LOGOUT_SCRIPT = "withus.logout('/')"
 
 
 def nav_link(label: str, href: str, icon: str) -> rx.Component:
@@ -17,7 +25,89 @@ def nav_link(label: str, href: str, icon: str) -> rx.Component:
         high_contrast=True,
         underline="none",
         aria_label=label,
+        title=label,
         padding_x="2",
+    )
+
+
+def user_avatar(src: rx.Var[str] | str, name: rx.Var[str] | str, size: str = "2") -> rx.Component:
+    return rx.avatar(src=src, fallback=rx.Var.create(name).to(str)[:1], size=size, radius="full", alt="")
+
+
+def menu_link(text: str, href: rx.Var[str] | str, icon: str) -> rx.Component:
+    return rx.menu.item(
+        rx.hstack(rx.icon(icon, size=16), rx.text(text), spacing="2", align="center"),
+        on_select=rx.redirect(href),
+    )
+
+
+def user_menu() -> rx.Component:
+    return rx.menu.root(
+        rx.menu.trigger(
+            rx.button(
+                user_avatar(AuthState.avatar_url, AuthState.nickname),
+                rx.text(AuthState.nickname, display=["none", "none", "inline"], size="2", weight="medium"),
+                rx.icon("chevron-down", size=14),
+                variant="ghost",
+                color_scheme="gray",
+                high_contrast=True,
+                aria_label="내 계정 메뉴",
+                id="user-menu",
+            ),
+        ),
+        rx.menu.content(
+            rx.box(
+                rx.text(AuthState.nickname, size="2", weight="bold", truncate=True),
+                padding_x="12px",
+                padding_y="6px",
+                max_width="200px",
+            ),
+            rx.menu.separator(),
+            menu_link("내 프로필", "/users/" + AuthState.user_id.to_string(), "user"),
+            menu_link("설정", "/settings", "settings"),
+            rx.menu.separator(),
+            rx.menu.item(
+                rx.hstack(rx.icon("log-out", size=16), rx.text("로그아웃"), spacing="2", align="center"),
+                on_select=rx.call_script(LOGOUT_SCRIPT),
+                color_scheme="red",
+            ),
+            align="end",
+        ),
+    )
+
+
+def guest_actions() -> rx.Component:
+    wide = rx.hstack(
+        # Links that look like buttons (a button inside a link would be two controls in one).
+        rx.button(rx.link("로그인", href="/login", underline="none"), variant="soft", size="2", as_child=True),
+        rx.button(rx.link("회원가입", href="/signup", underline="none"), size="2", as_child=True),
+        spacing="2",
+        display=["none", "none", "flex"],
+    )
+    narrow = rx.box(
+        rx.menu.root(
+            rx.menu.trigger(
+                rx.icon_button(
+                    rx.icon("circle-user", size=20), variant="ghost", color_scheme="gray", aria_label="계정"
+                ),
+            ),
+            rx.menu.content(
+                menu_link("로그인", "/login", "log-in"),
+                menu_link("회원가입", "/signup", "user-plus"),
+                align="end",
+            ),
+        ),
+        display=["block", "block", "none"],
+    )
+    return rx.fragment(wide, narrow)
+
+
+def account_area() -> rx.Component:
+    return rx.cond(
+        AuthState.logged_in,
+        rx.hstack(notification_bell(), user_menu(), spacing="3", align="center"),
+        # Until the first state arrives we do not know: show nothing rather than the wrong buttons.
+        rx.cond(rx.State.is_hydrated, guest_actions(), rx.box(width="72px")),
     )
 
 
@@ -27,7 +117,7 @@ def header() -> rx.Component:
             rx.link(
                 rx.hstack(
                     rx.image(src="/logo.svg", width="28px", height="28px", alt=""),
-                    rx.heading("withUs", size="5"),
+                    rx.text("withUs", size="5", weight="bold", display=["none", "block"]),
                     spacing="2",
                     align="center",
                 ),
@@ -39,12 +129,18 @@ def header() -> rx.Component:
             ),
             rx.spacer(),
             rx.hstack(
-                nav_link("모임 찾기", "/", "search"),
-                nav_link("내 모임", "/me/clubs", "users"),
-                nav_link("채팅", "/chat", "message-circle"),
-                nav_link("알림", "/notifications", "bell"),
-                rx.link(rx.button("로그인", variant="soft", size="2"), href="/login"),
-                spacing="3",
+                rx.el.nav(
+                    rx.hstack(
+                        nav_link("모임 찾기", "/", "search"),
+                        nav_link("내 모임", "/me/clubs", "users"),
+                        nav_link("채팅", "/chat", "message-circle"),
+                        spacing=rx.breakpoints(initial="1", md="3"),
+                        align="center",
+                    ),
+                    aria_label="주요 메뉴",
+                ),
+                account_area(),
+                spacing=rx.breakpoints(initial="2", md="4"),
                 align="center",
             ),
             max_width=CONTENT_MAX_WIDTH,

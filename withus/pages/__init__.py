@@ -5,13 +5,19 @@ from __future__ import annotations
 import reflex as rx
 
 from withus.pages import admin_reports, club, club_edit, club_manage, club_new, home, my_clubs, not_found, post
+from withus.pages import login, profile, settings, signup
 from withus.state.admin import AdminReportsState
+from withus.state.auth import AuthState
 from withus.state.board import PostState
 from withus.state.club import ClubState
 from withus.state.club_form import ClubFormState
 from withus.state.club_manage import ManageState
 from withus.state.clubs import HomeState
+from withus.state.login import LoginState
 from withus.state.my_clubs import MyClubsState
+from withus.state.profile import ProfileState
+from withus.state.settings import SettingsState
+from withus.state.signup import SignupState
 
 
 def register_pages(app: rx.App) -> None:
@@ -24,4 +30,16 @@ def register_pages(app: rx.App) -> None:
     app.add_page(post.index, route="/posts/[id]", title="게시글 — withUs", on_load=PostState.load)
     app.add_page(my_clubs.index, route="/me/clubs", title="내 모임 — withUs", on_load=MyClubsState.load)
     app.add_page(admin_reports.index, route="/admin/reports", title="신고 검토 — withUs", on_load=AdminReportsState.load)
+    # Accounts.
+    app.add_page(
+        login.index, route="/login", title="로그인 — withUs", on_load=[AuthState.redirect_if_logged_in, LoginState.reset_form]
+    )
+    app.add_page(
+        signup.index,
+        route="/signup",
+        title="회원가입 — withUs",
+        on_load=[AuthState.redirect_if_logged_in, SignupState.reset_form],
+    )
+    app.add_page(profile.index, route="/users/[id]", title="프로필 — withUs", on_load=ProfileState.load)
+    app.add_page(settings.index, route="/settings", title="설정 — withUs", on_load=SettingsState.load)
     app.add_page(not_found.index, route="404", title="페이지를 찾을 수 없습니다 — withUs")

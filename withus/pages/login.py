@@ -1,0 +1,62 @@
+"""/login — log in with a login name or email and a password; honours ?next=."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from withus.components.forms import form_card, form_error, submit_button, text_field
+from withus.components.layout import page
+from withus.state.login import FORM_ID, LoginState
+
+
+def index() -> rx.Component:
+    return page(
+        form_card(
+            "로그인",
+            rx.cond(
+                LoginState.notice != "",
+                rx.callout(LoginState.notice, icon="info", size="1", role="status"),
+            ),
+            rx.form(
+                rx.vstack(
+                    text_field(
+                        "login-id",
+                        name="login",
+                        label_text="아이디 또는 이메일",
+                        error=LoginState.login_error,
+                        auto_complete="username",
+                        auto_focus=True,
+                        max_length=254,
+                        on_change=LoginState.clear_login_error,
+                    ),
+                    text_field(
+                        "login-password",
+                        name="password",
+                        label_text="비밀번호",
+                        error=LoginState.password_error,
+                        type="password",
+                        auto_complete="current-password",
+                        max_length=128,
+                        on_change=LoginState.clear_password_error,
+                    ),
+                    form_error(LoginState.form_error),
+                    submit_button("로그인", loading=LoginState.submitting),
+                    spacing="3",
+                    width="100%",
+                    align="stretch",
+                ),
+                id=FORM_ID,
+                on_submit=LoginState.submit,
+                no_validate=True,
+                width="100%",
+            ),
+            rx.hstack(
+                rx.text("아직 회원이 아니신가요?", size="2", color_scheme="gray"),
+                rx.link("회원가입", href="/signup", size="2", weight="medium"),
+                spacing="2",
+                justify="center",
+                width="100%",
+            ),
+            subtitle="함께할 사람들이 기다리고 있어요.",
+        )
+    )

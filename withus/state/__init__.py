@@ -1,0 +1,1 @@
+"""Reflex state: thin classes that call the services. Each inherits ``rx.State`` directly."""

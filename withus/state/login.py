@@ -1,0 +1,86 @@
+"""/login: the form posts to the REST API from the browser (never over the event socket).
+
+The submit handler only answers with a script; the script reads the fields,
+calls ``POST /api/auth/login?cookie=true`` and, on success, loads the next page
+in full. What comes back here is the outcome only (status, code, detail).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+from reflex.event import EventSpec
+
+from withus.state.outcome import ApiOutcome, retry_message
+
+FORM_ID = "login-form"
+INVALID_CREDENTIALS = "아이디 또는 비밀번호가 올바르지 않습니다."
+NOTICES = {
+    "password_changed": "비밀번호를 바꿨습니다. 새 비밀번호로 다시 로그인해 주세요.",
+    "account_deleted": "탈퇴가 완료되었습니다. 그동안 withUs를 이용해 주셔서 감사합니다.",
+}
+
+
+class LoginState(rx.State):
+    submitting: bool = False
+    login_error: str = ""
+    password_error: str = ""
+    form_error: str = ""
+    notice: str = ""
+
+    @rx.event
+    def reset_form(self) -> None:
+        """on_load: a fresh form, and why we are here when another page sent us."""
+        self.submitting = False
+        self.login_error = ""
+        self.password_error = ""
+        self.form_error = ""
+        self.notice = NOTICES.get(self.router.url.query_parameters.get("reason", ""), "")
+
+    @rx.event
+    def submit(self) -> EventSpec | None:
+        if self.submitting:
+            return None
+        self.submitting = True
+        self.form_error = ""
+        return rx.call_script(
+            f"withus.login('{FORM_ID}', new URLSearchParams(window.location.search).get('next'))",
+            callback=LoginState.finish,
+        )
+
+    @rx.event
+    def clear_login_error(self) -> None:
+        self.login_error = ""
+        self.form_error = ""
+
+    @rx.event
+    def clear_password_error(self) -> None:
+        self.password_error = ""
+        self.form_error = ""
+
+    @rx.event
+    def finish(self, result: dict[str, Any]) -> EventSpec | None:
+        outcome = ApiOutcome.of(result)
+        if outcome.ok:
+            return None  # the script is loading the next page; keep the button busy
+        self.submitting = False
+        if outcome.code == "missing_fields":
+            missing = set(outcome.fields)
+            self.login_error = "아이디 또는 이메일을 입력해 주세요." if "login" in missing else ""
+            self.password_error = "비밀번호를 입력해 주세요." if "password" in missing else ""
+            return None
+        if outcome.status == 401:
+            self.form_error = INVALID_CREDENTIALS
+            return rx.set_focus("login-password")
+        if outcome.status == 429:
+            self.form_error = retry_message("로그인 시도가 너무 많습니다.", outcome.retry_after)
+            return None
+        if outcome.status == 422 and outcome.errors:
+            for field, message in outcome.errors:
+                if field.endswith("login"):
+                    self.login_error = message
+                elif field.endswith("password"):
+                    self.password_error = message
+            return None
+        return rx.toast.error(outcome.detail or "로그인하지 못했습니다. 잠시 후 다시 시도해 주세요.")

@@ -1,0 +1,171 @@
+"""/users/{id}: a public profile (for people who are logged in), with block/unblock."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import reflex as rx
+
+from withus.db import session_scope
+from withus.errors import DomainError
+from withus.models.user import UserPublic
+from withus.services import users as user_service
+from withus.state.auth import AuthState
+
+log = logging.getLogger(__name__)
+
+MAX_HOSTED = 12
+
+
+@dataclasses.dataclass
+class HostedClubView:
+    id: int
+    name: str
+    category_label: str
+    members: str
+    cover_url: str
+    recruiting: bool
+
+
+def _profile_id(path: str) -> int | None:
+    parts = [p for p in path.split("/") if p]
+    if len(parts) != 2 or parts[0] != "users" or not parts[1].isdigit() or len(parts[1]) > 12:
+        return None
+    return int(parts[1])
+
+
+def _joined_text(public: UserPublic) -> str:
+    return f"{public.created_at.year}년 {public.created_at.month}월 가입"
+
+
+async def _hosted_clubs(session: object, user_id: int) -> tuple[bool, list[HostedClubView]]:
+    """(whether the clubs service exists, the clubs this user hosts)."""
+    try:
+        from withus.services import clubs as club_service
+    except ImportError:  # clubs not built yet: the section says so
+        return False, []
+    clubs = await club_service.list_hosted_clubs(session, user_id=user_id)  # type: ignore[arg-type]
+    views = []
+    for club in list(clubs)[:MAX_HOSTED]:
+        card = club_service.card(club)
+        members = f"{card.member_count} / {card.capacity}명" if card.capacity else f"{card.member_count}명"
+        views.append(
+            HostedClubView(
+                id=card.id,
+                name=card.name,
+                category_label=card.category_label,
+                members=members,
+                cover_url=card.cover_url or "",
+                recruiting=card.recruiting,
+            )
+        )
+    return True, views
+
+
+class ProfileState(rx.State):
+    loading: bool = True
+    not_found: bool = False
+    failed: bool = False
+
+    profile_id: int = 0
+    nickname: str = ""
+    introduction: str = ""
+    tags: list[str] = []
+    avatar_url: str = ""
+    joined: str = ""
+    is_deleted: bool = False
+    is_me: bool = False
+    blocked: bool = False
+    block_busy: bool = False
+
+    clubs_available: bool = False
+    hosted: list[HostedClubView] = []
+
+    @rx.var
+    def chat_href(self) -> str:
+        return f"/chat?with={self.profile_id}"
+
+    def _clear(self) -> None:
+        self.not_found = False
+        self.failed = False
+        self.profile_id = 0
+        self.nickname = ""
+        self.introduction = ""
+        self.tags = []
+        self.avatar_url = ""
+        self.joined = ""
+        self.is_deleted = False
+        self.is_me = False
+        self.blocked = False
+        self.hosted = []
+
+    @rx.event
+    async def load(self):
+        """on_load: needs a login (anyone logged in can view a profile)."""
+        self.loading = True
+        self._clear()
+        auth = await self.get_state(AuthState)
+        me = await auth.require_user_id()
+        if me is None:
+            self.loading = False
+            yield auth.login_redirect()
+            return
+        target = _profile_id(self.router.url.path)
+        if target is None:
+            self.not_found = True
+            self.loading = False
+            return
+        try:
+            async with session_scope() as session:
+                user = await user_service.get(session=session, user_id=target)
+                if user is None:
+                    self.not_found = True
+                    return
+                public = UserPublic.of(user)
+                self.profile_id = public.id
+                self.nickname = public.nickname
+                self.introduction = public.introduction
+                self.tags = list(public.tags)
+                self.avatar_url = public.avatar_url
+                self.joined = _joined_text(public)
+                self.is_deleted = public.is_deleted
+                self.is_me = public.id == me
+                self.blocked = not self.is_me and await user_service.is_blocked(session, me, public.id)
+                if not public.is_deleted:
+                    self.clubs_available, self.hosted = await _hosted_clubs(session, public.id)
+        except Exception:
+            log.exception("profile %s could not be loaded", target)
+            self.failed = True
+        finally:
+            self.loading = False
+
+    @rx.event
+    async def toggle_block(self):
+        if self.block_busy or self.is_me or not self.profile_id:
+            return
+        self.block_busy = True
+        yield
+        auth = await self.get_state(AuthState)
+        try:
+            me = await auth.require_user_id()
+            if me is None:
+                yield auth.login_redirect()
+                return
+            async with session_scope() as session:
+                user = await user_service.get_or_raise(session=session, user_id=me)
+                if self.blocked:
+                    await user_service.do_unblock(session=session, user=user, target_id=self.profile_id)
+                else:
+                    await user_service.do_block(session=session, user=user, target_id=self.profile_id)
+            self.blocked = not self.blocked
+            yield rx.toast.success(
+                f"{self.nickname}님을 차단했습니다." if self.blocked else f"{self.nickname}님의 차단을 해제했습니다."
+            )
+        except DomainError as exc:
+            yield rx.toast.error(exc.detail)
+        except Exception:
+            log.exception("block toggle failed")
+            yield rx.toast.error("처리하지 못했습니다. 잠시 후 다시 시도해 주세요.")
+        finally:
+            self.block_busy = False
