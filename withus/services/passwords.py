@@ -9,8 +9,9 @@
 * The most common passwords (``withus/wordlists/common_passwords.txt``, compared
   case-insensitively) are refused, as is the user's own login name or email.
 * bcrypt runs on a small dedicated thread pool, never on the event loop; the
-  pool is bounded (CPU count − 1) so a burst of logins cannot take every core
-  away from the event loop serving other requests.
+  pool is bounded (CPU count − 1) and its threads run at a lower CPU priority,
+  so a burst of logins cannot take the CPU away from the event loop serving
+  other requests (see ``bench/login_load.py``).
 * Logins for unknown accounts call :func:`dummy_verify`, which costs the same
   as a real check, so timing does not tell whether an account exists.
 """
@@ -19,8 +20,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import os
+import threading
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
@@ -35,7 +38,19 @@ MAX_LENGTH = 128
 BCRYPT_ROUNDS = 12
 SCHEME = "bcrypt-sha256$"
 
-_executor = ThreadPoolExecutor(max_workers=max(1, (os.cpu_count() or 2) - 1), thread_name_prefix="bcrypt")
+BCRYPT_NICE = 10
+
+
+def _lower_priority() -> None:
+    """Run bcrypt threads at a lower CPU priority (Linux: per-thread nice), so the event
+    loop thread wins the CPU whenever both are ready; elsewhere this is a no-op."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BCRYPT_NICE)
+
+
+_executor = ThreadPoolExecutor(
+    max_workers=max(1, (os.cpu_count() or 2) - 1), thread_name_prefix="bcrypt", initializer=_lower_priority
+)
 # A cost-12 hash of a random secret nobody kept: checking against it costs what a real check costs,
 # from the very first login of the process on.
 DUMMY_HASH = "bcrypt-sha256$$2b$12$ehl.Sj5FZYX9I/Ru1Zllme.BvV39mCvSYwvifutZnH6hdP7aHJ7vm"
