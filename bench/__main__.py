@@ -12,7 +12,7 @@ import sys
 
 from bench.results import Result, table
 
-BENCHMARKS = ["login_load"]
+BENCHMARKS = ["login_load", "club_lists"]
 
 
 def main(argv: list[str]) -> int:
