@@ -312,6 +312,9 @@ class StompSession:
             await self._fail(fault)
         except _Closed:
             return
+        except Exception:
+            log.exception("stomp: timer failed in session %s", self.session_id)
+            await self._fail(_Fault("internal_error", "the server could not keep the connection"))
 
     def _tick(self) -> float:
         candidates = [1.0]
@@ -339,6 +342,9 @@ class StompSession:
             await self._fail(fault)
         except _Closed:
             return
+        except Exception:
+            log.exception("stomp: delivery failed in session %s", self.session_id)
+            await self._fail(_Fault("internal_error", "the server could not deliver a message"))
 
     # ------------------------------------------------------------------ output
 
@@ -471,7 +477,14 @@ class StompSession:
     async def _check_session_alive(self) -> None:
         from withus.services import sessions as session_service
 
-        if self.login_session_id is not None and not await session_service.is_alive(self.login_session_id):
+        if self.login_session_id is None:
+            return
+        try:
+            alive = await session_service.is_alive(self.login_session_id)
+        except Exception as exc:  # the store is down: keep the connection, check again later
+            log.warning("stomp: cannot check session liveness: %s", type(exc).__name__)
+            return
+        if not alive:
             raise _Fault("token_revoked", "this login session was ended")
 
     # -- SEND
