@@ -548,7 +548,60 @@ def test_author_edits_and_deletes_a_post_and_blocked_authors_are_collapsed(
     member.get_by_role("button", name="저장").click()
     expect(member.get_by_role("heading", name="고친 제목")).to_be_visible()
     expect(member.get_by_text("(수정됨)")).to_be_visible()
-    member.get_by_role("button", name="삭제").click()
+    # A comment of the member's: edit, then delete.
+    member.get_by_label("댓글 쓰기").fill("오타 있는 댓글")
+    member.get_by_role("button", name="댓글 등록").click()
+    comment = member.locator('[data-testid="comment"]').filter(has_text="오타 있는 댓글")
+    comment.get_by_role("button", name="수정").click()
+    member.get_by_label("댓글 고치기").fill("고친 댓글")
+    member.get_by_role("button", name="저장").click()
+    fixed = member.locator('[data-testid="comment"]').filter(has_text="고친 댓글")
+    expect(fixed).to_contain_text("(수정됨)")
+    fixed.get_by_role("button", name="삭제").click()
+    member.get_by_role("alertdialog").get_by_role("button", name="삭제").click()
+    expect(member.locator('[data-testid="comment"]')).to_have_count(0)
+
+    member.get_by_role("button", name="삭제").first.click()
     member.get_by_role("alertdialog").get_by_role("button", name="삭제").click()
     expect(member).to_have_url(re.compile(rf"/clubs/{club_id}$"))
     expect(member.get_by_text("고친 제목")).to_have_count(0)
+
+
+def test_club_pages_fit_a_phone_screen(browser: Browser, server: Server, people: dict[str, Person]) -> None:
+    club_id = create_club_by_api(
+        server,
+        people["host"],
+        name="폰 화면 확인용 아주아주 긴 모임 이름입니다 정말로 길어요",
+        category="TRAVEL",
+        join_policy="approval",
+        capacity=10,
+    )
+    assert (
+        api(server, people["member"], "POST", f"/api/clubs/{club_id}/join", json={"message": "안녕하세요"}).status_code
+        == 200
+    )
+    post = api(
+        server,
+        people["host"],
+        "POST",
+        f"/api/clubs/{club_id}/posts",
+        json={"title": "긴 주소가 있는 글", "body": "https://example.com/" + "a" * 120},
+    ).json()
+    api(server, people["host"], "POST", f"/api/posts/{post['id']}/comments", json={"body": "댓글 " * 40})
+    phone = browser_for(browser, server, people["host"], width=375, height=740)
+    for path in (
+        "/",
+        f"/clubs/{club_id}",
+        f"/posts/{post['id']}",
+        f"/clubs/{club_id}/manage",
+        "/clubs/new",
+        "/me/clubs",
+        "/admin/reports",
+    ):
+        phone.goto(path)
+        phone.wait_for_load_state("networkidle")
+        expect(phone.get_by_role("heading").first).to_be_visible()
+        expect(phone.locator(".rt-Skeleton")).to_have_count(0)
+        overflow = phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{path} is {overflow}px wider than a 375px screen"
+    phone.context.close()

@@ -247,7 +247,17 @@ def content() -> rx.Component:
             color_scheme="gray",
             underline="none",
         ),
-        rx.heading("모임 관리", size="7", as_="h1"),
+        rx.flex(
+            rx.heading("모임 관리", size="7", as_="h1"),
+            rx.link(
+                rx.button(rx.icon("flag", size=14), "신고 검토", variant="soft", color_scheme="gray", size="2"),
+                href="/admin/reports",
+            ),
+            justify="between",
+            align="center",
+            width="100%",
+            gap="2",
+        ),
         section(
             rx.hstack(
                 rx.heading("가입 신청", size="4", as_="h2"),
