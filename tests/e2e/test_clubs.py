@@ -22,7 +22,8 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import ROOT, Server, screenshot
+from tests.conftest import STACK_PARAMS, pg_urls
+from tests.e2e.conftest import ROOT, Server, screenshot, start_server, stop_server
 
 PASSWORD = "모임-e2e-비밀번호-7Qx!"
 
@@ -605,3 +606,63 @@ def test_club_pages_fit_a_phone_screen(browser: Browser, server: Server, people:
         overflow = phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{path} is {overflow}px wider than a 375px screen"
     phone.context.close()
+
+
+@pytest.fixture(scope="module")
+def pg_server(server: Server) -> Iterator[Server]:
+    """The same build on PostgreSQL + Redis with two workers (``server`` first: it holds the build lock)."""
+    if "pg" not in STACK_PARAMS:
+        pytest.skip("WITHUS_TEST_STACKS has no pg")
+    database_url, redis_url = pg_urls()
+    proc, srv = start_server(
+        name="clubs-pg",
+        env_extra={"DATABASE_URL": database_url, "REDIS_URL": redis_url, "GRANIAN_WORKERS": "2"},
+    )
+    try:
+        yield srv
+    finally:
+        stop_server(proc)
+
+
+def test_on_postgres_and_redis_a_club_with_a_cover_is_joined_and_discussed(
+    browser: Browser, pg_server: Server, tmp_path: Path
+) -> None:
+    host_person = sign_up(pg_server, "pghost", "모임장")
+    member_person = sign_up(pg_server, "pgmem", "멤버")
+    host = browser_for(browser, pg_server, host_person)
+    member = browser_for(browser, pg_server, member_person)
+    name = f"레디스 위의 모임 {secrets.token_hex(2)}"
+
+    # The cover waits in Redis between the upload and the submit, whichever worker takes each event.
+    host.goto("/clubs/new")
+    host.locator('[data-testid="cover-upload"] input[type=file]').set_input_files(str(cover_image(tmp_path)))
+    expect(host.get_by_alt_text("대표 이미지 미리보기")).to_be_visible()
+    host.get_by_label("모임 이름").fill(name)
+    host.get_by_label("분류").click()
+    host.get_by_role("option", name="일상").click()
+    host.get_by_role("button", name="모임 만들기").last.click()
+    expect(host).to_have_url(re.compile(r"/clubs/\d+$"))
+    club_id = club_id_from(host)
+    assert api(pg_server, host_person, "GET", f"/api/clubs/{club_id}").json()["cover_url"]
+
+    member.goto("/")
+    search = member.get_by_label("모임 검색")
+    search.fill(name)
+    search.press("Enter")
+    expect(member.locator('[data-testid="club-card"]')).to_have_count(1)
+    member.locator('[data-testid="club-card"]').first.click()
+    member.get_by_role("button", name="가입하기").click()
+    member.get_by_role("button", name="글쓰기").click()
+    member.get_by_label("제목").fill("레디스에서도 잘 되나요?")
+    member.get_by_label("본문").fill("두 워커가 번갈아 받아도요.")
+    member.get_by_role("button", name="올리기").click()
+    expect(member).to_have_url(re.compile(r"/posts/\d+$"))
+    member.get_by_label("댓글 쓰기").fill("첫 댓글")
+    member.get_by_role("button", name="댓글 등록").click()
+    expect(member.locator('[data-testid="comment"]').filter(has_text="첫 댓글")).to_be_visible()
+
+    host.goto(member.url)
+    expect(host.get_by_role("heading", name="레디스에서도 잘 되나요?")).to_be_visible()
+    expect(host.locator('[data-testid="comment"]')).to_have_count(1)
+    host.context.close()
+    member.context.close()
