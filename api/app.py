@@ -76,6 +76,7 @@ def _feature_routers() -> list[APIRouter]:
     from api.routes import clubs, invitations, my_clubs, notifications
     from api.routes import posts, reports
     from api.routes import chat
+    from api.routes import notification_stream
     from api.routes import auth, users
 
     return [
@@ -84,6 +85,7 @@ def _feature_routers() -> list[APIRouter]:
         my_clubs.router,
         clubs.router,
         invitations.router,
+        notification_stream.router,  # before notifications: /stream is no /{id}
         notifications.router,
         posts.router,
         reports.router,

@@ -1,27 +1,173 @@
-"""The header's notification bell.
+"""The header's notification bell: unread badge, the latest ten in a dropdown, 모두 읽음.
 
-A placeholder: a link to /notifications with a bell. The real-time engineer
-replaces ``notification_bell()`` (same name, same place) with the live version
-(unread badge, toast); the header calls only this function.
+Live through ``NotificationBellState`` (a background task on the bus hub, see
+``withus.state.notifications``); a new notification also shows a toast.
 """
 
 from __future__ import annotations
 
 import reflex as rx
 
+from withus.state.notifications import NotificationBellState as S
+
+TYPE_ICONS = {
+    "club_invitation": "mail",
+    "join_request": "user-plus",
+    "join_approved": "circle-check",
+    "join_declined": "circle-x",
+    "comment": "message-square",
+    "reply": "reply",
+    "notice": "megaphone",
+    "chat_message": "message-circle",
+    "role_changed": "shield",
+    "removed_from_club": "user-minus",
+}
+
+
+def type_icon(kind: rx.Var, size: int = 16) -> rx.Component:
+    return rx.match(
+        kind,
+        *[(name, rx.icon(icon, size=size)) for name, icon in TYPE_ICONS.items()],
+        rx.icon("bell", size=size),
+    )
+
+
+def unread_dot(read: rx.Var) -> rx.Component:
+    return rx.box(
+        width="8px",
+        height="8px",
+        border_radius="50%",
+        background=rx.cond(read, "transparent", "var(--accent-9)"),
+        flex_shrink="0",
+        margin_top="6px",
+    )
+
+
+def bell_item(n: rx.Var) -> rx.Component:
+    return rx.box(
+        rx.hstack(
+            unread_dot(n.read),
+            rx.box(type_icon(n.type), color="var(--gray-11)", flex_shrink="0", padding_top="2px"),
+            rx.vstack(
+                rx.text(n.title, size="2", weight=rx.cond(n.read, "regular", "bold"), line_clamp=2),
+                rx.cond(n.body != "", rx.text(n.body, size="1", color_scheme="gray", line_clamp=1)),
+                rx.text(n.type_label, " · ", n.ago, size="1", color_scheme="gray", title=n.time),
+                spacing="0",
+                min_width="0",
+                flex="1",
+                align="start",
+            ),
+            spacing="2",
+            align="start",
+            width="100%",
+        ),
+        as_="button",
+        type="button",
+        on_click=S.open_item(n.id),
+        width="100%",
+        text_align="left",
+        padding="8px 10px",
+        border_radius="var(--radius-2)",
+        background=rx.cond(n.read, "transparent", "var(--accent-2)"),
+        _hover={"background": "var(--gray-3)"},
+        cursor="pointer",
+        custom_attrs={"data-testid": "bell-item", "data-read": rx.cond(n.read, "true", "false")},
+    )
+
+
+def bell_menu() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.text("알림", weight="bold", size="3"),
+            rx.spacer(),
+            rx.button(
+                "모두 읽음",
+                size="1",
+                variant="ghost",
+                on_click=S.mark_all_read,
+                disabled=S.unread == 0,
+                id="bell-read-all",
+            ),
+            width="100%",
+            align="center",
+            padding_x="6px",
+        ),
+        rx.separator(size="4"),
+        rx.cond(
+            S.latest.length() > 0,
+            rx.vstack(
+                rx.foreach(S.latest, bell_item),
+                spacing="1",
+                width="100%",
+                max_height="min(420px, 60vh)",
+                overflow_y="auto",
+            ),
+            rx.center(
+                rx.vstack(
+                    rx.icon("bell-off", size=28, color="var(--gray-8)"),
+                    rx.text("새 알림이 없어요", size="2", color_scheme="gray"),
+                    align="center",
+                    spacing="2",
+                ),
+                padding_y="28px",
+                width="100%",
+            ),
+        ),
+        rx.separator(size="4"),
+        rx.link(
+            "모든 알림 보기",
+            href="/notifications",
+            size="2",
+            on_click=S.set_open(False),
+            align="center",
+            width="100%",
+            padding_y="4px",
+        ),
+        spacing="2",
+        width="100%",
+    )
+
 
 def notification_bell() -> rx.Component:
-    return rx.icon_button(
-        rx.link(
-            rx.icon("bell", size=18),
-            href="/notifications",
-            aria_label="알림",
-            title="알림",
-            id="notification-bell",
-            color="inherit",
+    return rx.popover.root(
+        rx.popover.trigger(
+            rx.box(
+                rx.icon_button(
+                    rx.icon("bell", size=18),
+                    variant="ghost",
+                    color_scheme="gray",
+                    size="2",
+                    aria_label=rx.cond(S.unread > 0, "알림, 읽지 않음 " + S.badge_text + "개", "알림"),
+                    title="알림",
+                    id="notification-bell",
+                    custom_attrs={"data-live": rx.cond(S.live, "true", "false")},
+                ),
+                rx.cond(
+                    S.unread > 0,
+                    rx.badge(
+                        S.badge_text,
+                        color_scheme="red",
+                        variant="solid",
+                        radius="full",
+                        size="1",
+                        position="absolute",
+                        top="-6px",
+                        right="-8px",
+                        pointer_events="none",
+                        id="notification-badge",
+                    ),
+                ),
+                position="relative",
+                display="inline-flex",
+            ),
         ),
-        as_child=True,
-        variant="ghost",
-        color_scheme="gray",
-        size="2",
+        rx.popover.content(
+            bell_menu(),
+            width="min(360px, calc(100vw - 24px))",
+            padding="8px",
+            align="end",
+            id="notification-menu",
+        ),
+        open=S.menu_open,
+        on_open_change=S.set_open,
     )

@@ -6,15 +6,18 @@ import reflex as rx
 
 from withus.pages import admin_reports, club, club_edit, club_manage, club_new, home, my_clubs, not_found, post
 from withus.pages import login, profile, settings, signup
+from withus.pages import chat_list, chat_room, notifications
 from withus.state.admin import AdminReportsState
 from withus.state.auth import AuthState
 from withus.state.board import PostState
+from withus.state.chat import ChatListState, ChatRoomState
 from withus.state.club import ClubState
 from withus.state.club_form import ClubFormState
 from withus.state.club_manage import ManageState
 from withus.state.clubs import HomeState
 from withus.state.login import LoginState
 from withus.state.my_clubs import MyClubsState
+from withus.state.notifications import NotificationsPageState
 from withus.state.profile import ProfileState
 from withus.state.settings import SettingsState
 from withus.state.signup import SignupState
@@ -42,4 +45,12 @@ def register_pages(app: rx.App) -> None:
     )
     app.add_page(profile.index, route="/users/[id]", title="프로필 — withUs", on_load=ProfileState.load)
     app.add_page(settings.index, route="/settings", title="설정 — withUs", on_load=SettingsState.load)
+    # Chat and notifications (live: see withus.state.live).
+    app.add_page(chat_list.index, route="/chat", title="채팅 — withUs", on_load=ChatListState.load)
+    app.add_page(chat_room.index, route="/chat/[room_id]", title="채팅 — withUs", on_load=ChatRoomState.load)
+    app.add_page(
+        notifications.index, route="/notifications", title="알림 — withUs", on_load=NotificationsPageState.load
+    )
     app.add_page(not_found.index, route="404", title="페이지를 찾을 수 없습니다 — withUs")
+    # Last: every page (404 included) starts the header's live notification bell.
+    notifications.attach_bell(app)

@@ -1,0 +1,135 @@
+"""Pieces of the chat pages: a room in the list, a message bubble, a day separator."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+
+def room_avatar(src: rx.Var, initial: rx.Var, kind: rx.Var, size: str = "4") -> rx.Component:
+    return rx.avatar(
+        src=src,
+        fallback=initial,
+        size=size,
+        radius=rx.cond(kind == "club", "medium", "full"),
+        alt="",
+        flex_shrink="0",
+    )
+
+
+def room_item(r: rx.Var) -> rx.Component:
+    return rx.link(
+        rx.hstack(
+            room_avatar(r.avatar_url, r.initial, r.kind),
+            rx.vstack(
+                rx.hstack(
+                    rx.text(r.title, weight="bold", size="3", truncate=True),
+                    rx.cond(
+                        r.kind == "club",
+                        rx.badge("모임", variant="soft", size="1", color_scheme="teal"),
+                    ),
+                    spacing="2",
+                    align="center",
+                    min_width="0",
+                ),
+                rx.text(r.preview, size="2", color_scheme="gray", truncate=True, width="100%"),
+                spacing="1",
+                flex="1",
+                min_width="0",
+                align="start",
+            ),
+            rx.vstack(
+                rx.text(r.time, size="1", color_scheme="gray", white_space="nowrap"),
+                rx.cond(
+                    r.unread > 0,
+                    rx.badge(
+                        r.unread_text,
+                        color_scheme="red",
+                        variant="solid",
+                        radius="full",
+                        custom_attrs={"data-testid": "room-unread"},
+                    ),
+                    rx.box(height="20px"),
+                ),
+                spacing="1",
+                align="end",
+                flex_shrink="0",
+            ),
+            spacing="3",
+            align="center",
+            width="100%",
+        ),
+        href=r.href,
+        underline="none",
+        color="inherit",
+        display="block",
+        padding="12px",
+        border_radius="var(--radius-3)",
+        background="var(--color-panel-solid)",
+        _hover={"background": "var(--gray-3)"},
+        width="100%",
+        custom_attrs={"data-testid": "chat-room", "data-room-id": r.id},
+    )
+
+
+def day_separator(label: rx.Var) -> rx.Component:
+    return rx.hstack(
+        rx.separator(size="4", flex="1"),
+        rx.text(label, size="1", color_scheme="gray", white_space="nowrap"),
+        rx.separator(size="4", flex="1"),
+        align="center",
+        width="100%",
+        padding_y="8px",
+    )
+
+
+def _bubble(m: rx.Var) -> rx.Component:
+    return rx.box(
+        rx.cond(
+            m.hidden,
+            rx.text("숨겨진 메시지입니다", size="2", color_scheme="gray", style={"font_style": "italic"}),
+            # Plain text: React escapes it; line breaks are kept by white-space.
+            rx.text(m.body, size="2", white_space="pre-wrap", word_break="break-word"),
+        ),
+        padding="8px 12px",
+        border_radius="14px",
+        background=rx.cond(m.mine, "var(--accent-9)", "var(--color-panel-solid)"),
+        color=rx.cond(m.mine, "var(--accent-contrast)", "inherit"),
+        box_shadow=rx.cond(m.mine, "none", "var(--shadow-1)"),
+        max_width="min(520px, 75vw)",
+        custom_attrs={"data-testid": "message-body"},
+    )
+
+
+def message_item(m: rx.Var) -> rx.Component:
+    time = rx.text(m.time, size="1", color_scheme="gray", white_space="nowrap", padding_bottom="2px")
+    mine = rx.hstack(time, _bubble(m), spacing="2", align="end", justify="end", width="100%")
+    theirs = rx.hstack(
+        rx.box(
+            rx.cond(
+                m.show_sender,
+                rx.avatar(src=m.avatar_url, fallback=m.initial, size="2", radius="full", alt=""),
+            ),
+            width="32px",
+            flex_shrink="0",
+        ),
+        rx.vstack(
+            rx.cond(m.show_sender, rx.text(m.nickname, size="1", weight="medium", color_scheme="gray")),
+            rx.hstack(_bubble(m), time, spacing="2", align="end"),
+            spacing="1",
+            align="start",
+        ),
+        spacing="2",
+        align="start",
+        width="100%",
+    )
+    return rx.box(
+        rx.cond(m.show_day, day_separator(m.day)),
+        rx.cond(m.mine, mine, theirs),
+        width="100%",
+        padding_top=rx.cond(m.show_sender, "8px", "2px"),
+        custom_attrs={
+            "data-testid": "message",
+            "data-seq": m.seq,
+            "data-mine": rx.cond(m.mine, "true", "false"),
+        },
+    )

@@ -1,0 +1,68 @@
+"""/chat — my rooms: the other person or the club, the last message, its time, unread, live.
+
+``/chat?with={user_id}`` (the profile's 채팅하기) opens or creates the 1:1 room and goes there.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from withus.components.chat_items import room_item
+from withus.components.layout import page
+from withus.state.chat import ChatListState
+
+S = ChatListState
+
+
+def empty() -> rx.Component:
+    return rx.center(
+        rx.vstack(
+            rx.icon("message-circle", size=40, color="var(--gray-9)"),
+            rx.text("아직 대화가 없어요", weight="bold", size="4"),
+            rx.text(
+                "프로필에서 '채팅하기'를 누르거나 모임에 가입하면 여기에서 대화할 수 있어요.",
+                color_scheme="gray",
+                size="2",
+                align="center",
+            ),
+            rx.link(rx.button("모임 찾기", variant="soft"), href="/"),
+            align="center",
+            spacing="2",
+        ),
+        padding_y="48px",
+        width="100%",
+    )
+
+
+def index() -> rx.Component:
+    return page(
+        rx.vstack(
+            rx.heading("채팅", size="7", as_="h1"),
+            rx.cond(
+                S.loading,
+                rx.skeleton(rx.box(height="240px", width="100%"), loading=True),
+                rx.cond(
+                    S.rooms.length() > 0,
+                    rx.vstack(
+                        rx.foreach(S.rooms, room_item),
+                        rx.cond(
+                            S.has_more,
+                            rx.center(
+                                rx.button("더 보기", variant="outline", loading=S.loading_more, on_click=S.load_more),
+                                width="100%",
+                            ),
+                        ),
+                        spacing="2",
+                        width="100%",
+                        id="chat-rooms",
+                        custom_attrs={"data-live": rx.cond(S.live, "true", "false")},
+                    ),
+                    empty(),
+                ),
+            ),
+            spacing="4",
+            width="100%",
+            max_width="680px",
+            margin_x="auto",
+        )
+    )

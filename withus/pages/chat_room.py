@@ -1,0 +1,219 @@
+"""/chat/[room_id] — one room: history by seq ("이전 메시지"), live messages, the composer
+(Enter sends, Shift+Enter breaks the line, ≤ 1,000 characters), leaving a 1:1 room."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from withus.components.chat_items import message_item, room_avatar
+from withus.components.confirm_dialog import confirm_dialog
+from withus.components.layout import page
+from withus.state.chat import ChatRoomState
+
+S = ChatRoomState
+CLIENT_ID = rx.Var("(Date.now().toString(36) + '-' + Math.random().toString(36).slice(2, 12))").to(str)
+
+
+def room_bar() -> rx.Component:
+    r = S.room
+    return rx.hstack(
+        rx.link(
+            rx.icon("chevron-left", size=22),
+            href="/chat",
+            aria_label="채팅 목록",
+            title="채팅 목록",
+            color="var(--gray-11)",
+            display="flex",
+        ),
+        room_avatar(r.avatar_url, r.initial, r.kind, size="3"),
+        rx.vstack(
+            rx.cond(
+                r.href != "",
+                rx.link(r.title, href=r.href, weight="bold", size="4", color="inherit", truncate=True),
+                rx.text(r.title, weight="bold", size="4", truncate=True),
+            ),
+            rx.text(r.subtitle, size="1", color_scheme="gray"),
+            spacing="0",
+            min_width="0",
+            flex="1",
+        ),
+        rx.cond(
+            S.is_direct,
+            confirm_dialog(
+                rx.button(rx.icon("log-out", size=16), "나가기", variant="soft", color_scheme="gray", size="2"),
+                title="채팅방을 나갈까요?",
+                description=(
+                    "내 목록에서 사라지고 지금까지의 대화도 나에게서는 지워져요. 상대방의 대화는 그대로 남아요."
+                ),
+                confirm_label="나가기",
+                on_confirm=S.leave,
+            ),
+        ),
+        spacing="3",
+        align="center",
+        width="100%",
+        padding_bottom="12px",
+        border_bottom="1px solid var(--gray-5)",
+    )
+
+
+def history() -> rx.Component:
+    inner = rx.vstack(
+        rx.cond(
+            S.has_older,
+            rx.center(
+                rx.button(
+                    "이전 메시지",
+                    variant="soft",
+                    size="1",
+                    color_scheme="gray",
+                    loading=S.loading_older,
+                    on_click=S.load_older,
+                    id="older-messages",
+                ),
+                width="100%",
+                padding_y="8px",
+            ),
+            rx.cond(
+                S.messages.length() == 0,
+                rx.center(
+                    rx.text("첫 메시지를 보내 보세요 👋", color_scheme="gray", size="2"),
+                    width="100%",
+                    padding_y="32px",
+                ),
+            ),
+        ),
+        rx.foreach(S.messages, message_item),
+        spacing="0",
+        width="100%",
+        padding="12px 4px",
+    )
+    # column-reverse: the view starts at the bottom and stays there as messages arrive,
+    # while older ones added at the top do not move what is being read.
+    return rx.box(
+        inner,
+        display="flex",
+        flex_direction="column-reverse",
+        overflow_y="auto",
+        flex="1",
+        min_height="0",
+        width="100%",
+        id="chat-messages",
+        custom_attrs={
+            "role": "log",
+            "aria-live": "polite",
+            "aria-label": "메시지",
+            "data-live": rx.cond(S.live, "true", "false"),
+        },
+    )
+
+
+def jump_button() -> rx.Component:
+    return rx.cond(
+        S.has_newer,
+        rx.center(
+            rx.button(
+                rx.icon("arrow-down", size=14),
+                rx.cond(S.new_count > 0, "새 메시지 " + S.new_count.to_string() + "개", "최신 메시지로"),
+                size="1",
+                on_click=S.jump_to_latest,
+                radius="full",
+            ),
+            width="100%",
+            padding_y="6px",
+        ),
+    )
+
+
+def composer() -> rx.Component:
+    return rx.form(
+        rx.hstack(
+            rx.text_area(
+                name="body",
+                id="chat-input",
+                placeholder="메시지 입력 (Enter 보내기, Shift+Enter 줄바꿈)",
+                enter_key_submit=True,
+                on_change=S.set_draft,
+                rows="2",
+                resize="none",
+                aria_label="메시지",
+                disabled=S.gone,
+                flex="1",
+            ),
+            rx.vstack(
+                rx.button(
+                    rx.icon("send-horizontal", size=16),
+                    "보내기",
+                    type="submit",
+                    disabled=S.gone | S.too_long,
+                    id="chat-send",
+                ),
+                rx.text(
+                    S.counter,
+                    size="1",
+                    color=rx.cond(S.too_long, "var(--red-11)", "var(--gray-10)"),
+                    id="chat-counter",
+                ),
+                spacing="1",
+                align="end",
+            ),
+            spacing="2",
+            align="end",
+            width="100%",
+        ),
+        # A fresh id per submit, made in the browser: a resent event is stored once.
+        on_submit=lambda form: S.send(form, CLIENT_ID),
+        reset_on_submit=True,
+        width="100%",
+        padding_top="10px",
+        border_top="1px solid var(--gray-5)",
+    )
+
+
+def not_found() -> rx.Component:
+    return rx.center(
+        rx.vstack(
+            rx.icon("message-circle-off", size=40, color="var(--gray-9)"),
+            rx.text("채팅방을 찾을 수 없어요", weight="bold", size="4"),
+            rx.text("없어졌거나 참여하지 않은 채팅방이에요.", color_scheme="gray", size="2"),
+            rx.link(rx.button("채팅 목록으로", variant="soft"), href="/chat"),
+            align="center",
+            spacing="2",
+        ),
+        padding_y="64px",
+        width="100%",
+    )
+
+
+def index() -> rx.Component:
+    return page(
+        rx.cond(
+            S.not_found,
+            not_found(),
+            rx.cond(
+                S.loading,
+                rx.skeleton(rx.box(height="60vh", width="100%"), loading=True),
+                rx.vstack(
+                    room_bar(),
+                    rx.cond(
+                        S.gone,
+                        rx.callout(
+                            "이 채팅방에 더 이상 참여하고 있지 않아요.",
+                            icon="info",
+                            color_scheme="amber",
+                            width="100%",
+                        ),
+                    ),
+                    history(),
+                    jump_button(),
+                    composer(),
+                    spacing="0",
+                    width="100%",
+                    max_width="760px",
+                    margin_x="auto",
+                    height="calc(100dvh - 120px)",
+                    min_height="360px",
+                ),
+            ),
+        ),
+    )

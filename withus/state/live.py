@@ -1,0 +1,82 @@
+"""What the live pages' background tasks share (the bell, the chat list, a chat room).
+
+Each live view is a Reflex background task (``@rx.event(background=True)``) that listens
+to the process's bus hub (:func:`withus.realtime.bus.get_hub`: one store subscription per
+process, never one per tab). It is started by RETURNING it from the page's foreground
+``on_load`` handler once the user is resolved, so Reflex cancels it with the page's load
+chain: on tab close, reload, reconnect and navigation to another page. Two guards cover
+a task started any other way (a client can send any event name over its socket):
+
+- :func:`claim`: one task per (kind, tab) in this process; a newer one cancels the older;
+- :func:`client_connected`: checked now and then, a task whose tab is gone ends itself.
+
+The user id is never an event argument: the foreground handler resolves it from the
+session cookie and keeps it in a backend-only var that the task reads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+CHECK_INTERVAL = 30.0
+"""Seconds between a quiet task's checks that its tab and login are still there."""
+
+_tasks: dict[tuple[str, str], asyncio.Task[Any]] = {}
+
+
+def claim(kind: str, token: str) -> None:
+    """Make the running task THE ``kind`` listener of tab ``token``; cancel any older one."""
+    current = asyncio.current_task()
+    if current is None:
+        return
+    key = (kind, token)
+    previous = _tasks.get(key)
+    if previous is not None and previous is not current and not previous.done():
+        previous.cancel()
+    _tasks[key] = current
+
+
+def release(kind: str, token: str) -> None:
+    key = (kind, token)
+    if _tasks.get(key) is asyncio.current_task():
+        del _tasks[key]
+
+
+async def client_connected(token: str) -> bool:
+    """Whether tab ``token`` still has an event socket (True when that cannot be told)."""
+    try:
+        from reflex_base.registry import RegistrationContext
+
+        namespace: Any = RegistrationContext.get().app.event_namespace
+        manager = namespace._token_manager
+        return bool(await manager.is_token_connected(token))
+    except Exception:  # an internal API of Reflex: never end a task because it moved
+        return True
+
+
+def session_id_of(cookie_token: str) -> str:
+    """The login session id of a session cookie ("" when it cannot be read)."""
+    if not cookie_token:
+        return ""
+    from withus.errors import DomainError
+    from withus.services import tokens
+
+    try:
+        return tokens.decode(cookie_token, typ="refresh").session_id
+    except DomainError:
+        return ""
+
+
+async def session_alive(session_id: str) -> bool:
+    from withus.services import sessions as session_service
+
+    if not session_id:
+        return False
+    with contextlib.suppress(Exception):
+        return await session_service.is_alive(session_id)
+    return True

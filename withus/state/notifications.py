@@ -1,0 +1,404 @@
+"""Notifications in the browser: the header's bell (live) and the /notifications page.
+
+The bell shows the unread count and the latest few notifications, and a toast for each
+new one. It is live through :meth:`NotificationBellState.listen`, a background task on
+the bus hub's ``notify:{user}`` channel, started by :meth:`NotificationBellState.start`,
+which :func:`withus.pages.attach_live` adds to the ``on_load`` of every page (see
+:mod:`withus.state.live` for the lifecycle). The task subscribes first and reads the
+database second, so nothing that arrives in between is lost; it re-reads the unread
+count after each batch rather than counting itself (another tab may have read some).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import json
+import logging
+from typing import Any
+
+import reflex as rx
+
+from withus.db import session_scope
+from withus.errors import DomainError
+from withus.models.notification import NotificationPublic
+from withus.realtime.bus import GAP, ListenerClosed, get_hub, notify_channel, session_revoked_channel
+from withus.services import notifications as notification_service
+from withus.state import live as tasks
+from withus.state.auth import AuthState
+from withus.state.common import GENERIC_ERROR, current_user_id, login_redirect
+from withus.state.text import ago, full_time
+
+log = logging.getLogger(__name__)
+
+BELL_ITEMS = 10
+PAGE = 20
+MAX_PAGE_ITEMS = 200
+MAX_TOASTS_PER_BATCH = 3
+
+TYPE_LABELS = {
+    "club_invitation": "모임 초대",
+    "join_request": "가입 신청",
+    "join_approved": "가입 승인",
+    "join_declined": "가입 거절",
+    "comment": "댓글",
+    "reply": "답글",
+    "notice": "공지",
+    "chat_message": "채팅",
+    "role_changed": "역할 변경",
+    "removed_from_club": "모임 내보내기",
+}
+
+
+@dataclasses.dataclass
+class NotificationView:
+    id: int = 0
+    type: str = ""
+    type_label: str = ""
+    title: str = ""
+    body: str = ""
+    link: str = ""
+    read: bool = False
+    ago: str = ""
+    time: str = ""
+
+
+def _copy(v: Any, **changes: Any) -> NotificationView:
+    """A plain copy of a view read from state (which hands out proxies of its items)."""
+    fields = {f.name: getattr(v, f.name) for f in dataclasses.fields(NotificationView)}
+    fields.update(changes)
+    return NotificationView(**fields)
+
+
+def safe_link(link: str) -> str:
+    """A path on this site (notifications link only there); /notifications for anything else."""
+    if not link or not link.startswith("/") or link.startswith(("//", "/\\")):
+        return "/notifications"
+    return link
+
+
+def view(n: NotificationPublic) -> NotificationView:
+    return NotificationView(
+        id=n.id,
+        type=n.type,
+        type_label=TYPE_LABELS.get(n.type, "알림"),
+        title=n.title,
+        body=n.body,
+        link=safe_link(n.link),
+        read=n.read,
+        ago=ago(n.created_at),
+        time=full_time(n.created_at),
+    )
+
+
+async def _snapshot(user_id: int) -> tuple[int, list[NotificationPublic]]:
+    async with session_scope() as session:
+        count = await notification_service.count_unread(session, user_id=user_id)
+        items, _ = await notification_service.list_notifications(session, user_id=user_id, limit=BELL_ITEMS)
+    return count, items
+
+
+async def _count(user_id: int) -> int:
+    async with session_scope() as session:
+        return await notification_service.count_unread(session, user_id=user_id)
+
+
+def _parse(data: str) -> NotificationPublic | None:
+    try:
+        return NotificationPublic.model_validate(json.loads(data))
+    except (ValueError, TypeError):
+        log.warning("bell: ignored a payload that is not a notification")
+        return None
+
+
+class NotificationBellState(rx.State):
+    """The header's bell: unread count, the latest few, toasts; live."""
+
+    unread: int = 0
+    latest: list[NotificationView] = []
+    menu_open: bool = False
+    live: bool = False  # the live task is listening (shown as data-live on the bell)
+
+    # Backend-only: never sent to the browser.
+    _uid: int | None = None
+    _sid: str = ""
+    _gen: int = 0
+
+    @rx.var
+    def badge_text(self) -> str:
+        return "99+" if self.unread > 99 else str(self.unread)
+
+    @rx.event
+    def set_open(self, value: bool) -> None:
+        self.menu_open = value
+
+    @rx.event
+    async def start(self) -> Any:
+        """on_load of every page: resolve the user, then hand over to the live task."""
+        uid = await current_user_id(self)
+        self._gen += 1
+        self.live = False
+        if uid is None:
+            self._uid, self._sid = None, ""
+            self.unread, self.latest, self.menu_open = 0, [], False
+            return None
+        auth = await self.get_state(AuthState)
+        self._uid = uid
+        self._sid = tasks.session_id_of(auth._cookie_token())
+        return NotificationBellState.listen
+
+    async def _apply_snapshot(self, gen: int, count: int, items: list[NotificationPublic]) -> bool:
+        async with self:
+            if self._gen != gen:
+                return False
+            self.unread = count
+            self.latest = [view(n) for n in items]
+            self.live = True
+        return True
+
+    @rx.event(background=True)
+    async def listen(self) -> Any:
+        """The live bell of one tab (see the module docstring)."""
+        async with self:
+            uid, sid, gen = self._uid, self._sid, self._gen
+            token = self.router.session.client_token
+        if uid is None:
+            return
+        tasks.claim("bell", token)
+        revoked = session_revoked_channel(sid) if sid else None
+        channels = [notify_channel(uid)] + ([revoked] if revoked else [])
+        listener = await get_hub().listen(*channels)
+        try:
+            count, items = await _snapshot(uid)
+            if not await self._apply_snapshot(gen, count, items):
+                return
+            known = {n.id for n in items}
+            while True:
+                try:
+                    first = await asyncio.wait_for(listener.get(), timeout=tasks.CHECK_INTERVAL)
+                except TimeoutError:
+                    if not await tasks.client_connected(token) or (sid and not await tasks.session_alive(sid)):
+                        return
+                    continue
+                batch = [first]
+                while (more := listener.get_nowait()) is not None:
+                    batch.append(more)
+                if revoked is not None and any(channel == revoked for channel, _ in batch):
+                    async with self:
+                        if self._gen == gen:
+                            self.unread, self.latest, self.menu_open, self.live = 0, [], False, False
+                    return
+                if any(channel == GAP for channel, _ in batch):
+                    count, items = await _snapshot(uid)
+                    if not await self._apply_snapshot(gen, count, items):
+                        return
+                    known |= {n.id for n in items}
+                    continue
+                fresh: list[NotificationPublic] = []
+                for _, data in batch:
+                    n = _parse(data)
+                    if n is not None and n.id not in known:
+                        known.add(n.id)
+                        fresh.append(n)
+                if not fresh:
+                    continue
+                # Read back rather than merge: another tab may have read or deleted some meanwhile.
+                count, items = await _snapshot(uid)
+                async with self:
+                    if self._gen != gen:
+                        return
+                    self.unread = count
+                    self.latest = [view(n) for n in items]
+                    page = await self.get_state(NotificationsPageState)
+                    page._prepend([view(n) for n in fresh])
+                for n in fresh[-MAX_TOASTS_PER_BATCH:]:
+                    yield rx.toast.info(
+                        n.title,
+                        description=n.body[:120] or None,
+                        id=f"notification-{n.id}",
+                        duration=6000,
+                        close_button=True,
+                    )
+        except ListenerClosed:
+            return
+        finally:
+            listener.close()
+            tasks.release("bell", token)
+
+    async def refresh(self, uid: int) -> None:
+        """Reload the count and the latest (after this tab read or deleted some)."""
+        count, items = await _snapshot(uid)
+        self.unread = count
+        self.latest = [view(n) for n in items]
+
+    async def _open(self, notification_id: int) -> Any:
+        uid = await current_user_id(self)
+        if uid is None:
+            return await login_redirect(self)
+        try:
+            async with session_scope() as session:
+                n = await notification_service.get_own_or_raise(session, user_id=uid, notification_id=notification_id)
+                link = safe_link(n.link)
+                await notification_service.do_mark_read(session, user_id=uid, notification_id=notification_id)
+        except DomainError as exc:
+            return rx.toast.error(exc.detail)
+        self.menu_open = False
+        await self.refresh(uid)
+        page = await self.get_state(NotificationsPageState)
+        page._mark_read_local([notification_id])
+        return rx.redirect(link)
+
+    @rx.event
+    async def open_item(self, notification_id: int) -> Any:
+        """Mark one read and go where it points (the link is read from the database, never the client)."""
+        return await self._open(notification_id)
+
+    @rx.event
+    async def mark_all_read(self) -> Any:
+        uid = await current_user_id(self)
+        if uid is None:
+            return await login_redirect(self)
+        async with session_scope() as session:
+            await notification_service.do_mark_all_read(session, user_id=uid)
+        await self.refresh(uid)
+        page = await self.get_state(NotificationsPageState)
+        page._mark_read_local(None)
+        return None
+
+
+class NotificationsPageState(rx.State):
+    """/notifications: all my notifications, newest first; unread filter, read, delete, more."""
+
+    items: list[NotificationView] = []
+    unread_only: bool = False
+    has_more: bool = False
+    loading: bool = True
+    loading_more: bool = False
+    _cursor: str | None = None
+    _active: bool = False
+
+    def _prepend(self, views: list[NotificationView]) -> None:
+        """New ones from the live bell, when this page's list is loaded in the tab."""
+        if not self._active:
+            return
+        have = {v.id for v in self.items}
+        new = [v for v in views if v.id not in have]
+        if new:
+            merged = sorted(new, key=lambda v: v.id, reverse=True) + [_copy(v) for v in self.items]
+            if len(merged) > MAX_PAGE_ITEMS:
+                merged = merged[:MAX_PAGE_ITEMS]
+                self.has_more = True
+            self.items = merged
+
+    def _mark_read_local(self, ids: list[int] | None) -> None:
+        changed = [_copy(v, read=v.read or ids is None or v.id in ids) for v in self.items]
+        if self.unread_only:
+            changed = [v for v in changed if not v.read]
+        self.items = changed
+
+    async def _fetch(self, uid: int, cursor: str | None) -> tuple[list[NotificationView], str | None]:
+        async with session_scope() as session:
+            items, next_cursor = await notification_service.list_notifications(
+                session, user_id=uid, unread_only=self.unread_only, limit=PAGE, cursor=cursor
+            )
+        return [view(n) for n in items], next_cursor
+
+    async def _reload(self, uid: int) -> None:
+        items, cursor = await self._fetch(uid, None)
+        self.items = items
+        self._cursor = cursor
+        self.has_more = cursor is not None
+        self._active = True
+
+    async def _bell(self, uid: int) -> None:
+        bell = await self.get_state(NotificationBellState)
+        await bell.refresh(uid)
+
+    @rx.event
+    async def load(self) -> Any:
+        self.reset()
+        uid = await current_user_id(self)
+        if uid is None:
+            return await login_redirect(self)
+        try:
+            await self._reload(uid)
+        except Exception:
+            log.exception("notifications page failed")
+            return rx.toast.error(GENERIC_ERROR)
+        finally:
+            self.loading = False
+        return None
+
+    @rx.event
+    async def set_unread_only(self, value: bool) -> Any:
+        uid = await current_user_id(self)
+        if uid is None:
+            return await login_redirect(self)
+        self.unread_only = bool(value)
+        await self._reload(uid)
+        return None
+
+    @rx.event
+    async def load_more(self) -> Any:
+        if not self.has_more or self.loading_more:
+            return
+        uid = await current_user_id(self)
+        if uid is None:
+            yield await login_redirect(self)
+            return
+        self.loading_more = True
+        yield
+        try:
+            items, cursor = await self._fetch(uid, self._cursor)
+            have = {v.id for v in self.items}
+            merged = [_copy(v) for v in self.items] + [v for v in items if v.id not in have]
+            self.items = merged[:MAX_PAGE_ITEMS]
+            self._cursor = cursor
+            self.has_more = cursor is not None and len(merged) < MAX_PAGE_ITEMS
+        except DomainError as exc:
+            yield rx.toast.error(exc.detail)
+        finally:
+            self.loading_more = False
+
+    @rx.event
+    async def mark_read(self, notification_id: int) -> Any:
+        uid = await current_user_id(self)
+        if uid is None:
+            return await login_redirect(self)
+        try:
+            async with session_scope() as session:
+                await notification_service.do_mark_read(session, user_id=uid, notification_id=notification_id)
+        except DomainError as exc:
+            return rx.toast.error(exc.detail)
+        self._mark_read_local([notification_id])
+        await self._bell(uid)
+        return None
+
+    @rx.event
+    async def mark_all_read(self) -> Any:
+        uid = await current_user_id(self)
+        if uid is None:
+            return await login_redirect(self)
+        async with session_scope() as session:
+            await notification_service.do_mark_all_read(session, user_id=uid)
+        self._mark_read_local(None)
+        await self._bell(uid)
+        return rx.toast.success("모든 알림을 읽음으로 표시했어요.")
+
+    @rx.event
+    async def delete(self, notification_id: int) -> Any:
+        uid = await current_user_id(self)
+        if uid is None:
+            return await login_redirect(self)
+        with contextlib.suppress(DomainError):  # already gone (another tab): the same outcome
+            async with session_scope() as session:
+                await notification_service.delete(session, user_id=uid, notification_id=notification_id)
+        self.items = [_copy(v) for v in self.items if v.id != notification_id]
+        await self._bell(uid)
+        return None
+
+    @rx.event
+    async def open_item(self, notification_id: int) -> Any:
+        bell = await self.get_state(NotificationBellState)
+        return await bell._open(notification_id)
