@@ -16,11 +16,14 @@ again, so the snapshot the browser receives already shows who is logged in.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from reflex.middleware.middleware import Middleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from withus.state.auth import AuthState, session_fingerprint, session_token
+from withus.kv import get_kv
+from withus.state.auth import AuthState, binding_key, session_fingerprint, session_token
 
 if TYPE_CHECKING:
     from reflex.app import App
@@ -54,3 +57,43 @@ class SessionBindingMiddleware(Middleware):
         elif hydrating:
             await auth.refresh_user()
         return None
+
+
+UPLOAD_PATH = "/_upload"
+UPLOAD_REFUSED = json.dumps(
+    {"detail": "로그인이 필요합니다. 페이지를 새로 고친 뒤 다시 시도해 주세요.", "code": "upload_not_allowed"},
+    ensure_ascii=False,
+).encode()
+
+
+def upload_guard(app: ASGIApp) -> ASGIApp:
+    """Wraps Reflex's backend: ``POST /_upload`` only from the browser whose login the tab belongs to.
+
+    An upload names its tab by the client token in a header and runs that tab's
+    handler with the tab's state, whose login was read from the event socket,
+    not from this request. Without this check, anyone who learned a token could
+    upload into that tab (and read the state changes streamed back). So the
+    request's own login cookie must be the one ``AuthState`` last recorded for
+    the token (``binding_key``); every upload in the app is made by a logged-in
+    user. Reading uploaded files (``GET /_upload/...``) is not affected.
+    """
+
+    async def guarded(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"].rstrip("/") == UPLOAD_PATH:
+            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+            token = headers.get("reflex-client-token", "")
+            fingerprint = session_fingerprint(session_token(headers.get("cookie", "")))
+            bound = await get_kv().get(binding_key(token)) if token and fingerprint else None
+            if not fingerprint or bound != fingerprint:
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 403,
+                        "headers": [(b"content-type", b"application/json; charset=utf-8")],
+                    }
+                )
+                await send({"type": "http.response.body", "body": UPLOAD_REFUSED})
+                return
+        await app(scope, receive, send)
+
+    return guarded

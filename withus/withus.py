@@ -4,7 +4,7 @@ import reflex as rx
 
 from api import build_api
 from withus.lifecycle import running
-from withus.middleware import SessionBindingMiddleware
+from withus.middleware import SessionBindingMiddleware, upload_guard
 from withus.pages import register_pages
 from withus.theme import BASE_STYLE, STYLESHEETS
 
@@ -15,7 +15,8 @@ app = rx.App(
         rx.el.script(src="/js/withus.js"),
     ],
     html_lang="ko",
-    api_transformer=build_api(),
+    # Reflex's own routes first get the upload guard, then the REST API is mounted around them.
+    api_transformer=[upload_guard, build_api()],
     stylesheets=STYLESHEETS,
     style=BASE_STYLE,
 )

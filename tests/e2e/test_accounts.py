@@ -9,10 +9,12 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+import httpx
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import E2E_PASSWORD, Server, create_user, login, read_code, screenshot
+from withus.state.settings import SettingsState
 
 
 def _name(prefix: str) -> str:
@@ -183,11 +185,19 @@ def test_block_and_unblock_from_a_profile(page: Page, server: Server) -> None:
     me, other = _name("blk"), _name("tgt")
     create_user(server, me)
     other_id = create_user(server, other, nickname=f"상대{other[-4:]}", introduction="안녕하세요")
+    token = httpx.post(f"{server.url}/api/auth/login", json={"login": other, "password": E2E_PASSWORD}).json()
+    club = httpx.post(
+        f"{server.url}/api/clubs",
+        json={"name": f"토요 풋살 {other[-4:]}", "description": "매주 토요일", "category": "SPORTS"},
+        headers={"Authorization": f"Bearer {token['access_token']}"},
+    )
+    assert club.status_code == 201, club.text
     login(page, me)
     page.goto(f"/users/{other_id}")
     expect(page.get_by_role("heading", name=f"상대{other[-4:]}")).to_be_visible()
     expect(page.get_by_role("link", name="채팅하기")).to_have_attribute("href", f"/chat?with={other_id}")
-    expect(page.locator("#hosted-empty")).to_be_visible()
+    hosted = page.get_by_role("link", name=re.compile(f"토요 풋살 {other[-4:]}"))
+    expect(hosted).to_have_attribute("href", f"/clubs/{club.json()['id']}")
     page.get_by_role("button", name="차단", exact=True).click()
     expect(page.get_by_role("button", name="차단 해제")).to_be_visible()
     page.reload()
@@ -245,7 +255,7 @@ def test_deleting_the_account_shows_탈퇴한_회원_on_the_profile(page: Page, 
 
 
 def test_a_replayed_client_token_gets_no_state_of_the_logged_in_tab(
-    browser: Browser, page: Page, server: Server
+    browser: Browser, page: Page, server: Server, tmp_path: Path
 ) -> None:
     """Another browser that presents the victim's Reflex client token (sessionStorage, the
     /_event URL) but not the victim's cookie gets a reset state, not the victim's."""
@@ -288,10 +298,23 @@ def test_a_replayed_client_token_gets_no_state_of_the_logged_in_tab(
     finally:
         context.close()
 
+    # Uploads name their tab by the token in a header, outside the event socket:
+    # without the victim's own cookie they are refused before the tab's handler runs.
+    handler = SettingsState.get_full_name() + ".upload_avatar"
+    for cookies in ({}, {"withus_session": "someone-elses-session"}):
+        r = httpx.post(
+            f"{server.url}/_upload",
+            headers={"reflex-client-token": token, "reflex-event-handler": handler},
+            cookies=cookies,
+            files={"files": ("x.png", _png(tmp_path / "x.png").read_bytes(), "image/png")},
+        )
+        assert r.status_code == 403
+        assert r.json()["code"] == "upload_not_allowed"
+
 
 def test_account_pages_fit_a_phone_screen(browser: Browser, server: Server) -> None:
     username = _name("phone")
-    create_user(server, username)
+    user_id = create_user(server, username, introduction="모바일에서도 잘 보여요", tags=["러닝", "사진"])
     context = browser.new_context(viewport={"width": 375, "height": 740}, base_url=server.url, is_mobile=True)
     try:
         pg = context.new_page()
@@ -306,9 +329,11 @@ def test_account_pages_fit_a_phone_screen(browser: Browser, server: Server) -> N
         expect(pg.get_by_role("menuitem", name="회원가입")).to_be_visible()
         pg.keyboard.press("Escape")
         login(pg, username)
-        pg.goto("/settings")
-        expect(pg.get_by_role("heading", name="설정")).to_be_visible()
-        overflow = pg.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        assert overflow <= 0, f"/settings is {overflow}px wider than a 375px screen"
+        for path, heading in (("/settings", "설정"), (f"/users/{user_id}", username)):
+            pg.goto(path)
+            expect(pg.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+            overflow = pg.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert overflow <= 0, f"{path} is {overflow}px wider than a 375px screen"
+        screenshot(pg, "profile-phone")
     finally:
         context.close()

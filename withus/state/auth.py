@@ -16,36 +16,46 @@ at once, not at the next page load.
 from __future__ import annotations
 
 import hashlib
-from http.cookies import CookieError, SimpleCookie
+import time
 from urllib.parse import quote
 
 import reflex as rx
 from reflex.event import EventSpec
 
 SESSION_COOKIE = "withus_session"
+# Which login a tab's client token belongs to, for requests that carry the token but do not
+# go through the event socket (Reflex's POST /_upload): see withus.middleware.upload_guard.
+BINDING_TTL = 24 * 3600
+BINDING_REFRESH = 3600
 
 
 def session_token(cookie_header: str) -> str:
-    """The ``withus_session`` value of a Cookie header ("" when absent or unparsable)."""
-    if not cookie_header or SESSION_COOKIE not in cookie_header:
-        return ""
-    jar: SimpleCookie = SimpleCookie()
-    try:
-        jar.load(cookie_header)
-    except CookieError:
-        # One bad cookie of another site-wide app must not log the user out: parse by hand.
-        for part in cookie_header.split(";"):
-            name, _, value = part.strip().partition("=")
-            if name == SESSION_COOKIE:
-                return value.strip().strip('"')
-        return ""
-    morsel = jar.get(SESSION_COOKIE)
-    return morsel.value if morsel is not None else ""
+    """The ``withus_session`` value of a Cookie header ("" when absent).
+
+    Parsed by hand: ``http.cookies`` silently stops at the first malformed cookie,
+    and a cookie of another app on the same host must not log the user out.
+    """
+    for part in cookie_header.split(";"):
+        name, sep, value = part.strip().partition("=")
+        if sep and name == SESSION_COOKIE:
+            return value.strip().strip('"')
+    return ""
 
 
 def session_fingerprint(token: str) -> str:
     """What the state remembers of the cookie it was built for (never the token itself)."""
     return hashlib.sha256(token.encode()).hexdigest()[:32] if token else ""
+
+
+def binding_key(client_token: str) -> str:
+    return "rxbind:" + hashlib.sha256(client_token.encode()).hexdigest()[:32]
+
+
+async def _bind(client_token: str, fingerprint: str) -> None:
+    from withus.kv import get_kv
+
+    if client_token and fingerprint:
+        await get_kv().set(binding_key(client_token), fingerprint, ttl=BINDING_TTL)
 
 
 def safe_next(value: str | None) -> str:
@@ -85,6 +95,7 @@ class AuthState(rx.State):
     # Backend-only: never sent to the browser.
     _user_id: int | None = None
     _session_fp: str = ""
+    _bound: str = ""  # "<fingerprint>@<unix time>" last written to the upload binding
 
     logged_in: bool = False
     user_id: int = 0  # shown in links (/users/{id}); not a credential
@@ -100,6 +111,7 @@ class AuthState(rx.State):
         token = self._cookie_token()
         found = await _lookup(token)
         self._session_fp = session_fingerprint(token)
+        await self._refresh_binding(self._session_fp if found is not None else "")
         if found is None:
             self._user_id = None
             self.logged_in = False
@@ -115,6 +127,15 @@ class AuthState(rx.State):
         self.avatar_url = avatar_url
         self.is_admin = is_admin
         return self._user_id
+
+    async def _refresh_binding(self, fingerprint: str) -> None:
+        """Record that this tab's client token is used with this login (no login: nothing to record;
+        an upload then needs a cookie that matches the last login seen, which a thief lacks)."""
+        fp, _, at = self._bound.partition("@")
+        if not fingerprint or (fp == fingerprint and time.time() - float(at or 0) < BINDING_REFRESH):
+            return
+        await _bind(self.router.session.client_token, fingerprint)
+        self._bound = f"{fingerprint}@{time.time():.0f}"
 
     async def require_user_id(self) -> int | None:
         """The current user's id after checking the session again; None when logged out."""
