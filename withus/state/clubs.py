@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 from typing import Any
+from urllib.parse import urlencode
 
 import reflex as rx
 
@@ -101,6 +103,12 @@ class HomeState(rx.State):
         self.has_more = cursor is not None and not self.capped
         return None
 
+    def _sync_address(self) -> Any:
+        """Keep ``/?category=..&q=..`` in the address bar so the filtered list can be shared."""
+        query = urlencode({k: v for k, v in (("category", self.category), ("q", self.q)) if v})
+        url = "/" + (f"?{query}" if query else "")
+        return rx.call_script(f"window.history.replaceState(window.history.state, '', {json.dumps(url)})")
+
     @rx.event
     async def load(self) -> Any:
         """on_load: ``/?category=GAME&q=풋살`` opens the list already filtered (links are shared)."""
@@ -123,7 +131,7 @@ class HomeState(rx.State):
         self.category = code
         self.loading = True
         self._cursor = None
-        yield
+        yield self._sync_address()
         result = await self._fetch(append=False)
         self.loading = False
         if result is not None:
@@ -134,7 +142,7 @@ class HomeState(rx.State):
         self.q = str(form_data.get("q", "")).strip()[:QUERY_MAX]
         self.loading = True
         self._cursor = None
-        yield
+        yield self._sync_address()
         result = await self._fetch(append=False)
         self.loading = False
         if result is not None:
@@ -145,7 +153,7 @@ class HomeState(rx.State):
         self.q = ""
         self.loading = True
         self._cursor = None
-        yield rx.set_value(SEARCH_INPUT_ID, "")
+        yield [rx.set_value(SEARCH_INPUT_ID, ""), self._sync_address()]
         result = await self._fetch(append=False)
         self.loading = False
         if result is not None:
