@@ -21,6 +21,7 @@ from withus.kv import get_kv
 from withus.models.club import ClubBan, ClubCreate, ClubMember
 from withus.models.user import User
 from withus.services import clubs as club_service
+from withus.services import rate_limit
 
 _counter = itertools.count(1)
 
@@ -53,6 +54,7 @@ async def make_club(
     )
     club = await club_service.do_create_club(session, user=host, data=data)
     await session.commit()
+    await rate_limit.reset("club_create", str(host.id))  # arranging data is not a user creating too fast
     assert club.id is not None
     return club.id
 

@@ -288,3 +288,14 @@ async def test_cover_image_is_checked_by_content(client: httpx.AsyncClient, sess
     assert r.status_code == 413
     r = await client.put(f"/api/clubs/{club_id}/image", headers=headers)
     assert r.status_code == 422
+
+
+async def test_creating_clubs_too_fast_is_rate_limited(client: httpx.AsyncClient, session: AsyncSession) -> None:
+    user = await make_user(session)
+    headers = await auth_headers(user)
+    for i in range(10):
+        r = await client.post("/api/clubs", json={**VALID, "name": f"모임 {i}"}, headers=headers)
+        assert r.status_code == 201
+    r = await client.post("/api/clubs", json=VALID, headers=headers)
+    assert r.status_code == 429 and r.json()["code"] == "rate_limited"
+    assert int(r.headers["retry-after"]) > 0

@@ -52,7 +52,7 @@ from withus.models.club import (
     check_window,
 )
 from withus.models.user import MEDIA_URL_PREFIX, User, UserPublic
-from withus.services import images
+from withus.services import images, rate_limit
 
 OnClubCreated = Callable[[AsyncSession, Club], Awaitable[None]]
 OnMembershipChanged = Callable[[AsyncSession, Club, int, str | None], Awaitable[None]]
@@ -60,6 +60,8 @@ OnMembershipChanged = Callable[[AsyncSession, Club, int, str | None], Awaitable[
 on_club_created: list[OnClubCreated] = []
 on_membership_changed: list[OnMembershipChanged] = []
 
+CREATE_RATE = (10, 3600)  # clubs per user per hour
+TOO_FAST = "너무 자주 요청했습니다. 잠시 후 다시 시도해 주세요."
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 QUERY_MAX = 100
@@ -379,6 +381,7 @@ async def list_hosted_clubs(session: AsyncSession, *, user_id: int) -> Sequence[
 async def do_create_club(session: AsyncSession, *, user: User, data: ClubCreate) -> Club:
     """A new club with the creator as its host (one member), then the ``on_club_created`` hooks."""
     assert user.id is not None
+    await rate_limit.hit("club_create", str(user.id), limit=CREATE_RATE[0], window=CREATE_RATE[1], detail=TOO_FAST)
     now = utcnow()
     club = Club(
         **data.model_dump(),

@@ -41,7 +41,11 @@ from withus.models.club import (
 from withus.models.user import User, UserSummary
 from withus.services import clubs as club_service
 from withus.services import notifications as notification_service
+from withus.services import rate_limit
+from withus.services.clubs import TOO_FAST
 
+JOIN_RATE = (30, 3600)  # join attempts per user per hour
+INVITE_RATE = (100, 3600)  # invitations sent per user per hour
 ROLE_LABELS = {"host": "모임장", "moderator": "운영진", "member": "멤버"}
 
 
@@ -131,6 +135,7 @@ async def _member_view(session: AsyncSession, member: ClubMember) -> MemberPubli
 async def do_join(session: AsyncSession, *, club_id: int, user: User, message: str = "") -> str:
     """Join an open club (``member``) or ask to join an approval club (``pending``)."""
     assert user.id is not None
+    await rate_limit.hit("club_join", str(user.id), limit=JOIN_RATE[0], window=JOIN_RATE[1], detail=TOO_FAST)
     message = (message or "").strip()
     if len(message) > JOIN_MESSAGE_MAX:
         raise ValidationFailed.field("message", f"가입 메시지는 {JOIN_MESSAGE_MAX}자 이하로 입력해 주세요.")
@@ -302,6 +307,7 @@ async def _invitation_view(session: AsyncSession, inv: Invitation, club: Club | 
 
 async def do_invite(session: AsyncSession, *, club_id: int, actor: User, user_id: int) -> InvitationPublic:
     """Host or moderator invites a user; nobody is added until they accept."""
+    await rate_limit.hit("club_invite", str(actor.id), limit=INVITE_RATE[0], window=INVITE_RATE[1], detail=TOO_FAST)
     club = await club_service.lock_club(session, club_id=club_id)
     assert club.id is not None
     await club_service.check_staff(session, club=club, user=actor)
