@@ -407,3 +407,54 @@ def test_the_notifications_page_filters_marks_read_deletes_and_loads_more(
     expect(b.locator("#notification-badge")).to_have_count(0)
     r = api(server, bob, "GET", "/api/notifications/unread-count")
     assert r.json() == {"count": 0}
+
+
+# ---------------------------------------------------------------- several workers on PostgreSQL + Redis
+
+
+@pytest.fixture(scope="module")
+def pg_server(server: Server) -> Iterator[Server]:
+    # `server` first: it holds the build lock, and this one reuses the same built frontend.
+    from tests.conftest import pg_urls
+    from tests.e2e.conftest import start_server, stop_server
+
+    database_url, redis_url = pg_urls()
+    proc, srv = start_server(
+        name="pg-live",
+        env_extra={"DATABASE_URL": database_url, "REDIS_URL": redis_url, "GRANIAN_WORKERS": "2"},
+    )
+    try:
+        yield srv
+    finally:
+        stop_server(proc)
+
+
+def test_live_chat_and_bell_across_workers_on_postgres_and_redis(browser: Browser, pg_server: Server) -> None:
+    """Two worker processes, each with its own hub on Redis: whichever worker holds a tab's
+    socket, the message and the notification reach it."""
+    dana, eric = sign_up(pg_server, "dana", "다나"), sign_up(pg_server, "eric", "에릭")
+    d, e = browser_for(browser, pg_server, dana), browser_for(browser, pg_server, eric)
+    try:
+        room_id = open_room(pg_server, dana, eric)
+        d.goto(f"/chat/{room_id}")
+        wait_live(d, "#chat-messages")
+        e.goto("/")
+        wait_live(e, "#notification-bell")
+
+        type_and_send(d, "워커가 달라도 보이나요?")
+        expect(e.locator("#notification-badge")).to_have_text("1", timeout=LIVE)
+        expect(e.locator("[data-sonner-toast]").filter(has_text="워커가 달라도 보이나요?")).to_be_visible()
+
+        e.goto(f"/chat/{room_id}")
+        wait_live(e, "#chat-messages")
+        expect(messages(e).last).to_have_text("워커가 달라도 보이나요?")
+        type_and_send(e, "네, 잘 보여요")
+        expect(messages(d).last).to_have_text("네, 잘 보여요", timeout=LIVE)
+        for i in range(5):
+            r = api(pg_server, eric, "POST", f"/api/chat/rooms/{room_id}/messages", json={"body": f"REST {i}"})
+            assert r.status_code == 201, r.text
+        expect(messages(d)).to_have_count(7, timeout=LIVE)
+        assert messages(d).all_inner_texts()[-5:] == [f"REST {i}" for i in range(5)]
+    finally:
+        d.context.close()
+        e.context.close()

@@ -101,7 +101,10 @@ def _bubble(m: rx.Var) -> rx.Component:
 
 
 def message_item(m: rx.Var) -> rx.Component:
-    time = rx.text(m.time, size="1", color_scheme="gray", white_space="nowrap", padding_bottom="2px")
+    time = rx.cond(
+        m.show_time,
+        rx.text(m.time, size="1", color_scheme="gray", white_space="nowrap", padding_bottom="2px"),
+    )
     mine = rx.hstack(time, _bubble(m), spacing="2", align="end", justify="end", width="100%")
     theirs = rx.hstack(
         rx.box(

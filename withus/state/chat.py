@@ -184,6 +184,7 @@ class MessageView:
     ts: float = 0.0
     show_day: bool = False
     show_sender: bool = False
+    show_time: bool = True
 
 
 def message_row(m: MessagePublic, me: int) -> MessageView:
@@ -213,18 +214,27 @@ def _plain(v: Any) -> MessageView:
 
 
 def arrange(messages: list[MessageView]) -> list[MessageView]:
-    """Sorted by seq, one per seq, with the day separators and sender lines decided."""
+    """Sorted by seq, one per seq, with the day separators, sender lines and times decided:
+    a sender's run of messages shows the name once, and the time once per minute."""
     by_seq: dict[int, MessageView] = {}
     for m in messages:
         by_seq[m.seq] = m
+    ordered = [by_seq[seq] for seq in sorted(by_seq)]
     out: list[MessageView] = []
-    previous: MessageView | None = None
-    for seq in sorted(by_seq):
-        m = by_seq[seq]
+    for i, m in enumerate(ordered):
+        previous = ordered[i - 1] if i > 0 else None
+        following = ordered[i + 1] if i + 1 < len(ordered) else None
         new_day = previous is None or previous.day != m.day
         new_group = new_day or previous is None or previous.sender_id != m.sender_id or m.ts - previous.ts > GROUP_GAP
-        out.append(dataclasses.replace(m, show_day=new_day, show_sender=new_group and not m.mine))
-        previous = m
+        last_of_minute = (
+            following is None
+            or following.sender_id != m.sender_id
+            or following.day != m.day
+            or following.time != m.time
+        )
+        out.append(
+            dataclasses.replace(m, show_day=new_day, show_sender=new_group and not m.mine, show_time=last_of_minute)
+        )
     return out
 
 
