@@ -1,6 +1,9 @@
 """The Reflex app: pages on top, the FastAPI app (REST, /ws, media) mounted around it."""
 
 import reflex as rx
+from reflex_base.config import get_config
+from reflex_base.constants import Env
+from reflex_base.environment import environment
 
 from api import build_api
 from withus.lifecycle import running
@@ -8,10 +11,15 @@ from withus.middleware import SessionBindingMiddleware, upload_guard
 from withus.pages import register_pages
 from withus.theme import BASE_STYLE, STYLESHEETS
 
+# Where page scripts reach the REST API: the page's own origin when one port serves everything
+# (production), the backend port in dev mode (frontend :3000, backend :8000). Read by withus.js.
+API_ORIGIN = get_config().api_url if environment.REFLEX_ENV_MODE.get() == Env.DEV else ""
+
 app = rx.App(
     head_components=[
         rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
         # API calls with the session cookie and the CSRF header (login, logout, sign-up, password).
+        rx.el.meta(name="withus-api", content=API_ORIGIN),
         rx.el.script(src="/js/withus.js"),
     ],
     html_lang="ko",

@@ -8,6 +8,23 @@
  */
 window.withus = (() => {
   const NETWORK_ERROR = "서버에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요.";
+  const LOCAL_HOSTS = ["localhost", "127.0.0.1", "0.0.0.0"];
+
+  /** "" (this origin) in production; the backend's origin in dev mode (see withus/withus.py). */
+  function apiOrigin() {
+    const meta = document.querySelector('meta[name="withus-api"]');
+    const value = meta ? meta.getAttribute("content") : "";
+    if (!value) return "";
+    try {
+      const url = new URL(value);
+      // As Reflex does for its socket: a local backend is reached on the page's own host name,
+      // so the cookie (per host, not per port) is shared by the page, the API and the socket.
+      if (LOCAL_HOSTS.includes(url.hostname)) url.hostname = window.location.hostname;
+      return url.origin;
+    } catch (e) {
+      return "";
+    }
+  }
 
   function cookie(name) {
     const prefix = name + "=";
@@ -43,7 +60,7 @@ window.withus = (() => {
     }
     let response;
     try {
-      response = await fetch(path, init);
+      response = await fetch(apiOrigin() + path, init);
     } catch (e) {
       return { ok: false, status: 0, code: "network", detail: NETWORK_ERROR, errors: [], retry_after: 0 };
     }
