@@ -32,6 +32,8 @@ def segments(body: str) -> list[Segment]:
         url = m.group(0)
         end = m.end()
         while url and url[-1] in _TRAILING:
+            if url[-1] == ")" and url.count("(") >= url.count(")"):
+                break  # a balanced parenthesis belongs to the URL (…/Seoul_(city))
             url = url[:-1]
             end -= 1
         if len(url) <= len("https://"):
