@@ -187,6 +187,11 @@ def test_two_people_chat_live_in_one_room_without_reloading(
         assert room["unread_count"] == 0
         assert not [n for n in stored_notifications(server, person) if n["type"] == "chat_message"]
     screenshot(a, "chat-room")
+    # On a phone the room still fits: the composer and the newest message are on screen.
+    a.set_viewport_size({"width": 375, "height": 740})
+    expect(a.locator("#chat-input")).to_be_in_viewport()
+    expect(messages(a).last).to_be_in_viewport()
+    screenshot(a, "chat-room-phone")
 
 
 def _stomp_send(server: Server, person: Person, room_id: int, body: str) -> None:

@@ -19,7 +19,6 @@ the newest are let go until "최신 메시지로" comes back to the present.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 import logging
@@ -34,7 +33,7 @@ from withus.db import session_scope
 from withus.errors import DomainError, NotFound
 from withus.models.chat import BODY_MAX, MessagePublic, RoomPublic
 from withus.realtime import presence
-from withus.realtime.bus import GAP, ListenerClosed, get_hub, room_channel, session_revoked_channel, user_channel
+from withus.realtime.bus import GAP, ListenerClosed, room_channel, session_revoked_channel, user_channel
 from withus.services import chat as chat_service
 from withus.services.clubs import decode_cursor, encode_cursor
 from withus.state import live as tasks
@@ -368,7 +367,7 @@ class ChatListState(rx.State):
             return
         tasks.claim("chat_list", token)
         revoked = session_revoked_channel(sid) if sid else None
-        listener = await get_hub().listen(user_channel(uid), *([revoked] if revoked else []))
+        feed = await tasks.Feed(user_channel(uid), *([revoked] if revoked else [])).open()
         try:
             # Whatever moved between the page's read and the subscription.
             rooms, _ = await self._page(uid, None)
@@ -378,15 +377,11 @@ class ChatListState(rx.State):
                 self._merge(rooms, set())
                 self.live = True
             while True:
-                try:
-                    first = await asyncio.wait_for(listener.get(), timeout=tasks.CHECK_INTERVAL)
-                except TimeoutError:
+                batch = await feed.batch(tasks.CHECK_INTERVAL)
+                if not batch:
                     if not await tasks.client_connected(token) or (sid and not await tasks.session_alive(sid)):
                         return
                     continue
-                batch = [first]
-                while (more := listener.get_nowait()) is not None:
-                    batch.append(more)
                 if revoked is not None and any(channel == revoked for channel, _ in batch):
                     return
                 if any(channel == GAP for channel, _ in batch):
@@ -408,10 +403,14 @@ class ChatListState(rx.State):
                     if self._gen != gen:
                         return
                     self._merge(list(found.values()), gone)
-        except ListenerClosed:
+        except ListenerClosed:  # the hub stopped: the server is shutting down
             return
+        except Exception:
+            # A store or database failure ends this tab's live view, never the app; a reload restarts it.
+            log.exception("live page task failed")
+            await tasks.mark_not_live(self, gen)
         finally:
-            listener.close()
+            feed.close()
             tasks.release("chat_list", token)
 
     def _merge(self, rows: list[RoomView], gone: set[int]) -> None:
@@ -565,7 +564,7 @@ class ChatRoomState(rx.State):
         viewer = f"web:{token}"
         tasks.claim("chat_room", token)
         revoked = session_revoked_channel(sid) if sid else None
-        listener = await get_hub().listen(room_channel(room_id), *([revoked] if revoked else []))
+        feed = await tasks.Feed(room_channel(room_id), *([revoked] if revoked else [])).open()
         try:
             await presence.enter(room_id=room_id, user_id=uid, viewer_id=viewer)
             if not await self._catch_up(uid, room_id, gen):  # what came between the page's read and now
@@ -576,11 +575,7 @@ class ChatRoomState(rx.State):
                 self.live = True
             touched = checked = time.monotonic()
             while True:
-                wait = max(0.05, presence.REFRESH_INTERVAL - (time.monotonic() - touched))
-                try:
-                    first: tuple[str, str] | None = await asyncio.wait_for(listener.get(), timeout=wait)
-                except TimeoutError:
-                    first = None
+                batch = await feed.batch(presence.REFRESH_INTERVAL - (time.monotonic() - touched))
                 now = time.monotonic()
                 if now - touched >= presence.REFRESH_INTERVAL:
                     if not await self._still_mine(uid, room_id, gen):
@@ -591,11 +586,8 @@ class ChatRoomState(rx.State):
                     if not await tasks.client_connected(token) or (sid and not await tasks.session_alive(sid)):
                         return
                     checked = now
-                if first is None:
+                if not batch:
                     continue
-                batch = [first]
-                while (more := listener.get_nowait()) is not None:
-                    batch.append(more)
                 if revoked is not None and any(channel == revoked for channel, _ in batch):
                     return
                 if any(channel == GAP for channel, _ in batch):
@@ -606,10 +598,14 @@ class ChatRoomState(rx.State):
                 incoming = [m for m in incoming if m.room_id == room_id]
                 if incoming and not await self._receive(uid, room_id, gen, incoming):
                     return
-        except ListenerClosed:
+        except ListenerClosed:  # the hub stopped: the server is shutting down
             return
+        except Exception:
+            # A store or database failure ends this tab's live view, never the app; a reload restarts it.
+            log.exception("live page task failed")
+            await tasks.mark_not_live(self, gen)
         finally:
-            listener.close()
+            feed.close()
             tasks.release("chat_room", token)
             try:
                 await presence.leave(room_id=room_id, user_id=uid, viewer_id=viewer)

@@ -80,3 +80,58 @@ async def session_alive(session_id: str) -> bool:
     with contextlib.suppress(Exception):
         return await session_service.is_alive(session_id)
     return True
+
+
+class Feed:
+    """A hub listener for a live page, read in batches.
+
+    ``await feed.batch(timeout)`` waits up to ``timeout`` seconds for something and returns
+    everything queued by then (``[]`` when nothing came). A listener that fell too far
+    behind is closed by the hub (``overflow``): the feed opens a new one and reports
+    ``GAP``, as after a store outage, so the owner catches up from the database. It raises
+    :class:`~withus.realtime.bus.ListenerClosed` when the hub stops (shutdown).
+    """
+
+    def __init__(self, *channels: str) -> None:
+        self.channels = channels
+        self._listener: Any = None
+
+    async def open(self) -> Feed:
+        from withus.realtime.bus import get_hub
+
+        self._listener = await get_hub().listen(*self.channels)
+        return self
+
+    async def batch(self, timeout: float) -> list[tuple[str, str]]:
+        from withus.realtime.bus import GAP, ListenerClosed
+
+        listener = self._listener
+        assert listener is not None, "open() first"
+        try:
+            try:
+                first = await asyncio.wait_for(listener.get(), timeout=max(0.0, timeout))
+            except TimeoutError:
+                return []
+            out = [first]
+            while (more := listener.get_nowait()) is not None:
+                out.append(more)
+            return out
+        except ListenerClosed as exc:
+            if exc.reason != "overflow":
+                raise
+            log.warning("live page: its listener fell behind; reopening and catching up")
+            listener.close()
+            await self.open()
+            return [(GAP, "")]
+
+    def close(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
+
+
+async def mark_not_live(state: Any, gen: int) -> None:
+    """After a live task failed: its page no longer says it is live (``data-live``)."""
+    with contextlib.suppress(Exception):
+        async with state:
+            if state._gen == gen:
+                state.live = False

@@ -11,7 +11,6 @@ count after each batch rather than counting itself (another tab may have read so
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 import json
@@ -23,7 +22,7 @@ import reflex as rx
 from withus.db import session_scope
 from withus.errors import DomainError
 from withus.models.notification import NotificationPublic
-from withus.realtime.bus import GAP, ListenerClosed, get_hub, notify_channel, session_revoked_channel
+from withus.realtime.bus import GAP, ListenerClosed, notify_channel, session_revoked_channel
 from withus.services import notifications as notification_service
 from withus.state import live as tasks
 from withus.state.auth import AuthState
@@ -168,22 +167,18 @@ class NotificationBellState(rx.State):
         tasks.claim("bell", token)
         revoked = session_revoked_channel(sid) if sid else None
         channels = [notify_channel(uid)] + ([revoked] if revoked else [])
-        listener = await get_hub().listen(*channels)
+        feed = await tasks.Feed(*channels).open()
         try:
             count, items = await _snapshot(uid)
             if not await self._apply_snapshot(gen, count, items):
                 return
             known = {n.id for n in items}
             while True:
-                try:
-                    first = await asyncio.wait_for(listener.get(), timeout=tasks.CHECK_INTERVAL)
-                except TimeoutError:
+                batch = await feed.batch(tasks.CHECK_INTERVAL)
+                if not batch:
                     if not await tasks.client_connected(token) or (sid and not await tasks.session_alive(sid)):
                         return
                     continue
-                batch = [first]
-                while (more := listener.get_nowait()) is not None:
-                    batch.append(more)
                 if revoked is not None and any(channel == revoked for channel, _ in batch):
                     async with self:
                         if self._gen == gen:
@@ -220,10 +215,14 @@ class NotificationBellState(rx.State):
                         duration=6000,
                         close_button=True,
                     )
-        except ListenerClosed:
+        except ListenerClosed:  # the hub stopped: the server is shutting down
             return
+        except Exception:
+            # A store or database failure ends this tab's live view, never the app; a reload restarts it.
+            log.exception("live page task failed")
+            await tasks.mark_not_live(self, gen)
         finally:
-            listener.close()
+            feed.close()
             tasks.release("bell", token)
 
     async def refresh(self, uid: int) -> None:
