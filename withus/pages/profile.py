@@ -12,7 +12,7 @@ def tag_badges(tags: rx.Var[list[str]]) -> rx.Component:
     return rx.flex(
         rx.foreach(tags, lambda tag: rx.badge("#", tag, size="2", variant="soft", radius="full")),
         wrap="wrap",
-        gap="2",
+        spacing="2",
     )
 
 
@@ -141,7 +141,7 @@ def profile_card() -> rx.Component:
             ),
             direction=rx.breakpoints(initial="column", sm="row"),
             align=rx.breakpoints(initial="center", sm="start"),
-            gap="5",
+            spacing="5",
             text_align=rx.breakpoints(initial="center", sm="left"),
         ),
         size="4",

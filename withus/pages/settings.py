@@ -111,7 +111,7 @@ def profile_section() -> rx.Component:
                 ),
                 rx.cond(
                     SettingsState.tags.length() > 0,
-                    rx.flex(rx.foreach(SettingsState.tags, tag_badge), wrap="wrap", gap="2", id="tag-list"),
+                    rx.flex(rx.foreach(SettingsState.tags, tag_badge), wrap="wrap", spacing="2", id="tag-list"),
                     rx.text("아직 태그가 없어요.", size="2", color_scheme="gray"),
                 ),
                 rx.hstack(
@@ -242,7 +242,7 @@ def avatar_section() -> rx.Component:
             ),
             direction=rx.breakpoints(initial="column", sm="row"),
             align="center",
-            gap="5",
+            spacing="5",
             width="100%",
         ),
     )
@@ -384,7 +384,7 @@ def account_section() -> rx.Component:
             justify="between",
             align=rx.breakpoints(initial="start", sm="center"),
             direction=rx.breakpoints(initial="column", sm="row"),
-            gap="3",
+            spacing="3",
             width="100%",
         ),
         description="이메일은 다른 회원에게 보이지 않습니다.",
