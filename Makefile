@@ -15,7 +15,7 @@ export REFLEX_SHOW_BUILT_WITH_REFLEX := false
 export NPM_CONFIG_REGISTRY ?= https://registry.npmjs.org
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run dev test test-fast lint fmt typecheck migrate admin bench clean
+.PHONY: setup run dev test test-fast lint fmt typecheck migrate admin bench soak clean
 
 setup: $(VENV)/.installed $(BUN)
 
@@ -60,6 +60,9 @@ admin: setup migrate
 
 bench: setup
 	$(PY) -m bench
+
+soak: setup
+	$(PY) -m bench.soak $(SOAK_ARGS)
 
 clean:
 	rm -rf .web data/withus.db* .pytest_cache .mypy_cache .ruff_cache

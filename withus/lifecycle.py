@@ -1,4 +1,11 @@
-"""Start-up checks and shutdown for one server process."""
+"""Start-up checks and shutdown for one server process.
+
+Shutdown (SIGTERM): :mod:`withus.realtime.shutdown` tells the STOMP and SSE clients
+and lets them go first, then the server stops accepting and finishes its requests,
+then the ``finally`` below closes the bus, Redis and the database pool — each step
+bounded, so that the process is gone within 10 seconds even with Redis or the
+database unreachable.
+"""
 
 from __future__ import annotations
 
@@ -59,14 +66,26 @@ def _safe_url(url: str) -> str:
         return "<unparsable>"
 
 
+CLOSE_TIMEOUT = 2.0
+"""Seconds each closing step (bus, Redis, database pool) may take at shutdown."""
+
+
 @asynccontextmanager
 async def running() -> AsyncIterator[None]:
+    from withus.realtime import shutdown
+
     await check_dependencies()
+    shutdown.install_signal_handlers()
     try:
         yield
     finally:
         from withus.realtime.bus import stop_hub
 
-        await stop_hub()  # close live listeners (STOMP, SSE) before their store goes
-        await close_kv()
-        await db.dispose_engine()
+        # Already begun by the signal handler; a server that ends its lifespan without a signal gets it here.
+        if shutdown.begin("lifespan"):
+            await shutdown.drain(CLOSE_TIMEOUT)
+        for step in (stop_hub, close_kv, db.dispose_engine):  # live listeners first, then their store
+            try:
+                await asyncio.wait_for(step(), CLOSE_TIMEOUT)
+            except Exception as exc:
+                log.warning("shutdown: %s did not finish cleanly: %s", step.__name__, type(exc).__name__)

@@ -35,6 +35,7 @@ falls too far behind (the hub closes its listener); a client then reconnects wit
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -53,6 +54,7 @@ from withus.db import session_scope
 from withus.errors import NotAuthenticated, ValidationFailed
 from withus.models.notification import NotificationPublic
 from withus.models.user import User
+from withus.realtime import shutdown
 from withus.realtime.bus import GAP, ListenerClosed, get_hub, notify_channel, session_revoked_channel
 from withus.services import notifications as notification_service
 from withus.services import sessions as session_service
@@ -208,6 +210,10 @@ async def event_stream(auth: StreamAuth, last_event_id: int | None) -> AsyncIter
     """The bytes of one client's stream (see the module docstring)."""
     revoked = session_revoked_channel(auth.session_id)
     listener = await get_hub().listen(notify_channel(auth.user_id), revoked)
+    # The server shutting down ends the stream: the client reconnects (Last-Event-ID) to another instance.
+    live = contextlib.ExitStack()
+    live.enter_context(shutdown.track())
+    live.enter_context(shutdown.when_shutting_down(lambda: listener.close("shutdown")))
     try:
         yield format_retry(CONFIG.retry_ms)
         if last_event_id is not None:
@@ -252,6 +258,7 @@ async def event_stream(auth: StreamAuth, last_event_id: int | None) -> AsyncIter
             yield format_event(event="notification", event_id=notification_id if in_order else None, data=data)
     finally:
         listener.close()
+        live.close()
 
 
 # ---------------------------------------------------------------- routes

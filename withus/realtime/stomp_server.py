@@ -62,7 +62,7 @@ from typing import Any, Protocol
 from withus.db import session_scope
 from withus.errors import DomainError, NotAuthenticated, NotFound
 from withus.models.user import User
-from withus.realtime import presence
+from withus.realtime import presence, shutdown
 from withus.realtime.bus import (
     GAP,
     Listener,
@@ -226,30 +226,33 @@ class StompSession:
         self._send_lock = asyncio.Lock()
         self._message_counter = 0
         self._connected_event = asyncio.Event()
+        self.close_code = 1000  # 1012 (service restart) when the server shuts down
 
     # ------------------------------------------------------------------ running
 
     async def serve(self) -> None:
         """Run until the peer leaves or the connection is closed; never raises."""
         tasks: list[asyncio.Task[None]] = []
-        try:
-            reader = asyncio.create_task(self._reader(), name=f"stomp-reader-{self.session_id}")
-            ticker = asyncio.create_task(self._ticker(), name=f"stomp-ticker-{self.session_id}")
-            pump = asyncio.create_task(self._pump(), name=f"stomp-pump-{self.session_id}")
-            tasks = [reader, ticker, pump]
-            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        except Exception:
-            log.exception("stomp: session %s failed", self.session_id)
-        finally:
-            self.closing = True
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(BaseException):
-                    await task
-            await self._cleanup()
-            with contextlib.suppress(Exception):
-                await self.transport.close(1000)
+        with shutdown.track():
+            try:
+                reader = asyncio.create_task(self._reader(), name=f"stomp-reader-{self.session_id}")
+                ticker = asyncio.create_task(self._ticker(), name=f"stomp-ticker-{self.session_id}")
+                pump = asyncio.create_task(self._pump(), name=f"stomp-pump-{self.session_id}")
+                stopper = asyncio.create_task(self._on_shutdown(), name=f"stomp-shutdown-{self.session_id}")
+                tasks = [reader, ticker, pump, stopper]
+                await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            except Exception:
+                log.exception("stomp: session %s failed", self.session_id)
+            finally:
+                self.closing = True
+                for task in tasks:
+                    task.cancel()
+                for task in tasks:
+                    with contextlib.suppress(BaseException):
+                        await task
+                await self._cleanup()
+                with contextlib.suppress(Exception):
+                    await self.transport.close(self.close_code)
 
     async def _reader(self) -> None:
         try:
@@ -263,6 +266,8 @@ class StompSession:
                 except StompProtocolError as exc:
                     raise _Fault(_protocol_code(exc.message), exc.message, exc.receipt_id) from None
                 for item in items:
+                    if self.closing:  # shutting down: a frame not started now is never half done
+                        return
                     if item is HEARTBEAT:
                         continue
                     assert isinstance(item, Frame)
@@ -345,6 +350,18 @@ class StompSession:
         except Exception:
             log.exception("stomp: delivery failed in session %s", self.session_id)
             await self._fail(_Fault("internal_error", "the server could not deliver a message"))
+
+    async def _on_shutdown(self) -> None:
+        """The process is shutting down: finish the frame in hand (a SEND is stored and gets its
+        RECEIPT), then ERROR ``server_shutdown`` and close with 1012 so the client reconnects."""
+        await shutdown.wait()
+        deadline = time.monotonic() + shutdown.DRAIN_TIMEOUT - 1
+        while self.busy and time.monotonic() < deadline:  # noqa: ASYNC110 (a flag of the reader, polled briefly)
+            await asyncio.sleep(0.01)
+        self.close_code = 1012
+        await self._fail(
+            _Fault("server_shutdown", "the server is shutting down; reconnect and resend what has no RECEIPT")
+        )
 
     # ------------------------------------------------------------------ output
 

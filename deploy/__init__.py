@@ -1,0 +1,1 @@
+"""Running withUs as several instances behind nginx: see deploy/README.md."""
