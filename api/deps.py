@@ -56,8 +56,15 @@ SessionDep = Annotated[AsyncSession, Depends(get_db_session, scope="function")]
 
 
 def get_client_ip(request: Request) -> str:
-    """The peer address (put uvicorn's --proxy-headers in front to honour X-Forwarded-For)."""
-    return request.client.host if request.client else "unknown"
+    """The client's address, for per-IP rate limits: the peer's, or — when the peer is a trusted
+    proxy (``TRUSTED_PROXIES``, default 127.0.0.1 and ::1: nginx on the same machine) — the
+    address that proxy saw, which it appended last to ``X-Forwarded-For``."""
+    peer = request.client.host if request.client else "unknown"
+    if peer in get_settings().trusted_proxies:
+        seen_by_proxy = request.headers.get("x-forwarded-for", "").rsplit(",", 1)[-1].strip()
+        if seen_by_proxy:
+            return seen_by_proxy
+    return peer
 
 
 ClientIP = Annotated[str, Depends(get_client_ip)]

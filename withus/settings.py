@@ -44,12 +44,14 @@ class Settings(BaseSettings):
     jwt_audience: str = "withus"
     # NoDecode: the variable is comma-separated (README), not JSON; split by _split_origins below.
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Peers whose X-Forwarded-For is believed (nginx in front); comma-separated like ALLOWED_ORIGINS.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
     port: int = 3000
     media_dir: Path | None = None
     public_url: str | None = None
     cookie_secure: bool = False
 
-    @field_validator("allowed_origins", mode="before")
+    @field_validator("allowed_origins", "trusted_proxies", mode="before")
     @classmethod
     def _split_origins(cls, v: object) -> object:
         if isinstance(v, str):
