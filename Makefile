@@ -40,11 +40,13 @@ run: setup migrate
 dev: setup migrate
 	$(VENV)/bin/reflex run --env dev
 
+# In-process tests on both cores, then the ones that start real servers, one at a time.
 test: setup
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 -m "not e2e and not scaleout"
+	$(PY) -m pytest -m "e2e or scaleout"
 
 test-fast: setup
-	$(PY) -m pytest -m "not e2e"
+	$(PY) -m pytest -n 2 -m "not e2e and not scaleout"
 
 lint: setup
 	$(VENV)/bin/ruff check .

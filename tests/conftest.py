@@ -115,7 +115,7 @@ def pg_urls() -> tuple[str, str]:
     return _pg_url, _redis_url
 
 
-STACKS = {"embedded", "pg"}
+STACKS = ("embedded", "pg")
 _selected = os.environ.get("WITHUS_TEST_STACKS", "embedded,pg").split(",")
 STACK_PARAMS = [s for s in STACKS if s in _selected]
 
@@ -262,4 +262,7 @@ def tmp_root() -> Path:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Browser tests run last: Playwright's sync API keeps an event loop running in this
     # thread until its session fixture ends, and async tests after it could not start theirs.
+    for item in items:
+        if "tests/scaleout/" in str(item.path):
+            item.add_marker(pytest.mark.scaleout)
     items.sort(key=lambda item: "tests/e2e/" in str(item.path))

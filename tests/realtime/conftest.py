@@ -31,7 +31,7 @@ import uvicorn
 
 from withus.realtime.stomp_frames import SERVER_COMMANDS, Frame, FrameParser, encode
 
-TIMEOUT = 10.0
+TIMEOUT = 30.0  # generous: a loaded CI machine stalls, and a timeout here is a failure, not a measurement
 
 
 class _Server(uvicorn.Server):
