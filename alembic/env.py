@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from alembic import context
 from sqlalchemy import create_engine, pool
 
 import withus.models  # noqa: F401  (registers every table)
-from alembic import context
 from withus.db import metadata, sync_url
 from withus.settings import get_settings
 

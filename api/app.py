@@ -73,11 +73,18 @@ def build_api() -> FastAPI:
 
 def _feature_routers() -> list[APIRouter]:
     """Routers of the feature areas, in the order they appear in the OpenAPI document."""
-    from api.routes import clubs, invitations, my_clubs, notifications
-    from api.routes import posts, reports
-    from api.routes import chat
-    from api.routes import notification_stream
-    from api.routes import auth, users
+    from api.routes import (
+        auth,
+        chat,
+        clubs,
+        invitations,
+        my_clubs,
+        notification_stream,
+        notifications,
+        posts,
+        reports,
+        users,
+    )
 
     return [
         auth.router,

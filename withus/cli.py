@@ -9,9 +9,9 @@ from withus.settings import SettingsError, get_settings
 
 
 def migrate() -> None:
+    from alembic import command
     from alembic.config import Config
 
-    from alembic import command
     from withus.settings import ROOT
 
     cfg = Config(str(ROOT / "alembic.ini"))

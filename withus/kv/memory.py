@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import builtins
+import contextlib
 import fnmatch
 import time
 from collections.abc import AsyncIterator
