@@ -13,7 +13,8 @@ The wire format (WHATWG HTML, "Server-sent events"), UTF-8, lines ending in LF::
 How nothing is missed and nothing is sent twice:
 
 1. The stream subscribes to ``notify:{user}`` on the process's bus hub (and to
-   ``session:revoked:{session}``) *before* it reads the database.
+   ``session:revoked:{session}``) *before* it reads the database, and before the
+   response starts (so a browser's ``open`` event means subscribed).
 2. With ``Last-Event-ID`` (the header wins over ``?last_event_id=``, since an
    ``EventSource`` reconnects to the same URL with a newer header) it replays every
    notification of the user with a greater id, oldest first, from the database.
@@ -47,6 +48,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, status
 from pydantic import BaseModel, Field
 from sse_starlette import EventSourceResponse
+from starlette.background import BackgroundTask
 
 from api.deps import SESSION_COOKIE, CurrentAuth
 from api.schemas.clubs import problem_responses
@@ -55,7 +57,7 @@ from withus.errors import NotAuthenticated, ValidationFailed
 from withus.models.notification import NotificationPublic
 from withus.models.user import User
 from withus.realtime import shutdown
-from withus.realtime.bus import GAP, ListenerClosed, get_hub, notify_channel, session_revoked_channel
+from withus.realtime.bus import GAP, Listener, ListenerClosed, get_hub, notify_channel, session_revoked_channel
 from withus.services import notifications as notification_service
 from withus.services import sessions as session_service
 from withus.services import stream_tickets, tokens
@@ -206,10 +208,18 @@ def _notification_id(data: str) -> int | None:
     return value if isinstance(value, int) else None
 
 
-async def event_stream(auth: StreamAuth, last_event_id: int | None) -> AsyncIterator[bytes]:
-    """The bytes of one client's stream (see the module docstring)."""
+async def listen_for(auth: StreamAuth) -> Listener:
+    """The stream's subscription: the user's notifications and the end of the login session."""
+    return await get_hub().listen(notify_channel(auth.user_id), session_revoked_channel(auth.session_id))
+
+
+async def event_stream(
+    auth: StreamAuth, last_event_id: int | None, listener: Listener | None = None
+) -> AsyncIterator[bytes]:
+    """The bytes of one client's stream (see the module docstring); ``listener`` from :func:`listen_for`."""
     revoked = session_revoked_channel(auth.session_id)
-    listener = await get_hub().listen(notify_channel(auth.user_id), revoked)
+    if listener is None:
+        listener = await listen_for(auth)
     # The server shutting down ends the stream: the client reconnects (Last-Event-ID) to another instance.
     live = contextlib.ExitStack()
     live.enter_context(shutdown.track())
@@ -323,4 +333,13 @@ async def stream(
 ) -> Any:
     after = _last_event_id(request, last_event_id)
     auth = await authenticate(request, ticket)
-    return EventSourceResponse(event_stream(auth, after), headers=HEADERS, ping=0)
+    # Subscribed before the response starts: an EventSource's `open` already means nothing is missed.
+    # (The background task closes the listener also when the client left before the stream began.)
+    listener = await listen_for(auth)
+
+    async def release() -> None:  # async: the hub is not thread-safe, a sync task would run in a thread
+        listener.close()
+
+    return EventSourceResponse(
+        event_stream(auth, after, listener), headers=HEADERS, ping=0, background=BackgroundTask(release)
+    )

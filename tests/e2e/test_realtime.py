@@ -361,6 +361,64 @@ def test_a_notification_lights_the_bell_and_shows_a_toast_without_a_reload(
     assert all(n["read"] for n in stored_notifications(server, alice))
 
 
+OPEN_EVENTSOURCE = """(url) => {
+    window.__sse = {open: false, events: [], errors: 0};
+    const source = new EventSource(url);
+    source.onopen = () => { window.__sse.open = true; };
+    source.onerror = () => { window.__sse.errors += 1; };
+    source.addEventListener("notification", (e) => {
+        window.__sse.events.push({id: e.lastEventId, data: JSON.parse(e.data)});
+    });
+}"""
+
+
+def _invite(server: Server, host: Person, invitee: Person, name: str) -> int:
+    club = api(
+        server,
+        host,
+        "POST",
+        "/api/clubs",
+        json={"name": name, "description": "", "category": "ETC", "join_policy": "invite", "visibility": "public"},
+    )
+    assert club.status_code == 201, club.text
+    r = api(server, host, "POST", f"/api/clubs/{club.json()['id']}/invitations", json={"user_id": invitee.id})
+    assert r.status_code == 201, r.text
+    return int(club.json()["id"])
+
+
+def test_a_browser_eventsource_streams_notifications_by_cookie_and_by_ticket(
+    browser: Browser, server: Server, people: dict[str, Person], pages: dict[str, Page]
+) -> None:
+    """The SSE stream through the production server, read by Chromium's own EventSource."""
+    alice, bob = people["alice"], people["bob"]
+    a = pages["alice"]
+    a.goto("/")
+    a.evaluate(OPEN_EVENTSOURCE, "/api/notifications/stream")  # the HttpOnly session cookie
+    a.wait_for_function("window.__sse.open")
+    name = f"SSE 모임 {secrets.token_hex(2)}"
+    _invite(server, bob, alice, name)
+    a.wait_for_function("window.__sse.events.length > 0", timeout=LIVE)
+    event = a.evaluate("window.__sse.events[0]")
+    assert event["data"]["type"] == "club_invitation"
+    assert name in event["data"]["title"]
+    assert event["id"] == str(event["data"]["id"])
+
+    # No cookie at all: a single-use ticket fetched with the access token.
+    context = browser.new_context(base_url=server.url)
+    try:
+        anon = context.new_page()
+        anon.goto("/")
+        ticket = api(server, alice, "POST", "/api/notifications/stream-ticket").json()["ticket"]
+        anon.evaluate(OPEN_EVENTSOURCE, f"/api/notifications/stream?ticket={ticket}")
+        anon.wait_for_function("window.__sse.open")
+        second = f"SSE 모임 {secrets.token_hex(2)}"
+        _invite(server, bob, alice, second)
+        anon.wait_for_function("window.__sse.events.length > 0", timeout=LIVE)
+        assert second in anon.evaluate("window.__sse.events[0].data.title")
+    finally:
+        context.close()
+
+
 def _stored_for(server: Server, person: Person, n: int) -> None:
     """``n`` notifications stored straight into the server's database (not published)."""
     code = (

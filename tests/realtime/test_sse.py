@@ -372,6 +372,48 @@ async def test_revoking_the_session_ends_its_stream_but_not_the_others(
     assert r.json()["code"] == "token_revoked"
 
 
+async def test_the_stream_is_subscribed_once_its_headers_arrive(
+    live_server: LiveServer, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A browser's EventSource fires `open` on the headers: nothing published after that is missed,
+    however long the subscription takes."""
+    from withus.realtime.bus import Hub
+
+    listen = Hub.listen
+
+    async def slow_listen(self: Hub, *channels: str, **kwargs: Any) -> Any:
+        await asyncio.sleep(0.5)
+        return await listen(self, *channels, **kwargs)
+
+    monkeypatch.setattr(Hub, "listen", slow_listen)
+    user = await make_user(session)
+    async with (
+        httpx.AsyncClient(base_url=live_server.url, timeout=TIMEOUT) as http,
+        http.stream("GET", STREAM, headers=await bearer(user)) as response,
+    ):
+        assert response.status_code == 200
+        [nid] = await notify(user)  # before a single byte of the body was read
+        stream = RawSse(response)
+        assert await stream.block() == b"retry: 3000\n\n"
+        assert [n["id"] for n in await stream.notifications(1)] == [nid]
+
+
+async def test_a_client_that_leaves_at_once_releases_its_listener(
+    live_server: LiveServer, session: AsyncSession
+) -> None:
+    user = await make_user(session)
+    async with (
+        httpx.AsyncClient(base_url=live_server.url, timeout=TIMEOUT) as http,
+        http.stream("GET", STREAM, headers=await bearer(user)) as response,
+    ):
+        assert response.status_code == 200
+        hub = get_hub()
+        assert hub.listener_count == 1
+    async with asyncio.timeout(TIMEOUT):
+        while hub.listener_count:
+            await asyncio.sleep(0.02)
+
+
 async def test_a_closed_client_releases_its_listener(live_server: LiveServer, session: AsyncSession) -> None:
     user = await make_user(session)
     async with open_stream(live_server, headers=await bearer(user)):
