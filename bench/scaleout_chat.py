@@ -27,6 +27,7 @@ import json
 import multiprocessing as mp
 import os
 import random
+import secrets
 import shutil
 import tempfile
 import time
@@ -42,6 +43,7 @@ from deploy.local import LocalDeployment, build_lock
 TARGET = "#6: measured, no target (shows the ceiling)"
 PER_USER_RATE = 2.8  # messages/s: under the 30 per 10 s limit of one user
 MAX_IN_FLIGHT = 3
+STEADY_RATE = 1.5  # messages/s per user in the steady run
 
 
 # ---------------------------------------------------------------- the load generator (its own process)
@@ -56,7 +58,9 @@ class LoadResult:
     errors: list[str]
 
 
-async def _load(url: str, origin: str, users: list[dict[str, Any]], warmup: float, duration: float) -> LoadResult:
+async def _load(
+    url: str, origin: str, users: list[dict[str, Any]], warmup: float, duration: float, rate: float
+) -> LoadResult:
     from tests.scaleout.clients import Stomp
 
     clients: list[Stomp] = []
@@ -65,6 +69,7 @@ async def _load(url: str, origin: str, users: list[dict[str, Any]], warmup: floa
         await client.connect()
         await client.subscribe(f"/topic/chat/rooms/{user['room']}", "room")
         clients.append(client)
+    run_id = secrets.token_hex(3)  # client_msg_ids of an earlier run would be resends: stored once, never delivered
     start = time.monotonic()
     window = (start + warmup, start + warmup + duration)
     sent_at: dict[str, float] = {}
@@ -74,7 +79,7 @@ async def _load(url: str, origin: str, users: list[dict[str, Any]], warmup: floa
 
     async def sender(client: Stomp, user: dict[str, Any]) -> None:
         n = 0
-        interval = 1 / PER_USER_RATE
+        interval = 1 / rate
         pending: set[str] = set()
         await asyncio.sleep(random.random() * interval)
         while time.monotonic() < window[1]:
@@ -86,7 +91,7 @@ async def _load(url: str, origin: str, users: list[dict[str, Any]], warmup: floa
                 errors.append(f"user {user['id']}: closed {client.errors[-1:]}")
                 return
             n += 1
-            cid = f"{user['id']}-{n}"
+            cid = f"{run_id}-{user['id']}-{n}"
             pending.add(cid)
             sent_at[cid] = time.monotonic()
             if window[0] <= sent_at[cid] < window[1]:
@@ -114,6 +119,70 @@ async def _load(url: str, origin: str, users: list[dict[str, Any]], warmup: floa
     for client in clients:
         await client.close()
     return LoadResult(counted["delivered"], counted["sent"], duration, latencies, errors)
+
+
+async def _idle(url: str, origin: str, users: list[dict[str, Any]], count: int, hold: float) -> int:
+    """Open ``count`` STOMP connections (each subscribed to its user's messages and room) and
+    ``count`` SSE streams, hold them ``hold`` seconds, close them; returns how many were open."""
+    from tests.scaleout.clients import Sse, Stomp
+
+    stomps: list[Stomp] = []
+    streams: list[Sse] = []
+    for i in range(count):
+        user = users[i % len(users)]
+        client = Stomp(url, origin=origin, token=user["access_token"])
+        await client.connect(heart_beat="10000,10000")
+        await client.subscribe("/user/queue/messages", "m")
+        await client.subscribe(f"/topic/chat/rooms/{user['room']}", "room")
+        stomps.append(client)
+        stream = Sse(url, user["access_token"])
+        stream.start()
+        streams.append(stream)
+    for stream in streams:
+        await stream.wait_for(stream.opened.is_set)
+    opened = sum(1 for c in stomps if not c.closed.is_set()) + sum(1 for s in streams if s.opened.is_set())
+    await asyncio.sleep(hold)
+    for client in stomps:
+        await client.close()
+    for stream in streams:
+        await stream.close()
+    return opened
+
+
+def _idle_process(args: tuple[Any, ...], out: Any) -> None:
+    out.put(asyncio.run(_idle(*args)))
+
+
+def _rss_mb(pid: int) -> float:
+    total = 0
+    for proc in _tree(pid):
+        try:
+            total += proc.memory_info().rss
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return total / 2**20
+
+
+def _memory_per_connection(
+    deployment: LocalDeployment, users: list[dict[str, Any]], count: int
+) -> tuple[float, float, int]:
+    """RSS of instance 1 before and while holding ``count`` STOMP + ``count`` SSE idle connections."""
+    instance = deployment.instance(0)
+    time.sleep(3)
+    before = _rss_mb(instance.pid)
+    ctx = mp.get_context("spawn")
+    out = ctx.Queue()
+    hold = 20.0
+    proc = ctx.Process(target=_idle_process, args=((instance.url, deployment.url, users, count, hold), out))
+    proc.start()
+    peak = before
+    deadline = time.monotonic() + 240
+    while proc.is_alive() and time.monotonic() < deadline:
+        peak = max(peak, _rss_mb(instance.pid))
+        time.sleep(1)
+    opened: int = out.get(timeout=60)
+    proc.join(timeout=30)
+    return before, peak, opened
 
 
 def _load_process(args: tuple[Any, ...], out: Any) -> None:
@@ -192,11 +261,12 @@ def _p99(samples: list[float]) -> float:
 
 
 def _measure(
-    deployment: LocalDeployment, url: str, users: list[dict[str, Any]], warmup: float, duration: float
+    deployment: LocalDeployment, url: str, users: list[dict[str, Any]], warmup: float, duration: float, rate: float
 ) -> tuple[LoadResult, dict[str, float]]:
+    time.sleep(11)  # the previous run's per-user rate-limit windows (10 s) are over
     ctx = mp.get_context("spawn")
     out = ctx.Queue()
-    proc = ctx.Process(target=_load_process, args=((url, deployment.url, users, warmup, duration), out))
+    proc = ctx.Process(target=_load_process, args=((url, deployment.url, users, warmup, duration, rate), out))
     proc.start()
     loadgen = psutil.Process(proc.pid)
     meter = CpuMeter(
@@ -217,7 +287,11 @@ def _measure(
     return result, shares
 
 
-def run(pairs: int = 60, duration: float = 20.0, warmup: float = 8.0) -> list[Result]:
+def run(
+    pairs: int = 60, duration: float = 20.0, warmup: float = 8.0, steady_users: int = 16, idle_connections: int = 500
+) -> list[Result]:
+    """Saturation (every user as fast as allowed) for msg/s and the CPU shares; then a steady load
+    both set-ups carry (``steady_users`` at 1.5 msg/s each) for the p99 that a user feels."""
     from tests.scaleout import seed
 
     root = Path(tempfile.mkdtemp(prefix="withus-bench-scaleout-"))
@@ -233,12 +307,18 @@ def run(pairs: int = 60, duration: float = 20.0, warmup: float = 8.0) -> list[Re
                 room = data["rooms"][f"{a}:{b}"]
                 users.append({**data["users"][a], "room": room})
                 users.append({**data["users"][b], "room": room})
-            one, one_cpu = _measure(deployment, deployment.instance(0).url, users, warmup, duration)
-            two, two_cpu = _measure(deployment, deployment.url, users, warmup, duration)
+            single, spread = deployment.instance(0).url, deployment.url
+            one, one_cpu = _measure(deployment, single, users, warmup, duration, PER_USER_RATE)
+            two, two_cpu = _measure(deployment, spread, users, warmup, duration, PER_USER_RATE)
+            calm = users[:steady_users]
+            one_calm, _ = _measure(deployment, single, calm, warmup / 2, duration, STEADY_RATE)
+            two_calm, _ = _measure(deployment, spread, calm, warmup / 2, duration, STEADY_RATE)
+            rss_before, rss_held, opened = _memory_per_connection(deployment, users, idle_connections)
         finally:
             deployment.stop()
             shutil.rmtree(root, ignore_errors=True)
-    for label, result in (("one instance", one), ("two instances", two)):
+    runs = (("one instance", one), ("two instances", two), ("one, steady", one_calm), ("two, steady", two_calm))
+    for label, result in runs:
         print(
             f"   {label}: sent {result.sent}, delivered {result.delivered} in {result.seconds:.0f} s, "
             f"p99 {_p99(result.latencies_ms):.0f} ms, errors {len(result.errors)} {result.errors[:2]}"
@@ -255,7 +335,7 @@ def run(pairs: int = 60, duration: float = 20.0, warmup: float = 8.0) -> list[Re
             met=None,
         ),
         Result(
-            name="chat p99 send→delivery, 2 instances behind nginx",
+            name="chat p99 send→delivery at saturation, 2 instances behind nginx",
             value=_p99(two.latencies_ms),
             unit="ms",
             baseline_name="1 instance",
@@ -263,7 +343,44 @@ def run(pairs: int = 60, duration: float = 20.0, warmup: float = 8.0) -> list[Re
             target=TARGET,
             met=None,
         ),
+        Result(
+            name=f"chat p99 send→delivery at a steady {steady_users * STEADY_RATE:.0f} msg/s, 2 instances behind nginx",
+            value=_p99(two_calm.latencies_ms),
+            unit="ms",
+            baseline_name="1 instance",
+            baseline=_p99(one_calm.latencies_ms),
+            target=TARGET,
+            met=None,
+        ),
     ]
+    print(
+        f"   idle connections: {opened} open, instance RSS {rss_before:.0f} -> {rss_held:.0f} MB, "
+        f"{(rss_held - rss_before) * 1024 / max(1, opened):.0f} KB per connection"
+    )
+    results.append(
+        Result(
+            name=f"RSS of one instance holding {idle_connections} STOMP + {idle_connections} SSE idle connections",
+            value=rss_held,
+            unit="MB",
+            baseline_name="before",
+            baseline=rss_before,
+            target=TARGET,
+            met=None,
+        )
+    )
+    cores = psutil.cpu_count() or 1
+    for part in ("app instances", "PostgreSQL", "Redis", "nginx"):
+        results.append(
+            Result(
+                name=f"CPU per delivered message: {part}, 2 instances behind nginx",
+                value=10 * two_cpu[part] * cores * duration / max(1, two.delivered),
+                unit="ms",
+                baseline_name="1 instance",
+                baseline=10 * one_cpu[part] * cores * duration / max(1, one.delivered),
+                target=TARGET,
+                met=None,
+            )
+        )
     for part in two_cpu:
         results.append(
             Result(

@@ -85,8 +85,9 @@ async def _restart_under_traffic(deployment: LocalDeployment, seeder: Seeder, pa
 
             left = RECOVERY - (time.monotonic() - returned)
             assert await _until(healthy, max(left, 0.1)), f"instance {index} not healthy {RECOVERY:.0f} s after"
-        # Writes go through again, and the traffic carries on for a while.
+        # Writes go through again (they failed while it was down), and the traffic carries on for a while.
         assert await chat.wait_acked(acked_during + 5, timeout=30)
+        assert chat.failures > 0
         comments_before = len(comments.acked)
         await _until(lambda: _true_after(comments, comments_before + 2), 30)
     finally:
