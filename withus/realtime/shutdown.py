@@ -51,6 +51,7 @@ _active = 0
 _lock = threading.Lock()
 _watchdog: threading.Timer | None = None
 _callbacks: dict[int, tuple[asyncio.AbstractEventLoop, Callable[[], object]]] = {}
+_installed: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
 
 
 def is_shutting_down() -> bool:
@@ -183,6 +184,8 @@ def install_signal_handlers(*, drain_timeout: float = DRAIN_TIMEOUT, hard_limit:
     if threading.current_thread() is not threading.main_thread():
         return False
     loop = asyncio.get_running_loop()
+    if loop in _installed:  # a second lifespan on this loop: chaining to ourselves would lose the server's handler
+        return True
     registered: dict[int, Any] = getattr(loop, "_signal_handlers", {})
     for sig in SIGNALS:
         previous_handle = registered.get(sig)
@@ -192,6 +195,7 @@ def install_signal_handlers(*, drain_timeout: float = DRAIN_TIMEOUT, hard_limit:
             loop.add_signal_handler(sig, _on_signal, sig, loop, chain, drain_timeout, hard_limit)
         except (NotImplementedError, RuntimeError, ValueError):
             return False
+    _installed.add(loop)
     return True
 
 
