@@ -43,6 +43,7 @@ def test_pages_render_with_state_on_redis(browser: Browser, pg_server: Server) -
     page.goto("/this/does/not/exist")
     expect(page.get_by_text("페이지를 찾을 수 없습니다")).to_be_visible()
     page.get_by_role("link", name="홈으로 가기").click()
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    expect(page).to_have_url(f"{pg_server.url}/")
+    expect(page.get_by_role("heading", name="함께할 모임을 찾아보세요")).to_be_visible()
     expect(page.get_by_text("Cannot connect to server")).to_have_count(0)
     context.close()
