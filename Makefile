@@ -15,7 +15,7 @@ export REFLEX_SHOW_BUILT_WITH_REFLEX := false
 export NPM_CONFIG_REGISTRY ?= https://registry.npmjs.org
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run dev test test-fast lint fmt typecheck migrate admin bench soak clean
+.PHONY: setup run dev test test-fast screenshots lint fmt typecheck migrate admin bench soak clean
 
 setup: $(VENV)/.installed $(BUN)
 
@@ -44,6 +44,10 @@ dev: setup migrate
 test: setup
 	$(PY) -m pytest -n 2 -m "not e2e and not scaleout"
 	$(PY) -m pytest -m "e2e or scaleout"
+
+# Refreshes the README's pictures in docs/screenshots from the browser tests.
+screenshots: setup
+	UPDATE_SCREENSHOTS=1 $(PY) -m pytest -m e2e tests/e2e
 
 test-fast: setup
 	$(PY) -m pytest -n 2 -m "not e2e and not scaleout"

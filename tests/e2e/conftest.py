@@ -31,7 +31,13 @@ import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+# `make screenshots` (UPDATE_SCREENSHOTS=1) refreshes the README's pictures; a plain
+# test run takes them too, into a scratch folder, so the work tree stays clean.
+SCREENSHOTS = (
+    ROOT / "docs" / "screenshots"
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1"
+    else Path(tempfile.gettempdir()) / "withus-screenshots"
+)
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -165,7 +171,7 @@ def page(browser: object, server: Server) -> Iterator[object]:
 
 
 def screenshot(page: object, name: str) -> Path:
-    """Saves a screenshot for the README (docs/screenshots), after fonts have loaded."""
+    """Saves a screenshot (for the README with UPDATE_SCREENSHOTS=1), after fonts have loaded."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.evaluate("document.fonts.ready")  # type: ignore[attr-defined]
     path = SCREENSHOTS / f"{name}.png"
