@@ -7,6 +7,9 @@ that matches one club), all eight categories, the three join policies, 20% priva
 ~1% closed, capacities, and creation times five minutes apart. Each has its host as
 its one member. The database must be migrated first.
 
+Run as a script it then seeds the boards (:mod:`bench.seed_board`: members, 1,000,000
+posts and 2,000,000 comments by default; ``--posts 0`` for clubs only).
+
     .venv/bin/python -m bench.seed_clubs postgresql://postgres@127.0.0.1:5432/withus_bench --clubs 100000
 """
 
@@ -90,9 +93,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("database_url")
     parser.add_argument("--clubs", type=int, default=100_000)
     parser.add_argument("--hosts", type=int, default=1_000)
+    parser.add_argument("--posts", type=int, default=1_000_000, help="posts (comments: twice as many); 0: none")
+    parser.add_argument("--big-posts", type=int, default=100_000, help="posts of the one big club")
     args = parser.parse_args(argv)
     took = seed(args.database_url, clubs=args.clubs, hosts=args.hosts)
     print(f"seeded {args.clubs:,} clubs and {args.hosts:,} hosts in {took:.1f} s")
+    if args.posts:
+        from bench import seed_board
+
+        board = seed_board.seed(args.database_url, posts=args.posts, big_posts=min(args.big_posts, args.posts))
+        print(board.summary())
     return 0
 
 
