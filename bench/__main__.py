@@ -12,7 +12,7 @@ import sys
 
 from bench.results import Result, table
 
-BENCHMARKS = ["login_load", "club_lists", "scaleout_chat"]
+BENCHMARKS = ["login_load", "club_lists", "scaleout_chat", "realtime_chat"]
 
 
 def main(argv: list[str]) -> int:
