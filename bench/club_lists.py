@@ -21,7 +21,9 @@ through the same middleware and router) measured in the same run — and, for
 reference, ``GET /api/health`` (one database and one store round trip). The load
 generator is a minimal HTTP/1.1 client on asyncio streams (a few µs per request,
 unlike httpx), and the CPU time of the server, of its PostgreSQL backends and of the
-load generator is reported for each throughput run.
+load generator is reported for each throughput run, per request and in cores
+("rest of machine": everything else — other people's work, and backends that the
+pool opened and closed inside the window, which the PostgreSQL figure misses).
 
 Targets (the issue): p99 ≤ 30 ms for every list from one client; every list at
 ≥ 30% of the trivial endpoint's req/s. The scratch database is dropped at the end.
@@ -302,8 +304,10 @@ class Throughput:
 
     def line(self) -> str:
         other = max(0.0, self.machine_busy - self.server_cpu - self.pg_cpu - self.loadgen_cpu)
+        per = 1000 / self.rps if self.rps else 0.0
         return (
-            f"{self.rps:8.0f} req/s   CPU (cores): server {self.server_cpu:.2f}, PostgreSQL {self.pg_cpu:.2f},"
+            f"{self.rps:6.0f} req/s | CPU ms per request: server {self.server_cpu * per:.2f},"
+            f" PostgreSQL {self.pg_cpu * per:.2f} | cores: server {self.server_cpu:.2f}, PostgreSQL {self.pg_cpu:.2f},"
             f" load generator {self.loadgen_cpu:.2f}, rest of machine {other:.2f}"
         )
 
