@@ -32,10 +32,15 @@ def register_pages(app: rx.App) -> None:
     app.add_page(club_manage.index, route="/clubs/[id]/manage", title="모임 관리 — withUs", on_load=ManageState.load)
     app.add_page(post.index, route="/posts/[id]", title="게시글 — withUs", on_load=PostState.load)
     app.add_page(my_clubs.index, route="/me/clubs", title="내 모임 — withUs", on_load=MyClubsState.load)
-    app.add_page(admin_reports.index, route="/admin/reports", title="신고 검토 — withUs", on_load=AdminReportsState.load)
+    app.add_page(
+        admin_reports.index, route="/admin/reports", title="신고 검토 — withUs", on_load=AdminReportsState.load
+    )
     # Accounts.
     app.add_page(
-        login.index, route="/login", title="로그인 — withUs", on_load=[AuthState.redirect_if_logged_in, LoginState.reset_form]
+        login.index,
+        route="/login",
+        title="로그인 — withUs",
+        on_load=[AuthState.redirect_if_logged_in, LoginState.reset_form],
     )
     app.add_page(
         signup.index,
