@@ -4,9 +4,24 @@ from __future__ import annotations
 
 import reflex as rx
 
-from withus.pages import admin_reports, club, club_edit, club_manage, club_new, home, my_clubs, not_found, post
-from withus.pages import login, profile, settings, signup
-from withus.pages import chat_list, chat_room, notifications
+from withus.pages import (
+    admin_reports,
+    chat_list,
+    chat_room,
+    club,
+    club_edit,
+    club_manage,
+    club_new,
+    home,
+    login,
+    my_clubs,
+    not_found,
+    notifications,
+    post,
+    profile,
+    settings,
+    signup,
+)
 from withus.state.admin import AdminReportsState
 from withus.state.auth import AuthState
 from withus.state.board import PostState
