@@ -82,10 +82,16 @@ class Window:
         self.begin = float("inf")
         self.end = float("-inf")
         self.latencies: list[float] = []
+        self.worst: list[tuple[float, float]] = []  # (latency ms, t0) of the slowest, for the report
 
     def record(self, t0: float, now: float) -> None:
         if self.begin <= t0 < self.end:
-            self.latencies.append((now - t0) * 1000)
+            latency = (now - t0) * 1000
+            self.latencies.append(latency)
+            if len(self.worst) < 20 or latency > self.worst[0][0]:
+                self.worst.append((latency, t0))
+                self.worst.sort()
+                del self.worst[:-20]
 
 
 class StompClient:
@@ -328,7 +334,9 @@ class LoadGen:
         start = time.monotonic() + 0.1
         window = self.window
         window.latencies = []
-        window.begin, window.end = start + warmup, start + warmup + duration
+        window.worst = []
+        begin = start + warmup
+        window.begin, window.end = begin, begin + duration
         interval = 1.0 / rate
         i = sent = 0
         late = 0.0
@@ -361,11 +369,15 @@ class LoadGen:
         while len(window.latencies) < sent and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         latencies = list(window.latencies)
+        worst = list(window.worst)
         window.begin, window.end = float("inf"), float("-inf")
+        window.worst = []
         errors = [c.error for c in clients if c.error]
         return {
             "sent": sent,
             "latencies": latencies,
+            "worst": worst,
+            "begin": begin,
             "errors": errors[:5],
             "failed": len(errors),
             "late_ms": late * 1000,
@@ -437,9 +449,17 @@ class LoadGen:
         while len(self.window.latencies) < expected and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         latencies = list(self.window.latencies)
+        worst = list(self.window.worst)
         self.window.begin, self.window.end = float("inf"), float("-inf")
+        self.window.worst = []
         errors = [s.error for s in self.streams if s.error]
-        return {"latencies": latencies, "expected": expected, "errors": errors[:5], "failed": len(errors)}
+        return {
+            "latencies": latencies,
+            "worst": worst,
+            "expected": expected,
+            "errors": errors[:5],
+            "failed": len(errors),
+        }
 
     async def sse_close(self) -> dict[str, Any]:
         streams, self.streams = self.streams, []
