@@ -21,8 +21,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPBearer
 from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.requests import HTTPConnection
 
-from withus.db import session_scope
+from withus.db import read_scope, session_scope
 from withus.errors import Forbidden, NotAuthenticated
 from withus.models.user import User
 from withus.services import sessions as session_service
@@ -33,6 +34,7 @@ SESSION_COOKIE = "withus_session"
 CSRF_COOKIE = "withus_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+READ_METHODS = frozenset({"GET", "HEAD"})
 
 # Declared for the OpenAPI document; the logic below reads the headers itself.
 _bearer_doc = HTTPBearer(auto_error=False, description="The access token from POST /api/auth/login.")
@@ -44,9 +46,12 @@ _cookie_doc = APIKeyCookie(
 )
 
 
-async def get_db_session() -> AsyncIterator[AsyncSession]:
-    """One unit of work per request: committed before the response is sent, rolled back on error."""
-    async with session_scope() as session:
+async def get_db_session(connection: HTTPConnection) -> AsyncIterator[AsyncSession]:
+    """One unit of work per request: committed before the response is sent, rolled back on error.
+    GET and HEAD only read (``read_scope``: no transaction round trips on PostgreSQL, and a write
+    attempted there is refused as the bug it would be)."""
+    scope = read_scope if connection.scope.get("method") in READ_METHODS else session_scope
+    async with scope() as session:
         yield session
 
 

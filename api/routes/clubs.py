@@ -45,8 +45,8 @@ async def list_clubs(
     cursor: Cursor = None,
 ) -> Page[ClubCard]:
     """Open clubs, newest first; `recruiting` = inside the recruiting window and below capacity."""
-    clubs, next_cursor = await club_service.list_clubs(session, category=category, q=q, limit=limit, cursor=cursor)
-    return Page(items=[club_service.card(c) for c in clubs], next_cursor=next_cursor)
+    cards, next_cursor = await club_service.list_clubs(session, category=category, q=q, limit=limit, cursor=cursor)
+    return Page(items=cards, next_cursor=next_cursor)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ClubPublic, responses=_problems(401, 422))

@@ -47,13 +47,21 @@ class User(UserBase, table=True):
     @property
     def display_nickname(self) -> str:
         """What other people see: "탈퇴한 회원" once the account is deleted."""
-        return DELETED_NICKNAME if self.deleted_at is not None else self.nickname
+        return display_nickname(self.nickname, self.deleted_at)
 
     @property
     def avatar_url(self) -> str:
-        if self.avatar_path and self.deleted_at is None:
-            return MEDIA_URL_PREFIX + self.avatar_path
-        return DEFAULT_AVATAR_URL
+        return avatar_url(self.avatar_path, self.deleted_at)
+
+
+def display_nickname(nickname: str, deleted_at: datetime | None) -> str:
+    return DELETED_NICKNAME if deleted_at is not None else nickname
+
+
+def avatar_url(avatar_path: str | None, deleted_at: datetime | None) -> str:
+    if avatar_path and deleted_at is None:
+        return MEDIA_URL_PREFIX + avatar_path
+    return DEFAULT_AVATAR_URL
 
 
 class UserSummary(SQLModel):
@@ -67,6 +75,15 @@ class UserSummary(SQLModel):
     def of(cls, user: User) -> UserSummary:
         assert user.id is not None
         return cls(id=user.id, nickname=user.display_nickname, avatar_url=user.avatar_url)
+
+    @classmethod
+    def of_columns(
+        cls, user_id: int, nickname: str, avatar_path: str | None, deleted_at: datetime | None
+    ) -> UserSummary:
+        """The same view from a row's columns (lists that read without the ORM)."""
+        return cls(
+            id=user_id, nickname=display_nickname(nickname, deleted_at), avatar_url=avatar_url(avatar_path, deleted_at)
+        )
 
 
 class UserPublic(SQLModel):

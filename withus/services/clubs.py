@@ -26,10 +26,12 @@ import base64
 import binascii
 import json
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, cast
 
-from sqlalchemy import BindParameter, ColumnElement, bindparam, func, literal_column, tuple_
+from sqlalchemy import BindParameter, ColumnElement, Table, bindparam, func, literal_column, tuple_
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -57,6 +59,9 @@ from withus.services import images, rate_limit
 OnClubCreated = Callable[[AsyncSession, Club], Awaitable[None]]
 OnMembershipChanged = Callable[[AsyncSession, Club, int, str | None], Awaitable[None]]
 
+_clubs = cast(Table, Club.__table__)  # type: ignore[attr-defined]
+_members = cast(Table, ClubMember.__table__)  # type: ignore[attr-defined]
+
 on_club_created: list[OnClubCreated] = []
 on_membership_changed: list[OnMembershipChanged] = []
 
@@ -76,6 +81,39 @@ async def get(session: AsyncSession, *, club_id: int) -> Club | None:
     if club is None or club.closed_at is not None:
         return None
     return club
+
+
+@dataclass(frozen=True)
+class ReadAccess:
+    """What a reader of a club's content needs to know: the club and the reader's role in it."""
+
+    club_id: int
+    visibility: str
+    role: str | None
+
+
+async def read_access(session: AsyncSession, *, club_id: int, user: User | None) -> ReadAccess:
+    """:func:`get_club_or_raise`, the reader's role and :func:`check_can_read_club_content` in one
+    statement and without the ORM (the lists that every page load asks for use it). Site
+    administrators read every club."""
+    uid = user.id if user is not None else None
+    role: Any = literal_column("NULL")
+    if uid is not None:
+        role = (
+            sa_select(_members.c.role)
+            .where(_members.c.club_id == _clubs.c.id, _members.c.user_id == uid)
+            .scalar_subquery()
+        )
+    stmt = sa_select(_clubs.c.visibility, role).where(_clubs.c.id == club_id, _clubs.c.closed_at.is_(None))
+    row = (await (await session.connection()).execute(stmt)).first()
+    if row is None:
+        raise NotFound("모임을 찾을 수 없습니다.", code="club_not_found")
+    visibility, member_role = row
+    if visibility != "public" and member_role is None and not (user is not None and user.is_admin):
+        if user is None:
+            raise NotAuthenticated("로그인이 필요합니다.")
+        raise Forbidden("모임 멤버만 볼 수 있습니다.", code="not_a_member")
+    return ReadAccess(club_id=club_id, visibility=visibility, role=member_role)
 
 
 async def get_club_or_raise(session: AsyncSession, *, club_id: int) -> Club:
@@ -176,11 +214,28 @@ async def run_membership_hooks(session: AsyncSession, club: Club, user_id: int, 
 # ---------------------------------------------------------------- views
 
 
-def cover_url(club: Club) -> str | None:
+class CardSource(Protocol):
+    """What a card and the recruiting badge read: a :class:`Club`, or a row of its columns."""
+
+    id: int | None
+    name: str
+    category: str
+    cover_path: str | None
+    member_count: int
+    capacity: int | None
+    recruit_from: datetime | None
+    recruit_until: datetime | None
+    closed_at: datetime | None
+    join_policy: str
+    visibility: str
+    created_at: datetime
+
+
+def cover_url(club: CardSource) -> str | None:
     return MEDIA_URL_PREFIX + club.cover_path if club.cover_path else None
 
 
-def is_recruiting(club: Club, *, now: datetime | None = None) -> bool:
+def is_recruiting(club: CardSource, *, now: datetime | None = None) -> bool:
     """Inside the recruiting window (when there is one) and below capacity (when there is one)."""
     now = now or utcnow()
     if club.closed_at is not None:
@@ -199,7 +254,7 @@ def in_window(club: Club, *, now: datetime | None = None) -> bool:
     return not (club.recruit_until is not None and now >= as_utc(club.recruit_until))
 
 
-def card(club: Club, *, now: datetime | None = None) -> ClubCard:
+def card(club: CardSource, *, now: datetime | None = None) -> ClubCard:
     assert club.id is not None
     return ClubCard(
         id=club.id,
@@ -299,12 +354,28 @@ def _search_condition(q: str) -> ColumnElement[bool]:
     # lower(name || ' ' || description) LIKE '%word%': the same expression as the pg_trgm
     # GIN index of migration 0003, with the separator as a literal so the index matches.
     escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    haystack = func.lower(col(Club.name).op("||")(literal_column("' '")).op("||")(col(Club.description)))
+    haystack = func.lower(_clubs.c.name.op("||")(literal_column("' '")).op("||")(_clubs.c.description))
     # The pattern is rendered into the statement (safely quoted) rather than bound: with a bound
     # parameter PostgreSQL soon switches to a generic plan that cannot know how selective the
     # pattern is, walks the newest-first index and filters — slow for a rare word at 100,000 clubs.
     pattern: BindParameter[str] = bindparam("club_search", f"%{escaped}%", literal_execute=True)
     return haystack.like(pattern, escape="\\")
+
+
+_CARD_COLUMNS = (
+    "id",
+    "name",
+    "category",
+    "cover_path",
+    "member_count",
+    "capacity",
+    "recruit_from",
+    "recruit_until",
+    "closed_at",
+    "join_policy",
+    "visibility",
+    "created_at",
+)
 
 
 async def list_clubs(
@@ -314,26 +385,27 @@ async def list_clubs(
     q: str | None = None,
     limit: int | None = None,
     cursor: str | None = None,
-) -> tuple[list[Club], str | None]:
-    """Open clubs newest first, by keyset on (created_at, id): one query per page."""
+) -> tuple[list[ClubCard], str | None]:
+    """Open clubs newest first, by keyset on (created_at, id): one statement per page, read as
+    plain rows of the columns a card shows (no ORM objects: the home page asks for this the most)."""
     limit = clamp_limit(limit)
-    stmt = select(Club).where(col(Club.closed_at).is_(None))
+    stmt = sa_select(*(_clubs.c[name] for name in _CARD_COLUMNS)).where(_clubs.c.closed_at.is_(None))
     if category:
-        stmt = stmt.where(Club.category == category)
+        stmt = stmt.where(_clubs.c.category == category)
     q = (q or "").strip()[:QUERY_MAX]
     if q:
         stmt = stmt.where(_search_condition(q))
     if cursor:
         created_at, club_id = decode_cursor(cursor, datetime, int)
-        stmt = stmt.where(tuple_(col(Club.created_at), col(Club.id)) < tuple_(created_at, club_id))
-    stmt = stmt.order_by(col(Club.created_at).desc(), col(Club.id).desc()).limit(limit + 1)
-    rows = list((await session.exec(stmt)).all())
+        stmt = stmt.where(tuple_(_clubs.c.created_at, _clubs.c.id) < tuple_(created_at, club_id))
+    stmt = stmt.order_by(_clubs.c.created_at.desc(), _clubs.c.id.desc()).limit(limit + 1)
+    rows = (await (await session.connection()).execute(stmt)).all()
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        last = rows[-1]
-        next_cursor = encode_cursor(as_utc(last.created_at), last.id)
-    return rows, next_cursor
+        next_cursor = encode_cursor(as_utc(rows[-1].created_at), rows[-1].id)
+    now = utcnow()
+    return [card(cast(CardSource, row), now=now) for row in rows], next_cursor
 
 
 async def list_my_clubs(

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 import reflex as rx
 
 from withus.components.category import CATEGORY_CHOICES, category_color, category_label
-from withus.db import session_scope
+from withus.db import read_scope
 from withus.errors import DomainError
 from withus.models.club import ClubCard
 from withus.services import clubs as club_service
@@ -79,7 +79,7 @@ class HomeState(rx.State):
 
     async def _fetch(self, *, append: bool) -> Any:
         try:
-            async with session_scope() as session:
+            async with read_scope() as session:
                 rows, cursor = await club_service.list_clubs(
                     session,
                     category=self.category or None,
@@ -87,7 +87,7 @@ class HomeState(rx.State):
                     limit=PAGE_SIZE,
                     cursor=self._cursor if append else None,
                 )
-                cards = [card_view(club_service.card(c)) for c in rows]
+                cards = [card_view(c) for c in rows]
         except DomainError as exc:
             self.failed = not append
             return rx.toast.error(exc.detail)
