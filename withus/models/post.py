@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import field_validator
+from pydantic import BaseModel, field_validator
 from sqlalchemy import DateTime, Index
 from sqlmodel import Field, SQLModel
 
@@ -79,7 +79,7 @@ class PostUpdate(SQLModel):
         return clean_text(v, max_length=BODY_MAX, what="본문")
 
 
-class PostPublic(SQLModel):
+class PostPublic(BaseModel):
     id: int
     club_id: int
     kind: PostKind
@@ -96,7 +96,7 @@ class PostPublic(SQLModel):
     can_delete: bool
 
 
-class PostPage(SQLModel):
+class PostPage(BaseModel):
     items: list[PostPublic]
     next_cursor: str | None
 

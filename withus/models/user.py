@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pydantic import BaseModel
 from sqlalchemy import JSON, Column, DateTime
 from sqlmodel import Field, SQLModel
 
@@ -64,7 +65,7 @@ def avatar_url(avatar_path: str | None, deleted_at: datetime | None) -> str:
     return DEFAULT_AVATAR_URL
 
 
-class UserSummary(SQLModel):
+class UserSummary(BaseModel):
     """The smallest view of a person, embedded in messages, posts, members, ..."""
 
     id: int

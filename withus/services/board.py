@@ -25,9 +25,10 @@ and is kept with atomic ``UPDATE ... SET comment_count = comment_count ± 1``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, exists, false, or_, true, tuple_, update
+from sqlalchemy import Select, Table, and_, bindparam, exists, false, or_, true, tuple_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
@@ -205,24 +206,16 @@ def _comment_view(
 # ---------------------------------------------------------------- posts
 
 
-async def list_posts(
-    session: AsyncSession,
-    *,
-    club_id: int,
-    user: User | None,
-    kind: str | None = None,
-    limit: int | None = None,
-    cursor: str | None = None,
-) -> PostPage:
-    """A page of the board: notices first, then newest first. Two statements whatever the page size
-    (the club with the reader's role; the page with its authors and the reader's blocks), read as
-    plain rows: the ORM's identity map and objects cost more than the rest of the request."""
-    access = await club_service.read_access(session, club_id=club_id, user=user)
-    moderates = (user is not None and user.is_admin) or club_service.is_staff(access.role)
-    uid = user.id if user is not None else None
+@cache
+def _board_page_statement(*, moderates: bool, reader: bool, with_kind: bool, with_cursor: bool) -> Select[Any]:
+    """The board page statement of one shape, built once: building and hashing a statement on every
+    request cost as much as running it. Parameters: ``club_id``, ``limit``, and ``reader``,
+    ``kind``, ``after_kind``/``after_id`` when the shape has them."""
     blocked: Any = false()
-    if uid is not None:
-        blocked = exists().where(_blocks.c.blocker_id == uid, _blocks.c.blocked_id == _posts.c.author_id)
+    if reader:
+        blocked = exists().where(
+            _blocks.c.blocker_id == bindparam("reader"), _blocks.c.blocked_id == _posts.c.author_id
+        )
     stmt = (
         sa_select(
             _posts.c.id,
@@ -240,44 +233,87 @@ async def list_posts(
             blocked,
         )
         .join(_users, _users.c.id == _posts.c.author_id)
-        .where(_posts.c.club_id == access.club_id, _posts.c.deleted_at.is_(None))
+        .where(_posts.c.club_id == bindparam("club_id"), _posts.c.deleted_at.is_(None))
     )
     if not moderates:
         stmt = stmt.where(_posts.c.hidden_at.is_(None))
-    if kind is not None:
-        stmt = stmt.where(_posts.c.kind == kind)
-    if cursor:
-        after_kind, after_id = club_service.decode_cursor(cursor, str, int)
+    if with_kind:
+        stmt = stmt.where(_posts.c.kind == bindparam("kind"))
+    if with_cursor:
         # 'notice' > 'board': ordering by kind descending puts notices on top. A row comparison, so that
         # PostgreSQL starts the index scan of (club_id, kind, id) at the cursor; the equivalent OR walked
         # every row above it (50,000 deep in a board of 100,000 posts: 55-110 ms -> 0.1 ms).
-        stmt = stmt.where(tuple_(_posts.c.kind, _posts.c.id) < tuple_(after_kind, after_id))
+        stmt = stmt.where(
+            tuple_(_posts.c.kind, _posts.c.id)
+            < tuple_(bindparam("after_kind", type_=_posts.c.kind.type), bindparam("after_id", type_=_posts.c.id.type))
+        )
+    return stmt.order_by(_posts.c.kind.desc(), _posts.c.id.desc()).limit(bindparam("limit"))
+
+
+async def list_posts(
+    session: AsyncSession,
+    *,
+    club_id: int,
+    user: User | None,
+    kind: str | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> PostPage:
+    """A page of the board: notices first, then newest first. Two statements whatever the page size
+    (the club with the reader's role; the page with its authors and the reader's blocks), read as
+    plain rows: the ORM's identity map and objects cost more than the rest of the request."""
+    access = await club_service.read_access(session, club_id=club_id, user=user)
+    moderates = (user is not None and user.is_admin) or club_service.is_staff(access.role)
+    uid = user.id if user is not None else None
     limit = club_service.clamp_limit(limit)
-    stmt = stmt.order_by(_posts.c.kind.desc(), _posts.c.id.desc()).limit(limit + 1)
-    rows = (await (await session.connection()).execute(stmt)).all()
+    params: dict[str, Any] = {"club_id": access.club_id, "limit": limit + 1}
+    if uid is not None:
+        params["reader"] = uid
+    if kind is not None:
+        params["kind"] = kind
+    if cursor:
+        params["after_kind"], params["after_id"] = club_service.decode_cursor(cursor, str, int)
+    stmt = _board_page_statement(
+        moderates=moderates, reader=uid is not None, with_kind=kind is not None, with_cursor=bool(cursor)
+    )
+    rows = (await (await session.connection()).execute(stmt, params)).all()
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = club_service.encode_cursor(rows[-1].kind, rows[-1].id)
+        next_cursor = club_service.encode_cursor(rows[-1][2], rows[-1][0])
     can_edit_own = access.role is not None
     items = [
         PostPublic(
-            id=r.id,
+            id=post_id,
             club_id=access.club_id,
-            kind=r.kind,
-            pinned=r.kind == "notice",
-            title=r.title,
-            body=r.body,
-            author=UserSummary.of_columns(r.author_id, r.nickname, r.avatar_path, r.deleted_at),
-            author_blocked=bool(r[-1]),
-            comment_count=r.comment_count,
-            created_at=as_utc(r.created_at),
-            updated_at=as_utc(r.updated_at) if r.updated_at else None,
-            hidden=r.hidden_at is not None,
-            can_edit=can_edit_own and r.author_id == uid,
-            can_delete=r.author_id == uid or moderates,
+            kind=post_kind,
+            pinned=post_kind == "notice",
+            title=title,
+            body=body,
+            author=UserSummary.of_columns(author_id, nickname, avatar_path, author_deleted_at),
+            author_blocked=bool(author_blocked),
+            comment_count=comment_count,
+            created_at=as_utc(created_at),
+            updated_at=as_utc(updated_at) if updated_at else None,
+            hidden=hidden_at is not None,
+            can_edit=can_edit_own and author_id == uid,
+            can_delete=author_id == uid or moderates,
         )
-        for r in rows
+        for (
+            post_id,
+            author_id,
+            post_kind,
+            title,
+            body,
+            comment_count,
+            created_at,
+            updated_at,
+            hidden_at,
+            nickname,
+            avatar_path,
+            author_deleted_at,
+            author_blocked,
+        ) in rows
     ]
     return PostPage(items=items, next_cursor=next_cursor)
 

@@ -28,9 +28,10 @@ import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, Protocol, cast
 
-from sqlalchemy import BindParameter, ColumnElement, Table, bindparam, func, literal_column, tuple_
+from sqlalchemy import BindParameter, ColumnElement, Select, String, Table, bindparam, func, literal_column, tuple_
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -92,20 +93,25 @@ class ReadAccess:
     role: str | None
 
 
+@cache
+def _read_access_statement(*, reader: bool) -> Select[Any]:
+    role: Any = literal_column("NULL")
+    if reader:
+        role = (
+            sa_select(_members.c.role)
+            .where(_members.c.club_id == _clubs.c.id, _members.c.user_id == bindparam("reader"))
+            .scalar_subquery()
+        )
+    return sa_select(_clubs.c.visibility, role).where(_clubs.c.id == bindparam("club_id"), _clubs.c.closed_at.is_(None))
+
+
 async def read_access(session: AsyncSession, *, club_id: int, user: User | None) -> ReadAccess:
     """:func:`get_club_or_raise`, the reader's role and :func:`check_can_read_club_content` in one
     statement and without the ORM (the lists that every page load asks for use it). Site
     administrators read every club."""
     uid = user.id if user is not None else None
-    role: Any = literal_column("NULL")
-    if uid is not None:
-        role = (
-            sa_select(_members.c.role)
-            .where(_members.c.club_id == _clubs.c.id, _members.c.user_id == uid)
-            .scalar_subquery()
-        )
-    stmt = sa_select(_clubs.c.visibility, role).where(_clubs.c.id == club_id, _clubs.c.closed_at.is_(None))
-    row = (await (await session.connection()).execute(stmt)).first()
+    stmt = _read_access_statement(reader=uid is not None)
+    row = (await (await session.connection()).execute(stmt, {"club_id": club_id, "reader": uid})).first()
     if row is None:
         raise NotFound("모임을 찾을 수 없습니다.", code="club_not_found")
     visibility, member_role = row
@@ -350,16 +356,20 @@ def clamp_limit(limit: int | None) -> int:
 # ---------------------------------------------------------------- discovery
 
 
-def _search_condition(q: str) -> ColumnElement[bool]:
+def _search_condition() -> ColumnElement[bool]:
     # lower(name || ' ' || description) LIKE '%word%': the same expression as the pg_trgm
     # GIN index of migration 0003, with the separator as a literal so the index matches.
-    escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     haystack = func.lower(_clubs.c.name.op("||")(literal_column("' '")).op("||")(_clubs.c.description))
     # The pattern is rendered into the statement (safely quoted) rather than bound: with a bound
     # parameter PostgreSQL soon switches to a generic plan that cannot know how selective the
     # pattern is, walks the newest-first index and filters — slow for a rare word at 100,000 clubs.
-    pattern: BindParameter[str] = bindparam("club_search", f"%{escaped}%", literal_execute=True)
+    pattern: BindParameter[str] = bindparam("club_search", type_=String(), literal_execute=True)
     return haystack.like(pattern, escape="\\")
+
+
+def _search_pattern(q: str) -> str:
+    escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 _CARD_COLUMNS = (
@@ -378,6 +388,26 @@ _CARD_COLUMNS = (
 )
 
 
+@cache
+def _club_list_statement(*, with_category: bool, with_query: bool, with_cursor: bool) -> Select[Any]:
+    """The club list statement of one shape, built once (parameters ``limit``, and ``category``,
+    ``club_search``, ``after_created``/``after_id`` when the shape has them)."""
+    stmt = sa_select(*(_clubs.c[name] for name in _CARD_COLUMNS)).where(_clubs.c.closed_at.is_(None))
+    if with_category:
+        stmt = stmt.where(_clubs.c.category == bindparam("category"))
+    if with_query:
+        stmt = stmt.where(_search_condition())
+    if with_cursor:
+        stmt = stmt.where(
+            tuple_(_clubs.c.created_at, _clubs.c.id)
+            < tuple_(
+                bindparam("after_created", type_=_clubs.c.created_at.type),
+                bindparam("after_id", type_=_clubs.c.id.type),
+            )
+        )
+    return stmt.order_by(_clubs.c.created_at.desc(), _clubs.c.id.desc()).limit(bindparam("limit"))
+
+
 async def list_clubs(
     session: AsyncSession,
     *,
@@ -389,17 +419,16 @@ async def list_clubs(
     """Open clubs newest first, by keyset on (created_at, id): one statement per page, read as
     plain rows of the columns a card shows (no ORM objects: the home page asks for this the most)."""
     limit = clamp_limit(limit)
-    stmt = sa_select(*(_clubs.c[name] for name in _CARD_COLUMNS)).where(_clubs.c.closed_at.is_(None))
+    params: dict[str, Any] = {"limit": limit + 1}
     if category:
-        stmt = stmt.where(_clubs.c.category == category)
+        params["category"] = category
     q = (q or "").strip()[:QUERY_MAX]
     if q:
-        stmt = stmt.where(_search_condition(q))
+        params["club_search"] = _search_pattern(q)
     if cursor:
-        created_at, club_id = decode_cursor(cursor, datetime, int)
-        stmt = stmt.where(tuple_(_clubs.c.created_at, _clubs.c.id) < tuple_(created_at, club_id))
-    stmt = stmt.order_by(_clubs.c.created_at.desc(), _clubs.c.id.desc()).limit(limit + 1)
-    rows = (await (await session.connection()).execute(stmt)).all()
+        params["after_created"], params["after_id"] = decode_cursor(cursor, datetime, int)
+    stmt = _club_list_statement(with_category=bool(category), with_query=bool(q), with_cursor=bool(cursor))
+    rows = (await (await session.connection()).execute(stmt, params)).all()
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
