@@ -123,8 +123,10 @@ def get_engine() -> AsyncEngine:
             # ones reconnect. pool_recycle retires connections before idle timeouts on the way can.
             _engine = create_async_engine(
                 url,
-                pool_size=10,
-                max_overflow=20,
+                # 10 kept + 20 overflow opened and closed a backend for many requests once 32 clients
+                # were served at once (half a core of PostgreSQL forks in bench/club_lists).
+                pool_size=settings.db_pool_size,
+                max_overflow=settings.db_max_overflow,
                 pool_recycle=1800,
                 pool_timeout=10,
                 connect_args={"timeout": 5, "command_timeout": 30},

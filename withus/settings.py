@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     env: Literal["development", "production", "test"] = "development"
     data_dir: Path = ROOT / "data"
     database_url: str = ""
+    # PostgreSQL connections per process, kept open. Above it, up to DB_MAX_OVERFLOW more are opened
+    # for a burst and closed again (each a new PostgreSQL backend: costly when it happens all the time).
+    db_pool_size: int = Field(default=30, ge=1, le=500)
+    db_max_overflow: int = Field(default=10, ge=0, le=500)
     redis_url: str | None = None
     smtp_host: str | None = None
     smtp_port: int = 587
