@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.staticfiles import StaticFiles
@@ -53,9 +56,24 @@ class RequestIdMiddleware:
         await self.app(scope, receive, send_with_id)
 
 
-def build_api() -> FastAPI:
+def build_server() -> FastAPI:
+    """The API alone as a server process, with the site's lifespan (dependency check at start,
+    GC tuning, graceful shutdown): ``uvicorn api:build_server --factory``. The benchmarks run
+    this; the site itself mounts :func:`build_api` in Reflex, which runs the same lifespan."""
+    from withus.lifecycle import running
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        async with running():
+            yield
+
+    return build_api(lifespan=lifespan)
+
+
+def build_api(lifespan: Any = None) -> FastAPI:
     settings = get_settings()
     app = FastAPI(
+        lifespan=lifespan,
         title="withUs API",
         version="1.0.0",
         description=API_DESCRIPTION,

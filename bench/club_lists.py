@@ -512,7 +512,7 @@ def run(
             base = f"http://127.0.0.1:{port}"
             server = _start_server(env, port)  # uvicorn, one worker
             asyncio.run(_wait_ready(base))
-            print(f"server: uvicorn api:build_api, one worker, pid {server.pid}, port {port}", flush=True)
+            print(f"server: uvicorn api:build_server, one worker, pid {server.pid}, port {port}", flush=True)
             for case in cases:
                 headers = asyncio.run(_login(base)) if case.member else {}
                 print(f"  {case.name}: {asyncio.run(_check(base, case, headers))}")

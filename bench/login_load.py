@@ -1,6 +1,6 @@
 """Login under load must not stall the rest of the server.
 
-Starts the API (``api.build_api`` under uvicorn, embedded stack in a temporary
+Starts the API (``api.build_server`` under uvicorn, embedded stack in a temporary
 data folder) on a free port of 127.0.0.1, creates users, then measures the p99
 latency of ``GET /api/health``:
 
@@ -88,7 +88,7 @@ def _start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
         sys.executable,
         "-m",
         "uvicorn",
-        "api:build_api",
+        "api:build_server",
         "--factory",
         "--host",
         "127.0.0.1",

@@ -2,7 +2,8 @@
 connection, SSE notification latency — each beside a baseline measured in the same run on the
 same machine (a raw Starlette WebSocket echo server, or a lighter run of the same path).
 
-Servers: the app as a real server process, ``uvicorn api:build_api --factory`` with one worker
+Servers: the app as a real server process, ``uvicorn api:build_server --factory`` (the API with
+the site's lifespan: dependency check, GC tuning, graceful shutdown) with one worker
 (no reload, no supervisor: one process whose CPU and RSS are the figures), and the echo server
 below (:func:`build_echo_app`: every WebSocket message sent back as it came) under the same
 uvicorn with the same flags, on 127.0.0.1. uvicorn's defaults otherwise (websockets-sansio,
@@ -533,7 +534,7 @@ class Bench:
         print(f"   seeded {len(self.users)} users, {len(self.users) // 2} rooms in {seeded['seconds']:.1f} s")
         app_port, echo_port = _free_port(), _free_port()
         kind = self.args.server
-        self.app = Server("app", "api:build_api", app_port, {**env, "PORT": str(app_port)}, "/api/health", kind)
+        self.app = Server("app", "api:build_server", app_port, {**env, "PORT": str(app_port)}, "/api/health", kind)
         self.echo = Server("echo", "bench.realtime_chat:build_echo_app", echo_port, env, "/health", kind)
         self.app.start(self.root)
         self.echo.start(self.root)

@@ -39,14 +39,23 @@ class _RedisSubscription:
             await self._pubsub.aclose()  # type: ignore[no-untyped-call]
 
 
+MAX_CONNECTIONS = 64
+"""Redis connections per process (commands and pub/sub together)."""
+
+
 class RedisKV:
     name = "redis"
     shared = True
 
     def __init__(self, url: str, **kwargs: Any) -> None:
         self.url = url
-        self.client: aioredis.Redis = aioredis.Redis.from_url(
+        # A bounded pool that makes a burst wait for a connection: the default pool opens one
+        # connection per concurrent command (1,000 STOMP clients sending at once opened hundreds,
+        # each then PINGed by the health check before its next use).
+        pool = aioredis.BlockingConnectionPool.from_url(
             url,
+            max_connections=MAX_CONNECTIONS,
+            timeout=5,
             decode_responses=True,
             socket_connect_timeout=2,
             socket_timeout=5,
@@ -54,6 +63,7 @@ class RedisKV:
             retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), retries=3),
             **kwargs,
         )
+        self.client: aioredis.Redis = aioredis.Redis.from_pool(pool)  # closes the pool with the client
         # Redis pub/sub ignores the database index: channels are namespaced by it, as keys are,
         # so two deployments (or test runs) on one server with different indexes never hear each other.
         self._channel_prefix = f"db{self.client.connection_pool.connection_kwargs.get('db', 0)}:"
