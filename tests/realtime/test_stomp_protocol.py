@@ -318,6 +318,40 @@ async def test_subscribing_to_someone_elses_room_is_forbidden(live_server: LiveS
     assert await _message_count() == 0
 
 
+async def test_a_send_the_server_cannot_store_now_is_refused_as_busy_and_can_be_resent(
+    live_server: LiveServer, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database pool exhausted for its whole timeout (an overload) is no internal error: ERROR
+    server_busy with the receipt-id, close 1013 (try again later), nothing stored; the resend works."""
+    from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
+    from withus.services import chat as chat_service
+
+    alice, bob = await make_user(session), await make_user(session)
+    room_id = await _room(live_server, alice, bob)
+    store = chat_service.do_send_message
+
+    async def saturated(*_args: Any, **_kwargs: Any) -> Any:
+        raise PoolTimeoutError("QueuePool limit reached, connection timed out")
+
+    monkeypatch.setattr(chat_service, "do_send_message", saturated)
+    peer = await _connected(live_server, alice)
+    send = {"destination": f"/app/chat/rooms/{room_id}", "receipt": "m1"}
+    await peer.send("SEND", send, '{"body":"지금은 안 돼요","client_msg_id":"c1"}')
+    error = _error(await peer.recv_until_closed())
+    assert (error.get("message"), error.get("receipt-id")) == ("server_busy", "m1")
+    assert peer.closed and peer.ws.close_code == 1013
+    assert await _message_count() == 0
+
+    monkeypatch.setattr(chat_service, "do_send_message", store)
+    peer = await _connected(live_server, alice)
+    await peer.send("SEND", send, '{"body":"지금은 안 돼요","client_msg_id":"c1"}')
+    receipt = await peer.recv()
+    assert (receipt.command, receipt.get("receipt-id")) == ("RECEIPT", "m1")
+    assert await _message_count() == 1
+    await peer.close()
+
+
 async def test_unsubscribe_stops_delivery_and_disconnect_gets_its_receipt(
     live_server: LiveServer, session: AsyncSession
 ) -> None:

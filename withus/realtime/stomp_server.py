@@ -59,6 +59,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from redis import exceptions as redis_exc
+from sqlalchemy import exc as sa_exc
+
 from withus.db import session_scope
 from withus.errors import DomainError, NotAuthenticated, NotFound
 from withus.models.user import User
@@ -136,6 +139,23 @@ class _Fault(Exception):
         self.code = code
         self.detail = detail or code
         self.receipt_id = receipt_id
+
+
+# The database pool stayed exhausted for its whole timeout (more senders than the process can
+# store), or the database or Redis is out of reach: nothing was stored. The client is told to come
+# back (ERROR server_busy, close 1013) and resend; its client-msg-id makes the resend safe.
+_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    sa_exc.TimeoutError,
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    redis_exc.ConnectionError,
+    redis_exc.TimeoutError,
+)
+
+
+def _busy(exc: BaseException, receipt_id: str | None) -> _Fault:
+    log.warning("stomp: frame refused, a store is saturated or unreachable: %s", type(exc).__name__)
+    return _Fault("server_busy", "the server cannot store this now; reconnect and resend", receipt_id)
 
 
 class _Closed(Exception):
@@ -276,6 +296,8 @@ class StompSession:
                     self.busy = True
                     try:
                         await self._handle(item)
+                    except _UNAVAILABLE as exc:
+                        raise _busy(exc, item.get("receipt")) from exc
                     finally:
                         self.busy = False
                         self.last_received = time.monotonic()
@@ -387,6 +409,8 @@ class StompSession:
         if self.closing:
             return
         self.closing = True
+        if fault.code == "server_busy":
+            self.close_code = 1013  # try again later
         log.info("stomp: session %s closed by ERROR %s (%s)", self.session_id, fault.code, fault.detail)
         frame = error_frame(fault.code, detail=fault.detail, receipt_id=fault.receipt_id)
         if fault.code == "unsupported_version":
