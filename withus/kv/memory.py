@@ -174,6 +174,10 @@ class MemoryKV:
             if sub.matches(channel):
                 sub.deliver(channel, data)
 
+    async def publish_many(self, messages: list[tuple[str, str]]) -> None:
+        for channel, data in messages:
+            await self.publish(channel, data)
+
     async def subscribe(self, *channels: str, patterns: tuple[str, ...] = ()) -> _MemorySubscription:
         sub = _MemorySubscription(self, channels, patterns)
         self._subs.add(sub)

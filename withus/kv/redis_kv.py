@@ -136,6 +136,12 @@ class RedisKV:
     async def publish(self, channel: str, data: str) -> None:
         await self.client.publish(self._channel_prefix + channel, data)
 
+    async def publish_many(self, messages: list[tuple[str, str]]) -> None:
+        async with self.client.pipeline(transaction=False) as pipe:
+            for channel, data in messages:
+                pipe.publish(self._channel_prefix + channel, data)
+            await pipe.execute()
+
     async def subscribe(self, *channels: str, patterns: tuple[str, ...] = ()) -> _RedisSubscription:
         pubsub = self.client.pubsub(ignore_subscribe_messages=True)
         prefix = self._channel_prefix

@@ -53,6 +53,7 @@ from withus.db import after_commit
 from withus.errors import Conflict, Forbidden, InvalidInput, NotFound, ValidationFailed
 from withus.kv import get_kv
 from withus.models.base import as_utc, utcnow
+from withus.models.block import UserBlock
 from withus.models.chat import (
     BODY_MAX,
     CLIENT_MSG_ID_MAX,
@@ -66,7 +67,7 @@ from withus.models.chat import (
 from withus.models.club import Club, ClubMember
 from withus.models.user import User, UserSummary
 from withus.realtime import presence
-from withus.realtime.bus import publish_after_commit, room_channel, user_channel
+from withus.realtime.bus import publish_after_commit, publish_all_after_commit, room_channel, user_channel
 from withus.services import clubs as club_service
 from withus.services import notifications as notification_service
 from withus.services import rate_limit
@@ -125,20 +126,36 @@ async def get(session: AsyncSession, *, room_id: int) -> ChatRoom | None:
 
 
 async def access_room(session: AsyncSession, *, room_id: int, user_id: int) -> RoomAccess:
-    """The room if ``user_id`` may enter it (direct: one of the pair; club: a member of an open club); else 404."""
-    room = await session.get(ChatRoom, room_id)
-    if room is None:
+    """The room if ``user_id`` may enter it (direct: one of the pair; club: a member of an open club); else 404.
+    One statement for the room with the user's participant row, one more for a club room's club and role."""
+    stmt = (
+        select(ChatRoom, ChatParticipant)
+        .outerjoin(
+            ChatParticipant,
+            and_(col(ChatParticipant.room_id) == col(ChatRoom.id), col(ChatParticipant.user_id) == user_id),
+        )
+        .where(col(ChatRoom.id) == room_id)
+    )
+    row = (await session.exec(stmt)).first()
+    if row is None:
         raise room_not_found()
-    participant = await session.get(ChatParticipant, (room_id, user_id))
+    room, participant = row
     if room.kind == "direct":
         if user_id not in (room.user_low_id, room.user_high_id) or participant is None:
             raise room_not_found()
         return RoomAccess(room, participant)
     assert room.club_id is not None
-    club = await session.get(Club, room.club_id)
-    if club is None or club.closed_at is not None:
+    club_row = (
+        await session.exec(
+            select(Club, ClubMember.role)
+            .outerjoin(ClubMember, and_(col(ClubMember.club_id) == col(Club.id), col(ClubMember.user_id) == user_id))
+            .where(col(Club.id) == room.club_id)
+        )
+    ).first()
+    if club_row is None:
         raise room_not_found()
-    if await club_service.get_role(session, club_id=room.club_id, user_id=user_id) is None:
+    club, role = club_row
+    if club.closed_at is not None or role is None:
         raise room_not_found()
     return RoomAccess(room, participant, club)
 
@@ -159,8 +176,24 @@ async def participant_ids(session: AsyncSession, *, room: ChatRoom) -> list[int]
     return list((await session.exec(stmt)).all())
 
 
-async def _blocked_between(session: AsyncSession, a: int, b: int) -> bool:
-    return await user_service.blocked_between(session, a, b)
+async def _peer_refuses(session: AsyncSession, sender_id: int, peer_id: int) -> tuple[bool, bool]:
+    """``(blocked either way, peer gone)`` for a direct message, in one statement."""
+    blocked = (
+        sa_select(col(UserBlock.blocker_id))
+        .where(
+            or_(
+                and_(col(UserBlock.blocker_id) == sender_id, col(UserBlock.blocked_id) == peer_id),
+                and_(col(UserBlock.blocker_id) == peer_id, col(UserBlock.blocked_id) == sender_id),
+            )
+        )
+        .exists()
+    )
+    stmt = sa_select(blocked, col(User.deleted_at)).where(col(User.id) == peer_id)
+    row = (await (await session.connection()).execute(stmt)).first()
+    if row is None:  # no such account (blocks go with it)
+        return False, True
+    is_blocked, deleted_at = row
+    return bool(is_blocked), deleted_at is not None
 
 
 # ---------------------------------------------------------------- rooms
@@ -345,10 +378,10 @@ async def do_send_message(
     if room.kind == "direct":
         peer_id = room.user_high_id if room.user_low_id == user.id else room.user_low_id
         assert peer_id is not None
-        if await _blocked_between(session, user.id, peer_id):
+        blocked, peer_gone = await _peer_refuses(session, user.id, peer_id)
+        if blocked:
             raise Forbidden("이 사용자와는 채팅할 수 없습니다.", code="blocked")
-        peer = await session.get(User, peer_id)
-        if peer is None or peer.deleted_at is not None:
+        if peer_gone:
             raise Forbidden("탈퇴한 회원에게는 메시지를 보낼 수 없습니다.", code="user_deleted")
     now = utcnow()
     seq_stmt = (
@@ -364,21 +397,36 @@ async def do_send_message(
     session.add(message)
     # The sender has read their own message; the room comes back for whoever had hidden it.
     participant = access.participant
-    if participant is None:
-        participant = ChatParticipant(room_id=room_id, user_id=user.id, joined_at=now)
-    participant.last_read_seq = seq
-    session.add(participant)
-    if room.kind == "direct":
-        await _unhide(session, room_id=room_id)
+    if room.kind == "direct" and participant is not None:
+        # One UPDATE for both: the sender's read mark, and every hidden mark of the pair.
+        await session.exec(
+            update(ChatParticipant)
+            .where(
+                col(ChatParticipant.room_id) == room_id,
+                or_(col(ChatParticipant.user_id) == user.id, col(ChatParticipant.hidden_at).is_not(None)),
+            )
+            .values(
+                last_read_seq=case(
+                    (col(ChatParticipant.user_id) == user.id, seq), else_=col(ChatParticipant.last_read_seq)
+                ),
+                hidden_at=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        set_committed_value(participant, "last_read_seq", seq)
+        set_committed_value(participant, "hidden_at", None)
+    else:
+        if participant is None:
+            participant = ChatParticipant(room_id=room_id, user_id=user.id, joined_at=now)
+        participant.last_read_seq = seq
+        session.add(participant)
     await session.flush()
     set_committed_value(room, "last_seq", seq)
     set_committed_value(room, "last_activity_at", now)
     public = MessagePublic.of(message, UserSummary.of(user))
     recipients = await participant_ids(session, room=room)
     event = {"event": "message", "message": public.model_dump(mode="json")}
-    publish_after_commit(session, room_channel(room_id), event)
-    for uid in recipients:
-        publish_after_commit(session, user_channel(uid), event)
+    publish_all_after_commit(session, [room_channel(room_id), *(user_channel(uid) for uid in recipients)], event)
     await _notify_absent(session, access=access, sender=user, message=public, recipients=recipients)
     return public, True
 
