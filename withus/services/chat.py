@@ -39,9 +39,23 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, union_all, update
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    or_,
+    union_all,
+    update,
+)
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
@@ -125,18 +139,40 @@ async def get(session: AsyncSession, *, room_id: int) -> ChatRoom | None:
     return await session.get(ChatRoom, room_id)
 
 
-async def access_room(session: AsyncSession, *, room_id: int, user_id: int) -> RoomAccess:
-    """The room if ``user_id`` may enter it (direct: one of the pair; club: a member of an open club); else 404.
-    One statement for the room with the user's participant row, one more for a club room's club and role."""
-    stmt = (
+@cache
+def _room_access_statements() -> tuple[Any, Any]:
+    """Built once (building an ORM statement costs about as much as running it): the room with the
+    user's participant row, and a club with the user's role. Parameters ``room_id``/``club_id``, ``user_id``."""
+    room = (
         select(ChatRoom, ChatParticipant)
         .outerjoin(
             ChatParticipant,
-            and_(col(ChatParticipant.room_id) == col(ChatRoom.id), col(ChatParticipant.user_id) == user_id),
+            and_(
+                col(ChatParticipant.room_id) == col(ChatRoom.id),
+                col(ChatParticipant.user_id) == bindparam("user_id", type_=Integer()),
+            ),
         )
-        .where(col(ChatRoom.id) == room_id)
+        .where(col(ChatRoom.id) == bindparam("room_id", type_=Integer()))
     )
-    row = (await session.exec(stmt)).first()
+    club = (
+        select(Club, ClubMember.role)
+        .outerjoin(
+            ClubMember,
+            and_(
+                col(ClubMember.club_id) == col(Club.id),
+                col(ClubMember.user_id) == bindparam("user_id", type_=Integer()),
+            ),
+        )
+        .where(col(Club.id) == bindparam("club_id", type_=Integer()))
+    )
+    return room, club
+
+
+async def access_room(session: AsyncSession, *, room_id: int, user_id: int) -> RoomAccess:
+    """The room if ``user_id`` may enter it (direct: one of the pair; club: a member of an open club); else 404.
+    One statement for the room with the user's participant row, one more for a club room's club and role."""
+    room_stmt, club_stmt = _room_access_statements()
+    row = (await session.exec(room_stmt, params={"room_id": room_id, "user_id": user_id})).first()
     if row is None:
         raise room_not_found()
     room, participant = row
@@ -145,13 +181,7 @@ async def access_room(session: AsyncSession, *, room_id: int, user_id: int) -> R
             raise room_not_found()
         return RoomAccess(room, participant)
     assert room.club_id is not None
-    club_row = (
-        await session.exec(
-            select(Club, ClubMember.role)
-            .outerjoin(ClubMember, and_(col(ClubMember.club_id) == col(Club.id), col(ClubMember.user_id) == user_id))
-            .where(col(Club.id) == room.club_id)
-        )
-    ).first()
+    club_row = (await session.exec(club_stmt, params={"club_id": room.club_id, "user_id": user_id})).first()
     if club_row is None:
         raise room_not_found()
     club, role = club_row
@@ -176,24 +206,69 @@ async def participant_ids(session: AsyncSession, *, room: ChatRoom) -> list[int]
     return list((await session.exec(stmt)).all())
 
 
-async def _peer_refuses(session: AsyncSession, sender_id: int, peer_id: int) -> tuple[bool, bool]:
-    """``(blocked either way, peer gone)`` for a direct message, in one statement."""
+@cache
+def _peer_refuses_statement() -> Any:
+    sender, peer = bindparam("sender_id", type_=Integer()), bindparam("peer_id", type_=Integer())
     blocked = (
         sa_select(col(UserBlock.blocker_id))
         .where(
             or_(
-                and_(col(UserBlock.blocker_id) == sender_id, col(UserBlock.blocked_id) == peer_id),
-                and_(col(UserBlock.blocker_id) == peer_id, col(UserBlock.blocked_id) == sender_id),
+                and_(col(UserBlock.blocker_id) == sender, col(UserBlock.blocked_id) == peer),
+                and_(col(UserBlock.blocker_id) == peer, col(UserBlock.blocked_id) == sender),
             )
         )
         .exists()
     )
-    stmt = sa_select(blocked, col(User.deleted_at)).where(col(User.id) == peer_id)
-    row = (await (await session.connection()).execute(stmt)).first()
+    return sa_select(blocked, col(User.deleted_at)).where(col(User.id) == peer)
+
+
+async def _peer_refuses(session: AsyncSession, sender_id: int, peer_id: int) -> tuple[bool, bool]:
+    """``(blocked either way, peer gone)`` for a direct message, in one statement."""
+    params = {"sender_id": sender_id, "peer_id": peer_id}
+    row = (await (await session.connection()).execute(_peer_refuses_statement(), params)).first()
     if row is None:  # no such account (blocks go with it)
         return False, True
     is_blocked, deleted_at = row
     return bool(is_blocked), deleted_at is not None
+
+
+@cache
+def _send_statements() -> dict[str, Any]:
+    """The statements of a SEND, built once. Parameters: ``the_room_id``, ``the_sender_id``,
+    ``client_msg_id``, ``the_now``, ``the_seq``."""
+    # Names unlike any column's: an UPDATE reserves those for its SET clause.
+    room_id = bindparam("the_room_id", type_=Integer())
+    sender = bindparam("the_sender_id", type_=Integer())
+    return {
+        # Lock the room row (PostgreSQL; SQLite's BEGIN IMMEDIATE already serializes writers), so
+        # that the resend check and the seq counter see every committed message of the room.
+        "lock": select(ChatRoom.id).where(col(ChatRoom.id) == room_id).with_for_update(),
+        "resent": select(ChatMessage).where(
+            col(ChatMessage.room_id) == room_id,
+            col(ChatMessage.sender_id) == sender,
+            col(ChatMessage.client_msg_id) == bindparam("client_msg_id", type_=String()),
+        ),
+        "next_seq": update(ChatRoom)
+        .where(col(ChatRoom.id) == room_id)
+        .values(
+            last_seq=col(ChatRoom.last_seq) + 1, last_activity_at=bindparam("the_now", type_=DateTime(timezone=True))
+        )
+        .returning(col(ChatRoom.last_seq)),
+        # One UPDATE for both: the sender's read mark, and every hidden mark of the pair.
+        "read_and_unhide": update(ChatParticipant)
+        .where(
+            col(ChatParticipant.room_id) == room_id,
+            or_(col(ChatParticipant.user_id) == sender, col(ChatParticipant.hidden_at).is_not(None)),
+        )
+        .values(
+            last_read_seq=case(
+                (col(ChatParticipant.user_id) == sender, bindparam("the_seq", type_=Integer())),
+                else_=col(ChatParticipant.last_read_seq),
+            ),
+            hidden_at=None,
+        )
+        .execution_options(synchronize_session=False),
+    }
 
 
 # ---------------------------------------------------------------- rooms
@@ -363,16 +438,11 @@ async def do_send_message(
     )
     access = await access_room(session, room_id=room_id, user_id=user.id)
     room = access.room
-    # Lock the room row (PostgreSQL; SQLite's BEGIN IMMEDIATE already serializes writers), so
-    # that the resend check and the seq counter see every committed message of the room.
-    await session.exec(select(ChatRoom.id).where(col(ChatRoom.id) == room_id).with_for_update())
+    statements = _send_statements()
+    await session.exec(statements["lock"], params={"the_room_id": room_id})
     if client_id is not None:
-        stmt = select(ChatMessage).where(
-            col(ChatMessage.room_id) == room_id,
-            col(ChatMessage.sender_id) == user.id,
-            col(ChatMessage.client_msg_id) == client_id,
-        )
-        existing = (await session.exec(stmt)).first()
+        params = {"the_room_id": room_id, "the_sender_id": user.id, "client_msg_id": client_id}
+        existing = (await session.exec(statements["resent"], params=params)).first()
         if existing is not None:
             return MessagePublic.of(existing, UserSummary.of(user)), False
     if room.kind == "direct":
@@ -384,13 +454,8 @@ async def do_send_message(
         if peer_gone:
             raise Forbidden("탈퇴한 회원에게는 메시지를 보낼 수 없습니다.", code="user_deleted")
     now = utcnow()
-    seq_stmt = (
-        update(ChatRoom)
-        .where(col(ChatRoom.id) == room_id)
-        .values(last_seq=col(ChatRoom.last_seq) + 1, last_activity_at=now)
-        .returning(col(ChatRoom.last_seq))
-    )
-    seq = int((await session.exec(seq_stmt)).scalar_one())
+    seq_result = await session.exec(statements["next_seq"], params={"the_room_id": room_id, "the_now": now})
+    seq = int(seq_result.scalar_one())
     message = ChatMessage(
         room_id=room_id, seq=seq, sender_id=user.id, body=text, client_msg_id=client_id, created_at=now
     )
@@ -398,21 +463,8 @@ async def do_send_message(
     # The sender has read their own message; the room comes back for whoever had hidden it.
     participant = access.participant
     if room.kind == "direct" and participant is not None:
-        # One UPDATE for both: the sender's read mark, and every hidden mark of the pair.
-        await session.exec(
-            update(ChatParticipant)
-            .where(
-                col(ChatParticipant.room_id) == room_id,
-                or_(col(ChatParticipant.user_id) == user.id, col(ChatParticipant.hidden_at).is_not(None)),
-            )
-            .values(
-                last_read_seq=case(
-                    (col(ChatParticipant.user_id) == user.id, seq), else_=col(ChatParticipant.last_read_seq)
-                ),
-                hidden_at=None,
-            )
-            .execution_options(synchronize_session=False)
-        )
+        params = {"the_room_id": room_id, "the_sender_id": user.id, "the_seq": seq}
+        await session.exec(statements["read_and_unhide"], params=params)
         set_committed_value(participant, "last_read_seq", seq)
         set_committed_value(participant, "hidden_at", None)
     else:
