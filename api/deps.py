@@ -14,14 +14,16 @@ A presented but bad credential is a 401, never a silent fallback to anonymous.
 from __future__ import annotations
 
 import hmac
-from collections.abc import AsyncIterator
+from collections.abc import Callable, Coroutine
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from anyio import CancelScope
+from fastapi import Depends, Request, Response
+from fastapi.routing import APIRoute
 from fastapi.security import APIKeyCookie, HTTPBearer
 from sqlmodel.ext.asyncio.session import AsyncSession
-from starlette.requests import HTTPConnection
 
 from withus.db import read_scope, session_scope
 from withus.errors import Forbidden, NotAuthenticated
@@ -46,18 +48,76 @@ _cookie_doc = APIKeyCookie(
 )
 
 
-async def get_db_session(connection: HTTPConnection) -> AsyncIterator[AsyncSession]:
-    """One unit of work per request: committed before the response is sent, rolled back on error.
+class UnitOfWork:
+    """The unit of work of one request, opened when something first asks for its session: a route
+    that needs no database (or fails before reaching it) takes no connection from the pool.
     GET and HEAD only read (``read_scope``: no transaction round trips on PostgreSQL, and a write
-    attempted there is refused as the bug it would be)."""
-    scope = read_scope if connection.scope.get("method") in READ_METHODS else session_scope
-    async with scope() as session:
-        yield session
+    attempted there is refused as the bug it would be); other methods run in ``session_scope``."""
+
+    __slots__ = ("_read", "_scope", "_session")
+
+    def __init__(self, *, read: bool) -> None:
+        self._read = read
+        self._scope: AbstractAsyncContextManager[AsyncSession] | None = None
+        self._session: AsyncSession | None = None
+
+    async def session(self) -> AsyncSession:
+        if self._session is None:
+            scope = read_scope() if self._read else session_scope()
+            self._session = await scope.__aenter__()
+            self._scope = scope
+        return self._session
+
+    async def close(self, error: BaseException | None) -> None:
+        """Commit (``error`` is None) or roll back, then run the after-commit hooks: what leaving
+        ``session_scope``/``read_scope`` does. Shielded, like FastAPI's exit of a dependency with
+        ``yield``: a cancelled request still ends its transaction before the connection goes back."""
+        scope, self._scope = self._scope, None
+        if scope is None:
+            return
+        with CancelScope(shield=True):
+            if error is None:
+                await scope.__aexit__(None, None, None)
+            else:
+                await scope.__aexit__(type(error), error, error.__traceback__)
 
 
-# scope="function": the commit happens before the response goes out, so a client that
-# got 201 can read what it created with its next request.
-SessionDep = Annotated[AsyncSession, Depends(get_db_session, scope="function")]
+_UNIT_OF_WORK = "withus.unit_of_work"
+
+
+class UnitOfWorkRoute(APIRoute):
+    """The route class of every API router: the handler (dependencies, endpoint, serialization)
+    runs inside the request's :class:`UnitOfWork`, which commits — or rolls back on an exception —
+    before the response is sent, so a client that got 201 can read what it created with its next
+    request. This replaces a dependency with ``yield``: FastAPI's generator dependencies and their
+    shielded exit cost about a tenth of a list request."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def run_in_unit_of_work(request: Request) -> Response:
+            work = UnitOfWork(read=request.method in READ_METHODS)
+            request.scope[_UNIT_OF_WORK] = work
+            try:
+                response = await handler(request)
+            except BaseException as error:
+                await work.close(error)
+                raise
+            await work.close(None)
+            return response
+
+        return run_in_unit_of_work
+
+
+async def get_db_session(request: Request) -> AsyncSession:
+    """The request's session (opened on first use). Needs a router with ``route_class=UnitOfWorkRoute``."""
+    work: UnitOfWork | None = request.scope.get(_UNIT_OF_WORK)
+    if work is None:
+        raise RuntimeError(f"{request.url.path}: the router has no route_class=UnitOfWorkRoute")
+    return await work.session()
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_db_session)]
 
 
 def get_client_ip(request: Request) -> str:

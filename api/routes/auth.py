@@ -11,6 +11,7 @@ from api.deps import (
     ClientIP,
     CurrentAuth,
     SessionDep,
+    UnitOfWorkRoute,
     check_csrf,
     csrf_failed,
     origin_allowed,
@@ -34,7 +35,7 @@ from withus.services import sessions as session_service
 from withus.services.sessions import TokenPair
 from withus.settings import get_settings
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(prefix="/auth", tags=["auth"], route_class=UnitOfWorkRoute)
 
 CookieMode = Query(
     default=False,

@@ -9,13 +9,13 @@ from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from api.deps import CurrentUser, SessionDep
+from api.deps import CurrentUser, SessionDep, UnitOfWorkRoute
 from withus.errors import InvalidInput
 from withus.models.chat import MessagePublic, RoomPublic
 from withus.services import chat as chat_service
 from withus.services.clubs import decode_cursor, encode_cursor
 
-router = APIRouter(tags=["chat"])
+router = APIRouter(tags=["chat"], route_class=UnitOfWorkRoute)
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such room, or not one of yours (`room_not_found`)."}

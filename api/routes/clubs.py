@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
 
-from api.deps import CurrentUser, OptionalUser, SessionDep
+from api.deps import CurrentUser, OptionalUser, SessionDep, UnitOfWorkRoute
 from api.schemas.clubs import Cursor, JoinBody, Limit, Page, RoleBody, UserIdBody
 from api.schemas.clubs import problem_responses as _problems
 from withus.errors import TooLarge
@@ -28,7 +28,7 @@ from withus.services import clubs as club_service
 from withus.services import images
 from withus.services import membership as membership_service
 
-router = APIRouter(prefix="/clubs", tags=["clubs"])
+router = APIRouter(prefix="/clubs", tags=["clubs"], route_class=UnitOfWorkRoute)
 
 
 @router.get("/categories", response_model=list[CategoryPublic])

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from api.deps import CurrentUser, SessionDep
+from api.deps import CurrentUser, SessionDep, UnitOfWorkRoute
 from api.schemas.clubs import problem_responses as _problems
 from withus.models.club import InvitationPublic
 from withus.services import membership as membership_service
 
-router = APIRouter(prefix="/invitations", tags=["clubs"])
+router = APIRouter(prefix="/invitations", tags=["clubs"], route_class=UnitOfWorkRoute)
 
 
 @router.post("/{invitation_id}/accept", response_model=InvitationPublic, responses=_problems(401, 403, 404, 409))

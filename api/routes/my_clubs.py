@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import CurrentUser, SessionDep
+from api.deps import CurrentUser, SessionDep, UnitOfWorkRoute
 from api.schemas.clubs import Cursor, Limit, Page
 from api.schemas.clubs import problem_responses as _problems
 from withus.errors import NotFound
@@ -14,7 +14,7 @@ from withus.models.user import User
 from withus.services import clubs as club_service
 from withus.services import membership as membership_service
 
-router = APIRouter(prefix="/users", tags=["clubs"])
+router = APIRouter(prefix="/users", tags=["clubs"], route_class=UnitOfWorkRoute)
 
 
 @router.get("/me/clubs", response_model=Page[MyClub], responses=_problems(401))

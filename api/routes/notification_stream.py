@@ -50,7 +50,7 @@ from pydantic import BaseModel, Field
 from sse_starlette import EventSourceResponse
 from starlette.background import BackgroundTask
 
-from api.deps import SESSION_COOKIE, CurrentAuth
+from api.deps import SESSION_COOKIE, CurrentAuth, UnitOfWorkRoute
 from api.schemas.clubs import problem_responses
 from withus.db import session_scope
 from withus.errors import NotAuthenticated, ValidationFailed
@@ -64,7 +64,7 @@ from withus.services import stream_tickets, tokens
 
 log = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/notifications", tags=["notifications"])
+router = APIRouter(prefix="/notifications", tags=["notifications"], route_class=UnitOfWorkRoute)
 
 
 @dataclass

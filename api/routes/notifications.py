@@ -6,13 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from api.deps import CurrentUser, SessionDep
+from api.deps import CurrentUser, SessionDep, UnitOfWorkRoute
 from api.schemas.clubs import CountBody, Cursor, Limit, Page
 from api.schemas.clubs import problem_responses as _problems
 from withus.models.notification import NotificationPublic
 from withus.services import notifications as notification_service
 
-router = APIRouter(prefix="/notifications", tags=["notifications"])
+router = APIRouter(prefix="/notifications", tags=["notifications"], route_class=UnitOfWorkRoute)
 
 
 @router.get("", response_model=Page[NotificationPublic], responses=_problems(401))

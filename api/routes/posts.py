@@ -6,14 +6,14 @@ from typing import Literal
 
 from fastapi import APIRouter, Response, status
 
-from api.deps import CurrentUser, OptionalUser, SessionDep
+from api.deps import CurrentUser, OptionalUser, SessionDep, UnitOfWorkRoute
 from api.schemas.board import problems
 from api.schemas.clubs import Cursor, Limit
 from withus.models.comment import CommentCreate, CommentPage, CommentPublic, CommentUpdate
 from withus.models.post import PostCreate, PostPage, PostPublic, PostUpdate
 from withus.services import board as board_service
 
-router = APIRouter(tags=["board"])
+router = APIRouter(tags=["board"], route_class=UnitOfWorkRoute)
 
 READ_403 = "Private club and not a member (`not_a_member`)."
 CLUB_404 = "No such club, or it is closed (`club_not_found`)."

@@ -6,13 +6,13 @@ from typing import Literal
 
 from fastapi import APIRouter, status
 
-from api.deps import CurrentUser, SessionDep
+from api.deps import CurrentUser, SessionDep, UnitOfWorkRoute
 from api.schemas.board import problems
 from api.schemas.clubs import Cursor, Limit
 from withus.models.report import ReportCreate, ReportPage, ReportPublic, ReportReview
 from withus.services import reports as report_service
 
-router = APIRouter(tags=["reports"])
+router = APIRouter(tags=["reports"], route_class=UnitOfWorkRoute)
 
 REPORT_404 = "No such report, or not one you review (`report_not_found`)."
 DECIDED_409 = "Already decided (`already_decided`)."

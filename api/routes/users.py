@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
-from api.deps import CSRF_COOKIE, SESSION_COOKIE, CurrentAuth, CurrentUser, SessionDep
+from api.deps import CSRF_COOKIE, SESSION_COOKIE, CurrentAuth, CurrentUser, SessionDep, UnitOfWorkRoute
 from api.schemas.accounts import AccountDeletion, PasswordChange, ProfileUpdate, problems
 from withus.errors import InvalidInput, TooLarge
 from withus.models.user import UserPrivate, UserPublic, UserSummary
@@ -19,7 +19,7 @@ from withus.services import images
 from withus.services import users as user_service
 from withus.settings import get_settings
 
-router = APIRouter(prefix="/users", tags=["users"])
+router = APIRouter(prefix="/users", tags=["users"], route_class=UnitOfWorkRoute)
 
 # The whole multipart body may carry a little more than the file itself.
 MAX_UPLOAD_BODY = images.MAX_BYTES + 64 * 1024

@@ -12,7 +12,7 @@ from fastapi import APIRouter, FastAPI
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api import problems
-from api.deps import CSRF_COOKIE, SESSION_COOKIE, CurrentAuth, CurrentUser, OptionalUser
+from api.deps import CSRF_COOKIE, SESSION_COOKIE, CurrentAuth, CurrentUser, OptionalUser, UnitOfWorkRoute
 from tests.factories import auth_headers, login_pair, make_user
 from withus.errors import NotAuthenticated
 from withus.services import sessions, tokens
@@ -166,7 +166,7 @@ def test_tampered_payload_is_refused() -> None:
 async def dep_client(stack: object) -> AsyncIterator[httpx.AsyncClient]:
     app = FastAPI()
     problems.install(app)
-    router = APIRouter()
+    router = APIRouter(route_class=UnitOfWorkRoute)
 
     @router.get("/me")
     async def me(user: CurrentUser) -> dict[str, object]:
