@@ -8,6 +8,8 @@ and run only once the transaction has committed, never before.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -172,17 +174,33 @@ async def _run_after_commit(session: AsyncSession) -> None:
             log.exception("after-commit callback failed")
 
 
+async def _to_the_end(step: Awaitable[Any]) -> None:
+    """Await a clean-up step even if the caller is cancelled meanwhile (then re-raise the
+    cancellation). A rollback or close cut short by a cancellation (a health check's timeout, a
+    browser tab closed mid-event) could leave an SQLite connection holding the write lock in its
+    thread for good: every later write then waits and fails."""
+    task = asyncio.ensure_future(step)
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await task
+        raise
+
+
 @asynccontextmanager
 async def session_scope() -> AsyncIterator[AsyncSession]:
     """One unit of work: commits on success, rolls back on any error, then runs after-commit hooks."""
-    async with sessionmaker()() as session:
-        try:
-            yield session
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            session.info.pop("after_commit", None)
-            raise
+    session = sessionmaker()()
+    try:
+        yield session
+        await session.commit()
+    except BaseException:
+        session.info.pop("after_commit", None)
+        await _to_the_end(session.rollback())
+        raise
+    finally:
+        await _to_the_end(session.close())
     await _run_after_commit(session)
 
 
@@ -194,11 +212,17 @@ async def read_scope() -> AsyncIterator[AsyncSession]:
     INSERT, UPDATE, DELETE or flush raises :class:`ReadOnlyViolation`."""
     get_engine()
     assert _read_sessionmaker is not None
-    async with _read_sessionmaker() as session:
+    session = _read_sessionmaker()
+    try:
         yield session
+    finally:
+        await _to_the_end(session.close())
     await _run_after_commit(session)
 
 
 async def ping() -> None:
-    async with get_engine().connect() as conn:
+    """One trivial statement. It reads (on SQLite: a deferred BEGIN), so it never queues on the
+    write lock: a health check answers while a long write runs."""
+    engine = get_engine().execution_options(**{_READ_OPTION: True})
+    async with engine.connect() as conn:
         await conn.execute(text("SELECT 1"))
