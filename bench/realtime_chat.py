@@ -251,7 +251,8 @@ class Server:
     port: int
     env: dict[str, str]
     health: str
-    kind: str = "uvicorn"  # or "granian" (one worker process under granian's supervisor)
+    kind: str = "uvicorn"  # or "granian" (worker processes under granian's supervisor)
+    workers: int = 1
     proc: subprocess.Popen[bytes] | None = None
     log: Path | None = None
 
@@ -277,7 +278,7 @@ class Server:
                 "--port",
                 str(self.port),
                 "--workers",
-                "1",
+                str(self.workers),
                 "--log-level",
                 "warning",
                 "--no-access-log",
@@ -298,6 +299,7 @@ class Server:
             "--no-access-log",
             "--timeout-graceful-shutdown",
             "3",
+            *(["--workers", str(self.workers)] if self.workers > 1 else []),
         ]
 
     def start(self, log_dir: Path) -> None:
@@ -534,8 +536,10 @@ class Bench:
         print(f"   seeded {len(self.users)} users, {len(self.users) // 2} rooms in {seeded['seconds']:.1f} s")
         app_port, echo_port = _free_port(), _free_port()
         kind = self.args.server
-        self.app = Server("app", "api:build_server", app_port, {**env, "PORT": str(app_port)}, "/api/health", kind)
-        self.echo = Server("echo", "bench.realtime_chat:build_echo_app", echo_port, env, "/health", kind)
+        workers = self.args.server_workers
+        app_env = {**env, "PORT": str(app_port)}
+        self.app = Server("app", "api:build_server", app_port, app_env, "/api/health", kind, workers)
+        self.echo = Server("echo", "bench.realtime_chat:build_echo_app", echo_port, env, "/health", kind, workers)
         self.app.start(self.root)
         self.echo.start(self.root)
 
@@ -799,7 +803,8 @@ class Bench:
         t_start = time.monotonic()
         loadavg = ", ".join(f"{x:.2f}" for x in os.getloadavg())
         print(
-            f"   load average before: {loadavg}; cores: {psutil.cpu_count()}; server: {a.server}, one worker; "
+            f"   load average before: {loadavg}; cores: {psutil.cpu_count()}; "
+            f"server: {a.server}, {a.server_workers} worker(s); "
             f"clients offer permessage-deflate: {'yes' if self.compression else 'no'}"
         )
         results: list[Result] = []
@@ -1004,7 +1009,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--server",
         choices=("uvicorn", "granian"),
         default="uvicorn",
-        help="the ASGI server of both the app and the echo server (one worker process)",
+        help="the ASGI server of both the app and the echo server",
+    )
+    parser.add_argument(
+        "--server-workers",
+        type=int,
+        default=1,
+        help="worker processes of the app and of the echo server alike (more than one: the app's workers "
+        "deliver to each other through Redis, as instances behind nginx do)",
     )
     parser.add_argument("--phases", default="chat,sse,idle", help="any of chat,sse,idle")
     parser.add_argument(
