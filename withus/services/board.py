@@ -35,6 +35,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from withus.db import fetch_rows
 from withus.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from withus.models.base import as_utc, utcnow
 from withus.models.block import UserBlock
@@ -276,7 +277,7 @@ async def list_posts(
     stmt = _board_page_statement(
         moderates=moderates, reader=uid is not None, with_kind=kind is not None, with_cursor=bool(cursor)
     )
-    rows = (await (await session.connection()).execute(stmt, params)).all()
+    rows = await fetch_rows(session, stmt, params)
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]

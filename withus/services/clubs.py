@@ -29,13 +29,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any, Protocol, cast
+from typing import Any, NamedTuple, Protocol, cast
 
 from sqlalchemy import BindParameter, ColumnElement, Select, String, Table, bindparam, func, literal_column, tuple_
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from withus.db import fetch_rows
 from withus.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound, ValidationFailed
 from withus.models.base import as_utc, utcnow
 from withus.models.club import (
@@ -111,10 +112,10 @@ async def read_access(session: AsyncSession, *, club_id: int, user: User | None)
     administrators read every club."""
     uid = user.id if user is not None else None
     stmt = _read_access_statement(reader=uid is not None)
-    row = (await (await session.connection()).execute(stmt, {"club_id": club_id, "reader": uid})).first()
-    if row is None:
+    rows = await fetch_rows(session, stmt, {"club_id": club_id, "reader": uid})
+    if not rows:
         raise NotFound("모임을 찾을 수 없습니다.", code="club_not_found")
-    visibility, member_role = row
+    visibility, member_role = rows[0]
     if visibility != "public" and member_role is None and not (user is not None and user.is_admin):
         if user is None:
             raise NotAuthenticated("로그인이 필요합니다.")
@@ -372,27 +373,28 @@ def _search_pattern(q: str) -> str:
     return f"%{escaped}%"
 
 
-_CARD_COLUMNS = (
-    "id",
-    "name",
-    "category",
-    "cover_path",
-    "member_count",
-    "capacity",
-    "recruit_from",
-    "recruit_until",
-    "closed_at",
-    "join_policy",
-    "visibility",
-    "created_at",
-)
+class _CardRow(NamedTuple):
+    """A row of the club list: the columns a card shows, by name."""
+
+    id: int
+    name: str
+    category: str
+    cover_path: str | None
+    member_count: int
+    capacity: int | None
+    recruit_from: datetime | None
+    recruit_until: datetime | None
+    closed_at: datetime | None
+    join_policy: str
+    visibility: str
+    created_at: datetime
 
 
 @cache
 def _club_list_statement(*, with_category: bool, with_query: bool, with_cursor: bool) -> Select[Any]:
     """The club list statement of one shape, built once (parameters ``limit``, and ``category``,
     ``club_search``, ``after_created``/``after_id`` when the shape has them)."""
-    stmt = sa_select(*(_clubs.c[name] for name in _CARD_COLUMNS)).where(_clubs.c.closed_at.is_(None))
+    stmt = sa_select(*(_clubs.c[name] for name in _CardRow._fields)).where(_clubs.c.closed_at.is_(None))
     if with_category:
         stmt = stmt.where(_clubs.c.category == bindparam("category"))
     if with_query:
@@ -428,7 +430,7 @@ async def list_clubs(
     if cursor:
         params["after_created"], params["after_id"] = decode_cursor(cursor, datetime, int)
     stmt = _club_list_statement(with_category=bool(category), with_query=bool(q), with_cursor=bool(cursor))
-    rows = (await (await session.connection()).execute(stmt, params)).all()
+    rows = [_CardRow._make(row) for row in await fetch_rows(session, stmt, params)]
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
