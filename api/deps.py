@@ -30,6 +30,7 @@ from withus.errors import Forbidden, NotAuthenticated
 from withus.models.user import User
 from withus.services import sessions as session_service
 from withus.services import tokens
+from withus.services import users as user_service
 from withus.settings import get_settings
 
 SESSION_COOKIE = "withus_session"
@@ -194,7 +195,7 @@ async def get_optional_auth(
         via_cookie = True
         if request.method.upper() not in SAFE_METHODS:
             check_csrf(request, claims.session_id)
-    user = await session.get(User, claims.user_id)
+    user = await user_service.get_caller(session=session, user_id=claims.user_id)
     if user is None or user.deleted_at is not None:
         raise tokens.token_revoked()
     return Auth(user=user, session_id=claims.session_id, via_cookie=via_cookie)

@@ -99,3 +99,33 @@ async def test_a_cancelled_statement_takes_its_connection_out_of_the_pool(stack:
         async with read_scope() as s:
             [(pid,)] = await fetch_rows(s, pid_statement, {})
             assert pid != pids[0]
+
+
+async def test_the_caller_is_loaded_as_the_orm_would(stack: Stack, session: AsyncSession) -> None:
+    from sqlalchemy import inspect as sa_inspect
+
+    from withus.models.user import User
+    from withus.services import users as user_service
+
+    me = await make_user(session, tags=["풋살", "보드게임"])
+    assert me.id is not None
+    async with session_scope() as s:
+        expected = await s.get(User, me.id)
+        assert expected is not None
+        expected_values = expected.model_dump()
+    for scope in (read_scope, session_scope):
+        async with scope() as s:
+            user = await user_service.get_caller(session=s, user_id=me.id)
+            assert user is not None and user.model_dump() == expected_values
+            state = sa_inspect(user)
+            assert state.persistent and not s.dirty  # as if loaded: in the session, unchanged
+            assert await s.get(User, me.id) is user  # the identity map holds it
+            assert await user_service.get_caller(session=s, user_id=me.id) is user
+            assert await user_service.get_caller(session=s, user_id=me.id + 1000) is None
+    async with session_scope() as s:  # a change to it is written like any other
+        user = await user_service.get_caller(session=s, user_id=me.id)
+        assert user is not None
+        user.introduction = "안녕하세요"
+    async with read_scope() as s:
+        again = await user_service.get_caller(session=s, user_id=me.id)
+        assert again is not None and again.introduction == "안녕하세요" and again.tags == ["풋살", "보드게임"]
