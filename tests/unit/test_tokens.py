@@ -150,6 +150,20 @@ def test_bad_tokens_are_refused(token_fn: object, code: str) -> None:
     assert info.value.code == code
 
 
+def test_a_token_verified_before_still_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = int(time.time())
+    token = _forge(_valid_payload(iat=now, exp=now + 60))
+    assert tokens.decode(token, typ="access").expires_at == now + 60  # verified (and remembered)
+    assert tokens.decode(token, typ="access").user_id == 1
+    with pytest.raises(NotAuthenticated) as info:
+        tokens.decode(token, typ="refresh")  # the type is checked on every use too
+    assert info.value.code == "invalid_token"
+    monkeypatch.setattr(tokens.time, "time", lambda: now + 60 + tokens.LEEWAY)
+    with pytest.raises(NotAuthenticated) as info:
+        tokens.decode(token, typ="access")
+    assert info.value.code == "token_expired"
+
+
 def test_tampered_payload_is_refused() -> None:
     token = _forge(_valid_payload())
     header, _payload, sig = token.split(".")
