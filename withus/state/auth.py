@@ -79,10 +79,12 @@ async def _lookup(token: str) -> tuple[int, str, str, bool] | None:
     if not token:
         return None
     # Imported here: the state module is imported by every page at compile time.
-    from withus.db import session_scope
+    from withus.db import read_scope
     from withus.services import sessions as session_service
 
-    async with session_scope() as session:
+    # A read unit of work: every page load asks this, and on SQLite a writing one queued each
+    # of them on the database's write lock (lookups timed out as "database is locked" under load).
+    async with read_scope() as session:
         user = await session_service.user_from_session_token(session=session, token=token)
         if user is None or user.id is None or user.deleted_at is not None:
             return None
