@@ -122,6 +122,10 @@ async def test_the_caller_is_loaded_as_the_orm_would(stack: Stack, session: Asyn
             assert await s.get(User, me.id) is user  # the identity map holds it
             assert await user_service.get_caller(session=s, user_id=me.id) is user
             assert await user_service.get_caller(session=s, user_id=me.id + 1000) is None
+    async with session_scope() as s:  # already in the session but expired: loaded again, as session.get does
+        user = await user_service.get_caller(session=s, user_id=me.id)
+        s.expire(user)
+        assert await user_service.get_caller(session=s, user_id=me.id) is user and user.nickname == me.nickname
     async with session_scope() as s:  # a change to it is written like any other
         user = await user_service.get_caller(session=s, user_id=me.id)
         assert user is not None

@@ -65,9 +65,8 @@ async def get_caller(*, session: AsyncSession, user_id: int) -> User | None:
     """:func:`get` for the user a request authenticates as (every logged-in request asks): the row
     read without the ORM's load path (which cost twice the round trip), then put in the session as
     if the ORM had loaded it — persistent, unchanged, in the identity map."""
-    existing = session.identity_map.get(identity_key(User, user_id))
-    if existing is not None:
-        return existing
+    if session.identity_map.get(identity_key(User, user_id)) is not None:
+        return await session.get(User, user_id)  # already in this session: the ORM knows its state
     rows = await fetch_rows(session, _user_by_id, {"user_id": user_id})
     if not rows:
         return None
