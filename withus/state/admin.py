@@ -10,7 +10,7 @@ from typing import Any
 
 import reflex as rx
 
-from withus.db import session_scope
+from withus.db import read_scope, session_scope
 from withus.errors import DomainError
 from withus.models.report import ReportReview
 from withus.services import reports as report_service
@@ -67,7 +67,7 @@ class AdminReportsState(rx.State):
     busy: bool = False
 
     async def _fetch(self, uid: int, *, append: bool) -> None:
-        async with session_scope() as session:
+        async with read_scope() as session:
             user = await load_user(session, uid)
             if user is None:
                 return

@@ -13,7 +13,7 @@ from typing import Any
 import reflex as rx
 from pydantic import ValidationError
 
-from withus.db import session_scope
+from withus.db import read_scope, session_scope
 from withus.errors import DomainError, Forbidden, NotAuthenticated, NotFound
 from withus.models.comment import CommentCreate, CommentPublic, CommentUpdate
 from withus.models.post import PostPublic, PostUpdate
@@ -232,7 +232,7 @@ class PostState(rx.State):
             return
         uid = await current_user_id(self)
         try:
-            async with session_scope() as session:
+            async with read_scope() as session:
                 user = await load_user(session, uid)
                 public = await board_service.get_post(session, post_id=post_id, user=user)
                 self.post = post_view(public)
@@ -273,7 +273,7 @@ class PostState(rx.State):
         yield
         uid = await current_user_id(self)
         try:
-            async with session_scope() as session:
+            async with read_scope() as session:
                 user = await load_user(session, uid)
                 await self._load_comments(session, user, append=True)
         except DomainError as exc:
@@ -282,7 +282,7 @@ class PostState(rx.State):
 
     async def _refresh_comments(self) -> None:
         uid = await current_user_id(self)
-        async with session_scope() as session:
+        async with read_scope() as session:
             user = await load_user(session, uid)
             public = await board_service.get_post(session, post_id=self.post.id, user=user)
             self.post = post_view(public)

@@ -29,7 +29,7 @@ from typing import Any
 
 import reflex as rx
 
-from withus.db import session_scope
+from withus.db import read_scope, session_scope
 from withus.errors import DomainError, NotFound
 from withus.models.chat import BODY_MAX, MessagePublic, RoomPublic
 from withus.realtime import presence
@@ -271,7 +271,7 @@ class ChatListState(rx.State):
         if cursor:
             at, room_id = decode_cursor(cursor, datetime, int)
             after = (at, room_id)
-        async with session_scope() as session:
+        async with read_scope() as session:
             user = await load_user(session, uid)
             if user is None:
                 return [], None
@@ -487,7 +487,7 @@ class ChatRoomState(rx.State):
         return f"web:{self.router.session.client_token}"
 
     async def _fetch(self, uid: int, room_id: int, **kwargs: Any) -> tuple[list[MessagePublic], bool]:
-        async with session_scope() as session:
+        async with read_scope() as session:
             user = await load_user(session, uid)
             if user is None:
                 raise NotFound()
@@ -675,7 +675,7 @@ class ChatRoomState(rx.State):
 
     async def _still_mine(self, uid: int, room_id: int, gen: int) -> bool:
         """Whether I may still be here (a club member removed meanwhile may not)."""
-        async with session_scope() as session:
+        async with read_scope() as session:
             allowed = await chat_service.can_access(session, room_id=room_id, user_id=uid)
         if not allowed:
             async with self:

@@ -14,7 +14,7 @@ import reflex as rx
 from pydantic import ValidationError
 
 from withus.components.category import category_color
-from withus.db import session_scope
+from withus.db import read_scope, session_scope
 from withus.errors import DomainError, NotFound
 from withus.models.club import ClubPublic, MemberPublic
 from withus.models.post import PostCreate
@@ -168,7 +168,7 @@ class ClubState(rx.State):
             self.not_found = True
             return
         uid = await current_user_id(self)
-        async with session_scope() as session:
+        async with read_scope() as session:
             user = await load_user(session, uid)
             club = await club_service.get_club_or_raise(session, club_id=club_id)
             self.club = club_view(await club_service.public_view(session, club=club, user=user))
@@ -217,7 +217,7 @@ class ClubState(rx.State):
         yield
         uid = await current_user_id(self)
         try:
-            async with session_scope() as session:
+            async with read_scope() as session:
                 user = await load_user(session, uid)
                 page = await board_service.list_posts(
                     session, club_id=self.club.id, user=user, limit=POST_PAGE, cursor=self._posts_cursor
@@ -239,7 +239,7 @@ class ClubState(rx.State):
         yield
         uid = await current_user_id(self)
         try:
-            async with session_scope() as session:
+            async with read_scope() as session:
                 user = await load_user(session, uid)
                 members, cursor = await membership_service.list_members(
                     session, club_id=self.club.id, user=user, limit=MEMBER_PAGE, cursor=self._members_cursor

@@ -14,7 +14,7 @@ from typing import Any
 
 import reflex as rx
 
-from withus.db import session_scope
+from withus.db import read_scope, session_scope
 from withus.errors import DomainError, NotFound
 from withus.models.club import BanPublic, InvitationPublic, JoinRequestPublic, MemberPublic
 from withus.services import clubs as club_service
@@ -142,7 +142,7 @@ class ManageState(rx.State):
         return self.my_role == "host"
 
     async def _refresh(self, uid: int) -> None:
-        async with session_scope() as session:
+        async with read_scope() as session:
             user = await load_user(session, uid)
             club = await club_service.get_club_or_raise(session, club_id=self.club_id)
             view = await club_service.public_view(session, club=club, user=user)

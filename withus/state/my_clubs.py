@@ -8,7 +8,7 @@ from typing import Any
 
 import reflex as rx
 
-from withus.db import session_scope
+from withus.db import read_scope, session_scope
 from withus.errors import DomainError
 from withus.models.club import InvitationPublic, MyClub
 from withus.services import clubs as club_service
@@ -65,7 +65,7 @@ class MyClubsState(rx.State):
     busy: bool = False
 
     async def _refresh(self, uid: int) -> None:
-        async with session_scope() as session:
+        async with read_scope() as session:
             user = await load_user(session, uid)
             if user is None:
                 return

@@ -19,7 +19,7 @@ from typing import Any
 
 import reflex as rx
 
-from withus.db import session_scope
+from withus.db import read_scope, session_scope
 from withus.errors import DomainError
 from withus.models.notification import NotificationPublic
 from withus.realtime.bus import GAP, ListenerClosed, notify_channel, session_revoked_channel
@@ -92,7 +92,7 @@ def view(n: NotificationPublic) -> NotificationView:
 
 
 async def _snapshot(user_id: int) -> tuple[int, list[NotificationPublic]]:
-    async with session_scope() as session:
+    async with read_scope() as session:
         count = await notification_service.count_unread(session, user_id=user_id)
         items, _ = await notification_service.list_notifications(session, user_id=user_id, limit=BELL_ITEMS)
     return count, items
