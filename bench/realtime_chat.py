@@ -6,9 +6,10 @@ Servers: the app as a real server process, ``uvicorn api:build_server --factory`
 the site's lifespan: dependency check, GC tuning, graceful shutdown) with one worker
 (no reload, no supervisor: one process whose CPU and RSS are the figures), and the echo server
 below (:func:`build_echo_app`: every WebSocket message sent back as it came) under the same
-uvicorn with the same flags, on 127.0.0.1. uvicorn's defaults otherwise (websockets-sansio,
-permessage-deflate accepted when offered). ``--server granian`` runs both under granian with one
-worker instead (what ``reflex run --env prod`` uses; it never negotiates compression).
+uvicorn with the same flags, on 127.0.0.1. uvicorn's defaults otherwise (websockets-sansio), except
+that permessage-deflate is declined as the site's own server declines it (``reflex run --env prod``
+runs granian, which never negotiates compression): ``--server-deflate on`` accepts it when offered.
+``--server granian`` runs both under granian instead.
 
 Data: a PostgreSQL database of the run's own (``withus_t_<pid>_<hex>`` beside ``test``, dropped at
 the end; the test suite drops it too if this process was killed) and a Redis index claimed with
@@ -253,6 +254,7 @@ class Server:
     health: str
     kind: str = "uvicorn"  # or "granian" (worker processes under granian's supervisor)
     workers: int = 1
+    deflate: bool = False  # uvicorn only: accept permessage-deflate when a client offers it
     proc: subprocess.Popen[bytes] | None = None
     log: Path | None = None
 
@@ -299,6 +301,8 @@ class Server:
             "--no-access-log",
             "--timeout-graceful-shutdown",
             "3",
+            "--ws-per-message-deflate",
+            "true" if self.deflate else "false",
             *(["--workers", str(self.workers)] if self.workers > 1 else []),
         ]
 
@@ -538,8 +542,11 @@ class Bench:
         kind = self.args.server
         workers = self.args.server_workers
         app_env = {**env, "PORT": str(app_port)}
-        self.app = Server("app", "api:build_server", app_port, app_env, "/api/health", kind, workers)
-        self.echo = Server("echo", "bench.realtime_chat:build_echo_app", echo_port, env, "/health", kind, workers)
+        deflate = self.args.server_deflate == "on"
+        self.app = Server("app", "api:build_server", app_port, app_env, "/api/health", kind, workers, deflate)
+        self.echo = Server(
+            "echo", "bench.realtime_chat:build_echo_app", echo_port, env, "/health", kind, workers, deflate
+        )
         self.app.start(self.root)
         self.echo.start(self.root)
 
@@ -815,7 +822,12 @@ class Bench:
             print(f"-- {a.idle} idle connections")
             app_per, app_open, app_idle_cpu = self.idle_memory(self.app, "stomp", a.idle, self.compression)
             echo_per, _, _ = self.idle_memory(self.echo, "echo", a.idle, self.compression)
-            deflate = "permessage-deflate" if self.compression else "no compression"
+            if not self.compression:
+                deflate = "no compression"
+            elif a.server_deflate == "on":
+                deflate = "permessage-deflate"
+            else:
+                deflate = "clients offer permessage-deflate, the server declines as the site's does"
             results += [
                 Result(
                     name=f"RSS per idle STOMP connection ({app_open:,} held, heart-beat 10000,10000, {deflate})",
@@ -1017,6 +1029,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=1,
         help="worker processes of the app and of the echo server alike (more than one: the app's workers "
         "deliver to each other through Redis, as instances behind nginx do)",
+    )
+    parser.add_argument(
+        "--server-deflate",
+        choices=("off", "on"),
+        default="off",
+        help="uvicorn: accept permessage-deflate when clients offer it (the site's granian never does)",
     )
     parser.add_argument("--phases", default="chat,sse,idle", help="any of chat,sse,idle")
     parser.add_argument(
