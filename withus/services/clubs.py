@@ -29,7 +29,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any, NamedTuple, Protocol, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import BindParameter, ColumnElement, Select, String, Table, bindparam, func, literal_column, tuple_
 from sqlalchemy import select as sa_select
@@ -221,10 +221,11 @@ async def run_membership_hooks(session: AsyncSession, club: Club, user_id: int, 
 # ---------------------------------------------------------------- views
 
 
-class CardSource(Protocol):
-    """What a card and the recruiting badge read: a :class:`Club`, or a row of its columns."""
+class CardRow(NamedTuple):
+    """A row of the club list: the columns a card shows, by name (a card is built from one of
+    these or from a :class:`Club`)."""
 
-    id: int | None
+    id: int
     name: str
     category: str
     cover_path: str | None
@@ -238,11 +239,11 @@ class CardSource(Protocol):
     created_at: datetime
 
 
-def cover_url(club: CardSource) -> str | None:
+def cover_url(club: Club | CardRow) -> str | None:
     return MEDIA_URL_PREFIX + club.cover_path if club.cover_path else None
 
 
-def is_recruiting(club: CardSource, *, now: datetime | None = None) -> bool:
+def is_recruiting(club: Club | CardRow, *, now: datetime | None = None) -> bool:
     """Inside the recruiting window (when there is one) and below capacity (when there is one)."""
     now = now or utcnow()
     if club.closed_at is not None:
@@ -261,7 +262,7 @@ def in_window(club: Club, *, now: datetime | None = None) -> bool:
     return not (club.recruit_until is not None and now >= as_utc(club.recruit_until))
 
 
-def card(club: CardSource, *, now: datetime | None = None) -> ClubCard:
+def card(club: Club | CardRow, *, now: datetime | None = None) -> ClubCard:
     assert club.id is not None
     return ClubCard(
         id=club.id,
@@ -373,28 +374,11 @@ def _search_pattern(q: str) -> str:
     return f"%{escaped}%"
 
 
-class _CardRow(NamedTuple):
-    """A row of the club list: the columns a card shows, by name."""
-
-    id: int
-    name: str
-    category: str
-    cover_path: str | None
-    member_count: int
-    capacity: int | None
-    recruit_from: datetime | None
-    recruit_until: datetime | None
-    closed_at: datetime | None
-    join_policy: str
-    visibility: str
-    created_at: datetime
-
-
 @cache
 def _club_list_statement(*, with_category: bool, with_query: bool, with_cursor: bool) -> Select[Any]:
     """The club list statement of one shape, built once (parameters ``limit``, and ``category``,
     ``club_search``, ``after_created``/``after_id`` when the shape has them)."""
-    stmt = sa_select(*(_clubs.c[name] for name in _CardRow._fields)).where(_clubs.c.closed_at.is_(None))
+    stmt = sa_select(*(_clubs.c[name] for name in CardRow._fields)).where(_clubs.c.closed_at.is_(None))
     if with_category:
         stmt = stmt.where(_clubs.c.category == bindparam("category"))
     if with_query:
@@ -430,13 +414,13 @@ async def list_clubs(
     if cursor:
         params["after_created"], params["after_id"] = decode_cursor(cursor, datetime, int)
     stmt = _club_list_statement(with_category=bool(category), with_query=bool(q), with_cursor=bool(cursor))
-    rows = [_CardRow._make(row) for row in await fetch_rows(session, stmt, params)]
+    rows = [CardRow._make(row) for row in await fetch_rows(session, stmt, params)]
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
         next_cursor = encode_cursor(as_utc(rows[-1].created_at), rows[-1].id)
     now = utcnow()
-    return [card(cast(CardSource, row), now=now) for row in rows], next_cursor
+    return [card(row, now=now) for row in rows], next_cursor
 
 
 async def list_my_clubs(
