@@ -90,6 +90,14 @@ class Viewer:
     def is_author(self, author_id: int) -> bool:
         return self.user_id is not None and self.user_id == author_id
 
+    def may_edit(self, author_id: int) -> bool:
+        """Authors edit their own while they are still members."""
+        return self.is_author(author_id) and self.role is not None
+
+    def may_delete(self, author_id: int) -> bool:
+        """Authors delete their own; the club's host and moderators (and administrators) anything."""
+        return self.is_author(author_id) or self.moderates
+
 
 def _post_not_found() -> NotFound:
     return NotFound("게시글을 찾을 수 없습니다.", code="post_not_found")
@@ -154,7 +162,6 @@ async def access_comment(
 def _post_view(post: Post, author: User, viewer: Viewer) -> PostPublic:
     assert post.id is not None
     assert author.id is not None
-    mine = viewer.is_author(post.author_id)
     return PostPublic(
         id=post.id,
         club_id=post.club_id,
@@ -168,8 +175,8 @@ def _post_view(post: Post, author: User, viewer: Viewer) -> PostPublic:
         created_at=as_utc(post.created_at),
         updated_at=as_utc(post.updated_at) if post.updated_at else None,
         hidden=post.hidden_at is not None,
-        can_edit=mine and viewer.role is not None,
-        can_delete=mine or viewer.moderates,
+        can_edit=viewer.may_edit(post.author_id),
+        can_delete=viewer.may_delete(post.author_id),
     )
 
 
@@ -180,7 +187,6 @@ def _comment_view(
     deleted = comment.deleted_at is not None
     hidden = comment.hidden_at is not None
     masked = deleted or (hidden and not viewer.moderates)
-    mine = viewer.is_author(comment.author_id)
     if deleted:
         body = DELETED_PLACEHOLDER
     elif masked:
@@ -198,8 +204,8 @@ def _comment_view(
         hidden=hidden,
         created_at=as_utc(comment.created_at),
         updated_at=as_utc(comment.updated_at) if comment.updated_at else None,
-        can_edit=not masked and mine and viewer.role is not None,
-        can_delete=not masked and (mine or viewer.moderates),
+        can_edit=not masked and viewer.may_edit(comment.author_id),
+        can_delete=not masked and viewer.may_delete(comment.author_id),
         replies=replies or [],
     )
 
@@ -264,8 +270,9 @@ async def list_posts(
     (the club with the reader's role; the page with its authors and the reader's blocks), read as
     plain rows: the ORM's identity map and objects cost more than the rest of the request."""
     access = await club_service.read_access(session, club_id=club_id, user=user)
-    moderates = (user is not None and user.is_admin) or club_service.is_staff(access.role)
-    uid = user.id if user is not None else None
+    viewer = Viewer(user=user, role=access.role)  # blocks come with each row
+    moderates = viewer.moderates
+    uid = viewer.user_id
     limit = club_service.clamp_limit(limit)
     params: dict[str, Any] = {"club_id": access.club_id, "limit": limit + 1}
     if uid is not None:
@@ -282,7 +289,6 @@ async def list_posts(
     if len(rows) > limit:
         rows = rows[:limit]
         next_cursor = club_service.encode_cursor(rows[-1][2], rows[-1][0])
-    can_edit_own = access.role is not None
     items = [
         PostPublic(
             id=post_id,
@@ -297,8 +303,8 @@ async def list_posts(
             created_at=as_utc(created_at),
             updated_at=as_utc(updated_at) if updated_at else None,
             hidden=hidden_at is not None,
-            can_edit=can_edit_own and author_id == uid,
-            can_delete=author_id == uid or moderates,
+            can_edit=viewer.may_edit(author_id),
+            can_delete=viewer.may_delete(author_id),
         )
         for (
             post_id,

@@ -209,16 +209,7 @@ async def participant_ids(session: AsyncSession, *, room: ChatRoom) -> list[int]
 @cache
 def _peer_refuses_statement() -> Any:
     sender, peer = bindparam("sender_id", type_=Integer()), bindparam("peer_id", type_=Integer())
-    blocked = (
-        sa_select(col(UserBlock.blocker_id))
-        .where(
-            or_(
-                and_(col(UserBlock.blocker_id) == sender, col(UserBlock.blocked_id) == peer),
-                and_(col(UserBlock.blocker_id) == peer, col(UserBlock.blocked_id) == sender),
-            )
-        )
-        .exists()
-    )
+    blocked = sa_select(col(UserBlock.blocker_id)).where(user_service.blocked_either_way(sender, peer)).exists()
     return sa_select(blocked, col(User.deleted_at)).where(col(User.id) == peer)
 
 

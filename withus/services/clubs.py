@@ -85,6 +85,10 @@ async def get(session: AsyncSession, *, club_id: int) -> Club | None:
     return club
 
 
+def club_not_found() -> NotFound:
+    return NotFound("모임을 찾을 수 없습니다.", code="club_not_found")
+
+
 @dataclass(frozen=True)
 class ReadAccess:
     """What a reader of a club's content needs to know: the club and the reader's role in it."""
@@ -114,12 +118,10 @@ async def read_access(session: AsyncSession, *, club_id: int, user: User | None)
     stmt = _read_access_statement(reader=uid is not None)
     rows = await fetch_rows(session, stmt, {"club_id": club_id, "reader": uid})
     if not rows:
-        raise NotFound("모임을 찾을 수 없습니다.", code="club_not_found")
+        raise club_not_found()
     visibility, member_role = rows[0]
-    if visibility != "public" and member_role is None and not (user is not None and user.is_admin):
-        if user is None:
-            raise NotAuthenticated("로그인이 필요합니다.")
-        raise Forbidden("모임 멤버만 볼 수 있습니다.", code="not_a_member")
+    if not (user is not None and user.is_admin):
+        _check_reader(visibility=visibility, role=member_role, user=user)
     return ReadAccess(club_id=club_id, visibility=visibility, role=member_role)
 
 
@@ -127,7 +129,7 @@ async def get_club_or_raise(session: AsyncSession, *, club_id: int) -> Club:
     """The open club with this id; absent or closed → 404."""
     club = await get(session, club_id=club_id)
     if club is None:
-        raise NotFound("모임을 찾을 수 없습니다.", code="club_not_found")
+        raise club_not_found()
     return club
 
 
@@ -138,7 +140,7 @@ async def lock_club(session: AsyncSession, *, club_id: int) -> Club:
     stmt = select(Club).where(Club.id == club_id).with_for_update().execution_options(populate_existing=True)
     club = (await session.exec(stmt)).first()
     if club is None or club.closed_at is not None:
-        raise NotFound("모임을 찾을 수 없습니다.", code="club_not_found")
+        raise club_not_found()
     return club
 
 
@@ -162,12 +164,21 @@ async def check_can_read_club_content(session: AsyncSession, *, club: Club, user
     (anonymous → 401 ``not_authenticated``, others → 403 ``not_a_member``)."""
     if club.visibility == "public":
         return
+    role = None
+    if user is not None:
+        assert club.id is not None
+        assert user.id is not None
+        role = await get_role(session, club_id=club.id, user_id=user.id)
+    _check_reader(visibility=club.visibility, role=role, user=user)
+
+
+def _check_reader(*, visibility: str, role: str | None, user: User | None) -> None:
+    """The reading rule of :func:`check_can_read_club_content`, once the reader's role is known."""
+    if visibility == "public" or role is not None:
+        return
     if user is None:
         raise NotAuthenticated("로그인이 필요합니다.")
-    assert club.id is not None
-    assert user.id is not None
-    if await get_role(session, club_id=club.id, user_id=user.id) is None:
-        raise Forbidden("모임 멤버만 볼 수 있습니다.", code="not_a_member")
+    raise Forbidden("모임 멤버만 볼 수 있습니다.", code="not_a_member")
 
 
 async def check_member(session: AsyncSession, *, club: Club, user: User | None) -> str:

@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, func, or_
+from sqlalchemy import ColumnElement, Table, bindparam, delete, func, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
@@ -354,14 +354,18 @@ async def is_blocked(session: AsyncSession, blocker_id: int, blocked_id: int) ->
     return await session.get(UserBlock, (blocker_id, blocked_id)) is not None
 
 
+def blocked_either_way(a: Any, b: Any) -> ColumnElement[bool]:
+    """The condition on ``user_blocks`` that either of ``a`` and ``b`` (ids or bound parameters)
+    blocked the other."""
+    return or_(
+        (col(UserBlock.blocker_id) == a) & (col(UserBlock.blocked_id) == b),
+        (col(UserBlock.blocker_id) == b) & (col(UserBlock.blocked_id) == a),
+    )
+
+
 async def blocked_between(session: AsyncSession, a: int, b: int) -> bool:
     """Whether either of the two has blocked the other."""
-    query = select(UserBlock.blocker_id).where(
-        or_(
-            (col(UserBlock.blocker_id) == a) & (col(UserBlock.blocked_id) == b),
-            (col(UserBlock.blocker_id) == b) & (col(UserBlock.blocked_id) == a),
-        )
-    )
+    query = select(UserBlock.blocker_id).where(blocked_either_way(a, b))
     return (await session.exec(query)).first() is not None
 
 
