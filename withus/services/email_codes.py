@@ -167,12 +167,13 @@ async def check_code(*, email: str, code: str) -> None:
     """Verify ``code`` for ``email`` without spending it; a wrong code counts as a try."""
     kv = get_kv()
     address = email.lower()
+    # Count the try before reading the code: a burst of parallel guesses gets no more than
+    # MAX_WRONG_TRIES comparisons between them, whatever order they finish in. (Reading first let
+    # a guess that read the code before the fifth try burned it count from 1 again afterwards.)
+    tries = await kv.incr(_tries_key(address), ttl=CODE_TTL)
     stored = await kv.get(_code_key(address))
     if stored is None:
         raise code_expired()
-    # Count the try before comparing: a burst of parallel guesses gets no more than
-    # MAX_WRONG_TRIES comparisons between them, whatever order they finish in.
-    tries = await kv.incr(_tries_key(address), ttl=CODE_TTL)
     if tries > MAX_WRONG_TRIES:
         await kv.delete(_code_key(address), _tries_key(address))
         raise code_expired()
