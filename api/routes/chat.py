@@ -13,6 +13,7 @@ from api.deps import CurrentUser, SessionDep, UnitOfWorkRoute
 from withus.errors import InvalidInput
 from withus.models.chat import MessagePublic, RoomPublic
 from withus.services import chat as chat_service
+from withus.services import chat_sending
 from withus.services.clubs import decode_cursor, encode_cursor
 
 router = APIRouter(tags=["chat"], route_class=UnitOfWorkRoute)
@@ -144,7 +145,7 @@ async def list_messages(
 async def send_message(room_id: int, body: SendMessage, session: SessionDep, user: CurrentUser) -> Any:
     """Stored, then delivered live (STOMP ``/topic/chat/rooms/{id}``, ``/user/queue/messages``) once committed.
     A resend with the same ``client_msg_id`` answers 200 with the stored message and delivers nothing again."""
-    message, created = await chat_service.do_send_message(
+    message, created = await chat_sending.do_send_message(
         session, user=user, room_id=room_id, body=body.body, client_msg_id=body.client_msg_id
     )
     if created:

@@ -325,16 +325,16 @@ async def test_a_send_the_server_cannot_store_now_is_refused_as_busy_and_can_be_
     server_busy with the receipt-id, close 1013 (try again later), nothing stored; the resend works."""
     from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-    from withus.services import chat as chat_service
+    from withus.services import chat_sending
 
     alice, bob = await make_user(session), await make_user(session)
     room_id = await _room(live_server, alice, bob)
-    store = chat_service.do_send_message
+    store = chat_sending.send_messages
 
     async def saturated(*_args: Any, **_kwargs: Any) -> Any:
         raise PoolTimeoutError("QueuePool limit reached, connection timed out")
 
-    monkeypatch.setattr(chat_service, "do_send_message", saturated)
+    monkeypatch.setattr(chat_sending, "send_messages", saturated)
     peer = await _connected(live_server, alice)
     send = {"destination": f"/app/chat/rooms/{room_id}", "receipt": "m1"}
     await peer.send("SEND", send, '{"body":"지금은 안 돼요","client_msg_id":"c1"}')
@@ -343,7 +343,7 @@ async def test_a_send_the_server_cannot_store_now_is_refused_as_busy_and_can_be_
     assert peer.closed and peer.ws.close_code == 1013
     assert await _message_count() == 0
 
-    monkeypatch.setattr(chat_service, "do_send_message", store)
+    monkeypatch.setattr(chat_sending, "send_messages", store)
     peer = await _connected(live_server, alice)
     await peer.send("SEND", send, '{"body":"지금은 안 돼요","client_msg_id":"c1"}')
     receipt = await peer.recv()

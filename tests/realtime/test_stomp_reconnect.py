@@ -16,7 +16,7 @@ from withus.db import session_scope
 from withus.kv import get_kv
 from withus.models.user import User
 from withus.realtime.bus import GAP, get_hub
-from withus.services import chat as chat_service
+from withus.services import chat_sending
 
 
 async def _rest(server: LiveServer, token: str, method: str, url: str, **kwargs: Any) -> Any:
@@ -89,7 +89,7 @@ async def _kill_hub_subscription() -> None:
 
 async def _send(user: User, room_id: int, body: str) -> None:
     async with session_scope() as s:
-        await chat_service.do_send_message(s, user=user, room_id=room_id, body=body)
+        await chat_sending.do_send_message(s, user=user, room_id=room_id, body=body)
 
 
 async def test_room_subscribers_catch_up_after_the_bus_loses_redis(

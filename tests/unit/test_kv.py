@@ -51,6 +51,20 @@ async def test_hash_and_set(stack: object) -> None:
     assert await kv.mget(["h", "nothing"]) == [None, None]
 
 
+async def test_batched_counters_and_existence(stack: object) -> None:
+    kv = get_kv()
+    assert await kv.incr_each(["a", "b", "a"], ttl=10) == [1, 1, 2]
+    assert await kv.incr_each(["a"]) == [3]
+    ttl = await kv.ttl("b")
+    assert ttl is not None and 0 < ttl <= 10
+    assert await kv.incr_each([]) == []
+    await kv.sadd("set", "x")
+    assert await kv.exists_each(["a", "set", "none"]) == [True, True, False]
+    await kv.srem("set", "x")  # an emptied set is gone, on both stores
+    assert await kv.exists_each(["set"]) == [False]
+    assert await kv.exists_each([]) == []
+
+
 async def test_publish_reaches_channel_and_pattern_subscribers(stack: object) -> None:
     kv = get_kv()
     exact = await kv.subscribe("room:1")

@@ -110,6 +110,9 @@ class MemoryKV:
     async def exists(self, key: str) -> bool:
         return self._alive(key)
 
+    async def exists_each(self, keys: list[str]) -> list[bool]:
+        return [self._alive(k) for k in keys]
+
     async def incr(self, key: str, *, ttl: float | None = None) -> int:
         if not self._alive(key):
             self._data[key] = "0"
@@ -117,6 +120,9 @@ class MemoryKV:
         value = int(self._data[key]) + 1
         self._data[key] = str(value)
         return value
+
+    async def incr_each(self, keys: list[str], *, ttl: float | None = None) -> list[int]:
+        return [await self.incr(k, ttl=ttl) for k in keys]
 
     async def ttl(self, key: str) -> float | None:
         if not self._alive(key) or key not in self._expiry:
@@ -161,6 +167,8 @@ class MemoryKV:
             return 0
         before = len(current)
         current.difference_update(members)
+        if not current:  # as Redis: a set that becomes empty is gone
+            await self.delete(key)
         return before - len(current)
 
     async def smembers(self, key: str) -> builtins.set[str]:

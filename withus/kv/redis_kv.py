@@ -94,6 +94,14 @@ class RedisKV:
     async def exists(self, key: str) -> bool:
         return bool(await self.client.exists(key))  # type: ignore[misc]
 
+    async def exists_each(self, keys: list[str]) -> list[bool]:
+        if not keys:
+            return []
+        async with self.client.pipeline(transaction=False) as pipe:
+            for k in keys:
+                pipe.exists(k)
+            return [bool(n) for n in await pipe.execute()]
+
     async def incr(self, key: str, *, ttl: float | None = None) -> int:
         async with self.client.pipeline(transaction=True) as pipe:
             pipe.incr(key)
@@ -101,6 +109,18 @@ class RedisKV:
                 pipe.pexpire(key, int(ttl * 1000), nx=True)
             result = await pipe.execute()
         return int(result[0])
+
+    async def incr_each(self, keys: list[str], *, ttl: float | None = None) -> list[int]:
+        if not keys:
+            return []
+        async with self.client.pipeline(transaction=True) as pipe:
+            for k in keys:
+                pipe.incr(k)
+                if ttl is not None:
+                    pipe.pexpire(k, int(ttl * 1000), nx=True)
+            result = await pipe.execute()
+        step = 2 if ttl is not None else 1
+        return [int(n) for n in result[::step]]
 
     async def ttl(self, key: str) -> float | None:
         ms = int(await self.client.pttl(key))

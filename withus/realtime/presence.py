@@ -42,3 +42,8 @@ async def leave(*, room_id: int, user_id: int, viewer_id: str) -> None:
 
 async def is_viewing(*, room_id: int, user_id: int) -> bool:
     return bool(await get_kv().smembers(_key(room_id, user_id)))
+
+
+async def viewing_each(pairs: list[tuple[int, int]]) -> list[bool]:
+    """:func:`is_viewing` for several ``(room_id, user_id)`` at once, in one round trip."""
+    return await get_kv().exists_each([_key(room_id, user_id) for room_id, user_id in pairs])

@@ -60,9 +60,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from redis import exceptions as redis_exc
-from sqlalchemy import exc as sa_exc
-
 from withus.db import session_scope
 from withus.errors import DomainError, NotAuthenticated, NotFound
 from withus.models.user import User
@@ -77,6 +74,7 @@ from withus.realtime.bus import (
     session_revoked_channel,
     user_channel,
 )
+from withus.realtime.send_queue import UNAVAILABLE, get_send_queue
 from withus.realtime.stomp_frames import (
     HEARTBEAT,
     SUPPORTED_VERSIONS,
@@ -89,6 +87,7 @@ from withus.realtime.stomp_frames import (
     negotiate_version,
     parse_heartbeat,
 )
+from withus.services.chat_sending import SendRequest
 
 log = logging.getLogger(__name__)
 
@@ -140,18 +139,6 @@ class _Fault(Exception):
         self.code = code
         self.detail = detail or code
         self.receipt_id = receipt_id
-
-
-# The database pool stayed exhausted for its whole timeout (more senders than the process can
-# store), or the database or Redis is out of reach: nothing was stored. The client is told to come
-# back (ERROR server_busy, close 1013) and resend; its client-msg-id makes the resend safe.
-_UNAVAILABLE: tuple[type[BaseException], ...] = (
-    sa_exc.TimeoutError,
-    sa_exc.OperationalError,
-    sa_exc.InterfaceError,
-    redis_exc.ConnectionError,
-    redis_exc.TimeoutError,
-)
 
 
 def _busy(exc: BaseException, receipt_id: str | None) -> _Fault:
@@ -297,7 +284,7 @@ class StompSession:
                     self.busy = True
                     try:
                         await self._handle(item)
-                    except _UNAVAILABLE as exc:
+                    except UNAVAILABLE as exc:
                         raise _busy(exc, item.get("receipt")) from exc
                     finally:
                         self.busy = False
@@ -552,21 +539,16 @@ class StompSession:
             raise _Fault("bad_json", 'the body must be a JSON object {"body", "client_msg_id"?}', receipt) from None
         if not isinstance(payload, dict) or "body" not in payload:
             raise _Fault("bad_json", 'the body must be a JSON object {"body", "client_msg_id"?}', receipt)
-        from withus.services import chat as chat_service
-
-        try:
-            async with session_scope() as db:
-                user = await db.get(User, self.user_id)
-                if user is None or user.deleted_at is not None:
-                    raise _Fault("token_revoked", "the account no longer exists", receipt)
-                await chat_service.do_send_message(
-                    db, user=user, room_id=room_id, body=payload.get("body"), client_msg_id=payload.get("client_msg_id")
-                )
-        except NotFound:
-            raise _Fault("forbidden", f"you are not a participant of room {room_id}", receipt) from None
-        except DomainError as exc:
-            detail = exc.errors[0].message if exc.errors else exc.detail
-            raise _Fault(exc.code, detail, receipt) from None
+        assert self.user_id is not None
+        request = SendRequest(self.user_id, room_id, payload.get("body"), payload.get("client_msg_id"))
+        outcome = await get_send_queue().send(request)  # stored with the other SENDs of this moment
+        if isinstance(outcome, NotFound):
+            raise _Fault("forbidden", f"you are not a participant of room {room_id}", receipt)
+        if isinstance(outcome, DomainError):
+            if outcome.code == "account_gone":
+                raise _Fault("token_revoked", "the account no longer exists", receipt)
+            detail = outcome.errors[0].message if outcome.errors else outcome.detail
+            raise _Fault(outcome.code, detail, receipt)
         await self._receipt(frame)  # only now: the message is stored (and published)
 
     # -- SUBSCRIBE / UNSUBSCRIBE

@@ -10,7 +10,7 @@ Rules:
   checked on every access (a closed club's room is gone). Members see the whole
   history of the room, including what was said before they joined.
 - A room that is not yours is 404, never 403: its existence is not revealed.
-- **Sending** (:func:`do_send_message`): the body is 1..1000 characters (not only
+- **Sending** (:mod:`withus.services.chat_sending`): the body is 1..1000 characters (not only
   spaces). The room row is locked, the next ``seq`` taken with ``UPDATE chat_rooms
   SET last_seq = last_seq + 1 ... RETURNING last_seq`` and the message inserted in
   the caller's transaction; only after commit is it published on the room's
@@ -44,9 +44,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    DateTime,
     Integer,
-    String,
     and_,
     bindparam,
     case,
@@ -59,7 +57,6 @@ from sqlalchemy import (
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -67,7 +64,6 @@ from withus.db import after_commit
 from withus.errors import Conflict, Forbidden, InvalidInput, NotFound, ValidationFailed
 from withus.kv import get_kv
 from withus.models.base import as_utc, utcnow
-from withus.models.block import UserBlock
 from withus.models.chat import (
     BODY_MAX,
     CLIENT_MSG_ID_MAX,
@@ -80,10 +76,8 @@ from withus.models.chat import (
 )
 from withus.models.club import Club, ClubMember
 from withus.models.user import User, UserSummary
-from withus.realtime import presence
-from withus.realtime.bus import publish_after_commit, publish_all_after_commit, room_channel, user_channel
+from withus.realtime.bus import publish_after_commit, user_channel
 from withus.services import clubs as club_service
-from withus.services import notifications as notification_service
 from withus.services import rate_limit
 from withus.services import users as user_service
 
@@ -204,62 +198,6 @@ async def participant_ids(session: AsyncSession, *, room: ChatRoom) -> list[int]
         return [uid for uid in (room.user_low_id, room.user_high_id) if uid is not None]
     stmt = select(ClubMember.user_id).where(col(ClubMember.club_id) == room.club_id)
     return list((await session.exec(stmt)).all())
-
-
-@cache
-def _peer_refuses_statement() -> Any:
-    sender, peer = bindparam("sender_id", type_=Integer()), bindparam("peer_id", type_=Integer())
-    blocked = sa_select(col(UserBlock.blocker_id)).where(user_service.blocked_either_way(sender, peer)).exists()
-    return sa_select(blocked, col(User.deleted_at)).where(col(User.id) == peer)
-
-
-async def _peer_refuses(session: AsyncSession, sender_id: int, peer_id: int) -> tuple[bool, bool]:
-    """``(blocked either way, peer gone)`` for a direct message, in one statement."""
-    params = {"sender_id": sender_id, "peer_id": peer_id}
-    row = (await (await session.connection()).execute(_peer_refuses_statement(), params)).first()
-    if row is None:  # no such account (blocks go with it)
-        return False, True
-    is_blocked, deleted_at = row
-    return bool(is_blocked), deleted_at is not None
-
-
-@cache
-def _send_statements() -> dict[str, Any]:
-    """The statements of a SEND, built once. Parameters: ``the_room_id``, ``the_sender_id``,
-    ``client_msg_id``, ``the_now``, ``the_seq``."""
-    # Names unlike any column's: an UPDATE reserves those for its SET clause.
-    room_id = bindparam("the_room_id", type_=Integer())
-    sender = bindparam("the_sender_id", type_=Integer())
-    return {
-        # Lock the room row (PostgreSQL; SQLite's BEGIN IMMEDIATE already serializes writers), so
-        # that the resend check and the seq counter see every committed message of the room.
-        "lock": select(ChatRoom.id).where(col(ChatRoom.id) == room_id).with_for_update(),
-        "resent": select(ChatMessage).where(
-            col(ChatMessage.room_id) == room_id,
-            col(ChatMessage.sender_id) == sender,
-            col(ChatMessage.client_msg_id) == bindparam("client_msg_id", type_=String()),
-        ),
-        "next_seq": update(ChatRoom)
-        .where(col(ChatRoom.id) == room_id)
-        .values(
-            last_seq=col(ChatRoom.last_seq) + 1, last_activity_at=bindparam("the_now", type_=DateTime(timezone=True))
-        )
-        .returning(col(ChatRoom.last_seq)),
-        # One UPDATE for both: the sender's read mark, and every hidden mark of the pair.
-        "read_and_unhide": update(ChatParticipant)
-        .where(
-            col(ChatParticipant.room_id) == room_id,
-            or_(col(ChatParticipant.user_id) == sender, col(ChatParticipant.hidden_at).is_not(None)),
-        )
-        .values(
-            last_read_seq=case(
-                (col(ChatParticipant.user_id) == sender, bindparam("the_seq", type_=Integer())),
-                else_=col(ChatParticipant.last_read_seq),
-            ),
-            hidden_at=None,
-        )
-        .execution_options(synchronize_session=False),
-    }
 
 
 # ---------------------------------------------------------------- rooms
@@ -413,124 +351,26 @@ def check_client_msg_id(value: Any) -> str | None:
     return value
 
 
-async def do_send_message(
-    session: AsyncSession, *, user: User, room_id: int, body: Any, client_msg_id: Any = None
-) -> tuple[MessagePublic, bool]:
-    """Store a message, then (after commit) deliver it: ``(message, created)``.
-
-    ``created`` is False for a resend of a stored ``client_msg_id``: nothing is stored
-    or delivered again.
-    """
-    assert user.id is not None
-    text = check_body(body)
-    client_id = check_client_msg_id(client_msg_id)
-    await rate_limit.hit(
-        "chat_send", str(user.id), limit=SEND_LIMIT, window=SEND_WINDOW, detail="메시지를 너무 빨리 보내고 있습니다."
-    )
-    access = await access_room(session, room_id=room_id, user_id=user.id)
-    room = access.room
-    statements = _send_statements()
-    await session.exec(statements["lock"], params={"the_room_id": room_id})
-    if client_id is not None:
-        params = {"the_room_id": room_id, "the_sender_id": user.id, "client_msg_id": client_id}
-        existing = (await session.exec(statements["resent"], params=params)).first()
-        if existing is not None:
-            return MessagePublic.of(existing, UserSummary.of(user)), False
-    if room.kind == "direct":
-        peer_id = room.user_high_id if room.user_low_id == user.id else room.user_low_id
-        assert peer_id is not None
-        blocked, peer_gone = await _peer_refuses(session, user.id, peer_id)
-        if blocked:
-            raise Forbidden("이 사용자와는 채팅할 수 없습니다.", code="blocked")
-        if peer_gone:
-            raise Forbidden("탈퇴한 회원에게는 메시지를 보낼 수 없습니다.", code="user_deleted")
-    now = utcnow()
-    seq_result = await session.exec(statements["next_seq"], params={"the_room_id": room_id, "the_now": now})
-    seq = int(seq_result.scalar_one())
-    message = ChatMessage(
-        room_id=room_id, seq=seq, sender_id=user.id, body=text, client_msg_id=client_id, created_at=now
-    )
-    session.add(message)
-    # The sender has read their own message; the room comes back for whoever had hidden it.
-    participant = access.participant
-    if room.kind == "direct" and participant is not None:
-        params = {"the_room_id": room_id, "the_sender_id": user.id, "the_seq": seq}
-        await session.exec(statements["read_and_unhide"], params=params)
-        set_committed_value(participant, "last_read_seq", seq)
-        set_committed_value(participant, "hidden_at", None)
-    else:
-        if participant is None:
-            participant = ChatParticipant(room_id=room_id, user_id=user.id, joined_at=now)
-        participant.last_read_seq = seq
-        session.add(participant)
-    await session.flush()
-    set_committed_value(room, "last_seq", seq)
-    set_committed_value(room, "last_activity_at", now)
-    public = MessagePublic.of(message, UserSummary.of(user))
-    recipients = await participant_ids(session, room=room)
-    event = {"event": "message", "message": public.model_dump(mode="json")}
-    publish_all_after_commit(session, [room_channel(room_id), *(user_channel(uid) for uid in recipients)], event)
-    await _notify_absent(session, access=access, sender=user, message=public, recipients=recipients)
-    return public, True
-
-
-def _notified_key(user_id: int, room_id: int) -> str:
+def notified_key(user_id: int, room_id: int) -> str:
+    """Set when a ``chat_message`` notification for the room went to the user; cleared when they read it."""
     return f"chat:notified:{user_id}:{room_id}"
 
 
 def _forget_notified(user_id: int, room_id: int) -> Any:
     async def _run() -> None:
-        await get_kv().delete(_notified_key(user_id, room_id))
+        await get_kv().delete(notified_key(user_id, room_id))
 
     return _run
 
 
 async def forget_notified(*, user_id: int, room_id: int) -> None:
     """The user looked at the room: the next message that finds them away notifies again."""
-    await get_kv().delete(_notified_key(user_id, room_id))
+    await get_kv().delete(notified_key(user_id, room_id))
 
 
-async def _notify_absent(
-    session: AsyncSession, *, access: RoomAccess, sender: User, message: MessagePublic, recipients: list[int]
-) -> None:
-    others = [uid for uid in recipients if uid != sender.id]
-    if not others:
-        return
-    kv = get_kv()
-    already = await kv.mget([_notified_key(uid, access.room_id) for uid in others])
-    candidates = [uid for uid, flag in zip(others, already, strict=True) if flag is None]
-    if not candidates:
-        return
-    if access.room.kind == "direct":
-        title = f"{sender.display_nickname}님의 메시지"
-    else:
-        club = access.club
-        title = f"{club.name if club else '모임'} 채팅 · {sender.display_nickname}"
-    preview = (
-        message.body if len(message.body) <= NOTIFICATION_PREVIEW else message.body[: NOTIFICATION_PREVIEW - 1] + "…"
-    )
-    notified: list[int] = []
-    for uid in candidates:
-        if await presence.is_viewing(room_id=access.room_id, user_id=uid):
-            continue
-        await notification_service.notify(
-            session,
-            user_id=uid,
-            type="chat_message",
-            title=title,
-            body=preview,
-            link=f"/chat/{access.room_id}",
-            data={"room_id": access.room_id, "message_id": message.id, "seq": message.seq, "sender_id": sender.id},
-        )
-        notified.append(uid)
-    if notified:
-        room_id = access.room_id
-
-        async def _remember() -> None:
-            for uid in notified:
-                await kv.set(_notified_key(uid, room_id), "1", ttl=NOTIFIED_TTL)
-
-        after_commit(session, _remember)
+def preview(body: str) -> str:
+    """A message as a notification shows it."""
+    return body if len(body) <= NOTIFICATION_PREVIEW else body[: NOTIFICATION_PREVIEW - 1] + "…"
 
 
 def clamp_limit(limit: int | None) -> int:

@@ -33,6 +33,19 @@ async def hit(name: str, ident: str, *, limit: int, window: float, detail: str |
     return count
 
 
+async def hit_each(
+    name: str, idents: list[str], *, limit: int, window: float, detail: str | None = None
+) -> list[RateLimited | None]:
+    """:func:`hit` for several events at once (an ident may repeat), in one round trip:
+    for each, None when counted within the limit, else the refusal (not raised)."""
+    keys = [key(name, ident) for ident in idents]
+    counts = await get_kv().incr_each(keys, ttl=window)
+    refusals: list[RateLimited | None] = []
+    for k, n in zip(keys, counts, strict=True):
+        refusals.append(RateLimited(detail, retry_after=await _retry_after(k, window)) if n > limit else None)
+    return refusals
+
+
 async def check(name: str, ident: str, *, limit: int, window: float, detail: str | None = None) -> None:
     """Refuse when ``limit`` events were already counted (without counting this one)."""
     k = key(name, ident)

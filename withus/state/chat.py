@@ -35,6 +35,7 @@ from withus.models.chat import BODY_MAX, MessagePublic, RoomPublic
 from withus.realtime import presence
 from withus.realtime.bus import GAP, ListenerClosed, room_channel, session_revoked_channel, user_channel
 from withus.services import chat as chat_service
+from withus.services import chat_sending
 from withus.services.clubs import decode_cursor, encode_cursor
 from withus.state import live as tasks
 from withus.state.auth import AuthState
@@ -708,7 +709,7 @@ class ChatRoomState(rx.State):
                 user = await load_user(session, uid)
                 if user is None:
                     return await login_redirect(self)
-                message, _ = await chat_service.do_send_message(
+                message, _ = await chat_sending.do_send_message(
                     session, user=user, room_id=self._room_id, body=body, client_msg_id=client_msg_id
                 )
         except NotFound:

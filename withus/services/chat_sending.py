@@ -1,0 +1,531 @@
+"""Sending chat messages: one (REST, the web UI) or many in one transaction (the STOMP server's
+group commit, :mod:`withus.realtime.send_queue`). The rules are those of :mod:`withus.services.chat`.
+
+Every message is checked on its own, in the order a single send checks it, and gets its own
+answer (the message, or the error it would have had alone):
+
+1. ``body`` and ``client_msg_id`` (422);
+2. the sender's rate limit (429; REST and STOMP share it);
+3. access to the room (404 ``room_not_found``; a deleted sender: 401 ``account_gone``);
+4. a resend: a stored message of the same room, sender and ``client_msg_id`` (or an earlier one
+   of the same batch) is returned with ``created=False``; nothing is stored or delivered again;
+5. a 1:1 room: neither blocked the other (403 ``blocked``), the peer still exists
+   (403 ``user_deleted``).
+
+Then, for the messages that passed, in as many statements as one message needs whatever their
+number: the rooms are locked in id order (so two batches never deadlock), each room's ``last_seq``
+advanced by its messages (``seq`` stays gapless), the messages inserted, each sender's read mark
+set and every hidden mark of their 1:1 rooms cleared. A recipient who is not looking at the room
+gets one ``chat_message`` notification per room until they read it. After commit every message
+is published on its room's channel and each participant's user channel, in ``seq`` order, in
+one round trip to the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from sqlalchemy import DateTime, Integer, and_, bindparam, case, or_, tuple_, update
+from sqlalchemy import insert as sa_insert
+from sqlalchemy import select as sa_select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import aliased
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from withus.db import after_commit
+from withus.errors import DomainError, Forbidden, NotAuthenticated
+from withus.kv import get_kv
+from withus.models.base import as_utc, utcnow
+from withus.models.chat import ChatMessage, ChatParticipant, ChatRoom, MessagePublic
+from withus.models.club import Club, ClubMember
+from withus.models.user import User, UserSummary
+from withus.realtime import presence
+from withus.realtime.bus import dumps, room_channel, user_channel
+from withus.services import chat as chat_service
+from withus.services import notifications as notification_service
+from withus.services import rate_limit
+from withus.services import users as user_service
+
+
+@dataclass(frozen=True, slots=True)
+class SendRequest:
+    sender_id: int
+    room_id: int
+    body: Any
+    client_msg_id: Any = None
+
+
+Outcome = tuple[MessagePublic, bool] | DomainError
+"""``(message, created)``, or the error this message alone would have had."""
+
+
+def account_gone() -> NotAuthenticated:
+    return NotAuthenticated("탈퇴한 계정입니다.", code="account_gone")
+
+
+@dataclass(slots=True)
+class _Item:
+    """One request on its way through the checks."""
+
+    index: int
+    request: SendRequest
+    text: str = ""
+    client_id: str | None = None
+    row: Any = None  # the access row: room, sender, participant, peer, club
+    sender: UserSummary | None = None
+    seq: int = 0
+    first: _Item | None = None  # the earlier request of the same batch this one resends
+
+
+# ---------------------------------------------------------------- statements (built once)
+
+
+@cache
+def _statements() -> dict[str, Any]:
+    sender = aliased(User, name="sender")
+    peer = aliased(User, name="peer")
+    peer_id = case(
+        (col(ChatRoom.user_low_id) == sender.id, col(ChatRoom.user_high_id)), else_=col(ChatRoom.user_low_id)
+    )
+    blocked = sa_select(1).where(user_service.blocked_either_way(sender.id, peer.id)).exists()
+    pairs = bindparam("pairs", expanding=True)
+    return {
+        # Per (room, sender): everything the checks need, one row per pair whose room exists.
+        "access": sa_select(
+            col(ChatRoom.id).label("room_id"),
+            col(ChatRoom.kind),
+            col(ChatRoom.club_id),
+            col(ChatRoom.user_low_id),
+            col(ChatRoom.user_high_id),
+            col(sender.id).label("sender_id"),
+            col(sender.nickname),
+            col(sender.avatar_path),
+            col(sender.deleted_at).label("sender_deleted_at"),
+            col(ChatParticipant.user_id).is_not(None).label("has_participant"),
+            col(peer.id).label("peer_id"),
+            col(peer.deleted_at).label("peer_deleted_at"),
+            blocked.label("blocked"),
+            col(Club.name).label("club_name"),
+            col(Club.closed_at).label("club_closed_at"),
+            col(ClubMember.role),
+        )
+        .select_from(ChatRoom)
+        .join(sender, tuple_(col(ChatRoom.id), col(sender.id)).in_(pairs))
+        .outerjoin(
+            ChatParticipant,
+            and_(col(ChatParticipant.room_id) == col(ChatRoom.id), col(ChatParticipant.user_id) == col(sender.id)),
+        )
+        .outerjoin(peer, and_(col(ChatRoom.kind) == "direct", col(peer.id) == peer_id))
+        .outerjoin(Club, col(Club.id) == col(ChatRoom.club_id))
+        .outerjoin(
+            ClubMember,
+            and_(col(ClubMember.club_id) == col(ChatRoom.club_id), col(ClubMember.user_id) == col(sender.id)),
+        )
+        .where(
+            col(ChatRoom.id).in_(bindparam("room_ids", expanding=True)),
+            col(sender.id).in_(bindparam("sender_ids", expanding=True)),
+        ),
+        # In id order: two transactions that lock several rooms never wait for each other in a
+        # circle. (SQLite has no FOR UPDATE; its BEGIN IMMEDIATE already serializes writers.)
+        "lock": sa_select(col(ChatRoom.id), col(ChatRoom.last_seq))
+        .where(col(ChatRoom.id).in_(bindparam("room_ids", expanding=True)))
+        .order_by(col(ChatRoom.id))
+        .with_for_update(),
+        "resent": sa_select(
+            col(ChatMessage.id),
+            col(ChatMessage.room_id),
+            col(ChatMessage.seq),
+            col(ChatMessage.sender_id),
+            col(ChatMessage.body),
+            col(ChatMessage.client_msg_id),
+            col(ChatMessage.created_at),
+            col(ChatMessage.hidden_at),
+        ).where(
+            tuple_(col(ChatMessage.room_id), col(ChatMessage.sender_id), col(ChatMessage.client_msg_id)).in_(
+                bindparam("keys", expanding=True)
+            )
+        ),
+        "advance": update(ChatRoom)
+        .where(col(ChatRoom.id) == bindparam("the_room_id", type_=Integer()))
+        .values(
+            last_seq=bindparam("the_seq", type_=Integer()),
+            last_activity_at=bindparam("the_now", type_=DateTime(timezone=True)),
+        ),
+        "insert": sa_insert(ChatMessage).returning(col(ChatMessage.id), sort_by_parameter_order=True),
+        # Names unlike any column's: an UPDATE reserves those for its SET clause. One UPDATE for
+        # both: the sender's read mark, and every hidden mark of the room.
+        "read_and_unhide": update(ChatParticipant)
+        .where(
+            col(ChatParticipant.room_id) == bindparam("the_room_id", type_=Integer()),
+            or_(
+                col(ChatParticipant.user_id) == bindparam("the_sender_id", type_=Integer()),
+                col(ChatParticipant.hidden_at).is_not(None),
+            ),
+        )
+        .values(
+            last_read_seq=case(
+                (
+                    col(ChatParticipant.user_id) == bindparam("the_sender_id", type_=Integer()),
+                    bindparam("the_seq", type_=Integer()),
+                ),
+                else_=col(ChatParticipant.last_read_seq),
+            ),
+            hidden_at=None,
+        ),
+        "members": sa_select(col(ClubMember.club_id), col(ClubMember.user_id)).where(
+            col(ClubMember.club_id).in_(bindparam("club_ids", expanding=True))
+        ),
+    }
+
+
+@cache
+def _upsert_participant(dialect: str) -> Any:
+    """A club member's first message in the room creates their read state (or, if a read mark
+    was stored meanwhile, moves it to the message)."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(ChatParticipant)
+    return stmt.on_conflict_do_update(
+        index_elements=[col(ChatParticipant.room_id), col(ChatParticipant.user_id)],
+        set_={"last_read_seq": stmt.excluded.last_read_seq},
+    )
+
+
+# ---------------------------------------------------------------- sending
+
+
+async def do_send_message(
+    session: AsyncSession, *, user: User, room_id: int, body: Any, client_msg_id: Any = None
+) -> tuple[MessagePublic, bool]:
+    """Store one message, then (after commit) deliver it: ``(message, created)``; raises its error."""
+    assert user.id is not None
+    request = SendRequest(sender_id=user.id, room_id=room_id, body=body, client_msg_id=client_msg_id)
+    (outcome,) = await send_messages(session, [request])
+    if isinstance(outcome, DomainError):
+        raise outcome
+    return outcome
+
+
+async def send_messages(session: AsyncSession, requests: Sequence[SendRequest]) -> list[Outcome]:
+    """Store the messages in the session's transaction and deliver them after commit; one
+    outcome per request, in order. Errors of single messages are returned, not raised; an
+    error of the database or the store is raised (nothing is stored then)."""
+    outcomes: list[Outcome | None] = [None] * len(requests)
+    items = _validated(requests, outcomes)
+    items = await _within_rate_limit(items, outcomes)
+    if not items:
+        return _done(outcomes)
+    conn = await session.connection()
+    items = await _with_access(conn, items, outcomes)
+    if not items:
+        return _done(outcomes)
+    last_seq = {row.id: row.last_seq for row in await conn.execute(_statements()["lock"], _rooms_of(items))}
+    items = _still_there(items, last_seq, outcomes)
+    items = await _without_resends(conn, items, outcomes)
+    items = _allowed_in_direct_rooms(items, outcomes)
+    if not items:
+        return _done(outcomes)
+
+    now = utcnow()
+    for item in items:
+        if item.first is None:
+            last_seq[item.request.room_id] += 1
+            item.seq = last_seq[item.request.room_id]
+    new = [item for item in items if item.first is None]
+    statements = _statements()
+    rooms = sorted({item.request.room_id for item in new})
+    await conn.execute(
+        statements["advance"], [{"the_room_id": r, "the_seq": last_seq[r], "the_now": now} for r in rooms]
+    )
+    rows = [
+        {
+            "room_id": item.request.room_id,
+            "seq": item.seq,
+            "sender_id": item.request.sender_id,
+            "body": item.text,
+            "client_msg_id": item.client_id,
+            "created_at": now,
+        }
+        for item in new
+    ]
+    ids = [row.id for row in await conn.execute(statements["insert"], rows)]
+    await _mark_read(conn, new)
+
+    published: dict[int, MessagePublic] = {}
+    for item, message_id in zip(new, ids, strict=True):
+        assert item.sender is not None
+        public = MessagePublic(
+            id=message_id,
+            room_id=item.request.room_id,
+            seq=item.seq,
+            sender=item.sender,
+            body=item.text,
+            client_msg_id=item.client_id,
+            created_at=as_utc(now),
+        )
+        published[item.index] = public
+        outcomes[item.index] = (public, True)
+    for item in items:
+        if item.first is not None:
+            outcomes[item.index] = (published[item.first.index], False)
+
+    recipients = await _recipients(conn, new)
+    await _notify_absent(session, new, published, recipients)
+    events = [
+        (channel, dumps({"event": "message", "message": published[item.index].model_dump(mode="json")}))
+        for item in new
+        for channel in (room_channel(item.request.room_id), *map(user_channel, recipients[item.request.room_id]))
+    ]
+
+    async def _publish() -> None:
+        await get_kv().publish_many([(channel, data) for channel, data in events])
+
+    after_commit(session, _publish)
+    return _done(outcomes)
+
+
+def _done(outcomes: list[Outcome | None]) -> list[Outcome]:
+    assert all(o is not None for o in outcomes)
+    return [o for o in outcomes if o is not None]
+
+
+def _rooms_of(items: list[_Item]) -> dict[str, Any]:
+    return {"room_ids": sorted({item.request.room_id for item in items})}
+
+
+def _validated(requests: Sequence[SendRequest], outcomes: list[Outcome | None]) -> list[_Item]:
+    items = []
+    for index, request in enumerate(requests):
+        try:
+            text = chat_service.check_body(request.body)
+            client_id = chat_service.check_client_msg_id(request.client_msg_id)
+        except DomainError as exc:
+            outcomes[index] = exc
+            continue
+        items.append(_Item(index, request, text, client_id))
+    return items
+
+
+async def _within_rate_limit(items: list[_Item], outcomes: list[Outcome | None]) -> list[_Item]:
+    if not items:
+        return items
+    refusals = await rate_limit.hit_each(
+        "chat_send",
+        [str(item.request.sender_id) for item in items],
+        limit=chat_service.SEND_LIMIT,
+        window=chat_service.SEND_WINDOW,
+        detail="메시지를 너무 빨리 보내고 있습니다.",
+    )
+    passed = []
+    for item, refusal in zip(items, refusals, strict=True):
+        if refusal is not None:
+            outcomes[item.index] = refusal
+        else:
+            passed.append(item)
+    return passed
+
+
+async def _with_access(conn: Any, items: list[_Item], outcomes: list[Outcome | None]) -> list[_Item]:
+    """Step 3: the room exists and the sender may enter it (the rule of ``chat.access_room``)."""
+    pairs = sorted({(item.request.room_id, item.request.sender_id) for item in items})
+    params = {
+        "pairs": pairs,
+        "room_ids": sorted({p[0] for p in pairs}),
+        "sender_ids": sorted({p[1] for p in pairs}),
+    }
+    rows = {(row.room_id, row.sender_id): row for row in await conn.execute(_statements()["access"], params)}
+    passed = []
+    for item in items:
+        row = rows.get((item.request.room_id, item.request.sender_id))
+        if row is None:
+            outcomes[item.index] = chat_service.room_not_found()
+        elif row.sender_deleted_at is not None:
+            outcomes[item.index] = account_gone()
+        elif not _may_enter(row):
+            outcomes[item.index] = chat_service.room_not_found()
+        else:
+            item.row = row
+            item.sender = UserSummary.of_columns(row.sender_id, row.nickname, row.avatar_path, None)
+            passed.append(item)
+    return passed
+
+
+def _may_enter(row: Any) -> bool:
+    if row.kind == "direct":
+        return row.sender_id in (row.user_low_id, row.user_high_id) and bool(row.has_participant)
+    return row.club_closed_at is None and row.role is not None
+
+
+def _still_there(items: list[_Item], locked: dict[int, int], outcomes: list[Outcome | None]) -> list[_Item]:
+    """A room deleted since the access check (its club's deletion) is gone for its messages."""
+    passed = []
+    for item in items:
+        if item.request.room_id in locked:
+            passed.append(item)
+        else:
+            outcomes[item.index] = chat_service.room_not_found()
+    return passed
+
+
+async def _without_resends(conn: Any, items: list[_Item], outcomes: list[Outcome | None]) -> list[_Item]:
+    """Step 4, under the room locks (every committed message of the rooms is visible)."""
+    keys = sorted({(i.request.room_id, i.request.sender_id, i.client_id) for i in items if i.client_id is not None})
+    if not keys:
+        return items
+    stored = {
+        (r.room_id, r.sender_id, r.client_msg_id): r
+        for r in await conn.execute(_statements()["resent"], {"keys": keys})
+    }
+    earlier: dict[tuple[int, int, str], _Item] = {}
+    passed = []
+    for item in items:
+        if item.client_id is None:
+            passed.append(item)
+            continue
+        key = (item.request.room_id, item.request.sender_id, item.client_id)
+        row = stored.get(key)
+        if row is not None:
+            assert item.sender is not None
+            hidden = row.hidden_at is not None
+            message = MessagePublic(
+                id=row.id,
+                room_id=row.room_id,
+                seq=row.seq,
+                sender=item.sender,
+                body="" if hidden else row.body,
+                client_msg_id=row.client_msg_id,
+                created_at=as_utc(row.created_at),
+                hidden=hidden,
+            )
+            outcomes[item.index] = (message, False)
+        elif key in earlier:
+            item.first = earlier[key]
+            passed.append(item)
+        else:
+            earlier[key] = item
+            passed.append(item)
+    return passed
+
+
+def _allowed_in_direct_rooms(items: list[_Item], outcomes: list[Outcome | None]) -> list[_Item]:
+    """Step 5. (A resend of this batch follows its first request: it passed, or the error is its own.)"""
+    passed = []
+    refused: set[int] = set()
+    for item in items:
+        row = item.row
+        if item.first is not None:
+            if item.first.index in refused:
+                outcomes[item.index] = outcomes[item.first.index]
+                refused.add(item.index)
+            else:
+                passed.append(item)
+        elif row.kind == "direct" and row.blocked:
+            outcomes[item.index] = Forbidden("이 사용자와는 채팅할 수 없습니다.", code="blocked")
+            refused.add(item.index)
+        elif row.kind == "direct" and (row.peer_id is None or row.peer_deleted_at is not None):
+            outcomes[item.index] = Forbidden("탈퇴한 회원에게는 메시지를 보낼 수 없습니다.", code="user_deleted")
+            refused.add(item.index)
+        else:
+            passed.append(item)
+    return passed
+
+
+async def _mark_read(conn: Any, new: list[_Item]) -> None:
+    """Each sender has read up to their last message; a 1:1 room comes back for whoever hid it."""
+    last: dict[tuple[int, int], _Item] = {}
+    for item in new:
+        last[(item.request.room_id, item.request.sender_id)] = item  # in seq order: the last one wins
+    existing = [i for i in last.values() if i.row.has_participant]
+    missing = [i for i in last.values() if not i.row.has_participant]
+    if existing:
+        await conn.execute(
+            _statements()["read_and_unhide"],
+            [
+                {"the_room_id": i.request.room_id, "the_sender_id": i.request.sender_id, "the_seq": i.seq}
+                for i in existing
+            ],
+        )
+    if missing:
+        now = utcnow()
+        await conn.execute(
+            _upsert_participant(conn.dialect.name),
+            [
+                {"room_id": i.request.room_id, "user_id": i.request.sender_id, "last_read_seq": i.seq, "joined_at": now}
+                for i in missing
+            ],
+        )
+
+
+async def _recipients(conn: Any, new: list[_Item]) -> dict[int, list[int]]:
+    """Who receives each room's messages: the pair, or the club's current members."""
+    recipients: dict[int, list[int]] = {}
+    clubs: dict[int, list[int]] = {}
+    for item in new:
+        row = item.row
+        if row.kind == "direct":
+            recipients[row.room_id] = [row.user_low_id, row.user_high_id]
+        else:
+            clubs.setdefault(row.club_id, []).append(row.room_id)
+    if clubs:
+        members: dict[int, list[int]] = {club_id: [] for club_id in clubs}
+        for row in await conn.execute(_statements()["members"], {"club_ids": sorted(clubs)}):
+            members[row.club_id].append(row.user_id)
+        for club_id, room_ids in clubs.items():
+            for room_id in room_ids:
+                recipients[room_id] = members[club_id]
+    return recipients
+
+
+async def _notify_absent(
+    session: AsyncSession, new: list[_Item], published: dict[int, MessagePublic], recipients: dict[int, list[int]]
+) -> None:
+    """A ``chat_message`` notification to each recipient away from the room, once per room until read."""
+    first_for: dict[tuple[int, int], _Item] = {}  # (room, recipient) -> the first message that could notify
+    for item in new:
+        room_id = item.request.room_id
+        for uid in recipients[room_id]:
+            if uid != item.request.sender_id:
+                first_for.setdefault((room_id, uid), item)
+    if not first_for:
+        return
+    pairs = list(first_for)
+    kv = get_kv()
+    flags = await kv.mget([chat_service.notified_key(uid, room_id) for room_id, uid in pairs])
+    candidates = [pair for pair, flag in zip(pairs, flags, strict=True) if flag is None]
+    if not candidates:
+        return
+    viewing = await presence.viewing_each(candidates)
+    notified: list[tuple[int, int]] = []
+    for (room_id, uid), looking in zip(candidates, viewing, strict=True):
+        if looking:
+            continue
+        item = first_for[(room_id, uid)]
+        message = published[item.index]
+        await notification_service.notify(
+            session,
+            user_id=uid,
+            type="chat_message",
+            title=_notification_title(item),
+            body=chat_service.preview(message.body),
+            link=f"/chat/{room_id}",
+            data={"room_id": room_id, "message_id": message.id, "seq": message.seq, "sender_id": message.sender.id},
+        )
+        notified.append((room_id, uid))
+    if notified:
+
+        async def _remember() -> None:
+            for room_id, uid in notified:
+                await kv.set(chat_service.notified_key(uid, room_id), "1", ttl=chat_service.NOTIFIED_TTL)
+
+        after_commit(session, _remember)
+
+
+def _notification_title(item: _Item) -> str:
+    assert item.sender is not None
+    if item.row.kind == "direct":
+        return f"{item.sender.nickname}님의 메시지"
+    return f"{item.row.club_name or '모임'} 채팅 · {item.sender.nickname}"
