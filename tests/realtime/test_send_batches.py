@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 import withus.services.chat  # noqa: F401  (registers the club-room hooks before clubs are made here)
 from tests.club_factories import add_member, make_club
-from tests.factories import make_user
+from tests.factories import login_pair, make_user
 from withus.db import session_scope
 from withus.errors import DomainError
 from withus.models.block import UserBlock
@@ -268,3 +268,24 @@ async def test_a_batch_the_database_refuses_fails_each_send_as_unavailable(
         return_exceptions=True,
     )
     assert all(isinstance(r, PoolTimeoutError) for r in results)
+
+
+async def test_a_send_of_an_ended_login_session_is_refused_in_its_batch(session: AsyncSession) -> None:
+    """The revocation event may not have reached the connection yet: the batch reads every
+    session's liveness itself, and only the ended one is refused."""
+    from withus.services import sessions as session_service
+
+    alice, bob = await make_user(session), await make_user(session)
+    ab = await _direct_room(alice, bob)
+    live, ended = await login_pair(alice), await login_pair(bob)
+    await session_service.revoke(session_id=ended.session_id)
+    queue = send_queue.SendQueue(writers=1)
+    results = await asyncio.gather(
+        queue.send(SendRequest(alice.id, ab, "살아 있음"), login_session_id=live.session_id),  # type: ignore[arg-type]
+        queue.send(SendRequest(bob.id, ab, "끝난 세션"), login_session_id=ended.session_id),  # type: ignore[arg-type]
+        queue.send(SendRequest(alice.id, ab, "세션 없이 (REST와 같은 내부 호출)")),  # type: ignore[arg-type]
+    )
+    assert [_code(r) for r in results] == ["created", "token_revoked", "created"]
+    async with session_scope() as s:
+        bodies = (await s.exec(select(ChatMessage.body).where(col(ChatMessage.room_id) == ab))).all()
+    assert sorted(bodies) == sorted(["살아 있음", "세션 없이 (REST와 같은 내부 호출)"])

@@ -4,7 +4,9 @@ step whatever their number (:func:`withus.services.chat_sending.send_messages`).
 
 A lone SEND is stored at once (no waiting for company); under load, batches grow by themselves
 with the time a batch takes, so the database work per message falls as the rate rises. Each SEND
-still gets its own answer: its message, or the error it would have had alone.
+still gets its own answer: its message, or the error it would have had alone. A SEND of a login
+session that was ended meanwhile (its revocation event not yet heard) is refused with
+``token_revoked``; the liveness of every session of a batch is read in one round trip.
 
 - :data:`WRITERS` batches are in flight at a time (while one waits for the database, the next is
   prepared); each takes at most :data:`MAX_BATCH` SENDs.
@@ -21,12 +23,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from dataclasses import dataclass
 
 from redis import exceptions as redis_exc
 from sqlalchemy import exc as sa_exc
 
 from withus.db import session_scope
+from withus.errors import NotAuthenticated
 from withus.services import chat_sending
+from withus.services import sessions as session_service
 from withus.services.chat_sending import Outcome, SendRequest
 
 log = logging.getLogger(__name__)
@@ -59,19 +64,20 @@ class SendQueue:
         self.max_batch = max_batch
         self.max_waiting = max_waiting
         self.writers = writers
-        self._waiting: deque[tuple[SendRequest, asyncio.Future[Outcome]]] = deque()
+        self._waiting: deque[_Waiting] = deque()
         self._running: set[asyncio.Task[None]] = set()
 
     @property
     def waiting(self) -> int:
         return len(self._waiting)
 
-    async def send(self, request: SendRequest) -> Outcome:
-        """Store the message (with the others waiting now); its outcome. Raises what failed the batch."""
+    async def send(self, request: SendRequest, *, login_session_id: str | None = None) -> Outcome:
+        """Store the message (with the others waiting now) if ``login_session_id`` (when given) is
+        still alive; its outcome. Raises what failed the batch."""
         if len(self._waiting) >= self.max_waiting:
             raise QueueFull()
         future: asyncio.Future[Outcome] = self.loop.create_future()
-        self._waiting.append((request, future))
+        self._waiting.append(_Waiting(request, login_session_id, future))
         if len(self._running) < self.writers:
             task = self.loop.create_task(self._write(), name="stomp-send-writer")
             self._running.add(task)
@@ -85,28 +91,53 @@ class SendQueue:
             try:
                 await self._store(batch)
             finally:
-                for _, future in batch:  # cancelled (shutdown) half way: nobody waits forever
-                    if not future.done():
-                        future.set_exception(ConnectionAbortedError("the send was interrupted"))
+                for waiting in batch:  # cancelled (shutdown) half way: nobody waits forever
+                    if not waiting.future.done():
+                        waiting.future.set_exception(ConnectionAbortedError("the send was interrupted"))
 
-    async def _store(self, batch: list[tuple[SendRequest, asyncio.Future[Outcome]]]) -> None:
+    async def _store(self, batch: list[_Waiting]) -> None:
         try:
-            outcomes = await _send([request for request, _ in batch])
+            batch = await _of_live_sessions(batch)
+            outcomes = await _send([waiting.request for waiting in batch])
         except UNAVAILABLE as exc:
-            for _, future in batch:
-                _settle(future, exc=exc)
+            for waiting in batch:
+                _settle(waiting.future, exc=exc)
             return
         except Exception:
             if len(batch) == 1:
                 log.exception("stomp: a SEND could not be stored")
-                _settle(batch[0][1], exc=RuntimeError("the message could not be stored"))
+                _settle(batch[0].future, exc=RuntimeError("the message could not be stored"))
                 return
             log.exception("stomp: a batch of %d SENDs failed; storing them one by one", len(batch))
             for item in batch:
                 await self._store([item])
             return
-        for (_, future), outcome in zip(batch, outcomes, strict=True):
-            _settle(future, outcome=outcome)
+        for waiting, outcome in zip(batch, outcomes, strict=True):
+            _settle(waiting.future, outcome=outcome)
+
+
+@dataclass(slots=True)
+class _Waiting:
+    request: SendRequest
+    login_session_id: str | None
+    future: asyncio.Future[Outcome]
+
+
+def session_ended() -> NotAuthenticated:
+    return NotAuthenticated("로그인 세션이 끝났습니다.", code="token_revoked")
+
+
+async def _of_live_sessions(batch: list[_Waiting]) -> list[_Waiting]:
+    """The SENDs whose login session is alive; the others are answered ``token_revoked``."""
+    checked = [w for w in batch if w.login_session_id is not None]
+    if not checked:
+        return batch
+    alive = await session_service.alive_each([w.login_session_id for w in checked])  # type: ignore[misc]
+    ended = {id(w) for w, ok in zip(checked, alive, strict=True) if not ok}
+    for waiting in batch:
+        if id(waiting) in ended:
+            _settle(waiting.future, outcome=session_ended())
+    return [w for w in batch if id(w) not in ended]
 
 
 async def _send(requests: list[SendRequest]) -> list[Outcome]:

@@ -497,16 +497,12 @@ class StompSession:
         )
         self.last_received = time.monotonic()
 
-    async def _check_token(self, frame: Frame) -> None:
-        from withus.services import sessions as session_service
-
+    def _check_expiry(self, frame: Frame) -> None:
+        """The access token's expiry; its session's liveness is checked with the SEND's batch."""
         if time.time() > self.token_expires_at:
             raise _Fault(
                 "token_expired", "the access token has expired; reconnect with a new one", frame.get("receipt")
             )
-        assert self.login_session_id is not None
-        if not await session_service.is_alive(self.login_session_id):
-            raise _Fault("token_revoked", "this login session was ended", frame.get("receipt"))
 
     async def _check_session_alive(self) -> None:
         from withus.services import sessions as session_service
@@ -531,7 +527,7 @@ class StompSession:
         match = ROOM_APP.fullmatch(destination)
         if match is None:
             raise _Fault("unknown_destination", f"cannot SEND to {destination!r}", receipt)
-        await self._check_token(frame)
+        self._check_expiry(frame)
         room_id = int(match.group(1))
         try:
             payload = json.loads(frame.body.decode("utf-8"))
@@ -541,12 +537,15 @@ class StompSession:
             raise _Fault("bad_json", 'the body must be a JSON object {"body", "client_msg_id"?}', receipt)
         assert self.user_id is not None
         request = SendRequest(self.user_id, room_id, payload.get("body"), payload.get("client_msg_id"))
-        outcome = await get_send_queue().send(request)  # stored with the other SENDs of this moment
+        # Stored with the other SENDs of this moment, if the login session is still alive.
+        outcome = await get_send_queue().send(request, login_session_id=self.login_session_id)
         if isinstance(outcome, NotFound):
             raise _Fault("forbidden", f"you are not a participant of room {room_id}", receipt)
         if isinstance(outcome, DomainError):
             if outcome.code == "account_gone":
                 raise _Fault("token_revoked", "the account no longer exists", receipt)
+            if outcome.code == "token_revoked":
+                raise _Fault("token_revoked", "this login session was ended", receipt)
             detail = outcome.errors[0].message if outcome.errors else outcome.detail
             raise _Fault(outcome.code, detail, receipt)
         await self._receipt(frame)  # only now: the message is stored (and published)

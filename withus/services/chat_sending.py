@@ -93,7 +93,7 @@ def _statements() -> dict[str, Any]:
         (col(ChatRoom.user_low_id) == sender.id, col(ChatRoom.user_high_id)), else_=col(ChatRoom.user_low_id)
     )
     blocked = sa_select(1).where(user_service.blocked_either_way(sender.id, peer.id)).exists()
-    pairs = bindparam("pairs", expanding=True)
+    pairs: Any = bindparam("pairs", expanding=True)
     return {
         # Per (room, sender): everything the checks need, one row per pair whose room exists.
         "access": sa_select(

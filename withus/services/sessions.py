@@ -180,6 +180,11 @@ async def is_alive(session_id: str) -> bool:
     return await get_kv().exists(_sess(session_id))
 
 
+async def alive_each(session_ids: list[str]) -> list[bool]:
+    """:func:`is_alive` for several sessions, in one round trip."""
+    return await get_kv().exists_each([_sess(sid) for sid in session_ids])
+
+
 async def revoke(*, session_id: str, user_id: int | None = None) -> None:
     """End one session: its access and refresh tokens stop working at once."""
     kv = get_kv()
