@@ -39,7 +39,7 @@ from withus.db import fetch_rows
 from withus.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from withus.models.base import as_utc, utcnow
 from withus.models.block import UserBlock
-from withus.models.club import Club
+from withus.models.club import STAFF_ROLES, Club
 from withus.models.comment import (
     DELETED_PLACEHOLDER,
     HIDDEN_PLACEHOLDER,
@@ -214,10 +214,13 @@ def _comment_view(
 
 
 @cache
-def _board_page_statement(*, moderates: bool, reader: bool, with_kind: bool, with_cursor: bool) -> Select[Any]:
+def _board_page_statement(*, admin: bool, reader: bool, with_kind: bool, with_cursor: bool) -> Select[Any]:
     """The board page statement of one shape, built once: building and hashing a statement on every
     request cost as much as running it. Parameters: ``club_id``, ``limit``, and ``reader``,
-    ``kind``, ``after_kind``/``after_id`` when the shape has them."""
+    ``kind``, ``after_kind``/``after_id`` when the shape has them. Each row also carries the club's
+    visibility and the reader's role (:func:`clubs.read_access_columns`), so a page that has rows
+    needs no other round trip; hidden posts are in it only for the club's staff (and administrators)."""
+    visibility, role = club_service.read_access_columns(reader=reader)
     blocked: Any = false()
     if reader:
         blocked = exists().where(
@@ -238,12 +241,15 @@ def _board_page_statement(*, moderates: bool, reader: bool, with_kind: bool, wit
             _users.c.avatar_path,
             _users.c.deleted_at,
             blocked,
+            visibility,
+            role,
         )
         .join(_users, _users.c.id == _posts.c.author_id)
         .where(_posts.c.club_id == bindparam("club_id"), _posts.c.deleted_at.is_(None))
     )
-    if not moderates:
-        stmt = stmt.where(_posts.c.hidden_at.is_(None))
+    if not admin:
+        staff = role.in_(STAFF_ROLES) if reader else false()
+        stmt = stmt.where(or_(_posts.c.hidden_at.is_(None), staff))
     if with_kind:
         stmt = stmt.where(_posts.c.kind == bindparam("kind"))
     if with_cursor:
@@ -269,12 +275,9 @@ async def list_posts(
     """A page of the board: notices first, then newest first. Two statements whatever the page size
     (the club with the reader's role; the page with its authors and the reader's blocks), read as
     plain rows: the ORM's identity map and objects cost more than the rest of the request."""
-    access = await club_service.read_access(session, club_id=club_id, user=user)
-    viewer = Viewer(user=user, role=access.role)  # blocks come with each row
-    moderates = viewer.moderates
-    uid = viewer.user_id
+    uid = user.id if user is not None else None
     limit = club_service.clamp_limit(limit)
-    params: dict[str, Any] = {"club_id": access.club_id, "limit": limit + 1}
+    params: dict[str, Any] = {"club_id": club_id, "limit": limit + 1}
     if uid is not None:
         params["reader"] = uid
     if kind is not None:
@@ -282,9 +285,18 @@ async def list_posts(
     if cursor:
         params["after_kind"], params["after_id"] = club_service.decode_cursor(cursor, str, int)
     stmt = _board_page_statement(
-        moderates=moderates, reader=uid is not None, with_kind=kind is not None, with_cursor=bool(cursor)
+        admin=user is not None and user.is_admin,
+        reader=uid is not None,
+        with_kind=kind is not None,
+        with_cursor=bool(cursor),
     )
     rows = await fetch_rows(session, stmt, params)
+    if rows:  # the right to read came with the rows; nothing is shown before it is checked
+        visibility, role = rows[0][-2:]
+        access = club_service.read_access_of(club_id=club_id, visibility=visibility, role=role, user=user)
+    else:  # an empty page, or no right to read: the club alone says which
+        access = await club_service.read_access(session, club_id=club_id, user=user)
+    viewer = Viewer(user=user, role=access.role)  # blocks come with each row
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
@@ -320,6 +332,8 @@ async def list_posts(
             avatar_path,
             author_deleted_at,
             author_blocked,
+            _visibility,
+            _role,
         ) in rows
     ]
     return PostPage(items=items, next_cursor=next_cursor)
