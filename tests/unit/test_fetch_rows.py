@@ -4,6 +4,7 @@ PostgreSQL, with SQLAlchemy's results and SQLAlchemy's errors; through SQLAlchem
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import pytest
 from sqlalchemy import Float, Integer, String, bindparam, func, literal_column, select, text
@@ -16,6 +17,7 @@ from tests.conftest import Stack
 from tests.factories import make_user
 from withus.db import _driver_form, fetch_rows, get_engine, read_scope, session_scope
 from withus.models.club import Club
+from withus.services import board as board_service
 from withus.services import clubs as club_service
 
 _clubs = Club.__table__  # type: ignore[attr-defined]
@@ -61,6 +63,11 @@ async def test_statements_that_sqlalchemy_must_run() -> None:
         club_service._club_list_statement(with_category=True, with_query=False, with_cursor=True), dialect
     )
     assert _driver_form(club_service._read_access_statement(reader=True), dialect)
+    for admin, reader, with_kind, with_cursor in itertools.product((False, True), repeat=4):
+        shape = board_service._board_page_statement(
+            admin=admin, reader=reader, with_kind=with_kind, with_cursor=with_cursor
+        )
+        assert _driver_form(shape, dialect), (admin, reader, with_kind, with_cursor)
 
 
 async def test_a_dead_connection_is_sqlalchemys_error_then_recovers(stack: Stack) -> None:

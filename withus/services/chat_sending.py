@@ -275,14 +275,14 @@ async def send_messages(session: AsyncSession, requests: Sequence[SendRequest]) 
 
     recipients = await _recipients(conn, new)
     await _notify_absent(session, new, published, recipients)
-    events = [
-        (channel, dumps({"event": "message", "message": published[item.index].model_dump(mode="json")}))
-        for item in new
-        for channel in (room_channel(item.request.room_id), *map(user_channel, recipients[item.request.room_id]))
-    ]
+    events: list[tuple[str, str]] = []
+    for item in new:
+        room_id = item.request.room_id
+        data = dumps({"event": "message", "message": published[item.index].model_dump(mode="json")})
+        events += [(channel, data) for channel in (room_channel(room_id), *map(user_channel, recipients[room_id]))]
 
     async def _publish() -> None:
-        await get_kv().publish_many([(channel, data) for channel, data in events])
+        await get_kv().publish_many(events)
 
     after_commit(session, _publish)
     return _done(outcomes)
