@@ -289,3 +289,15 @@ async def test_a_send_of_an_ended_login_session_is_refused_in_its_batch(session:
     async with session_scope() as s:
         bodies = (await s.exec(select(ChatMessage.body).where(col(ChatMessage.room_id) == ab))).all()
     assert sorted(bodies) == sorted(["살아 있음", "세션 없이 (REST와 같은 내부 호출)"])
+
+
+async def test_a_send_right_after_the_writer_finished_is_stored(session: AsyncSession) -> None:
+    """The sender of the last batch resumes before the finished writer is cleaned up: its next SEND
+    (a STOMP COMMIT sends held SENDs one after the other) must start a writer, not wait forever."""
+    alice, bob = await make_user(session), await make_user(session)
+    ab = await _direct_room(alice, bob)
+    queue = send_queue.SendQueue(writers=1)
+    async with asyncio.timeout(10):  # in this task, as the STOMP reader awaits (wait_for would add one)
+        for n in range(3):
+            outcome = await queue.send(SendRequest(alice.id, ab, f"{n}"))  # type: ignore[arg-type]
+            assert _code(outcome) == "created" and outcome[0].seq == n + 1

@@ -68,6 +68,7 @@ class SendQueue:
         self.writers = writers
         self._waiting: deque[_Waiting] = deque()
         self._running: set[asyncio.Task[None]] = set()
+        self._writing = 0
 
     @property
     def waiting(self) -> int:
@@ -80,22 +81,29 @@ class SendQueue:
             raise QueueFull()
         future: asyncio.Future[Outcome] = self.loop.create_future()
         self._waiting.append(_Waiting(request, login_session_id, future))
-        if len(self._running) < self.writers:
+        if self._writing < self.writers:
+            self._writing += 1
             task = self.loop.create_task(self._write(), name="stomp-send-writer")
-            self._running.add(task)
+            self._running.add(task)  # a reference, so that the task is not collected
             task.add_done_callback(self._running.discard)
         return await future
 
     async def _write(self) -> None:
         """Store batches while SENDs wait; then end (no task idles between bursts)."""
-        while self._waiting:
-            batch = [self._waiting.popleft() for _ in range(min(self.max_batch, len(self._waiting)))]
-            try:
-                await self._store(batch)
-            finally:
-                for waiting in batch:  # cancelled (shutdown) half way: nobody waits forever
-                    if not waiting.future.done():
-                        waiting.future.set_exception(ConnectionAbortedError("the send was interrupted"))
+        try:
+            while self._waiting:
+                batch = [self._waiting.popleft() for _ in range(min(self.max_batch, len(self._waiting)))]
+                try:
+                    await self._store(batch)
+                finally:
+                    for waiting in batch:  # cancelled (shutdown) half way: nobody waits forever
+                        if not waiting.future.done():
+                            waiting.future.set_exception(ConnectionAbortedError("the send was interrupted"))
+        finally:
+            # In the same step as the check that found nothing waiting: a SEND queued from now on
+            # starts a writer of its own. (Counting finished tasks instead left a SEND queued
+            # between a writer's end and its done-callback waiting forever.)
+            self._writing -= 1
 
     async def _store(self, batch: list[_Waiting]) -> None:
         try:
