@@ -1,9 +1,10 @@
 """Chat: rooms (one per pair of users, one per club), read state, and messages.
 
 - ``chat_rooms``: ``kind`` is ``direct`` (``user_low_id < user_high_id``, the pair unique)
-  or ``club`` (``club_id`` unique). ``last_seq`` is the room's message counter, bumped
-  with ``UPDATE ... SET last_seq = last_seq + 1 RETURNING last_seq`` in the sending
-  transaction, so every message of a room has the next ``seq`` (1, 2, 3, ... no gaps).
+  or ``club`` (``club_id`` unique). ``last_seq`` is the room's message counter, read under
+  the room's row lock and advanced in the sending transaction
+  (:mod:`withus.services.chat_sending`), so every message of a room has the next ``seq``
+  (1, 2, 3, ... no gaps).
   ``last_activity_at`` (the last message's time, or the creation) orders the room list.
 - ``chat_participants``: one row per (room, user) holding that user's read state
   (``last_read_seq``), whether they hid the room (``hidden_at``) and up to which seq

@@ -11,9 +11,9 @@ Rules:
   history of the room, including what was said before they joined.
 - A room that is not yours is 404, never 403: its existence is not revealed.
 - **Sending** (:mod:`withus.services.chat_sending`): the body is 1..1000 characters (not only
-  spaces). The room row is locked, the next ``seq`` taken with ``UPDATE chat_rooms
-  SET last_seq = last_seq + 1 ... RETURNING last_seq`` and the message inserted in
-  the caller's transaction; only after commit is it published on the room's
+  spaces). The room row is locked (``SELECT ... FOR UPDATE``), its ``last_seq``
+  advanced by the messages stored and the messages inserted in the caller's
+  transaction (several at once for the STOMP server's group commit); only after commit is it published on the room's
   channel and on each participant's user channel (see :mod:`withus.realtime.bus`).
   A resend with the same ``client_msg_id`` (per room and sender) returns the stored
   message: no second row, no second delivery.
