@@ -475,6 +475,7 @@ def run(
     warmup: float = 1.0,
     keep: bool = False,
     reuse: str | None = None,
+    only: str | None = None,
 ) -> list[Result]:
     if not _postgres_reachable():
         print(f"club_lists: skipped, PostgreSQL is not reachable at {make_url(ADMIN_URL).render_as_string()}")
@@ -507,6 +508,8 @@ def run(
                 big_club_id = board.big_club_id
             fx = _fixtures(database_url, clubs=clubs, big_club_id=big_club_id, big_posts=big_posts)
             cases = _cases(fx, big_posts)
+            if only:  # development: the trivial baseline and the cases whose name contains ``only``
+                cases = [c for c in cases if c.name == TRIVIAL or only in c.name]
             _print_plans(database_url, fx)
 
             base = f"http://127.0.0.1:{port}"
@@ -630,6 +633,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database (its name is printed)")
     parser.add_argument("--reuse", metavar="DATABASE", help="measure a database kept by --keep, without seeding")
+    parser.add_argument("--only", metavar="TEXT", help="only the cases whose name contains TEXT (and the baseline)")
     args = parser.parse_args(argv)
     results = run(
         clubs=args.clubs,
@@ -641,6 +645,7 @@ def main(argv: list[str] | None = None) -> int:
         duration=args.duration,
         keep=args.keep,
         reuse=args.reuse,
+        only=args.only,
     )
     from bench.results import table
 

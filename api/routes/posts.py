@@ -6,7 +6,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Response, status
 
-from api.deps import CurrentUser, OptionalUser, SessionDep, UnitOfWorkRoute
+from api.deps import CurrentUser, OptionalReaderId, OptionalUser, SessionDep, UnitOfWorkRoute
 from api.schemas.board import problems
 from api.schemas.clubs import Cursor, Limit
 from withus.models.comment import CommentCreate, CommentPage, CommentPublic, CommentUpdate
@@ -30,7 +30,7 @@ COMMENT_404 = "No such comment, deleted, or hidden from you (`comment_not_found`
 async def list_posts(
     club_id: int,
     session: SessionDep,
-    user: OptionalUser,
+    reader_id: OptionalReaderId,
     kind: Literal["notice", "board"] | None = None,
     limit: Limit = 20,
     cursor: Cursor = None,
@@ -39,7 +39,9 @@ async def list_posts(
     club's visibility. ``author_blocked`` is true when the caller blocked the author: clients collapse the
     post. Hidden posts are listed (``hidden: true``) only for the club's host, moderators and site
     administrators; deleted posts for nobody."""
-    return await board_service.list_posts(session, club_id=club_id, user=user, kind=kind, limit=limit, cursor=cursor)
+    return await board_service.list_posts(
+        session, club_id=club_id, reader_id=reader_id, kind=kind, limit=limit, cursor=cursor
+    )
 
 
 @router.post(

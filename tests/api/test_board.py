@@ -589,3 +589,25 @@ async def test_deleting_and_hiding_one_comment_takes_it_out_of_the_count_once(
     await hide(second.id)  # one after the other
     await delete(second.id)
     assert (await client.get(f"/api/posts/{post.id}", headers=w.h("host"))).json()["comment_count"] == 1
+
+
+@pytest.mark.parametrize("with_posts", [True, False])
+async def test_the_board_page_refuses_a_token_whose_account_was_deleted_meanwhile(
+    client: httpx.AsyncClient, session: AsyncSession, with_posts: bool
+) -> None:
+    """The board page reads the caller's account in its own statement (no separate fetch): an
+    account deleted while its token still verifies is refused there as everywhere (401), whether
+    the page has rows or is empty (then the account is read on its own)."""
+    w = await build_world(session)
+    if with_posts:
+        await add_post(session, w.club, w.people["author"])
+    member = w.people["member"]
+    ok = await client.get(f"/api/clubs/{w.club.id}/posts", headers=w.h("member"))
+    assert ok.status_code == 200 and len(ok.json()["items"]) == int(with_posts)
+    member.deleted_at = utcnow()  # the row only: the login session stays alive (a race with deletion)
+    session.add(member)
+    await session.commit()
+    r = await client.get(f"/api/clubs/{w.club.id}/posts", headers=w.h("member"))
+    assert (r.status_code, r.json()["code"]) == (401, "token_revoked")
+    anonymous = await client.get(f"/api/clubs/{w.club.id}/posts")
+    assert anonymous.status_code == 200 and len(anonymous.json()["items"]) == int(with_posts)

@@ -24,7 +24,7 @@ and is kept with atomic ``UPDATE ... SET comment_count = comment_count ± 1``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, cast
 
@@ -53,7 +53,7 @@ from withus.models.post import Post, PostCreate, PostPage, PostPublic, PostUpdat
 from withus.models.user import User, UserSummary
 from withus.services import clubs as club_service
 from withus.services import notifications as notification_service
-from withus.services import rate_limit
+from withus.services import rate_limit, tokens
 from withus.services import users as user_service
 
 # Creating content: per user, fixed windows (limit, seconds).
@@ -68,24 +68,22 @@ _TOO_FAST = "글을 너무 자주 쓰고 있습니다. 잠시 후 다시 시도�
 
 @dataclass(frozen=True)
 class Viewer:
-    """Who is looking at a club's board, and what that allows."""
+    """Who is looking at a club's board, and what that allows. (What depends on the viewer alone
+    is worked out once: a page asks for every row.)"""
 
-    user: User | None
+    user: user_service.Caller | None
     role: str | None
     blocked: frozenset[int] = frozenset()
+    user_id: int | None = field(init=False)
+    is_admin: bool = field(init=False)
+    moderates: bool = field(init=False)
+    """Host or moderator of this club, or a site administrator."""
 
-    @property
-    def user_id(self) -> int | None:
-        return self.user.id if self.user is not None else None
-
-    @property
-    def is_admin(self) -> bool:
-        return self.user is not None and self.user.is_admin
-
-    @property
-    def moderates(self) -> bool:
-        """Host or moderator of this club, or a site administrator."""
-        return self.is_admin or (self.role is not None and club_service.is_staff(self.role))
+    def __post_init__(self) -> None:
+        is_admin = self.user is not None and self.user.is_admin
+        object.__setattr__(self, "user_id", self.user.id if self.user is not None else None)
+        object.__setattr__(self, "is_admin", is_admin)
+        object.__setattr__(self, "moderates", is_admin or club_service.is_staff(self.role))
 
     def is_author(self, author_id: int) -> bool:
         return self.user_id is not None and self.user_id == author_id
@@ -214,13 +212,19 @@ def _comment_view(
 
 
 @cache
-def _board_page_statement(*, admin: bool, reader: bool, with_kind: bool, with_cursor: bool) -> Select[Any]:
+def _board_page_statement(*, reader: bool, with_kind: bool, with_cursor: bool) -> Select[Any]:
     """The board page statement of one shape, built once: building and hashing a statement on every
     request cost as much as running it. Parameters: ``club_id``, ``limit``, and ``reader``,
-    ``kind``, ``after_kind``/``after_id`` when the shape has them. Each row also carries the club's
-    visibility and the reader's role (:func:`clubs.read_access_columns`), so a page that has rows
-    needs no other round trip; hidden posts are in it only for the club's staff (and administrators)."""
+    ``kind``, ``after_kind``/``after_id`` when the shape has them. Each row also carries the
+    reader's account (:func:`users.caller_columns`), the club's visibility and the reader's role
+    (:func:`clubs.read_access_columns`), so a page that has rows needs no other round trip; hidden
+    posts are in it only for the club's staff and site administrators (the rule of
+    :attr:`Viewer.moderates`, here in SQL because the page's limit counts the rows it returns)."""
     visibility, role = club_service.read_access_columns(reader=reader)
+    caller_admin: Any = literal_column("NULL")
+    caller_deleted: Any = literal_column("NULL")
+    if reader:
+        caller_admin, caller_deleted = user_service.caller_columns()
     blocked: Any = false()
     if reader:
         blocked = exists().where(
@@ -241,17 +245,21 @@ def _board_page_statement(*, admin: bool, reader: bool, with_kind: bool, with_cu
             _users.c.avatar_path,
             _users.c.deleted_at,
             blocked,
+            caller_admin,
+            caller_deleted,
             visibility,
             role,
         )
         .join(_users, _users.c.id == _posts.c.author_id)
         .where(_posts.c.club_id == bindparam("club_id"), _posts.c.deleted_at.is_(None))
     )
-    if not admin:
+    if reader:
         # The roles inline (constants of the code): a bound list is rendered per execution, which
         # would keep the statement off fetch_rows' compiled-once path.
-        staff = role.in_([literal_column(f"'{r}'") for r in sorted(STAFF_ROLES)]) if reader else false()
-        stmt = stmt.where(or_(_posts.c.hidden_at.is_(None), staff))
+        staff = role.in_([literal_column(f"'{r}'") for r in sorted(STAFF_ROLES)])
+        stmt = stmt.where(or_(_posts.c.hidden_at.is_(None), staff, caller_admin.is_(True)))
+    else:
+        stmt = stmt.where(_posts.c.hidden_at.is_(None))
     if with_kind:
         stmt = stmt.where(_posts.c.kind == bindparam("kind"))
     if with_cursor:
@@ -269,15 +277,19 @@ async def list_posts(
     session: AsyncSession,
     *,
     club_id: int,
-    user: User | None,
+    user: User | None = None,
+    reader_id: int | None = None,
     kind: str | None = None,
     limit: int | None = None,
     cursor: str | None = None,
 ) -> PostPage:
-    """A page of the board: notices first, then newest first. Two statements whatever the page size
-    (the club with the reader's role; the page with its authors and the reader's blocks), read as
-    plain rows: the ORM's identity map and objects cost more than the rest of the request."""
-    uid = user.id if user is not None else None
+    """A page of the board: notices first, then newest first. One statement whatever the page size
+    when the page has rows (the posts with their authors and the reader's blocks, the reader's
+    account, the club's visibility and the reader's role), read as plain rows: the ORM's identity
+    map and objects, and every extra round trip, cost more than the rest of the request. The reader
+    is ``user`` (an account already loaded) or ``reader_id`` (the user id of a verified token: the
+    statement reads the account, and one that is gone or deleted is 401 ``token_revoked``)."""
+    uid = user.id if user is not None else reader_id
     limit = club_service.clamp_limit(limit)
     params: dict[str, Any] = {"club_id": club_id, "limit": limit + 1}
     if uid is not None:
@@ -286,19 +298,22 @@ async def list_posts(
         params["kind"] = kind
     if cursor:
         params["after_kind"], params["after_id"] = club_service.decode_cursor(cursor, str, int)
-    stmt = _board_page_statement(
-        admin=user is not None and user.is_admin,
-        reader=uid is not None,
-        with_kind=kind is not None,
-        with_cursor=bool(cursor),
-    )
+    stmt = _board_page_statement(reader=uid is not None, with_kind=kind is not None, with_cursor=bool(cursor))
     rows = await fetch_rows(session, stmt, params)
-    if rows:  # the right to read came with the rows; nothing is shown before it is checked
-        visibility, role = rows[0][-2:]
-        access = club_service.read_access_of(club_id=club_id, visibility=visibility, role=role, user=user)
+    caller: user_service.Caller | None = user
+    if rows:  # the account and the right to read came with the rows; nothing is shown before they are checked
+        caller_admin, caller_deleted, visibility, role = rows[0][-4:]
+        if caller is None and uid is not None:
+            caller = user_service.reader_of(uid, caller_admin, caller_deleted)
+        access = club_service.read_access_of(club_id=club_id, visibility=visibility, role=role, user=caller)
     else:  # an empty page, or no right to read: the club alone says which
-        access = await club_service.read_access(session, club_id=club_id, user=user)
-    viewer = Viewer(user=user, role=access.role)  # blocks come with each row
+        if caller is None and uid is not None:
+            account = await user_service.get_caller(session=session, user_id=uid)
+            if account is None:
+                raise tokens.token_revoked()
+            caller = user_service.reader_of(uid, account.is_admin, account.deleted_at)
+        access = await club_service.read_access(session, club_id=club_id, user=caller)
+    viewer = Viewer(user=caller, role=access.role)  # blocks come with each row
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
@@ -334,6 +349,8 @@ async def list_posts(
             avatar_path,
             author_deleted_at,
             author_blocked,
+            _caller_admin,
+            _caller_deleted,
             _visibility,
             _role,
         ) in rows

@@ -57,6 +57,7 @@ from withus.models.club import (
 )
 from withus.models.user import MEDIA_URL_PREFIX, User, UserPublic
 from withus.services import images, rate_limit
+from withus.services import users as user_service
 
 OnClubCreated = Callable[[AsyncSession, Club], Awaitable[None]]
 OnMembershipChanged = Callable[[AsyncSession, Club, int, str | None], Awaitable[None]]
@@ -110,7 +111,7 @@ def _read_access_statement(*, reader: bool) -> Select[Any]:
     return sa_select(_clubs.c.visibility, role).where(_clubs.c.id == bindparam("club_id"), _clubs.c.closed_at.is_(None))
 
 
-async def read_access(session: AsyncSession, *, club_id: int, user: User | None) -> ReadAccess:
+async def read_access(session: AsyncSession, *, club_id: int, user: user_service.Caller | None) -> ReadAccess:
     """:func:`get_club_or_raise`, the reader's role and :func:`check_can_read_club_content` in one
     statement and without the ORM (the lists that every page load asks for use it). Site
     administrators read every club."""
@@ -144,7 +145,9 @@ def read_access_columns(*, reader: bool) -> tuple[Any, Any]:
     return visibility, role
 
 
-def read_access_of(*, club_id: int, visibility: str | None, role: str | None, user: User | None) -> ReadAccess:
+def read_access_of(
+    *, club_id: int, visibility: str | None, role: str | None, user: user_service.Caller | None
+) -> ReadAccess:
     """The reading rule on what :func:`read_access_columns` (or :func:`read_access`) read: 404 for a
     closed or absent club, then :func:`_check_reader` (administrators read every club)."""
     if visibility is None:
@@ -201,7 +204,7 @@ async def check_can_read_club_content(session: AsyncSession, *, club: Club, user
     _check_reader(visibility=club.visibility, role=role, user=user)
 
 
-def _check_reader(*, visibility: str, role: str | None, user: User | None) -> None:
+def _check_reader(*, visibility: str, role: str | None, user: user_service.Caller | None) -> None:
     """The reading rule of :func:`check_can_read_club_content`, once the reader's role is known."""
     if visibility == "public" or role is not None:
         return

@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Table, bindparam, delete, func, or_
@@ -31,7 +33,7 @@ from withus.errors import Conflict, FieldError, InvalidInput, NotFound, Validati
 from withus.models.base import utcnow
 from withus.models.block import UserBlock
 from withus.models.user import DELETED_NICKNAME, User
-from withus.services import images, passwords, rate_limit
+from withus.services import images, passwords, rate_limit, tokens
 from withus.services import sessions as session_service
 
 USERNAME_RE = re.compile(r"^[a-z0-9_]{4,20}$")
@@ -59,6 +61,37 @@ async def get(*, session: AsyncSession, user_id: int) -> User | None:
 
 _users = cast(Table, User.__table__)  # type: ignore[attr-defined]
 _user_by_id = sa_select(*_users.c).where(_users.c.id == bindparam("user_id"))
+
+
+@dataclass(frozen=True)
+class Reader:
+    """The caller as reading rules see them (:class:`User` has the same two attributes): a list
+    whose own statement read these (:func:`caller_columns`) needs no separate fetch of the account."""
+
+    id: int
+    is_admin: bool
+
+
+Caller = User | Reader
+
+
+@cache
+def caller_columns() -> tuple[Any, Any]:
+    """The caller's ``is_admin`` (NULL when there is no such account) and ``deleted_at``, as two
+    subqueries another statement can select beside its rows (parameter ``reader``)."""
+    by_id = _users.c.id == bindparam("reader")
+    return (
+        sa_select(_users.c.is_admin).where(by_id).scalar_subquery(),
+        sa_select(_users.c.deleted_at).where(by_id).scalar_subquery(),
+    )
+
+
+def reader_of(user_id: int, is_admin: bool | None, deleted_at: Any) -> Reader:
+    """The caller from :func:`caller_columns`; an account gone or deleted ends the request as
+    authentication does for every other call (401 ``token_revoked``)."""
+    if is_admin is None or deleted_at is not None:
+        raise tokens.token_revoked()
+    return Reader(id=user_id, is_admin=is_admin)
 
 
 async def get_caller(*, session: AsyncSession, user_id: int) -> User | None:
