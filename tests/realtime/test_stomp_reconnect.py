@@ -117,3 +117,80 @@ async def test_room_subscribers_catch_up_after_the_bus_loses_redis(
     await peer.send("SUBSCRIBE", {"id": "q", "destination": "/user/queue/messages", "receipt": "flush"})
     assert (await peer.recv()).get("receipt-id") == "flush"  # and no duplicate came in between
     await peer.close()
+
+
+class _HeldBack:
+    """The store's publishes of the messages stored meanwhile, kept instead of sent (as if another
+    batch or instance had not published yet), to be sent later in any order."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str]] = []
+        self.real = get_kv()
+
+    async def store(self, user: User, room_id: int, *bodies: str) -> None:
+        kept = self
+
+        class _Kv:
+            async def publish_many(self, messages: list[tuple[str, str]]) -> None:
+                kept.events.extend(messages)
+
+            def __getattr__(self, name: str) -> Any:  # everything else as the store does it
+                return getattr(kept.real, name)
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(chat_sending, "get_kv", lambda: _Kv())
+            for body in bodies:
+                await _send(user, room_id, body)
+
+    def of_seq(self, seq: int) -> list[tuple[str, str]]:
+        return [(c, d) for c, d in self.events if json.loads(d)["message"]["seq"] == seq]
+
+
+async def _room_subscriber(live_server: LiveServer, user: User, room_id: int) -> RawStomp:
+    peer = await RawStomp.open(live_server)
+    assert (await peer.connect((await login_pair(user)).access_token)).command == "CONNECTED"
+    await peer.send("SUBSCRIBE", {"id": "r", "destination": f"/topic/chat/rooms/{room_id}", "receipt": "ready"})
+    assert (await peer.recv()).get("receipt-id") == "ready"
+    return peer
+
+
+async def test_a_room_message_published_ahead_of_its_predecessor_waits_for_it(
+    live_server: LiveServer, session: AsyncSession, stomp_config: Any
+) -> None:
+    """Two batches (or two instances) commit seq 1 then 2, but 2 reaches the bus first: the
+    subscriber still gets 1, 2 — the later one waits for the earlier one."""
+    stomp_config.hold_seconds = 30.0  # long: only the arrival of seq 1 can release seq 2
+    alice, bob = await make_user(session), await make_user(session)
+    a_token = (await login_pair(alice)).access_token
+    room_id = (await _rest(live_server, a_token, "POST", "/api/chat/rooms", json={"user_id": bob.id}))["id"]
+    peer = await _room_subscriber(live_server, bob, room_id)
+    held = _HeldBack()
+    await held.store(alice, room_id, "하나", "둘")
+    await held.real.publish_many(held.of_seq(2))
+    with pytest.raises(TimeoutError):
+        await peer.recv(timeout=0.3)  # seq 2 is held back
+    await held.real.publish_many(held.of_seq(1))
+    got = [json.loads((await peer.recv()).body) for _ in range(2)]
+    assert [(m["seq"], m["body"]) for m in got] == [(1, "하나"), (2, "둘")]
+    await peer.close()
+
+
+async def test_a_predecessor_whose_publish_was_lost_is_read_from_the_database(
+    live_server: LiveServer, session: AsyncSession, stomp_config: Any
+) -> None:
+    """Seq 1's publish never comes (its instance died between commit and publish): after the hold
+    time the subscriber reads it from the database and gets 1, 2, 3 in order, each once."""
+    stomp_config.hold_seconds = 0.2
+    alice, bob = await make_user(session), await make_user(session)
+    a_token = (await login_pair(alice)).access_token
+    room_id = (await _rest(live_server, a_token, "POST", "/api/chat/rooms", json={"user_id": bob.id}))["id"]
+    peer = await _room_subscriber(live_server, bob, room_id)
+    held = _HeldBack()
+    await held.store(alice, room_id, "사라진 발행", "둘", "셋")
+    await held.real.publish_many(held.of_seq(3) + held.of_seq(2))  # 1 never
+    got = [json.loads((await peer.recv()).body) for _ in range(3)]
+    assert [(m["seq"], m["body"]) for m in got] == [(1, "사라진 발행"), (2, "둘"), (3, "셋")]
+    await held.real.publish_many(held.of_seq(1))  # late after all: not delivered twice
+    await peer.send("SUBSCRIBE", {"id": "q", "destination": "/user/queue/messages", "receipt": "flush"})
+    assert (await peer.recv()).get("receipt-id") == "flush"
+    await peer.close()

@@ -157,6 +157,12 @@ class Listener:
         with contextlib.suppress(asyncio.QueueFull):  # a full queue wakes nobody: get() checks the flag first
             self._queue.put_nowait(_WAKE)
 
+    def remind(self, channel: str, data: str) -> None:
+        """Put an event of the owner's own (a timer that fired) in the queue, so that it is handled in
+        order with the bus's events by the one task that reads them."""
+        if not self.closed:
+            self._deliver(channel, data)
+
     def _deliver(self, channel: str, data: str) -> None:
         try:
             self._queue.put_nowait((channel, data))

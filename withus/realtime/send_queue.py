@@ -8,10 +8,10 @@ still gets its own answer: its message, or the error it would have had alone. A 
 session that was ended meanwhile (its revocation event not yet heard) is refused with
 ``token_revoked``; the liveness of every session of a batch is read in one round trip.
 
-- One batch is in flight at a time (:data:`WRITERS`), at most :data:`MAX_BATCH` SENDs, and the
-  next starts once the last one is committed *and published*: so a room's messages stored by
-  this process reach the bus in ``seq`` order (with two writers, a later batch of the same room
-  could publish first, and subscribers saw 1, 2, 10, 11, ... 3).
+- :data:`WRITERS` batches are in flight at a time (while one waits for the database, the next is
+  prepared), each of at most :data:`MAX_BATCH` SENDs. Two batches that share a room commit in
+  ``seq`` order (the room's row lock) but may publish in the other order, as two instances may:
+  a room subscription puts them back in order (``stomp_server._RoomCursor``).
 - More than :data:`MAX_WAITING` SENDs waiting: a new one is refused at once
   (:class:`QueueFull`, which the STOMP server answers ``server_busy``) instead of waiting
   behind seconds of work.
@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 MAX_BATCH = 64
 MAX_WAITING = 2048
-WRITERS = 1
+WRITERS = 2
 
 
 class QueueFull(Exception):

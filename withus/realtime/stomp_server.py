@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import random
@@ -60,7 +61,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from withus.db import session_scope
+from withus.db import read_scope, session_scope
 from withus.errors import DomainError, NotAuthenticated, NotFound
 from withus.models.user import User
 from withus.realtime import presence, shutdown
@@ -115,6 +116,8 @@ class StompConfig:
     max_transactions: int = 10
     max_frames_per_transaction: int = 100
     liveness_check_interval: float = 30.0  # session revocation is also polled, in case an event was missed
+    hold_seconds: float = 0.25  # a room message that arrived ahead of a missing one waits this long for it
+    max_held: int = 1_000  # ... or until this many wait, then the gap is read from the database
     linger: float = 0.2  # seconds between the last frame and closing the socket
 
 
@@ -178,26 +181,46 @@ class _Subscription:
     room_id: int | None = None
 
 
+ROOM_GAP = "stomp:room-gap"
+"""Pseudo-channel (data: the room id) a connection reminds itself on when a room's gap is due."""
+
+
 @dataclass
 class _RoomCursor:
-    """What a connection has delivered of one room: every seq <= ``watermark``, plus ``ahead``."""
+    """What a connection has delivered of one room: every seq <= ``watermark``, in seq order.
+
+    Seqs are gapless, and seq N+1 is only taken once N is committed (the room's row lock), so a
+    message that arrives ahead of a missing one (another batch or another instance published a
+    moment later) waits in ``held`` for it; if it has not come after ``hold_seconds``, the gap is
+    read from the database (:meth:`StompSession._catch_up_room`)."""
 
     watermark: int
-    ahead: set[int] = field(default_factory=set)
+    held: dict[int, dict[str, Any]] = field(default_factory=dict)
+    timer: asyncio.TimerHandle | None = None
 
-    def seen(self, seq: int) -> bool:
-        return seq <= self.watermark or seq in self.ahead
-
-    def mark(self, seq: int) -> None:
-        if seq <= self.watermark:
-            return
-        self.ahead.add(seq)
-        while self.watermark + 1 in self.ahead:
+    def take(self, message: dict[str, Any]) -> list[dict[str, Any]]:
+        """The messages to deliver now, in seq order, now that ``message`` arrived (none for a repeat)."""
+        seq = message["seq"]
+        if seq <= self.watermark or seq in self.held:
+            return []
+        self.held[seq] = message
+        ready = []
+        while self.watermark + 1 in self.held:
             self.watermark += 1
-            self.ahead.discard(self.watermark)
-        if len(self.ahead) > 10_000:  # a hole that never fills: stop waiting for it
-            self.watermark = min(self.ahead) - 1
-            self.mark(self.watermark + 1)
+            ready.append(self.held.pop(self.watermark))
+        return ready
+
+    def give_up_waiting(self) -> list[dict[str, Any]]:
+        """The held messages, in order, past a gap the database could not fill either."""
+        if not self.held:
+            return []
+        self.watermark = min(self.held) - 1
+        return self.take(self.held.pop(self.watermark + 1))
+
+    def stop_timer(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
 
 
 def _header_fault(frame: Frame, name: str) -> _Fault:
@@ -619,7 +642,9 @@ class StompSession:
             with contextlib.suppress(Exception):
                 await presence.leave(room_id=sub.room_id, user_id=self.user_id, viewer_id=self._viewer(sub.id))
             if not any(s.room_id == sub.room_id for s in remaining):
-                self.room_cursors.pop(sub.room_id, None)
+                cursor = self.room_cursors.pop(sub.room_id, None)
+                if cursor is not None:
+                    cursor.stop_timer()
                 if listener is not None:
                     listener.discard(room_channel(sub.room_id))
         elif listener is not None and not any(s.destination == sub.destination for s in remaining):
@@ -692,6 +717,13 @@ class StompSession:
         if channel == GAP:
             await self._catch_up()
             return
+        if channel == ROOM_GAP:
+            cursor = self.room_cursors.get(int(data))
+            if cursor is not None:
+                cursor.timer = None
+                if cursor.held:
+                    await self._catch_up_room(int(data), cursor)
+            return
         if channel.startswith("session:revoked:"):
             raise _Fault("token_revoked", "this login session was ended")
         if channel.startswith("notify:"):
@@ -718,13 +750,24 @@ class StompSession:
                     await self._deliver(sub, body, extra)
 
     async def _deliver_room_message(self, message: dict[str, Any]) -> None:
+        """Each seq once, in seq order (see :class:`_RoomCursor`)."""
         room_id, seq = message.get("room_id"), message.get("seq")
         if not isinstance(room_id, int) or not isinstance(seq, int):
             return
         cursor = self.room_cursors.get(room_id)
-        if cursor is None or cursor.seen(seq):
+        if cursor is None:
             return
-        cursor.mark(seq)
+        for ready in cursor.take(message):
+            await self._send_room_message(room_id, ready)
+        if not cursor.held:
+            cursor.stop_timer()
+        elif len(cursor.held) > self.config.max_held:
+            await self._catch_up_room(room_id, cursor)
+        elif cursor.timer is None and self.listener is not None:
+            remind = functools.partial(self.listener.remind, ROOM_GAP, str(room_id))
+            cursor.timer = asyncio.get_running_loop().call_later(self.config.hold_seconds, remind)
+
+    async def _send_room_message(self, room_id: int, message: dict[str, Any]) -> None:
         body = _json_bytes(message)
         extra = _message_headers(message)
         for sub in list(self.subscriptions.values()):
@@ -749,26 +792,36 @@ class StompSession:
 
     async def _catch_up(self) -> None:
         """After the hub lost the store for a while: deliver what the room subscriptions missed."""
-        if not self.room_cursors or self.user_id is None:
+        for room_id, cursor in list(self.room_cursors.items()):
+            await self._catch_up_room(room_id, cursor)
+
+    async def _catch_up_room(self, room_id: int, cursor: _RoomCursor) -> None:
+        """Deliver, in order, what the database has of the room after the cursor's watermark; then
+        whatever is still held (a gap the database does not have either is not waited for again)."""
+        if self.user_id is None:
             return
         from withus.services import chat as chat_service
 
-        for room_id, cursor in list(self.room_cursors.items()):
-            while True:
-                async with session_scope() as db:
-                    user = await db.get(User, self.user_id)
-                    if user is None:
-                        return
-                    try:
-                        items, more = await chat_service.list_messages(
-                            db, user=user, room_id=room_id, after_seq=cursor.watermark, limit=100
-                        )
-                    except NotFound:
-                        break
-                for item in items:
-                    await self._deliver_room_message(item.model_dump(mode="json"))
-                if not more or not items:
-                    break
+        cursor.stop_timer()
+        while True:
+            async with read_scope() as db:
+                user = await db.get(User, self.user_id)
+                if user is None:
+                    return
+                try:
+                    items, more = await chat_service.list_messages(
+                        db, user=user, room_id=room_id, after_seq=cursor.watermark, limit=100
+                    )
+                except NotFound:  # the room is no longer theirs: nothing held is delivered
+                    cursor.held.clear()
+                    return
+            for item in items:
+                for ready in cursor.take(item.model_dump(mode="json")):
+                    await self._send_room_message(room_id, ready)
+            if not more or not items:
+                break
+        for ready in cursor.give_up_waiting():
+            await self._send_room_message(room_id, ready)
 
     async def _refresh_presence(self) -> None:
         if self.user_id is None:
@@ -786,6 +839,8 @@ class StompSession:
                         await presence.leave(room_id=sub.room_id, user_id=self.user_id, viewer_id=self._viewer(sub.id))
         self.subscriptions.clear()
         self.transactions.clear()
+        for cursor in self.room_cursors.values():
+            cursor.stop_timer()
         if self.listener is not None:
             self.listener.close()
 
