@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import multiprocessing as mp
 import os
 import subprocess
@@ -165,8 +164,8 @@ def _fixtures(database_url: str, *, clubs: int, big_club_id: int, big_posts: int
             )
             conn.execute(text("UPDATE clubs SET member_count = member_count + 1 WHERE id = :c"), {"c": big_club_id})
     engine.dispose()
-    # seed_clubs gives club g the token of md5(g); the middle club matches alone.
-    rare = "tok" + hashlib.md5(str(clubs // 2 + 1).encode()).hexdigest()[:10]
+    # seed_clubs gives club g a made-up word of its own; the middle club matches alone.
+    rare = seed_clubs.rare_word(clubs // 2 + 1)
     return Fixtures(
         big_club_id=big_club_id,
         clubs_deep_cursor=encode_cursor(created_at, club_id),

@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -221,21 +223,52 @@ async def read_scope() -> AsyncIterator[AsyncSession]:
     await _run_after_commit(session)
 
 
+@dataclass(frozen=True)
+class _DriverForm:
+    """A prebuilt SELECT as asyncpg runs it: the SQL, the names of its ``$n`` parameters in order,
+    and its ``literal_execute`` parameters (rendered into the SQL per execution, as SQLAlchemy
+    renders them: so that PostgreSQL plans with the value, e.g. a search pattern's selectivity)."""
+
+    sql: str
+    names: tuple[str, ...]
+    literals: dict[str, Callable[[Any], str]]
+
+    def render(self, params: Mapping[str, Any]) -> tuple[str, list[Any]]:
+        sql = self.sql
+        if self.literals:
+            sql = _POSTCOMPILE.sub(lambda m: self.literals[m.group(1)](params[m.group(1)]), sql)
+        return sql, [params[name] for name in self.names]
+
+
+_POSTCOMPILE = re.compile(r"__\[POSTCOMPILE_(\w+)\]")
+
+
 @lru_cache(maxsize=256)
-def _driver_form(statement: Select[Any], dialect: Dialect) -> tuple[str, tuple[str, ...]] | None:
-    """The SQL asyncpg runs for ``statement`` and the names of its parameters in order, or None when
-    SQLAlchemy must run it: a parameter rendered into the SQL per execution (``literal_execute``), a
-    bound value set in the statement itself, or a type that converts values on the way in or out."""
+def _driver_form(statement: Select[Any], dialect: Dialect) -> _DriverForm | None:
+    """``statement`` as asyncpg runs it, or None when SQLAlchemy must run it: an expanding (list)
+    parameter, a bound value set in the statement itself, a ``literal_execute`` parameter of a type
+    without a literal renderer, or a type that converts values on the way in or out."""
     compiled = statement.compile(dialect=dialect)
-    if compiled.literal_execute_params or compiled.post_compile_params or compiled.positiontup is None:
+    if compiled.post_compile_params or compiled.positiontup is None:
         return None
+    literals: dict[str, Callable[[Any], str]] = {}
+    for bind in compiled.literal_execute_params:
+        render = bind.type.dialect_impl(dialect).literal_processor(dialect)
+        if render is None or bind.expanding:
+            return None
+        literals[bind.key] = render
     for bind in compiled.binds.values():
-        if not bind.required or bind.type.dialect_impl(dialect).bind_processor(dialect) is not None:
+        if not bind.required or (
+            bind.key not in literals and bind.type.dialect_impl(dialect).bind_processor(dialect) is not None
+        ):
             return None
     for column in statement.selected_columns:
         if column.type.dialect_impl(dialect).result_processor(dialect, None) is not None:
             return None
-    return compiled.string, tuple(compiled.positiontup)
+    names = tuple(name for name in compiled.positiontup if name not in literals)
+    if set(_POSTCOMPILE.findall(compiled.string)) != set(literals):
+        return None
+    return _DriverForm(compiled.string, names, literals)
 
 
 async def fetch_rows(session: AsyncSession, statement: Select[Any], params: Mapping[str, Any]) -> Sequence[Any]:
@@ -260,11 +293,11 @@ async def fetch_rows(session: AsyncSession, statement: Select[Any], params: Mapp
     ):
         form = _driver_form(statement, sync.dialect)
     if form is not None:
-        sql, names = form
+        sql, args = form.render(params)
         driver = sync.connection.driver_connection
         assert driver is not None
         try:
-            rows: Sequence[Any] = await driver.fetch(sql, *[params[name] for name in names])
+            rows: Sequence[Any] = await driver.fetch(sql, *args)
             return rows
         except Exception as error:
             if isinstance(error, TimeoutError):

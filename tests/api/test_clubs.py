@@ -117,6 +117,7 @@ async def test_list_filters_by_category_and_searches_name_and_description(
     futsal = await make_club(session, host=host, name="Futsal Friends", description="공 차요", category="SPORTS")
     lol = await make_club(session, host=host, name="롤 5인큐", description="League of Legends 다이아", category="GAME")
     food = await make_club(session, host=host, name="맛집 탐방", description="100% 새로운 식당", category="FOOD")
+    quoted = await make_club(session, host=host, name="O'Brien의 모임", description="C:\\temp 경로 이야기", category="ETC")
 
     async def ids(**params: object) -> list[int]:
         r = await client.get("/api/clubs", params=params)
@@ -130,8 +131,11 @@ async def test_list_filters_by_category_and_searches_name_and_description(
     assert await ids(q="100%") == [food]  # % is a literal, not a wildcard
     assert await ids(q="%") == [food]
     assert await ids(q="_") == []
+    assert await ids(q="o'brien") == [quoted]  # quotes and backslashes are literal text too
+    assert await ids(q="c:\\temp") == [quoted]
+    assert await ids(q="'; select 1; --") == []
     assert await ids(q="공", category="GAME") == []
-    assert await ids(q="  ") == [food, lol, futsal]
+    assert await ids(q="  ") == [quoted, food, lol, futsal]
     r = await client.get("/api/clubs", params={"category": "NOPE"})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "category"
 

@@ -53,9 +53,14 @@ async def test_rows_are_the_same_on_either_path(stack: Stack, session: AsyncSess
 async def test_statements_that_sqlalchemy_must_run() -> None:
     dialect = asyncpg_dialect()
     assert _driver_form(_by_category, dialect) is not None
-    # rendered into the SQL per execution (the club keyword search)
+    # rendered into the SQL per execution (the club keyword search), quoted as SQLAlchemy quotes it
     keyword = select(_clubs.c.id).where(_clubs.c.name.like(bindparam("q", type_=String(), literal_execute=True)))
-    assert _driver_form(keyword, dialect) is None
+    form = _driver_form(keyword, dialect)
+    assert form is not None
+    sql, args = form.render({"q": "%it's \\ 50%%_x%"})
+    assert "LIKE '%it''s \\ 50%%_x%'" in sql and "POSTCOMPILE" not in sql and args == []
+    # an expanding list
+    assert _driver_form(select(_clubs.c.id).where(_clubs.c.id.in_(bindparam("ids", expanding=True))), dialect) is None
     # a value bound in the statement itself
     assert _driver_form(select(_clubs.c.id).where(_clubs.c.id == 5), dialect) is None
     # the page statements of the lists go the fast way
