@@ -117,7 +117,9 @@ async def test_list_filters_by_category_and_searches_name_and_description(
     futsal = await make_club(session, host=host, name="Futsal Friends", description="공 차요", category="SPORTS")
     lol = await make_club(session, host=host, name="롤 5인큐", description="League of Legends 다이아", category="GAME")
     food = await make_club(session, host=host, name="맛집 탐방", description="100% 새로운 식당", category="FOOD")
-    quoted = await make_club(session, host=host, name="O'Brien의 모임", description="C:\\temp 경로 이야기", category="ETC")
+    quoted = await make_club(
+        session, host=host, name="O'Brien의 모임", description="C:\\temp 경로 이야기", category="ETC"
+    )
 
     async def ids(**params: object) -> list[int]:
         r = await client.get("/api/clubs", params=params)

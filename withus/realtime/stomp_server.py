@@ -41,10 +41,12 @@ Protocol, as the STOMP 1.2 specification says:
 The access token is checked at CONNECT and again (expiry and session revocation) on
 every SEND; a revoked session (``session:revoked:{sid}`` on the bus) is closed at once.
 
-Room subscriptions deliver each message once: the subscription starts at the room's
-``last_seq`` when it is made (earlier messages come from REST), skips a seq it
-already delivered and, when the hub reports a gap (it lost Redis for a while),
-fills it from the database. ``/user/queue/*`` are live feeds without replay.
+Room subscriptions deliver each message once and in ``seq`` order: the subscription
+starts at the room's ``last_seq`` when it is made (earlier messages come from REST),
+skips a seq it already delivered, holds a message that arrived ahead of a missing one
+until that one arrives (or reads the gap from the database after ``hold_seconds``)
+and, when the hub reports a gap (it lost Redis for a while), fills it from the database.
+``/user/queue/*`` are live feeds without replay.
 """
 
 from __future__ import annotations
