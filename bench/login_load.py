@@ -194,7 +194,7 @@ def run(clients: int = 50, duration: float = 15.0, idle_requests: int = 500) -> 
     print(f"bcrypt cost-12 checks/s on one core: {bcrypt_rate:.1f}; CPUs: {os.cpu_count()}")
     return [
         Result(
-            name="health p99 while 50 clients log in",
+            name=f"health p99 while {clients} clients log in",
             value=loaded_p99,
             unit="ms",
             baseline_name="health p99 idle",
@@ -203,7 +203,7 @@ def run(clients: int = 50, duration: float = 15.0, idle_requests: int = 500) -> 
             met=ratio < 3 and failed == 0,
         ),
         Result(
-            name="logins/s (50 clients)",
+            name=f"logins/s ({clients} clients)",
             value=logins_per_s,
             unit="/s",
             baseline_name="bcrypt checks/s on one core",
