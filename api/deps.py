@@ -177,7 +177,7 @@ def _bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
-async def _verified_claims(request: Request) -> tuple[Any, bool] | None:
+async def _verified_claims(request: Request) -> tuple[tokens.Claims, bool] | None:
     """The claims of the request's bearer token or session cookie (its session alive; CSRF checked
     for a cookie on an unsafe method) and whether it came by cookie; None for an anonymous request."""
     token = _bearer_token(request)

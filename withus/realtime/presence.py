@@ -40,10 +40,7 @@ async def leave(*, room_id: int, user_id: int, viewer_id: str) -> None:
     await get_kv().srem(_key(room_id, user_id), viewer_id)
 
 
-async def is_viewing(*, room_id: int, user_id: int) -> bool:
-    return bool(await get_kv().smembers(_key(room_id, user_id)))
-
-
 async def viewing_each(pairs: list[tuple[int, int]]) -> list[bool]:
-    """:func:`is_viewing` for several ``(room_id, user_id)`` at once, in one round trip."""
+    """Whether each user of ``(room_id, user_id)`` is present in the room (a viewer is open), in
+    one round trip (a set emptied by the last ``leave`` no longer exists)."""
     return await get_kv().exists_each([_key(room_id, user_id) for room_id, user_id in pairs])

@@ -31,8 +31,7 @@ from redis import exceptions as redis_exc
 from sqlalchemy import exc as sa_exc
 
 from withus.db import session_scope
-from withus.errors import NotAuthenticated
-from withus.services import chat_sending
+from withus.services import chat_sending, tokens
 from withus.services import sessions as session_service
 from withus.services.chat_sending import Outcome, SendRequest
 
@@ -69,10 +68,6 @@ class SendQueue:
         self._waiting: deque[_Waiting] = deque()
         self._running: set[asyncio.Task[None]] = set()
         self._writing = 0
-
-    @property
-    def waiting(self) -> int:
-        return len(self._waiting)
 
     async def send(self, request: SendRequest, *, login_session_id: str | None = None) -> Outcome:
         """Store the message (with the others waiting now) if ``login_session_id`` (when given) is
@@ -133,21 +128,19 @@ class _Waiting:
     future: asyncio.Future[Outcome]
 
 
-def session_ended() -> NotAuthenticated:
-    return NotAuthenticated("로그인 세션이 끝났습니다.", code="token_revoked")
-
-
 async def _of_live_sessions(batch: list[_Waiting]) -> list[_Waiting]:
     """The SENDs whose login session is alive; the others are answered ``token_revoked``."""
-    checked = [w for w in batch if w.login_session_id is not None]
-    if not checked:
+    session_ids = [w.login_session_id for w in batch if w.login_session_id is not None]
+    if not session_ids:
         return batch
-    alive = await session_service.alive_each([w.login_session_id for w in checked])  # type: ignore[misc]
-    ended = {id(w) for w, ok in zip(checked, alive, strict=True) if not ok}
+    alive = iter(await session_service.alive_each(session_ids))
+    live = []
     for waiting in batch:
-        if id(waiting) in ended:
-            _settle(waiting.future, outcome=session_ended())
-    return [w for w in batch if id(w) not in ended]
+        if waiting.login_session_id is None or next(alive):
+            live.append(waiting)
+        else:
+            _settle(waiting.future, outcome=tokens.token_revoked())
+    return live
 
 
 async def _send(requests: list[SendRequest]) -> list[Outcome]:

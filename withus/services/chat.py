@@ -13,8 +13,8 @@ Rules:
 - **Sending** (:mod:`withus.services.chat_sending`): the body is 1..1000 characters (not only
   spaces). The room row is locked (``SELECT ... FOR UPDATE``), its ``last_seq``
   advanced by the messages stored and the messages inserted in the caller's
-  transaction (several at once for the STOMP server's group commit); only after commit is it published on the room's
-  channel and on each participant's user channel (see :mod:`withus.realtime.bus`).
+  transaction (several at once for the STOMP server's group commit); only after
+  commit is it published on the room's channel and on each participant's user channel (see :mod:`withus.realtime.bus`).
   A resend with the same ``client_msg_id`` (per room and sender) returns the stored
   message: no second row, no second delivery.
 - **Read state**: ``last_read_seq`` per (room, user); the unread count is
@@ -36,7 +36,6 @@ Rules:
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -162,24 +161,46 @@ def _room_access_statements() -> tuple[Any, Any]:
     return room, club
 
 
+def may_enter(
+    *,
+    kind: str,
+    user_id: int,
+    pair: tuple[int | None, int | None],
+    has_participant: bool,
+    club_closed_at: datetime | None,
+    role: str | None,
+) -> bool:
+    """Who may enter a room: a 1:1 room, one of the pair (with their participant row); a club
+    room, a member (``role``) of the open club."""
+    if kind == "direct":
+        return user_id in pair and has_participant
+    return club_closed_at is None and role is not None
+
+
 async def access_room(session: AsyncSession, *, room_id: int, user_id: int) -> RoomAccess:
-    """The room if ``user_id`` may enter it (direct: one of the pair; club: a member of an open club); else 404.
-    One statement for the room with the user's participant row, one more for a club room's club and role."""
+    """The room if ``user_id`` may enter it (:func:`may_enter`); else 404. One statement for the
+    room with the user's participant row, one more for a club room's club and role."""
     room_stmt, club_stmt = _room_access_statements()
     row = (await session.exec(room_stmt, params={"room_id": room_id, "user_id": user_id})).first()
     if row is None:
         raise room_not_found()
     room, participant = row
-    if room.kind == "direct":
-        if user_id not in (room.user_low_id, room.user_high_id) or participant is None:
+    club: Club | None = None
+    role: str | None = None
+    if room.kind == "club":
+        club_row = (await session.exec(club_stmt, params={"club_id": room.club_id, "user_id": user_id})).first()
+        if club_row is None:
             raise room_not_found()
-        return RoomAccess(room, participant)
-    assert room.club_id is not None
-    club_row = (await session.exec(club_stmt, params={"club_id": room.club_id, "user_id": user_id})).first()
-    if club_row is None:
-        raise room_not_found()
-    club, role = club_row
-    if club.closed_at is not None or role is None:
+        club, role = club_row
+    allowed = may_enter(
+        kind=room.kind,
+        user_id=user_id,
+        pair=(room.user_low_id, room.user_high_id),
+        has_participant=participant is not None,
+        club_closed_at=club.closed_at if club is not None else None,
+        role=role,
+    )
+    if not allowed:
         raise room_not_found()
     return RoomAccess(room, participant, club)
 
@@ -190,14 +211,6 @@ async def can_access(session: AsyncSession, *, room_id: int, user_id: int) -> bo
     except NotFound:
         return False
     return True
-
-
-async def participant_ids(session: AsyncSession, *, room: ChatRoom) -> list[int]:
-    """Who receives the room's messages: the pair, or the club's current members."""
-    if room.kind == "direct":
-        return [uid for uid in (room.user_low_id, room.user_high_id) if uid is not None]
-    stmt = select(ClubMember.user_id).where(col(ClubMember.club_id) == room.club_id)
-    return list((await session.exec(stmt)).all())
 
 
 # ---------------------------------------------------------------- rooms
@@ -221,7 +234,7 @@ async def do_open_direct_room(session: AsyncSession, *, user: User, peer_id: int
     low, high = sorted((user.id, peer_id))
     existing = await _direct_room(session, low, high)
     if existing is not None:
-        await _unhide(session, room_id=existing.id, user_ids=[user.id])  # type: ignore[arg-type]
+        await _unhide(session, room_id=existing.id, user_id=user.id)  # type: ignore[arg-type]
         return existing, False
     await rate_limit.hit(
         "chat_open", str(user.id), limit=OPEN_LIMIT, window=OPEN_WINDOW, detail="새 대화를 너무 많이 열었습니다."
@@ -250,14 +263,17 @@ async def _direct_room(session: AsyncSession, low: int, high: int) -> ChatRoom |
     return (await session.exec(stmt)).first()
 
 
-async def _unhide(session: AsyncSession, *, room_id: int, user_ids: Sequence[int] | None = None) -> None:
+async def _unhide(session: AsyncSession, *, room_id: int, user_id: int) -> None:
+    """The room is back in ``user_id``'s list (sending unhides for both: ``chat_sending``)."""
     stmt = (
         update(ChatParticipant)
-        .where(col(ChatParticipant.room_id) == room_id, col(ChatParticipant.hidden_at).is_not(None))
+        .where(
+            col(ChatParticipant.room_id) == room_id,
+            col(ChatParticipant.user_id) == user_id,
+            col(ChatParticipant.hidden_at).is_not(None),
+        )
         .values(hidden_at=None)
     )
-    if user_ids is not None:
-        stmt = stmt.where(col(ChatParticipant.user_id).in_(list(user_ids)))
     await session.exec(stmt)
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import DateTime, Integer, and_, bindparam, case, or_, tuple_, update
 from sqlalchemy import insert as sa_insert
@@ -330,7 +330,7 @@ async def _within_rate_limit(items: list[_Item], outcomes: list[Outcome | None])
 
 
 async def _with_access(conn: Any, items: list[_Item], outcomes: list[Outcome | None]) -> list[_Item]:
-    """Step 3: the room exists and the sender may enter it (the rule of ``chat.access_room``)."""
+    """Step 3: the room exists and the sender may enter it (:func:`chat.may_enter`)."""
     pairs = sorted({(item.request.room_id, item.request.sender_id) for item in items})
     params = {
         "pairs": pairs,
@@ -345,19 +345,20 @@ async def _with_access(conn: Any, items: list[_Item], outcomes: list[Outcome | N
             outcomes[item.index] = chat_service.room_not_found()
         elif row.sender_deleted_at is not None:
             outcomes[item.index] = account_gone()
-        elif not _may_enter(row):
+        elif not chat_service.may_enter(
+            kind=row.kind,
+            user_id=row.sender_id,
+            pair=(row.user_low_id, row.user_high_id),
+            has_participant=bool(row.has_participant),
+            club_closed_at=row.club_closed_at,
+            role=row.role,
+        ):
             outcomes[item.index] = chat_service.room_not_found()
         else:
             item.row = row
             item.sender = UserSummary.of_columns(row.sender_id, row.nickname, row.avatar_path, None)
             passed.append(item)
     return passed
-
-
-def _may_enter(row: Any) -> bool:
-    if row.kind == "direct":
-        return row.sender_id in (row.user_low_id, row.user_high_id) and bool(row.has_participant)
-    return row.club_closed_at is None and row.role is not None
 
 
 def _still_there(items: list[_Item], locked: dict[int, int], outcomes: list[Outcome | None]) -> list[_Item]:
@@ -390,18 +391,8 @@ async def _without_resends(conn: Any, items: list[_Item], outcomes: list[Outcome
         row = stored.get(key)
         if row is not None:
             assert item.sender is not None
-            hidden = row.hidden_at is not None
-            message = MessagePublic(
-                id=row.id,
-                room_id=row.room_id,
-                seq=row.seq,
-                sender=item.sender,
-                body="" if hidden else row.body,
-                client_msg_id=row.client_msg_id,
-                created_at=as_utc(row.created_at),
-                hidden=hidden,
-            )
-            outcomes[item.index] = (message, False)
+            # The row has the message's columns by name: the view a stored message always gets.
+            outcomes[item.index] = (MessagePublic.of(cast(ChatMessage, row), item.sender), False)
         elif key in earlier:
             item.first = earlier[key]
             passed.append(item)

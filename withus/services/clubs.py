@@ -101,14 +101,8 @@ class ReadAccess:
 
 @cache
 def _read_access_statement(*, reader: bool) -> Select[Any]:
-    role: Any = literal_column("NULL")
-    if reader:
-        role = (
-            sa_select(_members.c.role)
-            .where(_members.c.club_id == _clubs.c.id, _members.c.user_id == bindparam("reader"))
-            .scalar_subquery()
-        )
-    return sa_select(_clubs.c.visibility, role).where(_clubs.c.id == bindparam("club_id"), _clubs.c.closed_at.is_(None))
+    """:func:`read_access_columns` alone: one row, its visibility NULL for a closed or absent club."""
+    return sa_select(*read_access_columns(reader=reader))
 
 
 async def read_access(session: AsyncSession, *, club_id: int, user: user_service.Caller | None) -> ReadAccess:
@@ -117,10 +111,7 @@ async def read_access(session: AsyncSession, *, club_id: int, user: user_service
     administrators read every club."""
     uid = user.id if user is not None else None
     stmt = _read_access_statement(reader=uid is not None)
-    rows = await fetch_rows(session, stmt, {"club_id": club_id, "reader": uid})
-    if not rows:
-        raise club_not_found()
-    visibility, member_role = rows[0]
+    ((visibility, member_role),) = await fetch_rows(session, stmt, {"club_id": club_id, "reader": uid})
     return read_access_of(club_id=club_id, visibility=visibility, role=member_role, user=user)
 
 
