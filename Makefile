@@ -15,9 +15,16 @@ export REFLEX_SHOW_BUILT_WITH_REFLEX := false
 export NPM_CONFIG_REGISTRY ?= https://registry.npmjs.org
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup run dev test test-fast screenshots lint fmt typecheck migrate admin bench soak clean
+.PHONY: system system-run setup run dev test test-fast screenshots lint fmt typecheck migrate admin bench soak clean
 
 setup: $(VENV)/.installed $(BUN)
+
+# Debian packages: as root, apt-get installs what is missing; otherwise one line says what to install.
+system:
+	@bash deploy/setup-system.sh test
+
+system-run:
+	@bash deploy/setup-system.sh run
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,7 +32,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	$(PY) -m pip install -q -r requirements-dev.txt -c constraints.txt
 	touch $@
 
-$(BUN):
+$(BUN): | system-run
 	mkdir -p .tools
 	npm install --prefix .tools --no-audit --no-fund --loglevel=error bun@$(BUN_VERSION)
 	$(BUN) --version
@@ -33,20 +40,20 @@ $(BUN):
 migrate: setup
 	$(PY) -m withus.cli migrate
 
-run: setup migrate
+run: system-run setup migrate
 	@echo "withUs: starting on http://localhost:$(PORT) (production build; first build takes a minute)"
 	$(VENV)/bin/reflex run --env prod --single-port --frontend-port $(PORT) --backend-port $(PORT)
 
-dev: setup migrate
+dev: system-run setup migrate
 	$(VENV)/bin/reflex run --env dev
 
 # In-process tests on both cores, then the ones that start real servers, one at a time.
-test: setup
+test: system setup
 	$(PY) -m pytest -n 2 -m "not e2e and not scaleout"
 	$(PY) -m pytest -m "e2e or scaleout"
 
 # Refreshes the README's pictures in docs/screenshots from the browser tests.
-screenshots: setup
+screenshots: system setup
 	UPDATE_SCREENSHOTS=1 $(PY) -m pytest -m e2e tests/e2e
 
 test-fast: setup

@@ -621,8 +621,8 @@ def _print_plans(database_url: str, fx: Fixtures) -> None:
             print("   ", line)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="bench.club_lists")
+def arguments() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bench.club_lists", description=__doc__.split("\n\n")[0])
     parser.add_argument("--clubs", type=int, default=100_000)
     parser.add_argument("--posts", type=int, default=1_000_000)
     parser.add_argument("--big-posts", type=int, default=100_000)
@@ -633,8 +633,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database (its name is printed)")
     parser.add_argument("--reuse", metavar="DATABASE", help="measure a database kept by --keep, without seeding")
     parser.add_argument("--only", metavar="TEXT", help="only the cases whose name contains TEXT (and the baseline)")
-    args = parser.parse_args(argv)
-    results = run(
+    return parser
+
+
+def run_args(args: argparse.Namespace) -> list[Result]:
+    return run(
         clubs=args.clubs,
         posts=args.posts,
         big_posts=args.big_posts,
@@ -646,6 +649,10 @@ def main(argv: list[str] | None = None) -> int:
         reuse=args.reuse,
         only=args.only,
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    results = run_args(arguments().parse_args(argv))
     from bench.results import table
 
     print()

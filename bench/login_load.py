@@ -214,13 +214,20 @@ def run(clients: int = 50, duration: float = 15.0, idle_requests: int = 500) -> 
     ]
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="bench.login_load")
+def arguments() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bench.login_load", description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--duration", type=float, default=15.0)
     parser.add_argument("--idle-requests", type=int, default=500)
-    args = parser.parse_args(argv)
-    results = run(clients=args.clients, duration=args.duration, idle_requests=args.idle_requests)
+    return parser
+
+
+def run_args(args: argparse.Namespace) -> list[Result]:
+    return run(clients=args.clients, duration=args.duration, idle_requests=args.idle_requests)
+
+
+def main(argv: list[str] | None = None) -> int:
+    results = run_args(arguments().parse_args(argv))
     from bench.results import table
 
     print()

@@ -995,7 +995,7 @@ class Bench:
         return results
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+def arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bench.realtime_chat", description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=1000, help="chat clients (two per room)")
     parser.add_argument("--rate", type=float, default=500.0, help="msg/s in total for the latency figure")
@@ -1042,13 +1042,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="deflate",
         help="whether the clients offer permessage-deflate (browsers do)",
     )
-    args = parser.parse_args(argv)
-    args.users -= args.users % 2
-    return args
+    return parser
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    return arguments().parse_args(argv)
 
 
 def run(argv: list[str] | None = None) -> list[Result]:
-    bench = Bench(parse_args(argv or []))
+    return run_args(parse_args(argv or []))
+
+
+def run_args(args: argparse.Namespace) -> list[Result]:
+    args.users -= args.users % 2
+    bench = Bench(args)
     try:
         bench.setup()
         return bench.run()

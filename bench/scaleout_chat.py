@@ -396,14 +396,21 @@ def run(
     return results
 
 
-def main() -> int:
-    from bench.results import table
-
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def arguments() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bench.scaleout_chat", description=__doc__.split("\n\n")[0])
     parser.add_argument("--pairs", type=int, default=60)
     parser.add_argument("--duration", type=float, default=20.0)
-    args = parser.parse_args()
-    print(table(run(pairs=args.pairs, duration=args.duration)))
+    return parser
+
+
+def run_args(args: argparse.Namespace) -> list[Result]:
+    return run(pairs=args.pairs, duration=args.duration)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from bench.results import table
+
+    print(table(run_args(arguments().parse_args(argv))))
     return 0
 
 

@@ -206,13 +206,20 @@ def run(minutes: float = 5.0, every: float = 10.0, pairs: int = 10, warmup: floa
     return results
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def arguments() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bench.soak", description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=5.0)
     parser.add_argument("--every", type=float, default=10.0, help="seconds between samples")
     parser.add_argument("--pairs", type=int, default=10)
-    args = parser.parse_args(argv)
-    results = run(minutes=args.minutes, every=args.every, pairs=args.pairs)
+    return parser
+
+
+def run_args(args: argparse.Namespace) -> list[Result]:
+    return run(minutes=args.minutes, every=args.every, pairs=args.pairs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    results = run_args(arguments().parse_args(argv))
     print()
     print(table(results))
     return 0 if all(r.met is not False for r in results) else 1

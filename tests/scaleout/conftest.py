@@ -27,7 +27,7 @@ NGINX_PRESENT = shutil.which("nginx") is not None or Path("/usr/sbin/nginx").exi
 @pytest.fixture(scope="package")
 def cluster() -> Iterator[LocalDeployment]:
     if not NGINX_PRESENT:
-        pytest.fail("nginx is not installed (apt-get install nginx; .ci/run does it)")
+        pytest.fail("nginx is not installed (apt-get install nginx; `make test` does it as root)")
     root = Path(tempfile.mkdtemp(prefix="withus-scaleout-"))
     deployment = LocalDeployment(root, count=2, workers=1)
     # The instances serve .web from this checkout: no other run may rebuild it under them.
