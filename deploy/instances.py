@@ -11,7 +11,7 @@ public address people use (nginx's), which Reflex bakes into the built frontend.
 
 ``start`` migrates the database once, then starts the instances one after the other
 (each start rebuilds ``.web``; one at a time, none rewrites files another is serving
-mid-start), waits until each answers ``/api/health``, and prints the nginx
+mid-start), waits until each answers ``/api/health/ready``, and prints the nginx
 ``upstream`` lines. PIDs and logs go to ``--run-dir`` (default ``data/instances``).
 ``stop`` sends SIGTERM to every instance's process group: each one tells its STOMP and
 SSE clients, finishes what it was storing and exits within 10 seconds.
@@ -193,7 +193,7 @@ def wait_ready(instance: Instance, *, timeout: float = 300.0) -> None:
         if not instance.alive():
             raise RuntimeError(f"instance {instance.name} exited early:\n{instance.tail()}")
         try:
-            healthy = httpx.get(f"{instance.url}/api/health", timeout=2).status_code == 200
+            healthy = httpx.get(f"{instance.url}/api/health/ready", timeout=2).status_code == 200
             if healthy and httpx.get(f"{instance.url}/", timeout=5).status_code == 200:
                 return
         except httpx.HTTPError:
