@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api import problems
 from api.routes import health
 from withus.errors import NotFound
+from withus.services import hooks
 from withus.settings import get_settings
 
 API_DESCRIPTION = """withUs REST API. Errors are RFC 9457 problem details
@@ -72,6 +73,7 @@ def build_server() -> FastAPI:
 
 def build_api(lifespan: Any = None) -> FastAPI:
     settings = get_settings()
+    hooks.install()  # the services' hooks are wired where the app is assembled
     app = FastAPI(
         lifespan=lifespan,
         title="withUs API",

@@ -128,7 +128,7 @@ def _fixtures(database_url: str, *, clubs: int, big_club_id: int, big_posts: int
     """Cursors half-way down the club list and the big club's board, a one-club keyword, and a
     member of the big club who can log in (a real cost-12 password hash)."""
     from withus.db import sync_url
-    from withus.services.clubs import encode_cursor
+    from withus.services.pagination import encode_cursor
     from withus.services.passwords import hash_password_sync
 
     engine = create_engine(sync_url(database_url))

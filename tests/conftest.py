@@ -204,7 +204,9 @@ async def stack(request: pytest.FixtureRequest) -> AsyncIterator[Stack]:
     """The database and KV store of one stack, empty at the start of the test."""
     from withus import db
     from withus.kv import close_kv, get_kv
+    from withus.services import hooks
 
+    hooks.install()  # as the app does when it is assembled: services call each other's hooks
     name = request.param
     database_url, redis_url = pg_urls() if name == "pg" else (SQLITE_URL, None)
     if name not in _migrated:

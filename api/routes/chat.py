@@ -14,7 +14,7 @@ from withus.errors import InvalidInput
 from withus.models.chat import MessagePublic, RoomPublic
 from withus.services import chat as chat_service
 from withus.services import chat_sending
-from withus.services.clubs import decode_cursor, encode_cursor
+from withus.services.pagination import decode_cursor, encode_cursor
 
 router = APIRouter(tags=["chat"], route_class=UnitOfWorkRoute)
 

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from withus.errors import InvalidInput, TooLarge
 from withus.models.club import CATEGORIES, Club, ClubCreate, ClubUpdate
-from withus.services import clubs, images
+from withus.services import clubs, images, pagination
 
 NOW = datetime(2030, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -44,11 +44,18 @@ def test_staff_roles() -> None:
 
 
 def test_cursor_round_trip_and_tamper() -> None:
-    c = clubs.encode_cursor(NOW, 42)
-    assert clubs.decode_cursor(c, datetime, int) == [NOW, 42]
-    for bad in ("", "!!!", clubs.encode_cursor("x", 1), clubs.encode_cursor(NOW), clubs.encode_cursor(NOW, True)):
+    c = pagination.encode_cursor(NOW, 42)
+    assert pagination.decode_cursor(c, datetime, int) == [NOW, 42]
+    encode = pagination.encode_cursor
+    for bad in ("", "!!!", encode("x", 1), encode(NOW), encode(NOW, True)):
         with pytest.raises(InvalidInput):
-            clubs.decode_cursor(bad, datetime, int)
+            pagination.decode_cursor(bad, datetime, int)
+
+
+def test_page_size_stays_within_bounds() -> None:
+    assert pagination.clamp_limit(None) == pagination.DEFAULT_LIMIT
+    assert pagination.clamp_limit(None, default=50) == 50
+    assert [pagination.clamp_limit(n) for n in (-5, 0, 1, 37, 100, 101, 10_000)] == [1, 1, 1, 37, 100, 100, 100]
 
 
 def test_categories_are_the_eight_of_the_spec() -> None:

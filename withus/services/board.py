@@ -53,7 +53,7 @@ from withus.models.post import Post, PostCreate, PostPage, PostPublic, PostUpdat
 from withus.models.user import User, UserSummary
 from withus.services import clubs as club_service
 from withus.services import notifications as notification_service
-from withus.services import rate_limit, tokens
+from withus.services import pagination, rate_limit, tokens
 from withus.services import users as user_service
 
 # Creating content: per user, fixed windows (limit, seconds).
@@ -290,14 +290,14 @@ async def list_posts(
     is ``user`` (an account already loaded) or ``reader_id`` (the user id of a verified token: the
     statement reads the account, and one that is gone or deleted is 401 ``token_revoked``)."""
     uid = user.id if user is not None else reader_id
-    limit = club_service.clamp_limit(limit)
+    limit = pagination.clamp_limit(limit)
     params: dict[str, Any] = {"club_id": club_id, "limit": limit + 1}
     if uid is not None:
         params["reader"] = uid
     if kind is not None:
         params["kind"] = kind
     if cursor:
-        params["after_kind"], params["after_id"] = club_service.decode_cursor(cursor, str, int)
+        params["after_kind"], params["after_id"] = pagination.decode_cursor(cursor, str, int)
     stmt = _board_page_statement(reader=uid is not None, with_kind=kind is not None, with_cursor=bool(cursor))
     rows = await fetch_rows(session, stmt, params)
     caller: user_service.Caller | None = user
@@ -317,7 +317,7 @@ async def list_posts(
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = club_service.encode_cursor(rows[-1][2], rows[-1][0])
+        next_cursor = pagination.encode_cursor(rows[-1][2], rows[-1][0])
     items = [
         PostPublic(
             id=post_id,
@@ -447,9 +447,9 @@ async def list_comments(
         )
     )
     if cursor:
-        (after_id,) = club_service.decode_cursor(cursor, int)
+        (after_id,) = pagination.decode_cursor(cursor, int)
         stmt = stmt.where(col(Comment.id) > after_id)
-    limit = club_service.clamp_limit(limit)
+    limit = pagination.clamp_limit(limit)
     rows = list((await session.exec(stmt.order_by(col(Comment.id)).limit(limit + 1))).all())
     more = len(rows) > limit
     rows = rows[:limit]
@@ -466,7 +466,7 @@ async def list_comments(
             assert c.parent_id is not None
             replies.setdefault(c.parent_id, []).append(_comment_view(c, a, viewer))
     items = [_comment_view(c, a, viewer, replies.get(c.id or 0)) for c, a in rows]
-    next_cursor = club_service.encode_cursor(rows[-1][0].id) if more and rows else None
+    next_cursor = pagination.encode_cursor(rows[-1][0].id) if more and rows else None
     return CommentPage(items=items, next_cursor=next_cursor)
 
 

@@ -79,11 +79,11 @@ from withus.realtime.bus import publish_after_commit, user_channel
 from withus.services import clubs as club_service
 from withus.services import rate_limit
 from withus.services import users as user_service
+from withus.services.pagination import clamp_limit
 
 log = logging.getLogger(__name__)
 
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 100
+MESSAGE_PAGE = 50  # messages a page holds when the caller does not say
 NOTIFIED_TTL = 7 * 24 * 3600
 NOTIFICATION_PREVIEW = 100
 SEND_LIMIT = 30  # messages per user (REST and STOMP together) ...
@@ -297,15 +297,17 @@ async def get_or_create_club_room(session: AsyncSession, *, club: Club) -> ChatR
     return room
 
 
-async def _on_club_created(session: AsyncSession, club: Club) -> None:
+async def on_club_created(session: AsyncSession, club: Club) -> None:
+    """The club's room, with its host as the first participant (a ``clubs.on_club_created`` hook)."""
     room = await get_or_create_club_room(session, club=club)
     assert room.id is not None
     session.add(ChatParticipant(room_id=room.id, user_id=club.host_id, joined_at=utcnow()))
     await session.flush()
 
 
-async def _on_membership_changed(session: AsyncSession, club: Club, user_id: int, role: str | None) -> None:
-    """A new member starts with the room read up to now (read state only: access is the membership)."""
+async def on_membership_changed(session: AsyncSession, club: Club, user_id: int, role: str | None) -> None:
+    """A new member starts with the room read up to now (read state only: access is the membership;
+    a ``clubs.on_membership_changed`` hook)."""
     if role is None:
         return
     room = await get_or_create_club_room(session, club=club)
@@ -313,12 +315,6 @@ async def _on_membership_changed(session: AsyncSession, club: Club, user_id: int
     if await session.get(ChatParticipant, (room.id, user_id)) is None:
         session.add(ChatParticipant(room_id=room.id, user_id=user_id, last_read_seq=room.last_seq, joined_at=utcnow()))
         await session.flush()
-
-
-if _on_club_created not in club_service.on_club_created:
-    club_service.on_club_created.append(_on_club_created)
-if _on_membership_changed not in club_service.on_membership_changed:
-    club_service.on_membership_changed.append(_on_membership_changed)
 
 
 async def club_room_id(session: AsyncSession, *, club: Club) -> int:
@@ -389,12 +385,6 @@ def preview(body: str) -> str:
     return body if len(body) <= NOTIFICATION_PREVIEW else body[: NOTIFICATION_PREVIEW - 1] + "…"
 
 
-def clamp_limit(limit: int | None) -> int:
-    if limit is None:
-        return DEFAULT_LIMIT
-    return max(1, min(MAX_LIMIT, limit))
-
-
 async def list_messages(
     session: AsyncSession,
     *,
@@ -415,7 +405,7 @@ async def list_messages(
         raise ValidationFailed.field("after_seq", "0 이상의 정수를 입력해 주세요.")
     if before_seq is not None and before_seq < 0:
         raise ValidationFailed.field("before_seq", "0 이상의 정수를 입력해 주세요.")
-    n = clamp_limit(limit)
+    n = clamp_limit(limit, default=MESSAGE_PAGE)
     access = await access_room(session, room_id=room_id, user_id=user.id)
     floor = max(access.cleared_seq, after_seq or 0)
     stmt = select(ChatMessage, User).join(User, col(User.id) == col(ChatMessage.sender_id))
@@ -469,7 +459,7 @@ async def list_rooms(
     1:1 rooms I have not hidden, and the rooms of the open clubs I belong to.
     """
     assert user.id is not None
-    n = clamp_limit(limit) if limit is not None else 20
+    n = clamp_limit(limit)
     rows = await _room_rows(session, user_id=user.id, limit=n + 1, cursor=cursor)
     items = [_room_view(row, user.id) for row in rows[:n]]
     next_cursor = None

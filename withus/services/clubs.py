@@ -11,7 +11,7 @@ Access rules, in one place:
 - Staff = host or moderator (:func:`is_staff`); :func:`check_staff` and :func:`check_host`
   answer 403 ``not_a_member`` to outsiders and 403 ``insufficient_role`` to members.
 
-Hooks for other parts, run inside the creating transaction:
+Hooks for other parts, run inside the creating transaction (wired by :mod:`withus.services.hooks`):
 
 - ``on_club_created``: ``async (session, club) -> None`` after the club and its host
   membership are flushed (the real-time part creates the club's chat room there and
@@ -22,9 +22,6 @@ Hooks for other parts, run inside the creating transaction:
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,7 +34,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from withus.db import fetch_rows
-from withus.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound, ValidationFailed
+from withus.errors import Forbidden, NotAuthenticated, NotFound, ValidationFailed
 from withus.models.base import as_utc, utcnow
 from withus.models.club import (
     CATEGORIES,
@@ -58,6 +55,7 @@ from withus.models.club import (
 from withus.models.user import MEDIA_URL_PREFIX, User, UserPublic
 from withus.services import images, rate_limit
 from withus.services import users as user_service
+from withus.services.pagination import clamp_limit, decode_cursor, encode_cursor
 
 OnClubCreated = Callable[[AsyncSession, Club], Awaitable[None]]
 OnMembershipChanged = Callable[[AsyncSession, Club, int, str | None], Awaitable[None]]
@@ -70,8 +68,6 @@ on_membership_changed: list[OnMembershipChanged] = []
 
 CREATE_RATE = (10, 3600)  # clubs per user per hour
 TOO_FAST = "너무 자주 요청했습니다. 잠시 후 다시 시도해 주세요."
-DEFAULT_LIMIT = 20
-MAX_LIMIT = 100
 QUERY_MAX = 100
 
 
@@ -353,42 +349,6 @@ def categories() -> list[dict[str, str]]:
     return [{"code": code, "label_ko": ko, "label_en": en} for code, ko, en in CATEGORIES]
 
 
-# ---------------------------------------------------------------- cursors
-
-
-def encode_cursor(*parts: Any) -> str:
-    raw = json.dumps([p.isoformat() if isinstance(p, datetime) else p for p in parts], separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, *kinds: type) -> list[Any]:
-    """The parts of an opaque cursor, each converted to ``kinds``; anything else → 400 ``invalid_cursor``."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        parts = json.loads(raw)
-        if not isinstance(parts, list) or len(parts) != len(kinds):
-            raise ValueError
-        out: list[Any] = []
-        for part, kind in zip(parts, kinds, strict=True):
-            if kind is datetime:
-                out.append(as_utc(datetime.fromisoformat(part)))
-            elif kind is int:
-                if not isinstance(part, int) or isinstance(part, bool):
-                    raise ValueError
-                out.append(part)
-            else:
-                out.append(kind(part))
-        return out
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError, UnicodeDecodeError):
-        raise InvalidInput("목록 위치(cursor)가 올바르지 않습니다.", code="invalid_cursor") from None
-
-
-def clamp_limit(limit: int | None) -> int:
-    if limit is None:
-        return DEFAULT_LIMIT
-    return max(1, min(MAX_LIMIT, limit))
-
-
 # ---------------------------------------------------------------- discovery
 
 
@@ -586,7 +546,3 @@ async def do_set_cover(session: AsyncSession, *, club_id: int, user: User, conte
     if old:
         images.delete_after_commit(session, old)
     return club
-
-
-# Membership registers the account-deletion hook (hosted clubs pass on or close) on import.
-from withus.services import membership as _membership  # noqa: E402, F401

@@ -30,6 +30,7 @@ from withus.errors import InvalidInput, Unavailable, ValidationFailed
 from withus.kv import get_kv
 from withus.services import mail as mail_service
 from withus.services import rate_limit
+from withus.services import users as user_service
 from withus.settings import get_settings
 
 CODE_TTL = 600
@@ -131,8 +132,6 @@ def _taken_mail(to: str) -> mail_service.Mail:
 
 async def do_request_code(*, session: AsyncSession, email: str, ip: str) -> int:
     """Mail a sign-up code to ``email`` (or a notice that it is taken); returns the code's lifetime."""
-    from withus.services import users as user_service
-
     address = normalize_email(email)
     await rate_limit.hit("ecode-ip", ip, limit=HOURLY_PER_IP, window=HOUR)
     await rate_limit.cooldown(

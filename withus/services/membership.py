@@ -41,7 +41,7 @@ from withus.models.club import (
 from withus.models.user import User, UserSummary
 from withus.services import clubs as club_service
 from withus.services import notifications as notification_service
-from withus.services import rate_limit
+from withus.services import pagination, rate_limit
 from withus.services.clubs import TOO_FAST
 
 JOIN_RATE = (30, 3600)  # join attempts per user per hour
@@ -424,7 +424,7 @@ async def list_members(
     """Host, then moderators, then members, each by seniority; per the club's visibility."""
     club = await club_service.get_club_or_raise(session, club_id=club_id)
     await club_service.check_can_read_club_content(session, club=club, user=user)
-    limit = club_service.clamp_limit(limit)
+    limit = pagination.clamp_limit(limit)
     rank = _role_rank()
     stmt = (
         select(ClubMember, User, rank)
@@ -436,7 +436,7 @@ async def list_members(
 
         from sqlalchemy import tuple_
 
-        c_rank, c_joined, c_user = club_service.decode_cursor(cursor, int, datetime, int)
+        c_rank, c_joined, c_user = pagination.decode_cursor(cursor, int, datetime, int)
         stmt = stmt.where(
             tuple_(rank, col(ClubMember.joined_at), col(ClubMember.user_id)) > tuple_(c_rank, c_joined, c_user)
         )
@@ -446,7 +446,7 @@ async def list_members(
     if len(rows) > limit:
         rows = rows[:limit]
         last, _, last_rank = rows[-1]
-        next_cursor = club_service.encode_cursor(last_rank, as_utc(last.joined_at), last.user_id)
+        next_cursor = pagination.encode_cursor(last_rank, as_utc(last.joined_at), last.user_id)
     items = [
         MemberPublic(user=UserSummary.of(u), role=m.role, joined_at=as_utc(m.joined_at))  # type: ignore[arg-type]
         for m, u, _ in rows
@@ -590,7 +590,8 @@ async def do_unban(session: AsyncSession, *, club_id: int, actor: User, user_id:
 
 async def on_account_deleted(session: AsyncSession, user: User) -> None:
     """Clubs the user hosts pass to the longest-standing moderator, else the longest-standing
-    member, else close; then every membership, request and invitation of the user ends."""
+    member, else close; then every membership, request and invitation of the user ends (a
+    ``users.on_account_deleted`` hook)."""
     assert user.id is not None
     stmt = (
         select(ClubMember.club_id, ClubMember.role)
@@ -634,13 +635,3 @@ async def _successor(session: AsyncSession, *, club_id: int, leaving_user_id: in
         .limit(1)
     )
     return (await session.exec(stmt)).first()
-
-
-def _register_hooks() -> None:
-    from withus.services import users as user_service
-
-    if on_account_deleted not in user_service.on_account_deleted:
-        user_service.on_account_deleted.append(on_account_deleted)
-
-
-_register_hooks()

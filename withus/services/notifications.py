@@ -22,7 +22,7 @@ from withus.kv import get_kv
 from withus.models.base import utcnow
 from withus.models.club import ClubMember
 from withus.models.notification import NOTIFICATION_TYPES, Notification, NotificationPublic
-from withus.services.clubs import clamp_limit, decode_cursor, encode_cursor
+from withus.services.pagination import clamp_limit, decode_cursor, encode_cursor
 
 TITLE_MAX = 200
 BODY_MAX = 1000

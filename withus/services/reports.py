@@ -37,7 +37,7 @@ from withus.models.user import User, UserSummary
 from withus.services import board as board_service
 from withus.services import chat as chat_service
 from withus.services import clubs as club_service
-from withus.services import rate_limit
+from withus.services import pagination, rate_limit
 
 # What a club's host and moderators review; everything else is for administrators.
 CLUB_CONTENT = ("post", "comment", "message")
@@ -175,15 +175,15 @@ async def list_reports(
     if not user.is_admin:
         stmt = stmt.where(col(Report.target_type).in_(CLUB_CONTENT), col(Report.club_id).in_(_staff_club_ids(user.id)))
     if cursor:
-        (before_id,) = club_service.decode_cursor(cursor, int)
+        (before_id,) = pagination.decode_cursor(cursor, int)
         stmt = stmt.where(col(Report.id) < before_id)
-    limit = club_service.clamp_limit(limit)
+    limit = pagination.clamp_limit(limit)
     rows = list((await session.exec(stmt.order_by(col(Report.id).desc()).limit(limit + 1))).all())
     more = len(rows) > limit
     rows = rows[:limit]
     previews = await _previews(session, [r for r, _, _ in rows])
     items = [_review(r, rep, dec, previews.get((r.target_type, r.target_id))) for r, rep, dec in rows]
-    next_cursor = club_service.encode_cursor(rows[-1][0].id) if more and rows else None
+    next_cursor = pagination.encode_cursor(rows[-1][0].id) if more and rows else None
     return ReportPage(items=items, next_cursor=next_cursor)
 
 

@@ -36,7 +36,7 @@ from withus.realtime import presence
 from withus.realtime.bus import GAP, ListenerClosed, room_channel, session_revoked_channel, user_channel
 from withus.services import chat as chat_service
 from withus.services import chat_sending
-from withus.services.clubs import decode_cursor, encode_cursor
+from withus.services.pagination import decode_cursor, encode_cursor
 from withus.state import live as tasks
 from withus.state.auth import AuthState
 from withus.state.common import GENERIC_ERROR, current_user_id, load_user, login_redirect, path_id
