@@ -9,7 +9,11 @@ the project's frame codec (``withus.realtime.stomp_frames``), SSE over httpx str
 
 - ``stomp_open``: open connections (CONNECT, then SUBSCRIBE each with a RECEIPT); the
   same client code talks to the echo server (``mode="echo"``: no STOMP handshake, the
-  frames come back as they were sent).
+  frames come back as they were sent) and to RabbitMQ's Web-STOMP (``mode="rabbitmq"``:
+  ``login``/``passcode`` instead of a bearer token, the room is ``/topic/room.N`` for
+  SUBSCRIBE and SEND alike, the user queues ``/topic/user.N.messages`` and
+  ``/topic/user.N.notifications``). Every mode sends the same SEND frames (the same JSON
+  body, the same size) over the same connections.
 - ``load``: an open-loop schedule of SEND frames at ``rate`` per second over this process's
   connections (round robin, so every user sends ``rate / n`` per second); every frame carries
   its send time (``time.monotonic()``, one clock for every process of the machine) and the
@@ -134,28 +138,41 @@ class StompClient:
             open_timeout=WS_OPEN_TIMEOUT,
             compression=compression,
         )
-        if self.mode == "stomp":
-            headers = [
-                ("accept-version", "1.2"),
-                ("host", "withus"),
-                ("heart-beat", heart_beat),
-                ("Authorization", f"Bearer {self.token}"),
-            ]
+        if self.mode != "echo":
+            headers = [("accept-version", "1.2"), ("heart-beat", heart_beat)]
+            if self.mode == "rabbitmq":
+                headers += [("host", "/"), ("login", "guest"), ("passcode", "guest")]
+            else:
+                headers += [("host", "withus"), ("Authorization", f"Bearer {self.token}")]
             await self.ws.send(encode(Frame("CONNECT", headers)))
             frame = await self._next_frame(WS_OPEN_TIMEOUT)
             if frame.command != "CONNECTED":
                 raise ConnectionError(f"CONNECT: {frame.command} {frame.get('message')}")
-            destinations = (
-                [f"/topic/chat/rooms/{self.room_id}"]
-                if subscribe == "room"
-                else ["/user/queue/messages", "/user/queue/notifications"]
-            )
+            if self.mode == "rabbitmq":
+                destinations = (
+                    [self.room_destination]
+                    if subscribe == "room"
+                    else [f"/topic/user.{self.user_id}.messages", f"/topic/user.{self.user_id}.notifications"]
+                )
+            else:
+                destinations = (
+                    [f"/topic/chat/rooms/{self.room_id}"]
+                    if subscribe == "room"
+                    else ["/user/queue/messages", "/user/queue/notifications"]
+                )
             for n, destination in enumerate(destinations):
                 sub = [("id", f"s{n}"), ("destination", destination), ("receipt", f"r{n}")]
                 await self.ws.send(encode(Frame("SUBSCRIBE", sub)))
                 frame = await self._next_frame(WS_OPEN_TIMEOUT)
                 if frame.command != "RECEIPT":
                     raise ConnectionError(f"SUBSCRIBE: {frame.command} {frame.get('message')}")
+
+    @property
+    def room_destination(self) -> str:
+        """Where this client SENDs its room's messages (and, on RabbitMQ, subscribes to them)."""
+        if self.mode == "rabbitmq":
+            return f"/topic/room.{self.room_id}"
+        return f"/app/chat/rooms/{self.room_id}"
 
     def start_reading(self, window: Window) -> None:
         self.reader = asyncio.create_task(self._read(window))
@@ -193,7 +210,7 @@ class StompClient:
             ensure_ascii=False,
             separators=(",", ":"),
         ).encode()
-        headers = [("destination", f"/app/chat/rooms/{self.room_id}"), ("content-type", "application/json")]
+        headers = [("destination", self.room_destination), ("content-type", "application/json")]
         return encode(Frame("SEND", headers, payload))
 
     async def close(self) -> None:

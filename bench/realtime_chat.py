@@ -36,7 +36,13 @@ Phases (defaults = the issue's sizes; about 5 minutes):
    250 ms: from there the offered rate doubles until p99 passes 250 ms (or halves until it holds),
    then bisects (geometric) to within 20 % — every step with every client connected and the
    server idle; at most 2.5 msg/s per client, under the product's limit of 30 messages per 10 s
-   per user. Then the same on the echo server (500 msg/s, then the search from there).
+   per user. Then the same, with the same clients, rooms and subscriptions, on each baseline
+   (``--peers``): the simplest correct store-then-deliver server (``bench.naive_stomp``: per SEND
+   one INSERT, one PUBLISH, no batching: what group commit buys), RabbitMQ's Web-STOMP
+   (``bench.rabbitmq_node``: a private node the run starts and stops, with its open-files limit
+   raised; SUBSCRIBE and SEND ``/topic/room.N``; it routes and stores nothing), and the echo
+   server (the machine's physical limit). Without RabbitMQ installed its rows are skipped with
+   one line saying why. The idle phase measures RabbitMQ too.
 3. ``sse``: 2,000 streams (``GET /api/notifications/stream`` with bearer tokens, 100 users x 20)
    while ``notifications.notify`` publishes 25 notifications/s round robin over those users (each
    reaches 20 streams), every notify in a transaction of its own: publish (start of the
@@ -74,6 +80,7 @@ from typing import Any
 
 import psutil
 
+from bench.rabbitmq_node import RabbitNode
 from bench.results import Result
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,6 +91,12 @@ MAX_APP_RATE_PER_USER = 2.5  # msg/s: under the chat limit of 30 per 10 s per us
 SSE_RATE = 25.0  # notifications/s
 MIN_STEP_SAMPLES = 400  # messages measured per step of the search, at least
 WARM_IDLE = 200  # connections opened at once (and closed) before the idle-memory baseline
+
+
+def _rabbit_version() -> str:
+    from bench.rabbitmq_node import version
+
+    return version()
 
 
 # ---------------------------------------------------------------- statistics
@@ -360,6 +373,9 @@ class Server:
             self.proc.wait(timeout=5)
 
 
+AnyServer = Server | RabbitNode
+
+
 # ---------------------------------------------------------------- worker processes
 
 
@@ -502,6 +518,9 @@ class Bench:
         self.stores = Stores()
         self.app: Server | None = None
         self.echo: Server | None = None
+        self.naive: Server | None = None  # the simplest store-then-deliver server (bench.naive_stomp)
+        self.rabbit: RabbitNode | None = None  # a private RabbitMQ node with Web-STOMP (bench.rabbitmq_node)
+        self.rabbit_skipped: str | None = None
         self.db: Worker | None = None
         self.gens: list[Worker] = []
         self.users: list[dict[str, Any]] = []
@@ -550,25 +569,40 @@ class Bench:
         )
         self.app.start(self.root)
         self.echo.start(self.root)
+        peers = set(self.args.peers.split(",")) if self.args.peers else set()
+        if "naive" in peers:
+            self.naive = Server(
+                "naive", "bench.naive_stomp:build_app", _free_port(), app_env, "/health", kind, workers, deflate
+            )
+        if "rabbitmq" in peers:
+            from bench import rabbitmq_node
+
+            self.rabbit_skipped = rabbitmq_node.available()
+            if self.rabbit_skipped is None:
+                self.rabbit = rabbitmq_node.RabbitNode(self.root, compress=deflate, prepare=_prepare_server_process)
+            else:
+                print(f"   RabbitMQ baseline skipped: {self.rabbit_skipped}")
+
+    def servers(self) -> list[Server | RabbitNode]:
+        return [s for s in (self.app, self.echo, self.naive, self.rabbit) if s is not None]
 
     def teardown(self) -> None:
-        for s in (self.app, self.echo):
-            if s is not None and s.log is not None and s.log.exists():
+        for s in self.servers():
+            if s.log is not None and s.log.exists():
                 text = s.log.read_text(errors="replace").strip()
                 if text:
                     print(f"   {s.name} server log (last lines):\n" + "\n".join(text.splitlines()[-15:]))
         for w in [*self.gens, *([self.db] if self.db else [])]:
             w.stop()
-        for s in (self.app, self.echo):
-            if s is not None:
-                s.stop()
+        for s in self.servers():
+            s.stop()
         self.stores.drop()
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def meter(self, server: Server) -> CpuMeter:
+    def meter(self, server: Server | RabbitNode) -> CpuMeter:
         assert server.proc is not None
         assert self.db is not None
-        others = [x for x in (self.app, self.echo) if x is not None and x is not server and x.proc]
+        others = [x for x in self.servers() if x is not server and x.proc]
         gens = [w.pid for w in self.gens]
         db = self.db.pid
         database = self.stores.database  # this run's backends only (others' tests use the same server)
@@ -593,7 +627,7 @@ class Bench:
     # -- 1. memory per idle connection
 
     def idle_memory(
-        self, server: Server, mode: str, count: int, compression: str | None
+        self, server: AnyServer, mode: str, count: int, compression: str | None
     ) -> tuple[float, int, dict[str, float]]:
         """KiB of RSS per idle connection held by ``server``, how many were open, CPU while holding.
 
@@ -648,7 +682,7 @@ class Bench:
 
     # -- 2. and 3. chat at a rate; stepping the rate up
 
-    def open_chat(self, server: Server, mode: str) -> int:
+    def open_chat(self, server: AnyServer, mode: str) -> int:
         results = call_all(
             self.gens,
             "stomp_open",
@@ -663,12 +697,12 @@ class Bench:
         errors = [e for r in results for e in r["errors"]]
         print(
             f"   {server.name}: {opened}/{len(self.users)} clients connected"
-            f"{' and subscribed' if mode == 'stomp' else ''} in {max(r['seconds'] for r in results):.1f} s"
+            f"{' and subscribed' if mode != 'echo' else ''} in {max(r['seconds'] for r in results):.1f} s"
             + (f"; errors: {errors[:3]}" if errors else "")
         )
         return opened
 
-    def step(self, server: Server, rate: float, warmup: float, duration: float) -> Step:
+    def step(self, server: AnyServer, rate: float, warmup: float, duration: float) -> Step:
         meter = self.meter(server)
         per_worker = rate / len(self.gens)
         for w in self.gens:
@@ -701,7 +735,7 @@ class Bench:
         )
         return s
 
-    def quiesce(self, server: Server, limit: float = 20.0) -> None:
+    def quiesce(self, server: AnyServer, limit: float = 20.0) -> None:
         """Wait until the server has worked off what a step left queued (its CPU falls back), at most ``limit`` s."""
         deadline = time.monotonic() + limit
         last = server.cpu_seconds()
@@ -713,7 +747,7 @@ class Bench:
             last = now
 
     def search(
-        self, server: Server, known: Step | None, start: float, ceiling: float
+        self, server: AnyServer, known: Step | None, start: float, ceiling: float
     ) -> tuple[Step | None, list[Step]]:
         """The best delivered rate with p99 <= the bound: from ``known`` (a step already measured) or
         ``start``, double the offered rate until p99 passes the bound (or halve until it holds), then
@@ -801,6 +835,190 @@ class Bench:
         print(f"   slowest: {_fmt_worst(answers, begin)}")
         return full, cpu, opened
 
+    # -- 2. and 3. for the app and each baseline, the same clients and rooms
+
+    def chat_run(self, server: AnyServer, mode: str, rate: float, ceiling: float) -> tuple[Step, Step | None]:
+        """Open every client on ``server``, measure at ``rate``, then search the best rate within the bound."""
+        a = self.args
+        self.open_chat(server, mode)
+        time.sleep(3)  # the server settles after 1,000 connections (collections of what they allocated)
+        self.quiesce(server)
+        fixed = self.step(server, rate, warmup=3.0, duration=a.duration)
+        best, _ = self.search(server, fixed, rate, ceiling)
+        call_all(self.gens, "stomp_close")
+        return fixed, best
+
+    def chat_phase(self, n: int, rooms: int, rate: float, unit: str) -> list[Result]:
+        """withUs, then the simplest store-then-deliver server, then RabbitMQ, then the echo server:
+        each with the same clients, rooms and subscriptions, the others idle (or stopped)."""
+        assert self.app is not None
+        assert self.echo is not None
+        limited = MAX_APP_RATE_PER_USER * n  # the product's limit per user, for both store-then-deliver servers
+        runs: dict[str, tuple[Step, Step | None]] = {}
+        print(f"   app at {rate:g} msg/s, then the search from there")
+        runs["app"] = self.chat_run(self.app, "stomp", rate, limited)
+        # An overloaded server keeps working off frames it had read after the clients left:
+        # start it afresh so that it does not take CPU from the baselines' runs.
+        self.app.stop()
+        if self.naive is not None:
+            print("-- the same with the simplest store-then-deliver server (one INSERT, one PUBLISH per SEND)")
+            self.naive.start(self.root)
+            runs["naive"] = self.chat_run(self.naive, "stomp", rate, limited)
+            self.naive.stop()
+        if self.rabbit is not None:
+            print(f"-- the same with RabbitMQ {_rabbit_version()} Web-STOMP (a private node, /topic/room.N)")
+            self.rabbit.start(self.root)
+            print(f"   its open-files limit: {self.rabbit.open_files_limit()}")
+            runs["rabbitmq"] = self.chat_run(self.rabbit, "rabbitmq", rate, float("inf"))
+            self.rabbit.stop()
+        elif self.rabbit_skipped:
+            print(f"-- RabbitMQ baseline skipped: {self.rabbit_skipped}")
+        print("-- the same with the echo server (the machine's physical limit)")
+        runs["echo"] = self.chat_run(self.echo, "echo", rate, float("inf"))
+        self.app.start(self.root)  # for the phases after this one
+
+        def best_rate(name: str) -> float:
+            best = runs[name][1]
+            return best.delivered_per_s if best else 0.0
+
+        def offered(name: str) -> str:
+            best = runs[name][1]
+            return f"offered {best.rate if best else 0:,.0f}/s"
+
+        app_fixed, _ = runs["app"]
+        app_best = best_rate("app")
+        echo_fixed, _ = runs["echo"]
+        results: list[Result] = []
+        p99_name = f"STOMP SEND→MESSAGE p99, {n:,} clients / {rooms} rooms at {rate:g} msg/s"
+        p50_name = f"STOMP SEND→MESSAGE p50, {n:,} clients at {rate:g} msg/s"
+        best_name = f"most msg/s stored + delivered, p99 ≤ {P99_BOUND_MS:.0f} ms ({offered('app')})"
+        if "rabbitmq" in runs:
+            rabbit_fixed, _ = runs["rabbitmq"]
+            rabbit_best = best_rate("rabbitmq")
+            results += [
+                Result(
+                    p99_name,
+                    app_fixed.p99,
+                    "ms",
+                    "RabbitMQ p99, same rate",
+                    rabbit_fixed.p99,
+                    "p99 ≤ 30 ms",
+                    app_fixed.p99 <= 30,
+                ),
+                Result(p50_name, app_fixed.p50, "ms", "RabbitMQ p50, same rate", rabbit_fixed.p50, "—", None),
+                Result(
+                    best_name,
+                    app_best,
+                    "msg/s",
+                    f"RabbitMQ, routes and stores nothing ({offered('rabbitmq')})",
+                    rabbit_best,
+                    "≥ 3,000 msg/s and ≥ 0.3× RabbitMQ",
+                    app_best >= 3000 and rabbit_best > 0 and app_best >= 0.3 * rabbit_best,
+                ),
+            ]
+        else:
+            results += [
+                Result(
+                    p99_name,
+                    app_fixed.p99,
+                    "ms",
+                    "echo p99, same rate",
+                    echo_fixed.p99,
+                    "p99 ≤ 30 ms",
+                    app_fixed.p99 <= 30,
+                ),
+                Result(p50_name, app_fixed.p50, "ms", "echo p50, same rate", echo_fixed.p50, "—", None),
+                Result(
+                    best_name,
+                    app_best,
+                    "msg/s",
+                    "no RabbitMQ here: ≥ 3,000 msg/s alone",
+                    3000.0,
+                    "≥ 3,000 msg/s (and ≥ 0.3× RabbitMQ, not measured)",
+                    app_best >= 3000,
+                ),
+            ]
+        if "naive" in runs:
+            naive_fixed, _ = runs["naive"]
+            results += [
+                Result(
+                    f"{best_name}: what group commit buys",
+                    app_best,
+                    "msg/s",
+                    f"simplest store-then-deliver, one INSERT + one PUBLISH per SEND ({offered('naive')})",
+                    best_rate("naive"),
+                    "—",
+                    None,
+                ),
+                Result(
+                    f"{p99_name}: the same",
+                    app_fixed.p99,
+                    "ms",
+                    "simplest store-then-deliver p99",
+                    naive_fixed.p99,
+                    "—",
+                    None,
+                ),
+            ]
+        results += [
+            Result(
+                f"{best_name}: the machine's limit",
+                app_best,
+                "msg/s",
+                f"echo server ({offered('echo')})",
+                best_rate("echo"),
+                "— (the physical limit)",
+                None,
+            ),
+            Result(
+                f"{p99_name}: the machine's limit",
+                app_fixed.p99,
+                "ms",
+                "echo p99, same rate",
+                echo_fixed.p99,
+                "—",
+                None,
+            ),
+            Result(
+                f"msg/s delivered (within the run + 3 s) at {rate:g} msg/s offered",
+                app_fixed.delivered_per_s,
+                "msg/s",
+                "echo, same rate",
+                echo_fixed.delivered_per_s,
+                "—",
+                None,
+            ),
+        ]
+        baseline = "rabbitmq" if "rabbitmq" in runs else "echo"
+        label = "RabbitMQ run" if baseline == "rabbitmq" else "echo run"
+        for part in ("server", "load generators", "PostgreSQL", "Redis", "everything else"):
+            results.append(
+                Result(
+                    f"CPU share at {rate:g} msg/s: {part}",
+                    app_fixed.cpu.get(part, 0.0),
+                    unit,
+                    label,
+                    runs[baseline][0].cpu.get(part, 0.0),
+                    "—",
+                    None,
+                )
+            )
+        app_best_step, base_best_step = runs["app"][1], runs[baseline][1]
+        if app_best_step and base_best_step:
+            for part in ("server", "load generators"):
+                results.append(
+                    Result(
+                        f"CPU share at the best rate within {P99_BOUND_MS:.0f} ms: {part}",
+                        app_best_step.cpu.get(part, 0.0),
+                        unit,
+                        f"{label} at its best rate",
+                        base_best_step.cpu.get(part, 0.0),
+                        "—",
+                        None,
+                    )
+                )
+        return results
+
     # -- everything
 
     def run(self) -> list[Result]:
@@ -823,15 +1041,32 @@ class Bench:
             print(f"-- {a.idle} idle connections")
             app_per, app_open, app_idle_cpu = self.idle_memory(self.app, "stomp", a.idle, self.compression)
             echo_per, _, _ = self.idle_memory(self.echo, "echo", a.idle, self.compression)
+            rabbit_idle: tuple[float, int, dict[str, float]] | None = None
+            if self.rabbit is not None:
+                rabbit_idle = self.idle_memory(self.rabbit, "rabbitmq", a.idle, self.compression)
+                self.rabbit.stop()
             if not self.compression:
                 deflate = "no compression"
             elif a.server_deflate == "on":
                 deflate = "permessage-deflate"
             else:
                 deflate = "clients offer permessage-deflate, the server declines as the site's does"
-            results += [
+            name = f"RSS per idle STOMP connection ({app_open:,} held, heart-beat 10000,10000, {deflate})"
+            if rabbit_idle is not None:
+                results.append(
+                    Result(
+                        name=name,
+                        value=app_per,
+                        unit="KiB",
+                        baseline_name=f"RabbitMQ Web-STOMP, per idle connection ({rabbit_idle[1]:,} held)",
+                        baseline=rabbit_idle[0],
+                        target="≤ 64 KiB",
+                        met=app_per <= 64,
+                    )
+                )
+            results.append(
                 Result(
-                    name=f"RSS per idle STOMP connection ({app_open:,} held, heart-beat 10000,10000, {deflate})",
+                    name=name,
                     value=app_per,
                     unit="KiB",
                     baseline_name="echo server, per idle WebSocket",
@@ -839,7 +1074,7 @@ class Bench:
                     target="≤ 64 KiB",
                     met=app_per <= 64,
                 ),
-            ]
+            )
             if self.compression and a.idle_plain:  # what a client that does not offer compression costs
                 plain_per, plain_open, _ = self.idle_memory(self.app, "stomp", a.idle, None)
                 echo_plain, _, _ = self.idle_memory(self.echo, "echo", a.idle, None)
@@ -868,90 +1103,9 @@ class Bench:
         if "chat" in phases:
             print(
                 f"-- chat: {n} clients in {rooms} rooms at {rate:g} msg/s, "
-                f"then the best rate with p99 <= {P99_BOUND_MS:.0f} ms"
+                f"then the best rate with p99 <= {P99_BOUND_MS:.0f} ms; the same for each baseline"
             )
-            self.open_chat(self.app, "stomp")
-            time.sleep(3)  # the server settles after 1,000 connections (collections of what they allocated)
-            print(f"   app at the issue's rate, {rate:g} msg/s, then the search from there")
-            self.quiesce(self.app)
-            app_fixed = self.step(self.app, rate, warmup=3.0, duration=a.duration)
-            app_best, _ = self.search(self.app, app_fixed, rate, MAX_APP_RATE_PER_USER * n)
-            call_all(self.gens, "stomp_close")
-            # An overloaded server keeps working off frames it had read after the clients left:
-            # start it afresh so that it does not take CPU from the echo server's runs.
-            self.app.stop()
-            self.app.start(self.root)
-            print("-- the same with the echo server")
-            self.open_chat(self.echo, "echo")
-            echo_fixed = self.step(self.echo, rate, warmup=3.0, duration=a.duration)
-            echo_best, _ = self.search(self.echo, echo_fixed, rate, float("inf"))
-            call_all(self.gens, "stomp_close")
-            app_best_rate = app_best.delivered_per_s if app_best else 0.0
-            echo_best_rate = echo_best.delivered_per_s if echo_best else 0.0
-            results += [
-                Result(
-                    name=f"STOMP SEND→MESSAGE p99, {n:,} clients / {rooms} rooms at {rate:g} msg/s",
-                    value=app_fixed.p99,
-                    unit="ms",
-                    baseline_name="echo p99, same rate",
-                    baseline=echo_fixed.p99,
-                    target="p99 ≤ 100 ms",
-                    met=app_fixed.p99 <= 100,
-                ),
-                Result(
-                    name=f"msg/s delivered (within the run + 3 s) at {rate:g} msg/s offered",
-                    value=app_fixed.delivered_per_s,
-                    unit="msg/s",
-                    baseline_name="echo, same rate",
-                    baseline=echo_fixed.delivered_per_s,
-                    target="—",
-                    met=None,
-                ),
-                Result(
-                    name=f"STOMP SEND→MESSAGE p50, {n:,} clients at {rate:g} msg/s",
-                    value=app_fixed.p50,
-                    unit="ms",
-                    baseline_name="echo p50, same rate",
-                    baseline=echo_fixed.p50,
-                    target="—",
-                    met=None,
-                ),
-                Result(
-                    name=f"most msg/s stored + delivered, p99 ≤ {P99_BOUND_MS:.0f} ms "
-                    f"(offered {app_best.rate if app_best else 0:,.0f}/s)",
-                    value=app_best_rate,
-                    unit="msg/s",
-                    baseline_name=f"echo server (offered {echo_best.rate if echo_best else 0:,.0f}/s)",
-                    baseline=echo_best_rate,
-                    target="≥ 25% of echo",
-                    met=echo_best_rate > 0 and app_best_rate >= 0.25 * echo_best_rate,
-                ),
-            ]
-            for part in ("server", "load generators", "PostgreSQL", "Redis", "everything else"):
-                results.append(
-                    Result(
-                        name=f"CPU share at {rate:g} msg/s: {part}",
-                        value=app_fixed.cpu.get(part, 0.0),
-                        unit=unit,
-                        baseline_name="echo run",
-                        baseline=echo_fixed.cpu.get(part, 0.0),
-                        target="—",
-                        met=None,
-                    )
-                )
-            if app_best and echo_best:
-                for part in ("server", "load generators"):
-                    results.append(
-                        Result(
-                            name=f"CPU share at the best rate within {P99_BOUND_MS:.0f} ms: {part}",
-                            value=app_best.cpu.get(part, 0.0),
-                            unit=unit,
-                            baseline_name="echo at its best rate",
-                            baseline=echo_best.cpu.get(part, 0.0),
-                            target="—",
-                            met=None,
-                        )
-                    )
+            results += self.chat_phase(n, rooms, rate, unit)
 
         if "sse" in phases:
             print(f"-- SSE: {a.sse_users} users x {a.sse_streams} streams")
@@ -1036,6 +1190,12 @@ def arguments() -> argparse.ArgumentParser:
         help="uvicorn: accept permessage-deflate when clients offer it (the site's granian never does)",
     )
     parser.add_argument("--phases", default="chat,sse,idle", help="any of chat,sse,idle")
+    parser.add_argument(
+        "--peers",
+        default="naive,rabbitmq",
+        help="baselines besides the echo server: naive (the simplest store-then-deliver server, bench.naive_stomp), "
+        "rabbitmq (a private RabbitMQ node with Web-STOMP, bench.rabbitmq_node); '' for none",
+    )
     parser.add_argument(
         "--compression",
         choices=("deflate", "none"),
