@@ -12,13 +12,19 @@
     └── Unavailable             503 a dependency (database, Redis, SMTP) is down
 
 The HTTP status is named beside each class for the API edge; services never
-look at it. ``detail`` is written for a person (Korean in this product) and
-never contains internal data.
+look at it. ``detail`` is written for a person and never contains internal data.
+It is a catalogue message (:class:`withus.i18n.Msg`, a ``str`` holding the Korean
+text): without one, the text is the catalogue's ``error.<code>`` (else the class's
+``error.<default_code>``); each edge renders it again in the reader's language
+(``withus.i18n.localize``). Field error messages may be ``Msg`` too.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from withus.i18n import Msg, has_key
 
 
 @dataclass(frozen=True)
@@ -30,7 +36,6 @@ class FieldError:
 class DomainError(Exception):
     status: int = 400
     default_code: str = "error"
-    default_detail: str = "요청을 처리할 수 없습니다."
 
     def __init__(
         self,
@@ -38,9 +43,13 @@ class DomainError(Exception):
         *,
         code: str | None = None,
         errors: list[FieldError] | None = None,
+        params: dict[str, Any] | None = None,
     ) -> None:
-        self.detail = detail or self.default_detail
         self.code = code or self.default_code
+        if not detail:
+            key = f"error.{self.code}"
+            detail = Msg(key if has_key(key) else f"error.{self.default_code}", **(params or {}))
+        self.detail = detail
         self.errors = errors or []
         super().__init__(self.detail)
 
@@ -48,13 +57,11 @@ class DomainError(Exception):
 class InvalidInput(DomainError):
     status = 400
     default_code = "invalid_input"
-    default_detail = "잘못된 요청입니다."
 
 
 class ValidationFailed(DomainError):
     status = 422
     default_code = "validation_failed"
-    default_detail = "입력값을 확인해 주세요."
 
     @classmethod
     def field(cls, field: str, message: str, *, code: str | None = None) -> ValidationFailed:
@@ -64,37 +71,31 @@ class ValidationFailed(DomainError):
 class NotAuthenticated(DomainError):
     status = 401
     default_code = "not_authenticated"
-    default_detail = "로그인이 필요합니다."
 
 
 class Forbidden(DomainError):
     status = 403
     default_code = "forbidden"
-    default_detail = "권한이 없습니다."
 
 
 class NotFound(DomainError):
     status = 404
     default_code = "not_found"
-    default_detail = "찾을 수 없습니다."
 
 
 class Conflict(DomainError):
     status = 409
     default_code = "conflict"
-    default_detail = "현재 상태와 충돌합니다."
 
 
 class TooLarge(DomainError):
     status = 413
     default_code = "too_large"
-    default_detail = "너무 큽니다."
 
 
 class RateLimited(DomainError):
     status = 429
     default_code = "rate_limited"
-    default_detail = "요청이 너무 많습니다. 잠시 후 다시 시도해 주세요."
 
     def __init__(self, detail: str | None = None, *, retry_after: int, code: str | None = None) -> None:
         super().__init__(detail, code=code)
@@ -104,4 +105,3 @@ class RateLimited(DomainError):
 class Unavailable(DomainError):
     status = 503
     default_code = "unavailable"
-    default_detail = "일시적으로 사용할 수 없습니다."

@@ -15,6 +15,8 @@ from withus.theme import BASE_STYLE, STYLESHEETS
 # (production), the backend port in dev mode (frontend :3000, backend :8000). Read by withus.js.
 API_ORIGIN = get_config().api_url if environment.REFLEX_ENV_MODE.get() == Env.DEV else ""
 
+HTML_LANG = rx.Var('(globalThis.withusLocale === "en" ? "en" : "ko")', _var_type=str)
+
 app = rx.App(
     head_components=[
         rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
@@ -23,6 +25,8 @@ app = rx.App(
         rx.el.script(src="/js/withus.js"),
     ],
     html_lang="ko",
+    # The locale withus.js chose before React rendered (the cookie, else the browser's languages).
+    html_custom_attrs={"lang": HTML_LANG},  # type: ignore[dict-item]
     # Reflex's own routes first get the upload guard, then the REST API is mounted around them.
     api_transformer=[upload_guard, build_api()],
     stylesheets=STYLESHEETS,

@@ -6,8 +6,34 @@
  * another site cannot do. Results handed back to Reflex event handlers never
  * carry a password or a token: only the status and the problem details.
  */
+/* The reader's locale, before React renders: the withus_locale cookie, else the first of the
+ * browser's languages that withUs speaks (what Accept-Language says), else Korean. Pages read
+ * globalThis.withusLocale until their state arrives (withus/i18n/ui.py); <html lang> follows.
+ * The browser's time zone goes in withus_tz: times name their zone when it is not Korea's. */
+(() => {
+  const YEAR = 365 * 86400;
+  const found = document.cookie.match(/(?:^|;\s*)withus_locale=(ko|en)(?:;|$)/);
+  let locale = found ? found[1] : "";
+  if (!locale) {
+    const langs = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || ""];
+    locale = langs.map((l) => String(l).toLowerCase().split("-")[0]).find((l) => l === "ko" || l === "en") || "ko";
+    document.cookie = `withus_locale=${locale}; path=/; max-age=${YEAR}; samesite=lax`;
+  }
+  globalThis.withusLocale = locale;
+  document.documentElement.lang = locale;
+  try {
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+    document.cookie = `withus_tz=${encodeURIComponent(zone)}; path=/; max-age=${YEAR}; samesite=lax`;
+  } catch (e) {
+    /* no Intl: times are shown in Korean time without a zone name */
+  }
+})();
+
 window.withus = (() => {
-  const NETWORK_ERROR = "서버에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요.";
+  const NETWORK_ERROR =
+    globalThis.withusLocale === "en"
+      ? "Cannot reach the server. Please try again in a moment."
+      : "서버에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요.";
   const LOCAL_HOSTS = ["localhost", "127.0.0.1", "0.0.0.0"];
 
   /** "" (this origin) in production; the backend's origin in dev mode (see withus/withus.py). */
@@ -50,7 +76,7 @@ window.withus = (() => {
 
   /** fetch with the cookies and the CSRF header; answers {ok, status, code, detail, errors, retry_after}. */
   async function api(method, path, body) {
-    const headers = { Accept: "application/json" };
+    const headers = { Accept: "application/json", "Accept-Language": globalThis.withusLocale || "ko" };
     const csrf = cookie("withus_csrf");
     if (csrf) headers["X-CSRF-Token"] = csrf;
     const init = { method, headers, credentials: "include" };
@@ -173,5 +199,13 @@ window.withus = (() => {
     return el ? el.value : "";
   }
 
-  return { api, cookie, safeNext, login, logout, requestCode, signup, changePassword, deleteAccount, fieldValue };
+  /** The header's language switch: the cookie (the state saved the profile), then a full reload. */
+  function setLocale(locale) {
+    const chosen = locale === "en" ? "en" : "ko";
+    document.cookie = `withus_locale=${chosen}; path=/; max-age=${365 * 86400}; samesite=lax`;
+    document.documentElement.lang = chosen;
+    window.location.reload();
+  }
+
+  return { api, cookie, safeNext, setLocale, login, logout, requestCode, signup, changePassword, deleteAccount, fieldValue };
 })();

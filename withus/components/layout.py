@@ -9,13 +9,15 @@ from __future__ import annotations
 import reflex as rx
 
 from withus.components.notification_bell import notification_bell
+from withus.i18n.ui import IS_EN, tr
 from withus.state.auth import AuthState
+from withus.state.locale import LocaleState
 from withus.theme import CONTENT_MAX_WIDTH
 
 LOGOUT_SCRIPT = "withus.logout('/')"
 
 
-def nav_link(label: str, href: str, icon: str) -> rx.Component:
+def nav_link(label: rx.Var[str] | str, href: str, icon: str) -> rx.Component:
     return rx.link(
         rx.hstack(
             rx.icon(icon, size=18), rx.text(label, display=["none", "none", "inline"]), spacing="1", align="center"
@@ -34,7 +36,7 @@ def user_avatar(src: rx.Var[str] | str, name: rx.Var[str] | str, size: str = "2"
     return rx.avatar(src=src, fallback=rx.Var.create(name).to(str)[:1], size=size, radius="full", alt="")
 
 
-def menu_link(text: str, href: rx.Var[str] | str, icon: str) -> rx.Component:
+def menu_link(text: rx.Var[str] | str, href: rx.Var[str] | str, icon: str) -> rx.Component:
     return rx.menu.item(
         rx.hstack(rx.icon(icon, size=16), rx.text(text), spacing="2", align="center"),
         on_select=rx.redirect(href),
@@ -51,7 +53,7 @@ def user_menu() -> rx.Component:
                 variant="ghost",
                 color_scheme="gray",
                 high_contrast=True,
-                aria_label="내 계정 메뉴",
+                aria_label=tr("header.account_menu"),
                 id="user-menu",
             ),
         ),
@@ -63,11 +65,11 @@ def user_menu() -> rx.Component:
                 max_width="200px",
             ),
             rx.menu.separator(),
-            menu_link("내 프로필", "/users/" + AuthState.user_id.to_string(), "user"),
-            menu_link("설정", "/settings", "settings"),
+            menu_link(tr("header.my_profile"), "/users/" + AuthState.user_id.to_string(), "user"),
+            menu_link(tr("header.settings"), "/settings", "settings"),
             rx.menu.separator(),
             rx.menu.item(
-                rx.hstack(rx.icon("log-out", size=16), rx.text("로그아웃"), spacing="2", align="center"),
+                rx.hstack(rx.icon("log-out", size=16), rx.text(tr("header.logout")), spacing="2", align="center"),
                 on_select=rx.call_script(LOGOUT_SCRIPT),
                 color_scheme="red",
             ),
@@ -79,8 +81,10 @@ def user_menu() -> rx.Component:
 def guest_actions() -> rx.Component:
     wide = rx.hstack(
         # Links that look like buttons (a button inside a link would be two controls in one).
-        rx.button(rx.link("로그인", href="/login", underline="none"), variant="soft", size="2", as_child=True),
-        rx.button(rx.link("회원가입", href="/signup", underline="none"), size="2", as_child=True),
+        rx.button(
+            rx.link(tr("header.login"), href="/login", underline="none"), variant="soft", size="2", as_child=True
+        ),
+        rx.button(rx.link(tr("header.signup"), href="/signup", underline="none"), size="2", as_child=True),
         spacing="2",
         display=["none", "none", "flex"],
     )
@@ -88,18 +92,38 @@ def guest_actions() -> rx.Component:
         rx.menu.root(
             rx.menu.trigger(
                 rx.icon_button(
-                    rx.icon("circle-user", size=20), variant="ghost", color_scheme="gray", aria_label="계정"
+                    rx.icon("circle-user", size=20),
+                    variant="ghost",
+                    color_scheme="gray",
+                    aria_label=tr("header.account"),
                 ),
             ),
             rx.menu.content(
-                menu_link("로그인", "/login", "log-in"),
-                menu_link("회원가입", "/signup", "user-plus"),
+                menu_link(tr("header.login"), "/login", "log-in"),
+                menu_link(tr("header.signup"), "/signup", "user-plus"),
                 align="end",
             ),
         ),
         display=["block", "block", "none"],
     )
     return rx.fragment(wide, narrow)
+
+
+def language_switch() -> rx.Component:
+    """한국어 / English: names the other language in that language (lang set for screen readers)."""
+    return rx.button(
+        rx.icon("languages", size=16),
+        rx.text(tr("header.switch_to"), display=["none", "inline"]),
+        on_click=LocaleState.switch(rx.cond(IS_EN, "ko", "en")),
+        variant="ghost",
+        color_scheme="gray",
+        high_contrast=True,
+        size="2",
+        lang=rx.cond(IS_EN, "ko", "en"),
+        aria_label=tr("header.switch_to_aria"),
+        title=tr("header.switch_to_aria"),
+        id="language-switch",
+    )
 
 
 def account_area() -> rx.Component:
@@ -125,20 +149,21 @@ def header() -> rx.Component:
                 underline="none",
                 color_scheme="gray",
                 high_contrast=True,
-                aria_label="withUs 홈",
+                aria_label=tr("header.home"),
             ),
             rx.spacer(),
             rx.hstack(
                 rx.el.nav(
                     rx.hstack(
-                        nav_link("모임 찾기", "/", "search"),
-                        nav_link("내 모임", "/me/clubs", "users"),
-                        nav_link("채팅", "/chat", "message-circle"),
+                        nav_link(tr("header.find_clubs"), "/", "search"),
+                        nav_link(tr("header.my_clubs"), "/me/clubs", "users"),
+                        nav_link(tr("header.chat"), "/chat", "message-circle"),
                         spacing=rx.breakpoints(initial="1", md="3"),
                         align="center",
                     ),
-                    aria_label="주요 메뉴",
+                    aria_label=tr("header.main_menu"),
                 ),
+                language_switch(),
                 account_area(),
                 spacing=rx.breakpoints(initial="2", md="4"),
                 align="center",
