@@ -202,7 +202,7 @@ async def get_optional_auth(
     if verified is None:
         return None
     claims, via_cookie = verified
-    user = await user_service.get_caller(session=session, user_id=claims.user_id)
+    user = await user_service.get_caller(session, user_id=claims.user_id)
     if user is None or user.deleted_at is not None:
         raise tokens.token_revoked()
     return Auth(user=user, session_id=claims.session_id, via_cookie=via_cookie)

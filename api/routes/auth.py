@@ -82,7 +82,7 @@ async def request_email_code(body: EmailCodeRequest, session: SessionDep, ip: Cl
     5 per address and 20 per client IP per hour (429 with `Retry-After`). When the mail
     server is configured but cannot take the mail: 503 `mail_unavailable`.
     """
-    expires_in = await email_codes.do_request_code(session=session, email=body.email, ip=ip)
+    expires_in = await email_codes.do_request_code(session, email=body.email, ip=ip)
     return EmailCodeResponse(expires_in=expires_in)
 
 
@@ -91,7 +91,7 @@ async def signup(body: SignupRequest, session: SessionDep) -> UserPrivate:
     """Create an account with the emailed code. Errors: `invalid_code`, `code_expired` (400),
     `username_taken` / `nickname_taken` / `email_taken` (409), field errors (422)."""
     user = await auth_service.do_signup(
-        session=session,
+        session,
         email=body.email,
         code=body.code,
         username=body.username,
@@ -124,7 +124,7 @@ async def login(
     if not origin_allowed(request):
         raise csrf_failed()
     _user, pair = await auth_service.do_login(
-        session=session,
+        session,
         login=body.login,
         password=body.password,
         ip=ip,

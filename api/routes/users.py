@@ -56,7 +56,7 @@ async def update_me(body: ProfileUpdate, user: CurrentUser, session: SessionDep)
     """Change `nickname`, `introduction` (≤ 300 characters) and/or `tags` (≤ 5, each 1–20
     characters, trimmed, no duplicates). Fields left out stay as they are."""
     await user_service.update(
-        session=session, user=user, nickname=body.nickname, introduction=body.introduction, tags=body.tags
+        session, user=user, nickname=body.nickname, introduction=body.introduction, tags=body.tags
     )
     return UserPrivate.of(user)
 
@@ -100,7 +100,7 @@ async def put_avatar(request: Request, user: CurrentUser, session: SessionDep) -
     await form.close()
     if len(content) > images.MAX_BYTES:
         raise TooLarge("이미지는 5MB 이하만 올릴 수 있습니다.", code="image_too_large")
-    await user_service.do_set_avatar(session=session, user=user, content=content)
+    await user_service.do_set_avatar(session, user=user, content=content)
     return UserPrivate.of(user)
 
 
@@ -120,7 +120,7 @@ def _receive_once(body: bytes) -> Callable[[], Awaitable[dict[str, object]]]:
 @router.delete("/me/avatar", response_model=UserPrivate, responses=problems(401, 403))
 async def delete_avatar(user: CurrentUser, session: SessionDep) -> UserPrivate:
     """Go back to the default avatar."""
-    await user_service.do_remove_avatar(session=session, user=user)
+    await user_service.do_remove_avatar(session, user=user)
     return UserPrivate.of(user)
 
 
@@ -129,7 +129,7 @@ async def change_password(body: PasswordChange, auth: CurrentAuth, session: Sess
     """Change my password (needs the current one: `wrong_password`, 422). Every other login
     session ends at once; this one stays."""
     await user_service.do_change_password(
-        session=session,
+        session,
         user=auth.user,
         current_password=body.current_password,
         new_password=body.new_password,
@@ -143,7 +143,7 @@ async def delete_me(body: AccountDeletion, auth: CurrentAuth, session: SessionDe
     """Delete my account (needs the password). Posts, comments and messages stay and show
     "탈퇴한 회원"; clubs I host pass to the longest-standing moderator or member, or close;
     every session ends; the username and email can be used again."""
-    await user_service.do_delete_account(session=session, user=auth.user, password=body.password)
+    await user_service.do_delete_account(session, user=auth.user, password=body.password)
     result = Response(status_code=204)
     if auth.via_cookie:
         secure = get_settings().cookie_secure
@@ -161,7 +161,7 @@ async def list_blocks(
 ) -> BlockedPage:
     """The people I have blocked."""
     after = int(cursor) if cursor and cursor.isdigit() else None
-    users = await user_service.list_blocked(session=session, user=user, limit=limit + 1, after_id=after)
+    users = await user_service.list_blocked(session, user=user, limit=limit + 1, after_id=after)
     more = len(users) > limit
     users = users[:limit]
     return BlockedPage(
@@ -172,19 +172,19 @@ async def list_blocks(
 @router.get("/{user_id}", response_model=UserPublic, responses=problems(401, 404))
 async def get_user(user_id: int, _viewer: CurrentUser, session: SessionDep) -> UserPublic:
     """A public profile (no email); a deleted account shows the nickname "탈퇴한 회원"."""
-    return UserPublic.of(await user_service.get_or_raise(session=session, user_id=user_id))
+    return UserPublic.of(await user_service.get_or_raise(session, user_id=user_id))
 
 
 @router.post("/{user_id}/block", status_code=204, response_class=Response, responses=problems(400, 401, 403, 404))
 async def block(user_id: int, user: CurrentUser, session: SessionDep) -> Response:
     """Block someone: no chat from them, their content collapsed for me. Idempotent;
     blocking yourself is `cannot_block_self` (400)."""
-    await user_service.do_block(session=session, user=user, target_id=user_id)
+    await user_service.do_block(session, user=user, target_id=user_id)
     return Response(status_code=204)
 
 
 @router.delete("/{user_id}/block", status_code=204, response_class=Response, responses=problems(400, 401, 403, 404))
 async def unblock(user_id: int, user: CurrentUser, session: SessionDep) -> Response:
     """Unblock someone (idempotent)."""
-    await user_service.do_unblock(session=session, user=user, target_id=user_id)
+    await user_service.do_unblock(session, user=user, target_id=user_id)
     return Response(status_code=204)

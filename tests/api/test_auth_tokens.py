@@ -284,7 +284,7 @@ async def test_cookie_logout_clears_the_cookies_and_ends_the_session(
     assert r.status_code == 204
     assert "withus_session" not in client.cookies and "withus_csrf" not in client.cookies
     assert (await client.get(ME, headers=bearer(body["access_token"]))).status_code == 401
-    assert await sessions.user_from_session_token(session=session, token=cookie) is None
+    assert await sessions.user_from_session_token(session, token=cookie) is None
 
 
 async def test_user_from_session_token_reads_the_browser_cookie(
@@ -292,5 +292,5 @@ async def test_user_from_session_token_reads_the_browser_cookie(
 ) -> None:
     user = await make_user(session, username="reflex_user")
     await _cookie_login(client, "reflex_user")
-    found = await sessions.user_from_session_token(session=session, token=client.cookies["withus_session"])
+    found = await sessions.user_from_session_token(session, token=client.cookies["withus_session"])
     assert found is not None and found.id == user.id

@@ -11,7 +11,7 @@ from sqlalchemy import event, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from tests.api.test_board_helpers import (
+from tests.api.board_world import (
     World,
     add_comment,
     add_member,

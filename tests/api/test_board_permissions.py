@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from tests.api.test_board_helpers import ROLES, World, add_comment, add_post, build_world
+from tests.api.board_world import ROLES, World, add_comment, add_post, build_world
 
 # One row per action; the columns follow ROLES:
 #   anonymous, outsider, member, author, moderator, host, banned, admin

@@ -20,7 +20,7 @@ async def _delete(user: User) -> None:
     async with session_scope() as s:
         fresh = await s.get(User, user.id)
         assert fresh is not None
-        await user_service.do_delete_account(session=s, user=fresh, password=DEFAULT_PASSWORD)
+        await user_service.do_delete_account(s, user=fresh, password=DEFAULT_PASSWORD)
 
 
 async def _state(session: AsyncSession, club_id: int) -> tuple[Club, dict[int, str]]:

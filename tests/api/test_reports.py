@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from tests.api.test_board_helpers import World, add_comment, add_post, build_world
+from tests.api.board_world import World, add_comment, add_post, build_world
 from tests.factories import auth_headers, make_user
 from withus.models.report import Report
 

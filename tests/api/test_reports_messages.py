@@ -7,7 +7,7 @@ import httpx
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from tests.api.test_board_helpers import World, build_world
+from tests.api.board_world import World, build_world
 from withus.models.chat import ChatMessage, ChatParticipant, ChatRoom
 from withus.models.club import Club
 from withus.models.report import Report

@@ -125,21 +125,21 @@ async def test_the_caller_is_loaded_as_the_orm_would(stack: Stack, session: Asyn
         expected_values = expected.model_dump()
     for scope in (read_scope, session_scope):
         async with scope() as s:
-            user = await user_service.get_caller(session=s, user_id=me.id)
+            user = await user_service.get_caller(s, user_id=me.id)
             assert user is not None and user.model_dump() == expected_values
             state = sa_inspect(user)
             assert state.persistent and not s.dirty  # as if loaded: in the session, unchanged
             assert await s.get(User, me.id) is user  # the identity map holds it
-            assert await user_service.get_caller(session=s, user_id=me.id) is user
-            assert await user_service.get_caller(session=s, user_id=me.id + 1000) is None
+            assert await user_service.get_caller(s, user_id=me.id) is user
+            assert await user_service.get_caller(s, user_id=me.id + 1000) is None
     async with session_scope() as s:  # already in the session but expired: loaded again, as session.get does
-        user = await user_service.get_caller(session=s, user_id=me.id)
+        user = await user_service.get_caller(s, user_id=me.id)
         s.expire(user)
-        assert await user_service.get_caller(session=s, user_id=me.id) is user and user.nickname == me.nickname
+        assert await user_service.get_caller(s, user_id=me.id) is user and user.nickname == me.nickname
     async with session_scope() as s:  # a change to it is written like any other
-        user = await user_service.get_caller(session=s, user_id=me.id)
+        user = await user_service.get_caller(s, user_id=me.id)
         assert user is not None
         user.introduction = "안녕하세요"
     async with read_scope() as s:
-        again = await user_service.get_caller(session=s, user_id=me.id)
+        again = await user_service.get_caller(s, user_id=me.id)
         assert again is not None and again.introduction == "안녕하세요" and again.tags == ["풋살", "보드게임"]

@@ -102,14 +102,14 @@ async def test_user_from_session_token_accepts_only_the_current_refresh_token(
 ) -> None:
     user = await make_user(session)
     pair = await login_pair(user)
-    found = await sessions.user_from_session_token(session=session, token=pair.refresh_token)
+    found = await sessions.user_from_session_token(session, token=pair.refresh_token)
     assert found is not None and found.id == user.id
     # it does not rotate: the same token still works
-    assert await sessions.user_from_session_token(session=session, token=pair.refresh_token) is not None
-    assert await sessions.user_from_session_token(session=session, token=pair.access_token) is None
-    assert await sessions.user_from_session_token(session=session, token="garbage") is None
+    assert await sessions.user_from_session_token(session, token=pair.refresh_token) is not None
+    assert await sessions.user_from_session_token(session, token=pair.access_token) is None
+    assert await sessions.user_from_session_token(session, token="garbage") is None
     await sessions.rotate(refresh_token=pair.refresh_token)
-    assert await sessions.user_from_session_token(session=session, token=pair.refresh_token) is None
+    assert await sessions.user_from_session_token(session, token=pair.refresh_token) is None
 
 
 def _valid_payload(**overrides: object) -> dict[str, object]:

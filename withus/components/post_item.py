@@ -21,30 +21,6 @@ def hidden_badge() -> rx.Component:
     return rx.badge(rx.icon("eye-off", size=12), "숨김", color_scheme="gray", variant="surface", flex_shrink="0")
 
 
-def author_line(
-    author_id: rx.Var[int],
-    nickname: rx.Var[str],
-    avatar_url: rx.Var[str],
-    when: rx.Var[str],
-    title_time: rx.Var[str],
-    size: str = "2",
-) -> rx.Component:
-    return rx.hstack(
-        author_avatar(avatar_url, nickname, size="1" if size == "1" else "2"),
-        rx.link(
-            nickname,
-            href="/users/" + author_id.to_string(),
-            size=size,
-            weight="medium",
-            color_scheme="gray",
-            high_contrast=True,
-        ),
-        rx.text(when, size="1", color_scheme="gray", title=title_time),
-        spacing="2",
-        align="center",
-    )
-
-
 def text_with_links(segments: rx.Var, **props: object) -> rx.Component:
     """``segments`` is a list of ``Segment`` (text, href); line breaks kept with pre-wrap."""
     return rx.text(
@@ -66,17 +42,6 @@ def text_with_links(segments: rx.Var, **props: object) -> rx.Component:
         overflow_wrap="anywhere",
         as_="div",
         **props,
-    )
-
-
-def blocked_notice(on_toggle: object, revealed: rx.Var[bool], kind: str = "글") -> rx.Component:
-    return rx.hstack(
-        rx.icon("user-x", size=14),
-        rx.text(f"차단한 사용자의 {kind}입니다", size="2"),
-        rx.button(rx.cond(revealed, "숨기기", "보기"), variant="ghost", size="1", on_click=on_toggle),
-        spacing="2",
-        align="center",
-        color="var(--gray-11)",
     )
 
 

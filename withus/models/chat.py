@@ -139,8 +139,3 @@ class RoomPublic(SQLModel):
     last_seq: int
     last_read_seq: int
     last_activity_at: datetime
-
-
-class MessageCreate(SQLModel):
-    body: str
-    client_msg_id: str | None = None

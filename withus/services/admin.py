@@ -10,7 +10,7 @@ async def grant_admin(*, username: str) -> None:
     """Make ``username`` a site administrator (idempotent); exits with one line when absent."""
     try:
         async with session_scope() as session:
-            user = await user_service.get_by_username(session=session, username=username)
+            user = await user_service.get_by_username(session, username=username)
             if user is None or user.deleted_at is not None:
                 raise SystemExit(f"withUs: no user named {username!r}")
             already = user.is_admin

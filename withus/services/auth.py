@@ -37,8 +37,8 @@ def invalid_credentials() -> NotAuthenticated:
 
 
 async def do_signup(
-    *,
     session: AsyncSession,
+    *,
     email: str,
     code: str,
     username: str,
@@ -59,11 +59,11 @@ async def do_signup(
     await email_codes.check_code(email=address, code=code)
     # Hash before touching the database, so no transaction is open during bcrypt.
     password_hash = await passwords.hash_password(password)
-    if await user_service.get_by_email(session=session, email=address) is not None:
+    if await user_service.get_by_email(session, email=address) is not None:
         raise user_service.taken("email")
-    if await user_service.get_by_username(session=session, username=uname) is not None:
+    if await user_service.get_by_username(session, username=uname) is not None:
         raise user_service.taken("username")
-    if await user_service.nickname_taken(session=session, nickname=nick):
+    if await user_service.nickname_taken(session, nickname=nick):
         raise user_service.taken("nickname")
     user = User(
         username=uname,
@@ -85,7 +85,7 @@ def _login_ident(login: str) -> str:
 
 
 async def do_login(
-    *, session: AsyncSession, login: str, password: str, ip: str, user_agent: str = ""
+    session: AsyncSession, *, login: str, password: str, ip: str, user_agent: str = ""
 ) -> tuple[User, session_service.TokenPair]:
     """Check the credentials and open a login session.
 
@@ -94,7 +94,7 @@ async def do_login(
     """
     login = _login_ident(login)
     await rate_limit.check("login-ip", ip, limit=LOGIN_FAILURES_PER_IP, window=LOGIN_WINDOW)
-    user = await user_service.get_by_login(session=session, login=login) if login else None
+    user = await user_service.get_by_login(session, login=login) if login else None
     # One counter per account whichever name it is reached by; per name for unknown ones.
     ident = f"user:{user.id}" if user is not None else f"name:{login}"
     # End the read transaction before the slow bcrypt check: a login must not hold a pooled

@@ -308,7 +308,7 @@ async def list_posts(
         access = club_service.read_access_of(club_id=club_id, visibility=visibility, role=role, user=caller)
     else:  # an empty page, or no right to read: the club alone says which
         if caller is None and uid is not None:
-            account = await user_service.get_caller(session=session, user_id=uid)
+            account = await user_service.get_caller(session, user_id=uid)
             if account is None:
                 raise tokens.token_revoked()
             caller = user_service.reader_of(uid, account.is_admin, account.deleted_at)

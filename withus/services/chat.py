@@ -47,8 +47,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
-    func,
-    literal,
     or_,
     union_all,
     update,
@@ -575,35 +573,3 @@ def _room_view(row: Any, user_id: int) -> RoomPublic:
         last_read_seq=last_read,
         last_activity_at=as_utc(room.last_activity_at),
     )
-
-
-async def unread_total(session: AsyncSession, *, user: User) -> int:
-    """The sum of my rooms' unread counts (for a badge), in one query."""
-    assert user.id is not None
-    direct = (
-        select(func.coalesce(func.sum(col(ChatRoom.last_seq) - col(ChatParticipant.last_read_seq)), 0))
-        .join(ChatRoom, col(ChatRoom.id) == col(ChatParticipant.room_id))
-        .where(
-            col(ChatParticipant.user_id) == user.id,
-            col(ChatParticipant.hidden_at).is_(None),
-            col(ChatRoom.kind) == "direct",
-        )
-    )
-    club = (
-        select(
-            func.coalesce(
-                func.sum(col(ChatRoom.last_seq) - func.coalesce(col(ChatParticipant.last_read_seq), literal(0))), 0
-            )
-        )
-        .select_from(ChatRoom)
-        .join(ClubMember, col(ClubMember.club_id) == col(ChatRoom.club_id))
-        .join(Club, col(Club.id) == col(ChatRoom.club_id))
-        .outerjoin(
-            ChatParticipant,
-            and_(col(ChatParticipant.room_id) == col(ChatRoom.id), col(ChatParticipant.user_id) == user.id),
-        )
-        .where(col(ClubMember.user_id) == user.id, col(Club.closed_at).is_(None))
-    )
-    a = int((await session.exec(direct)).one() or 0)
-    b = int((await session.exec(club)).one() or 0)
-    return max(0, a) + max(0, b)

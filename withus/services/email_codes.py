@@ -130,7 +130,7 @@ def _taken_mail(to: str) -> mail_service.Mail:
     return mail_service.Mail(to=to, subject="[withUs] 이미 가입된 이메일 주소입니다", text=text, html=html)
 
 
-async def do_request_code(*, session: AsyncSession, email: str, ip: str) -> int:
+async def do_request_code(session: AsyncSession, *, email: str, ip: str) -> int:
     """Mail a sign-up code to ``email`` (or a notice that it is taken); returns the code's lifetime."""
     address = normalize_email(email)
     await rate_limit.hit("ecode-ip", ip, limit=HOURLY_PER_IP, window=HOUR)
@@ -143,7 +143,7 @@ async def do_request_code(*, session: AsyncSession, email: str, ip: str) -> int:
     await rate_limit.hit("ecode-addr", address, limit=HOURLY_PER_ADDRESS, window=HOUR)
 
     kv = get_kv()
-    taken = await user_service.get_by_email(session=session, email=address) is not None
+    taken = await user_service.get_by_email(session, email=address) is not None
     await session.commit()  # read-only: hold no connection or database lock while the mail goes out
     if taken:
         message = _taken_mail(address)

@@ -164,7 +164,7 @@ async def check_refresh(token: str) -> Claims:
     return claims
 
 
-async def user_from_session_token(*, session: AsyncSession, token: str) -> User | None:
+async def user_from_session_token(session: AsyncSession, *, token: str) -> User | None:
     """The user of a browser session cookie (a refresh token), or None; does not rotate it."""
     try:
         claims = await check_refresh(token)

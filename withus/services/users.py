@@ -55,7 +55,7 @@ on_account_deleted: list[AccountDeletedHook] = []
 # --- lookups -----------------------------------------------------------------------------------
 
 
-async def get(*, session: AsyncSession, user_id: int) -> User | None:
+async def get(session: AsyncSession, *, user_id: int) -> User | None:
     return await session.get(User, user_id)
 
 
@@ -94,7 +94,7 @@ def reader_of(user_id: int, is_admin: bool | None, deleted_at: Any) -> Reader:
     return Reader(id=user_id, is_admin=is_admin)
 
 
-async def get_caller(*, session: AsyncSession, user_id: int) -> User | None:
+async def get_caller(session: AsyncSession, *, user_id: int) -> User | None:
     """:func:`get` for the user a request authenticates as (every logged-in request asks): the row
     read without the ORM's load path (which cost twice the round trip), then put in the session as
     if the ORM had loaded it — persistent, unchanged, in the identity map."""
@@ -109,35 +109,31 @@ async def get_caller(*, session: AsyncSession, user_id: int) -> User | None:
     return user
 
 
-async def get_or_raise(*, session: AsyncSession, user_id: int) -> User:
+async def get_or_raise(session: AsyncSession, *, user_id: int) -> User:
     user = await session.get(User, user_id)
     if user is None:
         raise NotFound("사용자를 찾을 수 없습니다.", code="user_not_found")
     return user
 
 
-async def get_by_email(*, session: AsyncSession, email: str) -> User | None:
+async def get_by_email(session: AsyncSession, *, email: str) -> User | None:
     result = await session.exec(select(User).where(User.email == email.strip().lower()))
     return result.first()
 
 
-async def get_by_username(*, session: AsyncSession, username: str) -> User | None:
+async def get_by_username(session: AsyncSession, *, username: str) -> User | None:
     result = await session.exec(select(User).where(User.username == username.strip().lower()))
     return result.first()
 
 
-async def get_by_login(*, session: AsyncSession, login: str) -> User | None:
+async def get_by_login(session: AsyncSession, *, login: str) -> User | None:
     """By email when ``login`` contains "@", else by username; deleted accounts never match."""
     login = login.strip()
-    user = (
-        await get_by_email(session=session, email=login)
-        if "@" in login
-        else await get_by_username(session=session, username=login)
-    )
+    user = await get_by_email(session, email=login) if "@" in login else await get_by_username(session, username=login)
     return user if user is not None and user.deleted_at is None else None
 
 
-async def nickname_taken(*, session: AsyncSession, nickname: str, except_user_id: int | None = None) -> bool:
+async def nickname_taken(session: AsyncSession, *, nickname: str, except_user_id: int | None = None) -> bool:
     query = select(User.id).where(func.lower(User.nickname) == nickname.lower())
     if except_user_id is not None:
         query = query.where(User.id != except_user_id)
@@ -238,8 +234,8 @@ def taken(field: str) -> Conflict:
 
 
 async def update(
-    *,
     session: AsyncSession,
+    *,
     user: User,
     nickname: str | None = None,
     introduction: str | None = None,
@@ -252,7 +248,7 @@ async def update(
         lambda: normalize_tags(tags) if tags is not None else None,
     )
     if new_nickname is not None and new_nickname != user.nickname:
-        if await nickname_taken(session=session, nickname=new_nickname, except_user_id=user.id):
+        if await nickname_taken(session, nickname=new_nickname, except_user_id=user.id):
             raise taken("nickname")
         user.nickname = new_nickname
     if new_intro is not None:
@@ -267,7 +263,7 @@ async def update(
     return user
 
 
-async def do_set_avatar(*, session: AsyncSession, user: User, content: bytes) -> User:
+async def do_set_avatar(session: AsyncSession, *, user: User, content: bytes) -> User:
     """Check, re-encode (WebP, ≤ 512 px, square, no metadata) and store a new avatar."""
     relative = await images.save_image(content, folder="avatars", max_side=AVATAR_SIDE, square=True)
     old = user.avatar_path
@@ -279,7 +275,7 @@ async def do_set_avatar(*, session: AsyncSession, user: User, content: bytes) ->
     return user
 
 
-async def do_remove_avatar(*, session: AsyncSession, user: User) -> User:
+async def do_remove_avatar(session: AsyncSession, *, user: User) -> User:
     old = user.avatar_path
     if old:
         user.avatar_path = None
@@ -308,7 +304,7 @@ async def check_current_password(*, user: User, password: str, field: str) -> No
 
 
 async def do_change_password(
-    *, session: AsyncSession, user: User, current_password: str, new_password: str, keep_session_id: str | None
+    session: AsyncSession, *, user: User, current_password: str, new_password: str, keep_session_id: str | None
 ) -> None:
     """Change the password; every other login session of the user ends at once.
 
@@ -324,7 +320,7 @@ async def do_change_password(
     await session_service.revoke_all(user_id=user.id, except_session_id=keep_session_id)
 
 
-async def do_delete_account(*, session: AsyncSession, user: User, password: str) -> None:
+async def do_delete_account(session: AsyncSession, *, user: User, password: str) -> None:
     """Delete the account: hooks first (clubs), then anonymise it and end every session.
 
     The row stays so that posts, comments and messages keep their author, shown as
@@ -357,11 +353,11 @@ async def do_delete_account(*, session: AsyncSession, user: User, password: str)
 # --- blocks ------------------------------------------------------------------------------------
 
 
-async def do_block(*, session: AsyncSession, user: User, target_id: int) -> None:
+async def do_block(session: AsyncSession, *, user: User, target_id: int) -> None:
     """Block ``target_id`` (idempotent)."""
     if target_id == user.id:
         raise InvalidInput("자기 자신은 차단할 수 없습니다.", code="cannot_block_self")
-    await get_or_raise(session=session, user_id=target_id)
+    await get_or_raise(session, user_id=target_id)
     assert user.id is not None
     if await session.get(UserBlock, (user.id, target_id)) is not None:
         return
@@ -372,11 +368,11 @@ async def do_block(*, session: AsyncSession, user: User, target_id: int) -> None
         pass
 
 
-async def do_unblock(*, session: AsyncSession, user: User, target_id: int) -> None:
+async def do_unblock(session: AsyncSession, *, user: User, target_id: int) -> None:
     """Unblock ``target_id`` (idempotent)."""
     if target_id == user.id:
         raise InvalidInput("자기 자신은 차단할 수 없습니다.", code="cannot_block_self")
-    await get_or_raise(session=session, user_id=target_id)
+    await get_or_raise(session, user_id=target_id)
     await session.exec(
         delete(UserBlock).where(col(UserBlock.blocker_id) == user.id, col(UserBlock.blocked_id) == target_id)
     )
@@ -409,7 +405,7 @@ async def blocked_ids(session: AsyncSession, blocker_id: int) -> set[int]:
 
 
 async def list_blocked(
-    *, session: AsyncSession, user: User, limit: int = 20, after_id: int | None = None
+    session: AsyncSession, *, user: User, limit: int = 20, after_id: int | None = None
 ) -> list[User]:
     """The users ``user`` has blocked, by id (for the settings page)."""
     query = (

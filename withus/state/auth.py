@@ -85,7 +85,7 @@ async def _lookup(token: str) -> tuple[int, str, str, bool] | None:
     # A read unit of work: every page load asks this, and on SQLite a writing one queued each
     # of them on the database's write lock (lookups timed out as "database is locked" under load).
     async with read_scope() as session:
-        user = await session_service.user_from_session_token(session=session, token=token)
+        user = await session_service.user_from_session_token(session, token=token)
         if user is None or user.id is None or user.deleted_at is not None:
             return None
         return user.id, user.nickname, user.avatar_url, bool(user.is_admin)
@@ -147,11 +147,6 @@ class AuthState(rx.State):
         return rx.redirect(
             login_url(self.router.url.path + (f"?{self.router.url.query}" if self.router.url.query else ""))
         )
-
-    @rx.event
-    async def check_login(self) -> None:
-        """on_load of pages open to everyone: refresh the header's user."""
-        await self.refresh_user()
 
     @rx.event
     async def require_login(self) -> EventSpec | None:

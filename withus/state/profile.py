@@ -118,7 +118,7 @@ class ProfileState(rx.State):
             return
         try:
             async with session_scope() as session:
-                user = await user_service.get(session=session, user_id=target)
+                user = await user_service.get(session, user_id=target)
                 if user is None:
                     self.not_found = True
                     return
@@ -153,11 +153,11 @@ class ProfileState(rx.State):
                 yield auth.login_redirect()
                 return
             async with session_scope() as session:
-                user = await user_service.get_or_raise(session=session, user_id=me)
+                user = await user_service.get_or_raise(session, user_id=me)
                 if self.blocked:
-                    await user_service.do_unblock(session=session, user=user, target_id=self.profile_id)
+                    await user_service.do_unblock(session, user=user, target_id=self.profile_id)
                 else:
-                    await user_service.do_block(session=session, user=user, target_id=self.profile_id)
+                    await user_service.do_block(session, user=user, target_id=self.profile_id)
             self.blocked = not self.blocked
             yield rx.toast.success(
                 f"{self.nickname}님을 차단했습니다." if self.blocked else f"{self.nickname}님의 차단을 해제했습니다."

@@ -115,7 +115,7 @@ class SettingsState(rx.State):
             return
         try:
             async with session_scope() as session:
-                user = await user_service.get_or_raise(session=session, user_id=me)
+                user = await user_service.get_or_raise(session, user_id=me)
                 self._show(user)
         except Exception:
             log.exception("settings could not be loaded")
@@ -176,9 +176,9 @@ class SettingsState(rx.State):
                 yield (await self.get_state(AuthState)).login_redirect()
                 return
             async with session_scope() as session:
-                user = await user_service.get_or_raise(session=session, user_id=me)
+                user = await user_service.get_or_raise(session, user_id=me)
                 await user_service.update(
-                    session=session,
+                    session,
                     user=user,
                     nickname=self.nickname,
                     introduction=self.introduction,
@@ -217,9 +217,9 @@ class SettingsState(rx.State):
                 yield (await self.get_state(AuthState)).login_redirect()
                 return
             async with session_scope() as session:
-                user = await user_service.get_or_raise(session=session, user_id=me)
+                user = await user_service.get_or_raise(session, user_id=me)
                 # The same service as PUT /api/users/me/avatar: checks the content, re-encodes, resizes.
-                await user_service.do_set_avatar(session=session, user=user, content=content)
+                await user_service.do_set_avatar(session, user=user, content=content)
                 self._show(user)
                 await self._sync_header(user)
             yield rx.clear_selected_files(AVATAR_UPLOAD_ID)
@@ -244,8 +244,8 @@ class SettingsState(rx.State):
                 yield (await self.get_state(AuthState)).login_redirect()
                 return
             async with session_scope() as session:
-                user = await user_service.get_or_raise(session=session, user_id=me)
-                await user_service.do_remove_avatar(session=session, user=user)
+                user = await user_service.get_or_raise(session, user_id=me)
+                await user_service.do_remove_avatar(session, user=user)
                 self._show(user)
                 await self._sync_header(user)
             yield rx.toast.success("기본 사진으로 바꿨습니다.")
