@@ -70,3 +70,16 @@ def _under_type_checking(tree: ast.Module, node: ast.stmt) -> bool:
         if guarded and any(child is node for child in ast.walk(stmt)):
             return True
     return False
+
+
+def test_service_functions_take_the_session_first_and_positionally() -> None:
+    """The house decision: ``async def get_club(session, *, club_id)``, never ``session=`` by keyword."""
+    wrong = []
+    for name, tree in _service_modules().items():
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                positional = [a.arg for a in node.args.posonlyargs + node.args.args]
+                named = positional + [a.arg for a in node.args.kwonlyargs]
+                if "session" in named and positional[:1] != ["session"]:
+                    wrong.append(f"{name}.{node.name}")
+    assert wrong == []
