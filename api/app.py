@@ -124,8 +124,10 @@ def _feature_routers() -> list[APIRouter]:
     request). The OpenAPI document lists paths in this order; its tags group them by area."""
     from api.routes import (
         auth,
+        calendar,
         chat,
         clubs,
+        events,
         invitations,
         my_clubs,
         notification_stream,
@@ -139,6 +141,8 @@ def _feature_routers() -> list[APIRouter]:
         posts.router,
         clubs.router,
         my_clubs.router,
+        events.router,
+        calendar.router,
         chat.router,
         notification_stream.router,  # before notifications: /stream is no /{id}
         notifications.router,

@@ -5,12 +5,14 @@ from withus.models.block import UserBlock
 from withus.models.chat import ChatMessage, ChatParticipant, ChatRoom
 from withus.models.club import Club, ClubBan, ClubMember, Invitation, JoinRequest
 from withus.models.comment import Comment
+from withus.models.event import CalendarFeed, Event, EventRsvp, EventSeries
 from withus.models.notification import Notification
 from withus.models.post import Post
 from withus.models.report import Report
 from withus.models.user import User
 
 __all__ = [
+    "CalendarFeed",
     "ChatMessage",
     "ChatParticipant",
     "ChatRoom",
@@ -18,6 +20,9 @@ __all__ = [
     "ClubBan",
     "ClubMember",
     "Comment",
+    "Event",
+    "EventRsvp",
+    "EventSeries",
     "Invitation",
     "JoinRequest",
     "Notification",

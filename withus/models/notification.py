@@ -21,6 +21,11 @@ NotificationType = Literal[
     "chat_message",
     "role_changed",
     "removed_from_club",
+    "event_created",
+    "event_updated",
+    "event_cancelled",
+    "event_promoted",
+    "event_reminder",
 ]
 NOTIFICATION_TYPES: frozenset[str] = frozenset(NotificationType.__args__)  # type: ignore[attr-defined]
 

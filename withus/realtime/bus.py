@@ -51,7 +51,7 @@ from withus.kv import KeyValue, get_kv
 
 log = logging.getLogger(__name__)
 
-PATTERNS: tuple[str, ...] = ("chat:room:*", "chat:user:*", "notify:*", "session:revoked:*")
+PATTERNS: tuple[str, ...] = ("chat:room:*", "chat:user:*", "notify:*", "session:revoked:*", "event:*")
 GAP = "bus:gap"
 """Pseudo-channel put in every listener's queue after the hub reconnected to the store."""
 

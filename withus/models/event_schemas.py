@@ -1,0 +1,205 @@
+"""Events: what clients send and what they get back.
+
+Times: a time sent without an offset is Korean time (``Asia/Seoul``); every time is returned
+as ISO 8601 in Korean time with its offset (``2026-12-05T19:00:00+09:00``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, Field, field_validator
+
+from withus.models.event import (
+    CAPACITY_MAX,
+    DESCRIPTION_MAX,
+    LOCATION_MAX,
+    MAP_URL_MAX,
+    TITLE_MAX,
+    EventStatus,
+    RepeatFreq,
+    RsvpResponse,
+    RsvpStatus,
+)
+from withus.models.user import UserSummary
+
+KST = ZoneInfo("Asia/Seoul")
+
+
+def korean(value: datetime) -> datetime:
+    """A stored time (SQLite hands back naive UTC) in Korean time."""
+    from withus.models.base import as_utc
+
+    return as_utc(value).astimezone(KST)
+
+
+def aware_kst(value: datetime | None) -> datetime | None:
+    """A time sent without an offset is Korean time; every time is kept in UTC (SQLite stores the
+    wall clock it is given, without its offset)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=KST)
+    return value.astimezone(UTC)
+
+
+def _title(value: str) -> str:
+    value = value.strip()
+    if not value or "\n" in value or len(value) > TITLE_MAX:
+        raise ValueError(f"제목은 한 줄로 1~{TITLE_MAX}자 입력해 주세요.")
+    return value
+
+
+def _description(value: str) -> str:
+    value = value.strip()
+    if len(value) > DESCRIPTION_MAX:
+        raise ValueError(f"설명은 {DESCRIPTION_MAX:,}자 이하로 입력해 주세요.")
+    return value
+
+
+def _location(value: str | None) -> str | None:
+    value = value.strip() if isinstance(value, str) else value
+    if not value:
+        return None
+    if len(value) > LOCATION_MAX:
+        raise ValueError(f"장소는 {LOCATION_MAX}자 이하로 입력해 주세요.")
+    return value
+
+
+def _map_url(value: str | None) -> str | None:
+    value = value.strip() if isinstance(value, str) else value
+    if not value:
+        return None
+    if len(value) > MAP_URL_MAX or not value.startswith(("https://", "http://")):
+        raise ValueError("지도 링크는 http:// 또는 https://로 시작하는 주소여야 합니다.")
+    return value
+
+
+def _capacity(value: int | None) -> int | None:
+    if value is not None and not 1 <= value <= CAPACITY_MAX:
+        raise ValueError(f"정원은 1~{CAPACITY_MAX:,}명 사이로 정해 주세요.")
+    return value
+
+
+class RepeatSpec(BaseModel):
+    """``count`` or ``until`` (one of them, not both); none of them: as many as the cap allows."""
+
+    freq: RepeatFreq
+    count: int | None = Field(default=None, ge=2, description="How many occurrences, the first included.")
+    until: datetime | None = Field(default=None, description="The last occurrence starts on or before this.")
+
+    @field_validator("until")
+    @classmethod
+    def _until(cls, v: datetime | None) -> datetime | None:
+        return aware_kst(v)
+
+
+class EventCreate(BaseModel):
+    title: str
+    description: str = ""
+    starts_at: datetime
+    ends_at: datetime
+    location: str | None = None
+    map_url: str | None = Field(default=None, description="A map link for the place (http/https).")
+    capacity: int | None = None
+    rsvp_deadline: datetime | None = None
+    repeat: RepeatSpec | None = None
+
+    _t = field_validator("title")(_title)
+    _d = field_validator("description")(_description)
+    _l = field_validator("location")(_location)
+    _m = field_validator("map_url")(_map_url)
+    _c = field_validator("capacity")(_capacity)
+
+    @field_validator("starts_at", "ends_at", "rsvp_deadline")
+    @classmethod
+    def _times(cls, v: datetime | None) -> datetime | None:
+        return aware_kst(v)
+
+
+class EventUpdate(BaseModel):
+    """Only the fields sent change; ``null`` clears location, map link, capacity and deadline."""
+
+    title: str | None = None
+    description: str | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    location: str | None = None
+    map_url: str | None = None
+    capacity: int | None = None
+    rsvp_deadline: datetime | None = None
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, v: str | None) -> str:
+        if v is None:
+            raise ValueError("제목은 비워 둘 수 없습니다.")
+        return _title(v)
+
+    @field_validator("description")
+    @classmethod
+    def _description(cls, v: str | None) -> str:
+        return _description(v or "")
+
+    @field_validator("starts_at", "ends_at")
+    @classmethod
+    def _required_time(cls, v: datetime | None) -> datetime:
+        if v is None:
+            raise ValueError("시각은 비워 둘 수 없습니다.")
+        return aware_kst(v)  # type: ignore[return-value]
+
+    _l = field_validator("location")(_location)
+    _m = field_validator("map_url")(_map_url)
+    _c = field_validator("capacity")(_capacity)
+
+    @field_validator("rsvp_deadline")
+    @classmethod
+    def _deadline(cls, v: datetime | None) -> datetime | None:
+        return aware_kst(v)
+
+
+class RsvpBody(BaseModel):
+    response: RsvpResponse
+
+
+class RsvpResult(BaseModel):
+    status: RsvpStatus
+    waitlist_position: int | None = None
+
+
+class EventPublic(BaseModel):
+    id: int
+    club_id: int
+    club_name: str = ""
+    series_id: int | None
+    title: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    location: str | None
+    map_url: str | None = None
+    capacity: int | None
+    rsvp_deadline: datetime | None
+    status: EventStatus
+    going_count: int
+    waitlist_count: int
+    my_rsvp: RsvpStatus | None = None
+    waitlist_position: int | None = None
+    created_by: UserSummary | None = None
+    rsvp_open: bool = Field(default=False, description="Whether answers are taken now (before deadline and start).")
+    can_manage: bool = Field(default=False, description="Whether the caller may edit and cancel the event.")
+
+
+class EventPage(BaseModel):
+    items: list[EventPublic]
+    next_cursor: str | None = None
+
+
+class Attendees(BaseModel):
+    going: list[UserSummary]
+    waitlist: list[UserSummary]
+
+
+class CalendarFeedAddress(BaseModel):
+    url: str

@@ -1,0 +1,225 @@
+"""Answers to an event (RSVP) and its first-come waitlist.
+
+Every change of an event's answers takes the event's row lock first (PostgreSQL
+``SELECT ... FOR UPDATE``; SQLite's ``BEGIN IMMEDIATE`` already serializes writers), then
+counts from the stored counters ``going_count`` / ``waitlist_count`` and takes the next answer
+number from ``rsvp_seq``: concurrent answers queue on the lock, so capacity holds and the
+answer order is the order in which they got the lock. ``going`` when there is room, otherwise
+``waitlisted``; when a going member steps back (``not_going``, leaving or removed from the
+club) or the capacity grows, the first on the waitlist moves to going in the same transaction
+and is told (``event_promoted``).
+
+Answering again what one already answered changes nothing (a waitlisted member keeps their
+place). Going back from ``not_going`` to ``going`` is a new answer: the end of the line.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from withus.errors import Conflict, Forbidden
+from withus.models.base import as_utc, utcnow
+from withus.models.club import Club
+from withus.models.event import Event, EventRsvp, RsvpResponse
+from withus.models.event_schemas import RsvpResult, korean
+from withus.models.user import User
+from withus.services import clubs as club_service
+from withus.services import event_live
+from withus.services import notifications as notification_service
+
+ATTENDING = ("going", "waitlisted")
+LOCK_EVENT = True
+"""Take the event's row lock before counting. Only the race test turns it off, to show that
+capacity breaks without it."""
+
+
+def rsvp_open(event: Event, *, now: datetime | None = None) -> bool:
+    """Answers are taken while the event is scheduled, before its deadline and before its start."""
+    now = now or utcnow()
+    if event.status != "scheduled" or now >= as_utc(event.starts_at):
+        return False
+    return event.rsvp_deadline is None or now < as_utc(event.rsvp_deadline)
+
+
+def rsvp_closed() -> Conflict:
+    return Conflict("참석 응답을 받지 않는 일정입니다.", code="rsvp_closed")
+
+
+async def lock_event(session: AsyncSession, event_id: int) -> Event | None:
+    stmt = select(Event).where(Event.id == event_id).execution_options(populate_existing=True)
+    if LOCK_EVENT:
+        stmt = stmt.with_for_update()
+    return (await session.exec(stmt)).first()
+
+
+async def waitlist_position(session: AsyncSession, event_id: int, seq: int) -> int:
+    stmt = (
+        select(func.count())
+        .select_from(EventRsvp)
+        .where(EventRsvp.event_id == event_id, EventRsvp.status == "waitlisted", col(EventRsvp.seq) <= seq)
+    )
+    return int((await session.exec(stmt)).one())
+
+
+async def result_of(session: AsyncSession, answer: EventRsvp | None) -> RsvpResult:
+    if answer is None:
+        return RsvpResult(status="not_going")
+    if answer.status == "waitlisted":
+        return RsvpResult(
+            status="waitlisted", waitlist_position=await waitlist_position(session, answer.event_id, answer.seq)
+        )
+    return RsvpResult(status=answer.status)  # type: ignore[arg-type]
+
+
+async def do_rsvp(session: AsyncSession, event_id: int, *, user: User, response: RsvpResponse) -> RsvpResult:
+    """Answer ``going`` or ``not_going``: members only (403 ``not_a_member``), while
+    :func:`rsvp_open` (409 ``rsvp_closed``)."""
+    from withus.services.events import event_not_found
+
+    assert user.id is not None
+    event = await lock_event(session, event_id)
+    if event is None:
+        raise event_not_found()
+    club = await club_service.get(session, club_id=event.club_id)
+    if club is None:
+        raise event_not_found()
+    role = await club_service.get_role(session, club_id=event.club_id, user_id=user.id)
+    if role is None:
+        club_service.read_access_of(club_id=event.club_id, visibility=club.visibility, role=None, user=user)
+        raise Forbidden("모임 멤버만 참석 여부를 답할 수 있습니다.", code="not_a_member")
+    if not rsvp_open(event):
+        raise rsvp_closed()
+    answer = await session.get(EventRsvp, (event_id, user.id), populate_existing=True)
+    before = answer.status if answer is not None else "not_going"
+    if response == "going" and before in ATTENDING:
+        return await result_of(session, answer)
+    if response == "not_going" and before == "not_going":
+        return await result_of(session, answer)
+    now = utcnow()
+    if response == "going":
+        event.rsvp_seq += 1
+        full = event.capacity is not None and event.going_count >= event.capacity
+        status = "waitlisted" if full else "going"
+        if answer is None:
+            answer = EventRsvp(event_id=event_id, user_id=user.id, status=status, seq=event.rsvp_seq, answered_at=now)
+        else:
+            answer.status, answer.seq, answer.answered_at, answer.reminded_at = status, event.rsvp_seq, now, None
+        _count(event, status, +1)
+    else:
+        assert answer is not None
+        _count(event, before, -1)
+        answer.status, answer.answered_at = "not_going", now
+    session.add(answer)
+    session.add(event)
+    await session.flush()
+    if before == "going":
+        await promote_waitlist(session, event, club=club)
+    event_live.event_changed(session, event)
+    return await result_of(session, answer)
+
+
+def _count(event: Event, status: str, delta: int) -> None:
+    if status == "going":
+        event.going_count = max(0, event.going_count + delta)
+    elif status == "waitlisted":
+        event.waitlist_count = max(0, event.waitlist_count + delta)
+
+
+async def promote_waitlist(session: AsyncSession, event: Event, *, club: Club) -> int:
+    """Move the first waitlisted to going while there is room (the caller holds the event lock);
+    each is told. Returns how many moved."""
+    moved = 0
+    while event.waitlist_count > 0 and (event.capacity is None or event.going_count < event.capacity):
+        stmt = (
+            select(EventRsvp)
+            .where(EventRsvp.event_id == event.id, EventRsvp.status == "waitlisted")
+            .order_by(col(EventRsvp.seq))
+            .limit(1)
+        )
+        first = (await session.exec(stmt)).first()
+        if first is None:
+            event.waitlist_count = 0
+            break
+        first.status = "going"
+        _count(event, "waitlisted", -1)
+        _count(event, "going", +1)
+        session.add(first)
+        session.add(event)
+        await session.flush()
+        await _tell_promoted(session, event, club, first.user_id)
+        moved += 1
+    if moved:
+        event_live.event_changed(session, event)
+    return moved
+
+
+async def _tell_promoted(session: AsyncSession, event: Event, club: Club, user_id: int) -> None:
+    from withus.services import event_mail
+
+    assert event.id is not None
+    when = korean(event.starts_at).strftime("%m월 %d일 %H:%M")
+    title = f"{club.name}: '{event.title}' 참석이 확정되었습니다"
+    body = f"대기 중이던 일정에 자리가 나서 참석으로 바뀌었습니다. {when}" + (
+        f" · {event.location}" if event.location else ""
+    )
+    await notification_service.notify(
+        session,
+        user_id=user_id,
+        type="event_promoted",
+        title=title,
+        body=body,
+        link=f"/events/{event.id}",
+        data={"event_id": event.id, "club_id": event.club_id},
+    )
+    await event_mail.send_after_commit(session, user_id=user_id, subject=title, body=body, event_id=event.id)
+
+
+async def attendee_ids(session: AsyncSession, event_id: int) -> list[int]:
+    """Going, then waitlisted, each in answer order."""
+    stmt = (
+        select(EventRsvp.user_id, EventRsvp.status)
+        .where(EventRsvp.event_id == event_id, col(EventRsvp.status).in_(ATTENDING))
+        .order_by(col(EventRsvp.seq))
+    )
+    rows = (await session.exec(stmt)).all()
+    return [u for u, s in rows if s == "going"] + [u for u, s in rows if s == "waitlisted"]
+
+
+async def _on_membership_changed(session: AsyncSession, club: Club, user_id: int, role: str | None) -> None:
+    """A member who leaves or is removed loses their places in the club's events that have not
+    started (the waitlist moves up); their answers to past events stay as history."""
+    if role is not None:
+        return
+    now = utcnow()
+    stmt = (
+        select(EventRsvp.event_id)
+        .join(Event, col(Event.id) == col(EventRsvp.event_id))
+        .where(
+            EventRsvp.user_id == user_id,
+            col(EventRsvp.status).in_(ATTENDING),
+            Event.club_id == club.id,
+            col(Event.starts_at) > now,
+        )
+        .order_by(col(EventRsvp.event_id))
+    )
+    for event_id in list((await session.exec(stmt)).all()):
+        event = await lock_event(session, event_id)
+        answer = await session.get(EventRsvp, (event_id, user_id), populate_existing=True)
+        if event is None or answer is None or answer.status not in ATTENDING:
+            continue
+        before = answer.status
+        _count(event, before, -1)
+        await session.delete(answer)
+        session.add(event)
+        await session.flush()
+        if before == "going" and event.status == "scheduled":
+            await promote_waitlist(session, event, club=club)
+        event_live.event_changed(session, event)
+
+
+if _on_membership_changed not in club_service.on_membership_changed:
+    club_service.on_membership_changed.append(_on_membership_changed)
