@@ -30,6 +30,7 @@ from withus.models.club import Club
 from withus.models.event import CalendarFeed, Event, EventRsvp
 from withus.models.event_schemas import korean
 from withus.models.user import User
+from withus.services import event_access
 from withus.services import users as user_service
 from withus.settings import get_settings
 
@@ -87,9 +88,7 @@ def render(events: Sequence[tuple[Event, str]], *, name: str) -> bytes:
 
 async def event_ics(session: AsyncSession, event_id: int, *, user: user_service.Caller | None) -> bytes:
     """One event's calendar file, per the club's visibility."""
-    from withus.services.events import access_event
-
-    access = await access_event(session, event_id, user=user)
+    access = await event_access.access_event(session, event_id, user=user)
     return render([(access.event, access.club.name)], name=access.event.title)
 
 

@@ -15,12 +15,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from withus.errors import Forbidden, NotAuthenticated
 from withus.models.base import as_utc, utcnow
-from withus.models.club import Club
+from withus.models.club import Club, ClubMember
 from withus.models.event import Event, EventRsvp
 from withus.models.event_schemas import Attendees, EventPage, EventPublic, korean
 from withus.models.user import User, UserSummary
 from withus.services import clubs as club_service
-from withus.services import rsvp
+from withus.services import event_access, pagination, rsvp
 from withus.services import users as user_service
 
 
@@ -83,8 +83,6 @@ async def views(
     clubs: Mapping[int, tuple[str, str | None]],
 ) -> list[EventPublic]:
     """Views of several events; ``clubs`` maps club id → (name, the caller's role)."""
-    from withus.services.events import may_manage
-
     now = utcnow()
     answers = await _answers(session, events, user.id if user is not None else None)
     creators = await _users(session, {e.created_by_id for e in events})
@@ -102,7 +100,7 @@ async def views(
                 creator=creators.get(event.created_by_id) if event.created_by_id else None,
                 answer=answer,
                 position=position,
-                can_manage=may_manage(role),
+                can_manage=event_access.may_manage(role),
                 now=now,
             )
         )
@@ -117,9 +115,7 @@ async def event_view(
 
 
 async def get_event(session: AsyncSession, event_id: int, *, user: user_service.Caller | None) -> EventPublic:
-    from withus.services.events import access_event
-
-    access = await access_event(session, event_id, user=user)
+    access = await event_access.access_event(session, event_id, user=user)
     return await event_view(session, access.event, club=access.club, user=user, role=access.role)
 
 
@@ -127,7 +123,7 @@ def _page(rows: list[Event], limit: int) -> tuple[list[Event], str | None]:
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]
-    return rows, club_service.encode_cursor(as_utc(rows[-1].starts_at), rows[-1].id)
+    return rows, pagination.encode_cursor(as_utc(rows[-1].starts_at), rows[-1].id)
 
 
 async def list_club_events(
@@ -148,14 +144,14 @@ async def list_club_events(
     if user is not None and user.id is not None:
         role = await club_service.get_role(session, club_id=club_id, user_id=user.id)
     club_service.read_access_of(club_id=club_id, visibility=club.visibility, role=role, user=user)
-    limit = club_service.clamp_limit(limit)
+    limit = pagination.clamp_limit(limit)
     now = utcnow()
     stmt = select(Event).where(Event.club_id == club_id)
     key = tuple_(col(Event.starts_at), col(Event.id))
     if past:
         stmt = stmt.where(col(Event.starts_at) < (to or now))
         if cursor:
-            at, eid = club_service.decode_cursor(cursor, datetime, int)
+            at, eid = pagination.decode_cursor(cursor, datetime, int)
             stmt = stmt.where(key < tuple_(at, eid))  # type: ignore[arg-type]
         stmt = stmt.order_by(col(Event.starts_at).desc(), col(Event.id).desc())
     else:
@@ -163,7 +159,7 @@ async def list_club_events(
         if to is not None:
             stmt = stmt.where(col(Event.starts_at) < to)
         if cursor:
-            at, eid = club_service.decode_cursor(cursor, datetime, int)
+            at, eid = pagination.decode_cursor(cursor, datetime, int)
             stmt = stmt.where(or_(col(Event.starts_at) > at, and_(col(Event.starts_at) == at, col(Event.id) > eid)))
         stmt = stmt.order_by(col(Event.starts_at), col(Event.id))
     rows, next_cursor = _page(list((await session.exec(stmt.limit(limit + 1))).all()), limit)
@@ -177,9 +173,7 @@ async def list_my_events(
     """Events I am going to or waitlisted for that have not ended, upcoming first (cancelled ones
     included, so that I see they are off), in open clubs (leaving a club drops my places in its
     events that have not started)."""
-    from withus.models.club import ClubMember
-
-    limit = club_service.clamp_limit(limit)
+    limit = pagination.clamp_limit(limit)
     now = utcnow()
     stmt = (
         select(Event)
@@ -193,7 +187,7 @@ async def list_my_events(
         )
     )
     if cursor:
-        at, eid = club_service.decode_cursor(cursor, datetime, int)
+        at, eid = pagination.decode_cursor(cursor, datetime, int)
         stmt = stmt.where(or_(col(Event.starts_at) > at, and_(col(Event.starts_at) == at, col(Event.id) > eid)))
     stmt = stmt.order_by(col(Event.starts_at), col(Event.id)).limit(limit + 1)
     rows, next_cursor = _page(list((await session.exec(stmt)).all()), limit)
@@ -218,8 +212,6 @@ async def list_my_events(
 
 async def upcoming_in_my_clubs(session: AsyncSession, *, user: User, limit: int = 5) -> list[EventPublic]:
     """The next scheduled events of the clubs I am a member of (the home page's 다가오는 일정)."""
-    from withus.models.club import ClubMember
-
     now = utcnow()
     stmt = (
         select(Event, Club.name, ClubMember.role)
@@ -236,9 +228,7 @@ async def upcoming_in_my_clubs(session: AsyncSession, *, user: User, limit: int 
 
 async def attendees(session: AsyncSession, event_id: int, *, user: user_service.Caller | None) -> Attendees:
     """Going and waitlist, each in answer order: for members of the club (and site administrators)."""
-    from withus.services.events import access_event
-
-    access = await access_event(session, event_id, user=user)
+    access = await event_access.access_event(session, event_id, user=user)
     if user is None:
         raise NotAuthenticated("로그인이 필요합니다.")
     if access.role is None and not user.is_admin:

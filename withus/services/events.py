@@ -17,71 +17,20 @@ Rules (one place each):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from withus.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from withus.errors import Conflict, ValidationFailed
 from withus.models.base import as_utc, utcnow
 from withus.models.club import Club
 from withus.models.event import Event, EventSeries, Scope
 from withus.models.event_schemas import EventCreate, EventPublic, EventUpdate, korean
 from withus.models.user import User
 from withus.services import clubs as club_service
-from withus.services import event_live, event_series, event_views, rsvp
+from withus.services import event_access, event_live, event_series, event_views, rsvp
 from withus.services import notifications as notification_service
-from withus.services import users as user_service
-
-
-def event_not_found() -> NotFound:
-    return NotFound("일정을 찾을 수 없습니다.", code="event_not_found")
-
-
-def link(event_id: int) -> str:
-    return f"/events/{event_id}"
-
-
-@dataclass(frozen=True)
-class EventAccess:
-    event: Event
-    club: Club
-    role: str | None
-
-
-def may_manage(role: str | None, user: user_service.Caller | None = None) -> bool:
-    """Host and moderators create, edit and cancel events."""
-    return club_service.is_staff(role)
-
-
-async def access_event(
-    session: AsyncSession, event_id: int, *, user: user_service.Caller | None, lock: bool = False
-) -> EventAccess:
-    """The event, its open club and the caller's role, once the caller may read it: absent or
-    in a closed club → 404 ``event_not_found``; a private club → members (401 / 403 ``not_a_member``)."""
-    if lock:
-        stmt = select(Event).where(Event.id == event_id).with_for_update().execution_options(populate_existing=True)
-        event = (await session.exec(stmt)).first()
-    else:
-        event = await session.get(Event, event_id)
-    if event is None:
-        raise event_not_found()
-    club = await club_service.get(session, club_id=event.club_id)
-    if club is None:
-        raise event_not_found()
-    role = None
-    if user is not None and user.id is not None:
-        role = await club_service.get_role(session, club_id=event.club_id, user_id=user.id)
-    club_service.read_access_of(club_id=event.club_id, visibility=club.visibility, role=role, user=user)
-    return EventAccess(event, club, role)
-
-
-def _check_manage(role: str | None) -> None:
-    if role is None:
-        raise Forbidden("모임 멤버가 아닙니다.", code="not_a_member")
-    if not may_manage(role):
-        raise Forbidden("모임장 또는 운영진만 할 수 있습니다.", code="insufficient_role")
 
 
 def check_times(starts_at: datetime, ends_at: datetime, deadline: datetime | None, *, field_prefix: str = "") -> None:
@@ -108,7 +57,7 @@ async def do_create_event(session: AsyncSession, club_id: int, *, user: User, da
     club = await club_service.get_club_or_raise(session, club_id=club_id)
     role = await club_service.get_role(session, club_id=club_id, user_id=user.id) if user.id else None
     club_service.read_access_of(club_id=club_id, visibility=club.visibility, role=role, user=user)
-    _check_manage(role)
+    event_access.check_manage(role)
     now = utcnow()
     _check_future(data.starts_at, now)
     check_times(data.starts_at, data.ends_at, data.rsvp_deadline)
@@ -154,7 +103,7 @@ async def do_create_event(session: AsyncSession, club_id: int, *, user: User, da
         type="event_created",
         title=f"{club.name}: 새 일정 '{first.title}'",
         body=f"{when}{repeat_note}" + (f" · {first.location}" if first.location else ""),
-        link=link(first.id),
+        link=event_access.link(first.id),
         data={"event_id": first.id, "club_id": club_id, "series_id": series_id},
         exclude_user_id=user.id,
     )
@@ -188,8 +137,8 @@ async def _targets(session: AsyncSession, event: Event, scope: Scope) -> list[Ev
 async def do_update_event(
     session: AsyncSession, event_id: int, *, user: User, data: EventUpdate, scope: Scope = "this"
 ) -> EventPublic:
-    access = await access_event(session, event_id, user=user, lock=True)
-    _check_manage(access.role)
+    access = await event_access.access_event(session, event_id, user=user, lock=True)
+    event_access.check_manage(access.role)
     event = access.event
     if event.status == "cancelled":
         raise Conflict("취소된 일정은 고칠 수 없습니다.", code="event_cancelled")
@@ -254,8 +203,8 @@ def _apply(
 
 async def do_cancel_event(session: AsyncSession, event_id: int, *, user: User, scope: Scope = "this") -> None:
     """Cancel (kept with ``status: cancelled``); attendees are told. Cancelling again is a no-op."""
-    access = await access_event(session, event_id, user=user, lock=True)
-    _check_manage(access.role)
+    access = await event_access.access_event(session, event_id, user=user, lock=True)
+    event_access.check_manage(access.role)
     if access.event.status == "cancelled" and scope == "this":
         return
     now = utcnow()
@@ -286,6 +235,6 @@ async def _tell_attendees(
             type=type,
             title=f"{club.name}: {what} '{event.title}'",
             body=when + (f" · {event.location}" if event.location else ""),
-            link=link(event.id),
+            link=event_access.link(event.id),
             data={"event_id": event.id, "club_id": event.club_id},
         )

@@ -5,7 +5,8 @@ A lower service offers a list of hooks and runs them inside its transaction; a h
 provides the function. Registering them here keeps every import pointing one way:
 
 - ``clubs.on_club_created`` → :func:`chat.on_club_created` (the club's chat room);
-- ``clubs.on_membership_changed`` → :func:`chat.on_membership_changed` (its read state);
+- ``clubs.on_membership_changed`` → :func:`chat.on_membership_changed` (its read state) and
+  :func:`rsvp.on_membership_changed` (a member who leaves gives up their places in events);
 - ``users.on_account_deleted`` → :func:`membership.on_account_deleted` (hosted clubs pass on
   or close, memberships, requests and invitations end).
 """
@@ -17,6 +18,7 @@ from typing import Any
 from withus.services import chat as chat_service
 from withus.services import clubs as club_service
 from withus.services import membership as membership_service
+from withus.services import rsvp as rsvp_service
 from withus.services import users as user_service
 
 
@@ -29,4 +31,5 @@ def install() -> None:
     """Register every hook once (calling it again changes nothing)."""
     _add(club_service.on_club_created, chat_service.on_club_created)
     _add(club_service.on_membership_changed, chat_service.on_membership_changed)
+    _add(club_service.on_membership_changed, rsvp_service.on_membership_changed)
     _add(user_service.on_account_deleted, membership_service.on_account_deleted)

@@ -28,7 +28,7 @@ from withus.models.event import Event, EventRsvp, RsvpResponse
 from withus.models.event_schemas import RsvpResult, korean
 from withus.models.user import User
 from withus.services import clubs as club_service
-from withus.services import event_live
+from withus.services import event_access, event_live, event_mail
 from withus.services import notifications as notification_service
 
 ATTENDING = ("going", "waitlisted")
@@ -78,15 +78,13 @@ async def result_of(session: AsyncSession, answer: EventRsvp | None) -> RsvpResu
 async def do_rsvp(session: AsyncSession, event_id: int, *, user: User, response: RsvpResponse) -> RsvpResult:
     """Answer ``going`` or ``not_going``: members only (403 ``not_a_member``), while
     :func:`rsvp_open` (409 ``rsvp_closed``)."""
-    from withus.services.events import event_not_found
-
     assert user.id is not None
     event = await lock_event(session, event_id)
     if event is None:
-        raise event_not_found()
+        raise event_access.event_not_found()
     club = await club_service.get(session, club_id=event.club_id)
     if club is None:
-        raise event_not_found()
+        raise event_access.event_not_found()
     role = await club_service.get_role(session, club_id=event.club_id, user_id=user.id)
     if role is None:
         club_service.read_access_of(club_id=event.club_id, visibility=club.visibility, role=None, user=user)
@@ -158,8 +156,6 @@ async def promote_waitlist(session: AsyncSession, event: Event, *, club: Club) -
 
 
 async def _tell_promoted(session: AsyncSession, event: Event, club: Club, user_id: int) -> None:
-    from withus.services import event_mail
-
     assert event.id is not None
     when = korean(event.starts_at).strftime("%m월 %d일 %H:%M")
     title = f"{club.name}: '{event.title}' 참석이 확정되었습니다"
@@ -172,7 +168,7 @@ async def _tell_promoted(session: AsyncSession, event: Event, club: Club, user_i
         type="event_promoted",
         title=title,
         body=body,
-        link=f"/events/{event.id}",
+        link=event_access.link(event.id),
         data={"event_id": event.id, "club_id": event.club_id},
     )
     await event_mail.send_after_commit(session, user_id=user_id, subject=title, body=body, event_id=event.id)
@@ -189,7 +185,7 @@ async def attendee_ids(session: AsyncSession, event_id: int) -> list[int]:
     return [u for u, s in rows if s == "going"] + [u for u, s in rows if s == "waitlisted"]
 
 
-async def _on_membership_changed(session: AsyncSession, club: Club, user_id: int, role: str | None) -> None:
+async def on_membership_changed(session: AsyncSession, club: Club, user_id: int, role: str | None) -> None:
     """A member who leaves or is removed loses their places in the club's events that have not
     started (the waitlist moves up); their answers to past events stay as history."""
     if role is not None:
@@ -219,7 +215,3 @@ async def _on_membership_changed(session: AsyncSession, club: Club, user_id: int
         if before == "going" and event.status == "scheduled":
             await promote_waitlist(session, event, club=club)
         event_live.event_changed(session, event)
-
-
-if _on_membership_changed not in club_service.on_membership_changed:
-    club_service.on_membership_changed.append(_on_membership_changed)
