@@ -91,6 +91,9 @@ async def running() -> AsyncIterator[None]:
     await check_dependencies()
     tune_gc()
     shutdown.install_signal_handlers()
+    from withus.services import reminders
+
+    reminders.start()  # this process's event reminder sweep (the claim in the database makes it exactly once)
     try:
         yield
     finally:
@@ -99,7 +102,7 @@ async def running() -> AsyncIterator[None]:
         # Already begun by the signal handler; a server that ends its lifespan without a signal gets it here.
         if shutdown.begin("lifespan"):
             await shutdown.drain(CLOSE_TIMEOUT)
-        for step in (stop_hub, close_kv, db.dispose_engine):  # live listeners first, then their store
+        for step in (reminders.stop, stop_hub, close_kv, db.dispose_engine):  # live listeners first, then their store
             try:
                 await asyncio.wait_for(step(), CLOSE_TIMEOUT)
             except Exception as exc:

@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     media_dir: Path | None = None
     public_url: str | None = None
     cookie_secure: bool = False
+    # Hours before an event's start when its going attendees are reminded (notification and mail).
+    event_reminder_hours: float = Field(default=24.0, gt=0, le=24 * 14)
 
     @field_validator("allowed_origins", "trusted_proxies", mode="before")
     @classmethod
