@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import problems
 from api.routes import health
+from api.stomp.route import stomp_endpoint
 from withus.errors import NotFound
 from withus.services import hooks
 from withus.settings import get_settings
@@ -109,9 +110,7 @@ def build_api(lifespan: Any = None) -> FastAPI:
 
     app.include_router(router)
 
-    from api.stomp import stomp_endpoint  # STOMP 1.2 chat over WebSocket
-
-    app.add_api_websocket_route("/ws", stomp_endpoint)
+    app.add_api_websocket_route("/ws", stomp_endpoint)  # STOMP 1.2 chat over WebSocket
 
     settings.media_path.mkdir(parents=True, exist_ok=True)
     app.mount("/media", StaticFiles(directory=settings.media_path, check_dir=False), name="media")

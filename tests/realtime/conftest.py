@@ -99,10 +99,10 @@ async def live_server(stack: Any, monkeypatch: pytest.MonkeyPatch) -> AsyncItera
 @pytest.fixture
 def stomp_config(monkeypatch: pytest.MonkeyPatch) -> Any:
     """The server's STOMP settings, changeable for one test (restored after)."""
-    from withus.realtime import stomp_server
+    from api.stomp import config as stomp_config
 
-    config = stomp_server.StompConfig()
-    monkeypatch.setattr(stomp_server, "CONFIG", config)
+    config = stomp_config.StompConfig()
+    monkeypatch.setattr(stomp_config, "CONFIG", config)
     return config
 
 

@@ -19,6 +19,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import withus.services.chat  # noqa: F401  (registers the club-room hooks before clubs are made here)
+from api.stomp import send_queue
 from tests.club_factories import add_member, make_club
 from tests.factories import login_pair, make_user
 from withus.db import session_scope
@@ -27,7 +28,6 @@ from withus.models.block import UserBlock
 from withus.models.chat import ChatMessage, ChatParticipant, ChatRoom
 from withus.models.club import Club
 from withus.models.user import User
-from withus.realtime import send_queue
 from withus.realtime.bus import Listener, get_hub, room_channel, stop_hub, user_channel
 from withus.services import chat as chat_service
 from withus.services import chat_sending, rate_limit

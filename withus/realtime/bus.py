@@ -40,7 +40,7 @@ import contextlib
 import json
 import logging
 import random
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from types import TracebackType
 from typing import Any
 
@@ -95,16 +95,6 @@ def publish_after_commit(session: AsyncSession, channel: str, payload: Any) -> N
 
     async def _publish() -> None:
         await get_kv().publish(channel, data)
-
-    after_commit(session, _publish)
-
-
-def publish_all_after_commit(session: AsyncSession, channels: Sequence[str], payload: Any) -> None:
-    """:func:`publish_after_commit` of one payload on several channels, in one round trip."""
-    data = dumps(payload)
-
-    async def _publish() -> None:
-        await get_kv().publish_many([(channel, data) for channel in channels])
 
     after_commit(session, _publish)
 

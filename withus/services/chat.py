@@ -423,6 +423,17 @@ async def list_messages(
     return [MessagePublic.of(m, UserSummary.of(u)) for m, u in rows], has_more
 
 
+async def messages_after(
+    session: AsyncSession, user_id: int, room_id: int, *, after_seq: int, limit: int
+) -> tuple[list[MessagePublic], bool] | None:
+    """:func:`list_messages` after ``after_seq`` for a reader known by id (the STOMP edge filling a
+    gap of a room subscription); None when the account is gone."""
+    user = await user_service.get(session, user_id=user_id)
+    if user is None:
+        return None
+    return await list_messages(session, user=user, room_id=room_id, after_seq=after_seq, limit=limit)
+
+
 async def do_mark_read(session: AsyncSession, *, user: User, room_id: int, seq: int) -> int:
     """Mark the room read up to ``seq`` (clamped to the last message; never goes back). Returns the new value."""
     assert user.id is not None

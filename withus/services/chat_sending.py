@@ -1,5 +1,5 @@
 """Sending chat messages: one (REST, the web UI) or many in one transaction (the STOMP server's
-group commit, :mod:`withus.realtime.send_queue`). The rules are those of :mod:`withus.services.chat`.
+group commit, ``api/stomp/send_queue.py``). The rules are those of :mod:`withus.services.chat`.
 
 Every message is checked on its own, in the order a single send checks it, and gets its own
 answer (the message, or the error it would have had alone):

@@ -109,6 +109,13 @@ async def get_caller(session: AsyncSession, *, user_id: int) -> User | None:
     return user
 
 
+async def live_account(session: AsyncSession, user_id: int) -> User | None:
+    """The account a verified token speaks for, if it exists and is not deleted; None otherwise
+    (a connection that authenticates once, as the STOMP edge's CONNECT does, asks this)."""
+    user = await get_caller(session, user_id=user_id)
+    return user if user is not None and user.deleted_at is None else None
+
+
 async def get_or_raise(session: AsyncSession, *, user_id: int) -> User:
     user = await session.get(User, user_id)
     if user is None:

@@ -11,7 +11,7 @@ session that was ended meanwhile (its revocation event not yet heard) is refused
 - :data:`WRITERS` batches are in flight at a time (while one waits for the database, the next is
   prepared), each of at most :data:`MAX_BATCH` SENDs. Two batches that share a room commit in
   ``seq`` order (the room's row lock) but may publish in the other order, as two instances may:
-  a room subscription puts them back in order (``stomp_server._RoomCursor``).
+  a room subscription puts them back in order (:class:`api.stomp.room_cursor.RoomCursor`).
 - More than :data:`MAX_WAITING` SENDs waiting: a new one is refused at once
   (:class:`QueueFull`, which the STOMP server answers ``server_busy``) instead of waiting
   behind seconds of work.

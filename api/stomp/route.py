@@ -1,4 +1,4 @@
-"""``/ws``: the WebSocket handshake of the STOMP endpoint; the protocol is in ``withus.realtime.stomp_server``.
+"""``/ws``: the WebSocket handshake of the STOMP endpoint; the protocol is in :mod:`api.stomp`.
 
 - ``Origin``, when sent, must be one of ``settings.allowed_origins``; otherwise the
   handshake is refused (HTTP 403) — a page on another site cannot open a chat
@@ -14,7 +14,7 @@ import logging
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from withus.realtime.stomp_server import StompSession
+from api.stomp.session import StompSession
 from withus.settings import get_settings
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,148 @@
+"""Bus events to MESSAGE frames: room messages each once and in ``seq`` order (filled from the
+database when the hub lost events or a gap is not filled in time), the user's queues live."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import logging
+from typing import Any
+
+from api.stomp.config import USER_MESSAGES, USER_NOTIFICATIONS
+from api.stomp.connection import Closed, Connection, Fault, Subscription
+from api.stomp.room_cursor import ROOM_GAP, RoomCursor
+from withus.db import read_scope
+from withus.errors import NotFound
+from withus.realtime.bus import GAP
+from withus.realtime.stomp_frames import Frame
+from withus.services import chat as chat_service
+
+log = logging.getLogger(__name__)
+
+
+async def dispatch(conn: Connection, channel: str, data: str) -> None:
+    """One event of the connection's listener."""
+    if channel == GAP:
+        await _catch_up(conn)
+        return
+    if channel == ROOM_GAP:
+        cursor = conn.room_cursors.get(int(data))
+        if cursor is not None:
+            cursor.timer = None
+            if cursor.held:
+                await catch_up_room(conn, int(data), cursor)
+        return
+    if channel.startswith("session:revoked:"):
+        raise Fault("token_revoked", "this login session was ended")
+    if channel.startswith("notify:"):
+        body = data.encode()
+        for sub in list(conn.subscriptions.values()):
+            if sub.destination == USER_NOTIFICATIONS:
+                await _deliver(conn, sub, body, [])
+        return
+    try:
+        event = json.loads(data)
+    except ValueError:
+        log.warning("stomp: unreadable event on %s", channel)
+        return
+    if not isinstance(event, dict) or event.get("event") != "message" or not isinstance(event.get("message"), dict):
+        return
+    message: dict[str, Any] = event["message"]
+    if channel.startswith("chat:room:"):
+        await _deliver_room_message(conn, message)
+    elif channel.startswith("chat:user:"):
+        body = _json_bytes(message)
+        extra = _message_headers(message)
+        for sub in list(conn.subscriptions.values()):
+            if sub.destination == USER_MESSAGES:
+                await _deliver(conn, sub, body, extra)
+
+
+async def _deliver_room_message(conn: Connection, message: dict[str, Any]) -> None:
+    """Each seq once, in seq order (see :class:`~api.stomp.room_cursor.RoomCursor`)."""
+    room_id, seq = message.get("room_id"), message.get("seq")
+    if not isinstance(room_id, int) or not isinstance(seq, int):
+        return
+    cursor = conn.room_cursors.get(room_id)
+    if cursor is None:
+        return
+    for ready in cursor.take(message):
+        await _send_room_message(conn, room_id, ready)
+    if not cursor.held:
+        cursor.stop_timer()
+    elif len(cursor.held) > conn.config.max_held:
+        await catch_up_room(conn, room_id, cursor)
+    elif cursor.timer is None and conn.listener is not None:
+        remind = functools.partial(conn.listener.remind, ROOM_GAP, str(room_id))
+        cursor.timer = asyncio.get_running_loop().call_later(conn.config.hold_seconds, remind)
+
+
+async def _send_room_message(conn: Connection, room_id: int, message: dict[str, Any]) -> None:
+    body = _json_bytes(message)
+    extra = _message_headers(message)
+    for sub in list(conn.subscriptions.values()):
+        if sub.room_id == room_id:
+            await _deliver(conn, sub, body, extra)
+
+
+async def _deliver(conn: Connection, sub: Subscription, body: bytes, extra: list[tuple[str, str]]) -> None:
+    if conn.closing:
+        raise Closed()
+    message_id = conn.next_message_id()
+    headers = [
+        ("destination", sub.destination),
+        ("message-id", message_id),
+        ("subscription", sub.id),
+        ("content-type", "application/json"),
+    ]
+    if sub.ack != "auto":
+        headers.append(("ack", message_id))
+    headers.extend(extra)
+    await conn.send_frame(Frame("MESSAGE", headers, body))
+
+
+async def _catch_up(conn: Connection) -> None:
+    """After the hub lost the store for a while: deliver what the room subscriptions missed."""
+    for room_id, cursor in list(conn.room_cursors.items()):
+        await catch_up_room(conn, room_id, cursor)
+
+
+async def catch_up_room(conn: Connection, room_id: int, cursor: RoomCursor) -> None:
+    """Deliver, in order, what the database has of the room after the cursor's watermark; then
+    whatever is still held (a gap the database does not have either is not waited for again)."""
+    if conn.user_id is None:
+        return
+    cursor.stop_timer()
+    while True:
+        async with read_scope() as db:
+            try:
+                page = await chat_service.messages_after(
+                    db, conn.user_id, room_id, after_seq=cursor.watermark, limit=100
+                )
+            except NotFound:  # the room is no longer theirs: nothing held is delivered
+                cursor.held.clear()
+                return
+        if page is None:  # the account is gone
+            return
+        items, more = page
+        for item in items:
+            for ready in cursor.take(item.model_dump(mode="json")):
+                await _send_room_message(conn, room_id, ready)
+        if not more or not items:
+            break
+    for ready in cursor.give_up_waiting():
+        await _send_room_message(conn, room_id, ready)
+
+
+def _json_bytes(payload: Any) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _message_headers(message: dict[str, Any]) -> list[tuple[str, str]]:
+    headers: list[tuple[str, str]] = []
+    if isinstance(message.get("room_id"), int):
+        headers.append(("room-id", str(message["room_id"])))
+    if isinstance(message.get("seq"), int):
+        headers.append(("seq", str(message["seq"])))
+    return headers
