@@ -2,10 +2,16 @@
 
 import os
 
-import reflex as rx
+from withus.observability import multiproc
 
-from withus.settings import SettingsError, get_settings
-from withus.theme import THEME
+# Before anything imports prometheus-client: the granian workers this process starts inherit the
+# folder where they keep their metrics (withus/observability/multiproc.py).
+multiproc.prepare_for_server()
+
+import reflex as rx  # noqa: E402
+
+from withus.settings import SettingsError, get_settings  # noqa: E402
+from withus.theme import THEME  # noqa: E402
 
 try:
     settings = get_settings()

@@ -15,7 +15,8 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import problems
-from api.routes import health
+from api.observe import ObserveMiddleware
+from api.routes import health, metrics
 from api.stomp.route import stomp_endpoint
 from withus.errors import NotFound
 from withus.services import hooks
@@ -85,6 +86,7 @@ def build_api(lifespan: Any = None) -> FastAPI:
         openapi_url="/api/openapi.json",
     )
 
+    app.add_middleware(ObserveMiddleware)  # inside RequestIdMiddleware: it reads the request id
     app.add_middleware(RequestIdMiddleware)
 
     problems.install(app)
@@ -109,6 +111,7 @@ def build_api(lifespan: Any = None) -> FastAPI:
         raise NotFound("요청한 주소를 찾을 수 없습니다.", code="not_found")
 
     app.include_router(router)
+    app.include_router(metrics.router)  # /metrics, beside /api
 
     app.add_api_websocket_route("/ws", stomp_endpoint)  # STOMP 1.2 chat over WebSocket
 

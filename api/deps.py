@@ -182,11 +182,14 @@ async def _verified_claims(request: Request) -> tuple[tokens.Claims, bool] | Non
     for a cookie on an unsafe method) and whether it came by cookie; None for an anonymous request."""
     token = _bearer_token(request)
     if token is not None:
-        return await session_service.check_access(token), False
+        claims = await session_service.check_access(token)
+        request.state.user_id = claims.user_id  # for the access log (api.observe)
+        return claims, False
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
     claims = await session_service.check_refresh(cookie)
+    request.state.user_id = claims.user_id
     if request.method.upper() not in SAFE_METHODS:
         check_csrf(request, claims.session_id)
     return claims, True

@@ -86,19 +86,24 @@ def tune_gc() -> None:
 
 @asynccontextmanager
 async def running() -> AsyncIterator[None]:
+    from withus.observability import logs, metrics
+    from withus.observability.sampler import sample_forever
     from withus.realtime import shutdown
 
+    logs.configure()
     await check_dependencies()
     tune_gc()
     shutdown.install_signal_handlers()
     from withus.services import reminders
 
     reminders.start()  # this process's event reminder sweep (the claim in the database makes it exactly once)
+    sampler = asyncio.get_running_loop().create_task(sample_forever(), name="withus-metrics-sampler")
     try:
         yield
     finally:
         from withus.realtime.bus import stop_hub
 
+        sampler.cancel()
         # Already begun by the signal handler; a server that ends its lifespan without a signal gets it here.
         if shutdown.begin("lifespan"):
             await shutdown.drain(CLOSE_TIMEOUT)
@@ -107,3 +112,4 @@ async def running() -> AsyncIterator[None]:
                 await asyncio.wait_for(step(), CLOSE_TIMEOUT)
             except Exception as exc:
                 log.warning("shutdown: %s did not finish cleanly: %s", step.__name__, type(exc).__name__)
+        metrics.process_stopped()  # its connections are gone: its live gauges stop counting

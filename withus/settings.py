@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     cookie_secure: bool = False
     # Hours before an event's start when its going attendees are reminded (notification and mail).
     event_reminder_hours: float = Field(default=24.0, gt=0, le=24 * 14)
+    # GET /metrics for a scraper outside TRUSTED_PROXIES: Authorization: Bearer <METRICS_TOKEN>.
+    metrics_token: str = ""
 
     @field_validator("allowed_origins", "trusted_proxies", mode="before")
     @classmethod

@@ -48,6 +48,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from withus.db import after_commit
 from withus.kv import KeyValue, get_kv
+from withus.observability import metrics
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +159,7 @@ class Listener:
             self._queue.put_nowait((channel, data))
         except asyncio.QueueFull:
             log.warning("bus: listener fell %d messages behind; closing it", self._queue.maxsize)
+            metrics.bus_overflow()
             self.close("overflow")
 
     def get_nowait(self) -> tuple[str, str] | None:
@@ -296,11 +298,13 @@ class Hub:
                 if not first:
                     self.reconnects += 1
                     log.info("bus: subscription is live again; listeners are told to catch up")
+                    metrics.bus_gap("hub")
                     for listener in list(self._listeners_all):
                         listener._deliver(GAP, "")
                 first = False
                 delay = BACKOFF_INITIAL
                 async for channel, data in sub:
+                    metrics.bus_received()
                     self.dispatch(channel, data)
                 log.info("bus: the store closed the subscription")
             except asyncio.CancelledError:
@@ -339,6 +343,14 @@ def _glob_match(channel: str, pattern: str) -> bool:
 
 
 _hub: Hub | None = None
+
+
+def backlog_max() -> int:
+    """The most messages any listener of this process's hub holds unhandled (0 without a hub)."""
+    hub = _hub
+    if hub is None:
+        return 0
+    return max((listener._queue.qsize() for listener in list(hub._listeners_all)), default=0)
 
 
 def get_hub() -> Hub:

@@ -23,6 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from withus.errors import NotAuthenticated
 from withus.models.user import User
+from withus.observability import metrics
 from withus.services import email_codes, passwords, rate_limit
 from withus.services import sessions as session_service
 from withus.services import users as user_service
@@ -109,6 +110,7 @@ async def do_login(
     if not ok or user is None:
         await rate_limit.count("login-ip", ip, window=LOGIN_WINDOW)
         await rate_limit.count("login-acct", ident, window=LOGIN_WINDOW)
+        metrics.login_failed()
         raise invalid_credentials()
     await rate_limit.reset("login-acct", ident)
     assert user.id is not None

@@ -44,6 +44,7 @@ from withus.models.base import as_utc, utcnow
 from withus.models.chat import ChatMessage, ChatParticipant, ChatRoom, MessagePublic
 from withus.models.club import Club, ClubMember
 from withus.models.user import User, UserSummary
+from withus.observability import metrics
 from withus.realtime import presence
 from withus.realtime.bus import dumps, room_channel, user_channel
 from withus.services import chat as chat_service
@@ -282,6 +283,7 @@ async def send_messages(session: AsyncSession, requests: Sequence[SendRequest]) 
         events += [(channel, data) for channel in (room_channel(room_id), *map(user_channel, recipients[room_id]))]
 
     async def _publish() -> None:
+        metrics.messages_stored(len(new))  # committed by now
         await get_kv().publish_many(events)
 
     after_commit(session, _publish)

@@ -12,6 +12,7 @@ import hashlib
 
 from withus.errors import RateLimited
 from withus.kv import get_kv
+from withus.observability import metrics
 
 
 def key(name: str, ident: str) -> str:
@@ -29,6 +30,7 @@ async def hit(name: str, ident: str, *, limit: int, window: float, detail: str |
     k = key(name, ident)
     count = await get_kv().incr(k, ttl=window)
     if count > limit:
+        metrics.rate_limited(name)
         raise RateLimited(detail, retry_after=await _retry_after(k, window))
     return count
 
@@ -42,6 +44,8 @@ async def hit_each(
     counts = await get_kv().incr_each(keys, ttl=window)
     refusals: list[RateLimited | None] = []
     for k, n in zip(keys, counts, strict=True):
+        if n > limit:
+            metrics.rate_limited(name)
         refusals.append(RateLimited(detail, retry_after=await _retry_after(k, window)) if n > limit else None)
     return refusals
 
@@ -51,6 +55,7 @@ async def check(name: str, ident: str, *, limit: int, window: float, detail: str
     k = key(name, ident)
     value = await get_kv().get(k)
     if value is not None and int(value) >= limit:
+        metrics.rate_limited(name)
         raise RateLimited(detail, retry_after=await _retry_after(k, window))
 
 
@@ -67,6 +72,7 @@ async def cooldown(name: str, ident: str, *, seconds: float, detail: str | None 
     """Allow one event per ``seconds``; a second one inside that time is refused."""
     k = key(name, ident)
     if not await get_kv().set(k, "1", ttl=seconds, nx=True):
+        metrics.rate_limited(name)
         raise RateLimited(detail, retry_after=await _retry_after(k, seconds))
 
 
