@@ -6,7 +6,8 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 import withus.models  # noqa: F401  (registers every table)
-from withus.db import metadata, sync_url
+from withus.db import sync_url
+from withus.models.base import metadata
 from withus.settings import get_settings
 
 config = context.config

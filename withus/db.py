@@ -1,4 +1,5 @@
-"""The database: engine, sessions, constraint naming, and after-commit hooks.
+"""The database: engine, sessions, and after-commit hooks (the tables' metadata and its naming
+convention are the models' own: :mod:`withus.models.base`).
 
 Services take an ``AsyncSession`` and never commit on their own behalf unless
 they own the transaction (``do_*`` functions called from an edge through
@@ -18,27 +19,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import MetaData, Select, event, text
+from sqlalchemy import Select, event, text
 from sqlalchemy.engine import URL, Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import ORMExecuteState
-from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.orm.session import Session as SyncSession
 
 from withus.settings import get_settings
 
 log = logging.getLogger(__name__)
-
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-SQLModel.metadata.naming_convention = NAMING_CONVENTION
-metadata: MetaData = SQLModel.metadata
 
 AfterCommit = Callable[[], Awaitable[Any]]
 

@@ -1,5 +1,5 @@
 """SQLModel tables and schemas, one module per domain. Importing this package
-registers every table on ``withus.db.metadata`` (Alembic reads it)."""
+registers every table on ``withus.models.base.metadata`` (Alembic reads it)."""
 
 from withus.models.block import UserBlock
 from withus.models.chat import ChatMessage, ChatParticipant, ChatRoom

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from withus.models.base import created_at_field
+from withus.models.base import Base, created_at_field
 
 
-class UserBlock(SQLModel, table=True):
+class UserBlock(Base, table=True):
     __tablename__ = "user_blocks"
     __table_args__ = (CheckConstraint("blocker_id <> blocked_id", name="not_self"),)
 

@@ -23,7 +23,7 @@ from typing import Literal
 from sqlalchemy import CheckConstraint, DateTime, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from withus.models.base import as_utc, created_at_field
+from withus.models.base import Base, as_utc, created_at_field
 from withus.models.user import UserSummary
 
 RoomKind = Literal["direct", "club"]
@@ -35,7 +35,7 @@ def _tz() -> DateTime:
     return DateTime(timezone=True)
 
 
-class ChatRoom(SQLModel, table=True):
+class ChatRoom(Base, table=True):
     __tablename__ = "chat_rooms"
     __table_args__ = (
         UniqueConstraint("user_low_id", "user_high_id", name="uq_chat_rooms_user_low_id_user_high_id"),
@@ -58,7 +58,7 @@ class ChatRoom(SQLModel, table=True):
     last_activity_at: datetime = created_at_field()
 
 
-class ChatParticipant(SQLModel, table=True):
+class ChatParticipant(Base, table=True):
     __tablename__ = "chat_participants"
 
     room_id: int = Field(foreign_key="chat_rooms.id", ondelete="CASCADE", primary_key=True)
@@ -69,7 +69,7 @@ class ChatParticipant(SQLModel, table=True):
     joined_at: datetime = created_at_field()
 
 
-class ChatMessage(SQLModel, table=True):
+class ChatMessage(Base, table=True):
     __tablename__ = "chat_messages"
     __table_args__ = (
         UniqueConstraint("room_id", "seq", name="uq_chat_messages_room_id_seq"),

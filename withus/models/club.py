@@ -8,8 +8,10 @@ club's chat room (see ``withus.services.clubs.on_club_created``); it has no
 foreign key here because the chat tables come in a later migration.
 
 Migration 0003 also creates, on PostgreSQL only, ``ix_clubs_search_trgm`` (pg_trgm GIN on
-``lower(name || ' ' || description)``) for keyword search; it is not declared here, so an
-autogenerate run against PostgreSQL proposes dropping it — delete that line.
+``lower(name || ' ' || description)``) for keyword search; it is not declared here (autogenerate
+can compare no such index), so an autogenerate run against PostgreSQL proposes dropping it —
+delete that line. ``tests/unit/test_models_match_migrations.py`` lists it as the one object of the
+database the models do not declare.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pydantic import BaseModel, ValidationInfo, field_validator
 from sqlalchemy import DateTime, Index, text
 from sqlmodel import Field, SQLModel
 
-from withus.models.base import created_at_field
+from withus.models.base import Base, created_at_field
 from withus.models.user import UserPublic, UserSummary
 
 # (code, label_ko, label_en), in the order the UI shows them.
@@ -60,7 +62,7 @@ def _tz() -> DateTime:
     return DateTime(timezone=True)
 
 
-class Club(SQLModel, table=True):
+class Club(Base, table=True):
     __tablename__ = "clubs"
     __table_args__ = (
         # Newest-first listing by keyset (created_at, id) over open clubs, all and per category.
@@ -100,7 +102,7 @@ class Club(SQLModel, table=True):
     closed_at: datetime | None = Field(default=None, sa_type=_tz())
 
 
-class ClubMember(SQLModel, table=True):
+class ClubMember(Base, table=True):
     __tablename__ = "club_members"
 
     club_id: int = Field(foreign_key="clubs.id", ondelete="CASCADE", primary_key=True)
@@ -109,7 +111,7 @@ class ClubMember(SQLModel, table=True):
     joined_at: datetime = created_at_field()
 
 
-class JoinRequest(SQLModel, table=True):
+class JoinRequest(Base, table=True):
     """One row per (club, user): a new request after a decision reuses it."""
 
     __tablename__ = "club_join_requests"
@@ -123,7 +125,7 @@ class JoinRequest(SQLModel, table=True):
     decided_by_id: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
 
 
-class Invitation(SQLModel, table=True):
+class Invitation(Base, table=True):
     __tablename__ = "club_invitations"
     __table_args__ = (Index("ix_club_invitations_club_id_user_id", "club_id", "user_id"),)
 
@@ -136,7 +138,7 @@ class Invitation(SQLModel, table=True):
     responded_at: datetime | None = Field(default=None, sa_type=_tz())
 
 
-class ClubBan(SQLModel, table=True):
+class ClubBan(Base, table=True):
     __tablename__ = "club_bans"
 
     club_id: int = Field(foreign_key="clubs.id", ondelete="CASCADE", primary_key=True)

@@ -14,7 +14,7 @@ from pydantic import field_validator
 from sqlalchemy import DateTime, Index
 from sqlmodel import Field, SQLModel
 
-from withus.models.base import created_at_field
+from withus.models.base import Base, created_at_field
 from withus.models.post import clean_text
 from withus.models.user import UserSummary
 
@@ -63,7 +63,7 @@ class CommentPage(SQLModel):
     next_cursor: str | None
 
 
-class Comment(SQLModel, table=True):
+class Comment(Base, table=True):
     __tablename__ = "comments"
     __table_args__ = (
         Index("ix_comments_post_id_parent_id_id", "post_id", "parent_id", "id"),

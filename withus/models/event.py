@@ -16,9 +16,9 @@ from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import DateTime, Index, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from withus.models.base import created_at_field
+from withus.models.base import Base, created_at_field
 
 EventStatus = Literal["scheduled", "cancelled"]
 RsvpStatus = Literal["going", "waitlisted", "not_going"]
@@ -37,7 +37,7 @@ def _tz() -> DateTime:
     return DateTime(timezone=True)
 
 
-class EventSeries(SQLModel, table=True):
+class EventSeries(Base, table=True):
     __tablename__ = "event_series"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -49,7 +49,7 @@ class EventSeries(SQLModel, table=True):
     created_at: datetime = created_at_field()
 
 
-class Event(SQLModel, table=True):
+class Event(Base, table=True):
     __tablename__ = "events"
     __table_args__ = (
         # A club's events by start (upcoming first, keyset on (starts_at, id)).
@@ -81,7 +81,7 @@ class Event(SQLModel, table=True):
     cancelled_at: datetime | None = Field(default=None, sa_type=_tz())
 
 
-class EventRsvp(SQLModel, table=True):
+class EventRsvp(Base, table=True):
     __tablename__ = "event_rsvps"
     __table_args__ = (
         # The going list and the waitlist of an event, in answer order.
@@ -98,7 +98,7 @@ class EventRsvp(SQLModel, table=True):
     reminded_at: datetime | None = Field(default=None, sa_type=_tz())
 
 
-class CalendarFeed(SQLModel, table=True):
+class CalendarFeed(Base, table=True):
     """One private feed address per user; a new one replaces (revokes) the old."""
 
     __tablename__ = "calendar_feeds"

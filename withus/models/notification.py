@@ -8,7 +8,7 @@ from typing import Any, Literal
 from sqlalchemy import JSON, Column, DateTime, Index
 from sqlmodel import Field, SQLModel
 
-from withus.models.base import as_utc, created_at_field
+from withus.models.base import Base, as_utc, created_at_field
 
 NotificationType = Literal[
     "club_invitation",
@@ -30,7 +30,7 @@ NotificationType = Literal[
 NOTIFICATION_TYPES: frozenset[str] = frozenset(NotificationType.__args__)  # type: ignore[attr-defined]
 
 
-class Notification(SQLModel, table=True):
+class Notification(Base, table=True):
     __tablename__ = "notifications"
     __table_args__ = (
         # My notifications newest first (keyset on id), and the unread ones.

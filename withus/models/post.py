@@ -14,7 +14,7 @@ from pydantic import BaseModel, field_validator
 from sqlalchemy import DateTime, Index
 from sqlmodel import Field, SQLModel
 
-from withus.models.base import created_at_field
+from withus.models.base import Base, created_at_field
 from withus.models.user import UserSummary
 
 PostKind = Literal["notice", "board"]
@@ -101,7 +101,7 @@ class PostPage(BaseModel):
     next_cursor: str | None
 
 
-class Post(PostBase, table=True):
+class Post(PostBase, Base, table=True):
     __tablename__ = "posts"
     __table_args__ = (
         # The board list: notices first, then newest (``kind`` sorts 'notice' > 'board').

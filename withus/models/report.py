@@ -16,7 +16,7 @@ from pydantic import field_validator
 from sqlalchemy import DateTime, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from withus.models.base import created_at_field
+from withus.models.base import Base, created_at_field
 from withus.models.post import clean_text
 from withus.models.user import UserSummary
 
@@ -61,7 +61,7 @@ class ReportPage(SQLModel):
     next_cursor: str | None
 
 
-class Report(SQLModel, table=True):
+class Report(Base, table=True):
     __tablename__ = "reports"
     __table_args__ = (
         UniqueConstraint("reporter_id", "target_type", "target_id"),

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from sqlalchemy import JSON, Column, DateTime
 from sqlmodel import Field, SQLModel
 
-from withus.models.base import as_utc, created_at_field
+from withus.models.base import Base, as_utc, created_at_field
 
 DELETED_NICKNAME = "탈퇴한 회원"
 DEFAULT_AVATAR_URL = "/default-avatar.svg"
@@ -25,7 +25,7 @@ class UserBase(SQLModel):
     introduction: str = Field(default="", max_length=300)
 
 
-class User(UserBase, table=True):
+class User(UserBase, Base, table=True):
     __tablename__ = "users"
 
     id: int | None = Field(default=None, primary_key=True)
