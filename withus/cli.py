@@ -1,8 +1,10 @@
-"""Operator commands: ``python -m withus.cli migrate`` and ``admin USERNAME``."""
+"""Operator commands: ``python -m withus.cli migrate``, ``admin USERNAME`` and ``mail-worker``."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import logging
 import sys
 
 from withus.settings import SettingsError, get_settings
@@ -27,6 +29,7 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser("migrate", help="apply database migrations")
     admin = sub.add_parser("admin", help="make a user a site administrator")
     admin.add_argument("username")
+    sub.add_parser("mail-worker", help="send the mail outbox (the server runs one itself; this is a spare)")
     args = parser.parse_args(argv)
     try:
         get_settings()
@@ -35,11 +38,25 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "migrate":
         migrate()
     elif args.command == "admin":
-        import asyncio
-
         from withus.services.admin import grant_admin
 
         asyncio.run(grant_admin(username=args.username))
+    elif args.command == "mail-worker":
+        asyncio.run(_mail_worker())
+
+
+async def _mail_worker() -> None:
+    import signal
+
+    from withus.services.mail_worker import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    print("mail worker running", flush=True)
+    await run_worker(stop)
 
 
 if __name__ == "__main__":

@@ -94,8 +94,9 @@ async def running() -> AsyncIterator[None]:
     await check_dependencies()
     tune_gc()
     shutdown.install_signal_handlers()
-    from withus.services import reminders
+    from withus.services import mail_worker, reminders
 
+    mail_worker.start_background()  # this process's mail worker (see withus.services.mail_worker)
     reminders.start()  # this process's event reminder sweep (the claim in the database makes it exactly once)
     sampler = asyncio.get_running_loop().create_task(sample_forever(), name="withus-metrics-sampler")
     try:
@@ -107,7 +108,8 @@ async def running() -> AsyncIterator[None]:
         # Already begun by the signal handler; a server that ends its lifespan without a signal gets it here.
         if shutdown.begin("lifespan"):
             await shutdown.drain(CLOSE_TIMEOUT)
-        for step in (reminders.stop, stop_hub, close_kv, db.dispose_engine):  # live listeners first, then their store
+        # The mail worker, reminders and live listeners first, then their stores.
+        for step in (mail_worker.stop_background, reminders.stop, stop_hub, close_kv, db.dispose_engine):
             try:
                 await asyncio.wait_for(step(), CLOSE_TIMEOUT)
             except Exception as exc:

@@ -79,8 +79,9 @@ async def request_email_code(body: EmailCodeRequest, session: SessionDep, ip: Cl
 
     The answer is the same whether or not the address already has an account; a taken
     address gets a mail saying so instead of a code. One request per address per 60 s,
-    5 per address and 20 per client IP per hour (429 with `Retry-After`). When the mail
-    server is configured but cannot take the mail: 503 `mail_unavailable`.
+    5 per address and 20 per client IP per hour (429 with `Retry-After`). The mail is queued
+    in the outbox and sent by the mail worker: while the mail server is down the answer is
+    still 202 and the mail goes out once it is back (it can take a minute).
     """
     expires_in = await email_codes.do_request_code(session, email=body.email, ip=ip)
     return EmailCodeResponse(expires_in=expires_in)

@@ -21,7 +21,7 @@ _DESCRIBED = {
     413: "Image over 5 MB (`image_too_large`).",
     422: "Validation failed; `errors` names each field.",
     429: "Rate-limited; see `Retry-After`.",
-    503: "Mail could not be sent (`mail_unavailable`).",
+    503: "A part the server needs is down (database, Redis).",
 }
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import email
 import email.policy
 import os
 import re
 import socket
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
@@ -15,6 +17,7 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller
 
+from withus.services.mail_worker import Timing, run_worker
 from withus.settings import get_settings
 
 PASSWORD = "correct-horse-42"
@@ -42,15 +45,20 @@ class Inbox:
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if m["To"] == address]
 
-    def last_text(self, address: str) -> str:
+    async def settle(self, timeout: float = 15.0) -> None:
+        """Wait until the outbox has nothing left to send (every queued mail is here)."""
+        await settle_outbox(timeout)
+
+    async def last_text(self, address: str) -> str:
+        await self.settle()
         msgs = self.to(address)
         assert msgs, f"no mail to {address}"
         part = msgs[-1].get_body(preferencelist=("plain",))
         assert part is not None
         return str(part.get_content())
 
-    def code_for(self, address: str) -> str:
-        match = re.search(r"\b(\d{6})\b", self.last_text(address))
+    async def code_for(self, address: str) -> str:
+        match = re.search(r"\b(\d{6})\b", await self.last_text(address))
         assert match, "no 6-digit code in the mail"
         return match.group(1)
 
@@ -67,15 +75,47 @@ def point_smtp_at(port: int | None) -> None:
     get_settings.cache_clear()
 
 
+FAST = Timing(poll=0.05, retry_base=0.2, retry_max=1.0, server_pause_max=0.5)
+"""The mail worker's timing in tests: the same steps, in fractions of a second."""
+
+
+async def settle_outbox(timeout: float = 15.0) -> None:
+    """Wait until no mail of the outbox is pending (sent or failed for good)."""
+    from withus.db import read_scope
+    from withus.services import outbox
+
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        async with read_scope() as session:
+            if (await outbox.depth(session)).pending == 0:
+                return
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("the outbox still has pending mail")
+        await asyncio.sleep(0.02)
+
+
+@contextlib.asynccontextmanager
+async def mail_worker(timing: Timing = FAST) -> AsyncIterator[None]:
+    """This test process's mail worker, running beside the test."""
+    stop = asyncio.Event()
+    task = asyncio.ensure_future(run_worker(stop, timing))
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
+
+
 @pytest.fixture
-def smtp(stack: object) -> Iterator[Inbox]:
-    """A real SMTP server on a free port; settings point at it for the test."""
+async def smtp(stack: object) -> AsyncIterator[Inbox]:
+    """A real SMTP server on a free port, settings pointing at it, and a mail worker."""
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     point_smtp_at(controller.port)
     try:
-        yield inbox
+        async with mail_worker():
+            yield inbox
     finally:
         point_smtp_at(None)
         controller.stop()
@@ -99,7 +139,7 @@ async def signup(
     assert r.status_code == 202, r.text
     body = {
         "email": address,
-        "code": inbox.code_for(address),
+        "code": await inbox.code_for(address),
         "username": username,
         "nickname": nickname or f"닉_{username}"[:20],
         "password": password,

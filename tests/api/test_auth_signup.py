@@ -7,6 +7,7 @@ import re
 
 import httpx
 import pytest
+from aiosmtpd.controller import Controller
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from tests.api.accounts_helpers import (
@@ -14,8 +15,10 @@ from tests.api.accounts_helpers import (
     Inbox,
     free_port,
     login,
+    mail_worker,
     point_smtp_at,
     request_code,
+    settle_outbox,
     signup,
     smtp,
 )
@@ -31,10 +34,11 @@ async def test_signup_with_the_code_from_the_mail(client: httpx.AsyncClient, smt
     r = await request_code(client, "Minsu@Example.com")
     assert r.status_code == 202
     assert r.json() == {"expires_in": 600}
+    await smtp.settle()
     mail = smtp.to("minsu@example.com")[-1]
     assert "인증 코드" in mail["Subject"]
     assert mail.get_body(preferencelist=("html",)) is not None
-    code = smtp.code_for("minsu@example.com")
+    code = await smtp.code_for("minsu@example.com")
 
     r = await client.post(
         "/api/auth/signup",
@@ -68,7 +72,7 @@ async def test_taken_address_gets_a_notice_instead_of_a_code_and_the_same_answer
     taken = await request_code(client, "taken@example.com")
     assert taken.status_code == fresh.status_code == 202
     assert taken.json() == fresh.json()
-    text = smtp.last_text("taken@example.com")
+    text = await smtp.last_text("taken@example.com")
     assert "이미" in text
     assert not re.search(r"\b\d{6}\b", text)
     # and no code exists for it
@@ -87,7 +91,7 @@ async def test_taken_address_gets_a_notice_instead_of_a_code_and_the_same_answer
 
 async def test_five_wrong_codes_burn_the_code(client: httpx.AsyncClient, smtp: Inbox) -> None:
     await request_code(client, "guess@example.com")
-    code = smtp.code_for("guess@example.com")
+    code = await smtp.code_for("guess@example.com")
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     body = {
         "email": "guess@example.com",
@@ -106,7 +110,7 @@ async def test_five_wrong_codes_burn_the_code(client: httpx.AsyncClient, smtp: I
 async def test_a_code_is_single_use(client: httpx.AsyncClient, smtp: Inbox) -> None:
     r = await signup(client, smtp, username="first", address="once@example.com")
     assert r.status_code == 201
-    code = smtp.code_for("once@example.com")
+    code = await smtp.code_for("once@example.com")
     r = await client.post(
         "/api/auth/signup",
         json={
@@ -122,7 +126,7 @@ async def test_a_code_is_single_use(client: httpx.AsyncClient, smtp: Inbox) -> N
 
 async def test_an_expired_code_is_refused(client: httpx.AsyncClient, smtp: Inbox) -> None:
     await request_code(client, "late@example.com")
-    code = smtp.code_for("late@example.com")
+    code = await smtp.code_for("late@example.com")
     # Ten minutes are long for a test: shorten what is left of the code's life.
     assert await get_kv().expire(email_codes._code_key("late@example.com"), 0.05)
     await asyncio.sleep(0.2)
@@ -145,6 +149,7 @@ async def test_resend_within_60_seconds_is_429_with_retry_after(client: httpx.As
     assert r.status_code == 429
     assert r.headers["content-type"].startswith("application/problem+json")
     assert 1 <= int(r.headers["retry-after"]) <= 60
+    await smtp.settle()
     assert len(smtp.to("again@example.com")) == 1
 
 
@@ -165,25 +170,41 @@ async def test_hourly_cap_per_client_ip(client: httpx.AsyncClient, stack: object
 
 
 async def test_without_smtp_the_mail_goes_to_the_outbox(client: httpx.AsyncClient, stack: object) -> None:
-    assert (await request_code(client, "outbox@example.com")).status_code == 202
+    async with mail_worker():
+        assert (await request_code(client, "outbox@example.com")).status_code == 202
+        await settle_outbox()
     files = sorted(get_settings().outbox_dir.glob("*outbox-example-com.eml"))
     assert files
     assert "인증 코드".encode() in files[-1].read_bytes() or b"Content-Transfer-Encoding" in files[-1].read_bytes()
 
 
-async def test_smtp_down_is_503_and_the_address_can_retry_at_once(client: httpx.AsyncClient, smtp: Inbox) -> None:
-    running = get_settings().smtp_port
-    point_smtp_at(free_port())  # nothing listens there
-    r = await request_code(client, "down@example.com")
-    assert r.status_code == 503 and r.json()["code"] == "mail_unavailable"
-    point_smtp_at(running)
-    assert (await request_code(client, "down@example.com")).status_code == 202
-    assert smtp.code_for("down@example.com")
+async def test_smtp_down_is_still_202_and_the_code_arrives_once_it_is_back(
+    client: httpx.AsyncClient, stack: object
+) -> None:
+    inbox = Inbox()
+    port = free_port()
+    point_smtp_at(port)  # nothing listens there yet
+    try:
+        async with mail_worker():
+            r = await request_code(client, "down@example.com")
+            assert r.status_code == 202
+            await asyncio.sleep(0.5)  # the worker tries and fails meanwhile
+            assert inbox.messages == []
+            controller = Controller(inbox, hostname="127.0.0.1", port=port)
+            controller.start()
+            try:
+                await inbox.settle()
+            finally:
+                controller.stop()
+    finally:
+        point_smtp_at(None)
+    assert len(inbox.to("down@example.com")) == 1
+    assert re.search(r"\b\d{6}\b", str(inbox.to("down@example.com")[0]["Subject"]))
 
 
 async def test_every_invalid_field_is_named(client: httpx.AsyncClient, smtp: Inbox) -> None:
     await request_code(client, "fields@example.com")
-    code = smtp.code_for("fields@example.com")
+    code = await smtp.code_for("fields@example.com")
     r = await client.post(
         "/api/auth/signup",
         json={"email": "not-an-email", "code": code, "username": "ab", "nickname": "x", "password": "short"},
@@ -228,7 +249,7 @@ async def test_invalid_signup_field_is_422(client: httpx.AsyncClient, stack: obj
 
 async def test_a_failed_validation_does_not_spend_the_code(client: httpx.AsyncClient, smtp: Inbox) -> None:
     await request_code(client, "keep@example.com")
-    code = smtp.code_for("keep@example.com")
+    code = await smtp.code_for("keep@example.com")
     body = {
         "email": "keep@example.com",
         "code": code,
@@ -246,7 +267,7 @@ async def test_taken_username_and_nickname_are_409_and_keep_the_code(
 ) -> None:
     await make_user(session, username="taken_name", nickname="있는닉")
     await request_code(client, "new@example.com")
-    code = smtp.code_for("new@example.com")
+    code = await smtp.code_for("new@example.com")
     body = {
         "email": "new@example.com",
         "code": code,
@@ -270,7 +291,7 @@ async def test_two_signups_racing_for_one_username_give_one_account(client: http
         bodies.append(
             {
                 "email": f"race{i}@example.com",
-                "code": smtp.code_for(f"race{i}@example.com"),
+                "code": await smtp.code_for(f"race{i}@example.com"),
                 "username": "racer",
                 "nickname": f"경주{i}",
                 "password": PASSWORD,
@@ -284,7 +305,7 @@ async def test_two_signups_racing_for_one_username_give_one_account(client: http
 
 async def test_parallel_guesses_get_no_more_than_five_tries(client: httpx.AsyncClient, smtp: Inbox) -> None:
     await request_code(client, "burst@example.com")
-    code = smtp.code_for("burst@example.com")
+    code = await smtp.code_for("burst@example.com")
     guesses = [f"{(int(code) + i) % 1_000_000:06d}" for i in range(1, 21)]
     body = {"email": "burst@example.com", "username": "burster", "nickname": "연속", "password": PASSWORD}
     results = await asyncio.gather(*(client.post("/api/auth/signup", json={**body, "code": g}) for g in guesses))

@@ -6,6 +6,7 @@ from withus.models.chat import ChatMessage, ChatParticipant, ChatRoom
 from withus.models.club import Club, ClubBan, ClubMember, Invitation, JoinRequest
 from withus.models.comment import Comment
 from withus.models.event import CalendarFeed, Event, EventRsvp, EventSeries
+from withus.models.mail import MailOutbox
 from withus.models.notification import Notification
 from withus.models.post import Post
 from withus.models.report import Report
@@ -25,6 +26,7 @@ __all__ = [
     "EventSeries",
     "Invitation",
     "JoinRequest",
+    "MailOutbox",
     "Notification",
     "Post",
     "Report",

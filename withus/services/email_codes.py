@@ -10,10 +10,10 @@
   client IP per hour (429 with ``Retry-After``).
 * A taken address gets a mail saying it already has an account, and no code;
   the API answer is the same either way, so it does not reveal who has an account.
-* The mail is sent before answering: aiosmtplib does not block the event loop,
-  and when SMTP is configured but fails the user is told at once (503
-  ``mail_unavailable``, the code discarded and the cool-down lifted) instead of
-  waiting for a mail that will never come. The hourly counters still count.
+* The mail goes through the outbox (:mod:`withus.services.outbox`): it is written in
+  the request's transaction and sent by the mail worker, so while the mail server is
+  down the answer is still 202 and the code arrives once it is back (within its
+  10 minutes, or the user asks again). ``mail_unavailable`` is no longer answered.
 """
 
 from __future__ import annotations
@@ -21,15 +21,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from html import escape
 
 from email_validator import EmailNotValidError, validate_email
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from withus.errors import InvalidInput, Unavailable, ValidationFailed
+from withus.errors import InvalidInput, ValidationFailed
 from withus.kv import get_kv
-from withus.services import mail as mail_service
-from withus.services import rate_limit
+from withus.services import outbox, rate_limit
 from withus.services import users as user_service
 from withus.settings import get_settings
 
@@ -86,50 +84,6 @@ def code_expired() -> InvalidInput:
     )
 
 
-def mail_unavailable() -> Unavailable:
-    return Unavailable("메일을 보낼 수 없습니다. 잠시 후 다시 시도해 주세요.", code="mail_unavailable")
-
-
-def _code_mail(to: str, code: str) -> mail_service.Mail:
-    minutes = CODE_TTL // 60
-    text = (
-        "안녕하세요, withUs입니다.\n\n"
-        f"가입 화면에 아래 인증 코드를 입력해 주세요. 코드는 {minutes}분 동안 한 번만 쓸 수 있습니다.\n\n"
-        f"    인증 코드: {code}\n\n"
-        "본인이 요청하지 않았다면 이 메일을 무시해 주세요. 다른 사람에게 코드를 알려 주지 마세요.\n\n"
-        "— withUs (위드어스)\n"
-    )
-    html = (
-        '<div style="font-family:sans-serif;line-height:1.6">'
-        "<p>안녕하세요, withUs입니다.</p>"
-        f"<p>가입 화면에 아래 인증 코드를 입력해 주세요. 코드는 {minutes}분 동안 한 번만 쓸 수 있습니다.</p>"
-        f'<p style="font-size:28px;font-weight:700;letter-spacing:6px">{escape(code)}</p>'
-        "<p>본인이 요청하지 않았다면 이 메일을 무시해 주세요. 다른 사람에게 코드를 알려 주지 마세요.</p>"
-        "<p>— withUs (위드어스)</p></div>"
-    )
-    return mail_service.Mail(to=to, subject=f"[withUs] 이메일 인증 코드 {code}", text=text, html=html)
-
-
-def _taken_mail(to: str) -> mail_service.Mail:
-    login_url = f"{(get_settings().public_url or '').rstrip('/')}/login"
-    text = (
-        "안녕하세요, withUs입니다.\n\n"
-        "이 이메일 주소로 가입 인증 코드를 요청하셨지만, 이 주소로는 이미 withUs 계정이 있습니다.\n"
-        f"새로 가입하지 않아도 됩니다. 로그인해 주세요: {login_url}\n\n"
-        "본인이 요청하지 않았다면 이 메일을 무시해 주세요. 계정에는 아무 변화도 없습니다.\n\n"
-        "— withUs (위드어스)\n"
-    )
-    html = (
-        '<div style="font-family:sans-serif;line-height:1.6">'
-        "<p>안녕하세요, withUs입니다.</p>"
-        "<p>이 이메일 주소로 가입 인증 코드를 요청하셨지만, 이 주소로는 이미 withUs 계정이 있습니다.</p>"
-        f'<p>새로 가입하지 않아도 됩니다. <a href="{escape(login_url)}">로그인</a>해 주세요.</p>'
-        "<p>본인이 요청하지 않았다면 이 메일을 무시해 주세요. 계정에는 아무 변화도 없습니다.</p>"
-        "<p>— withUs (위드어스)</p></div>"
-    )
-    return mail_service.Mail(to=to, subject="[withUs] 이미 가입된 이메일 주소입니다", text=text, html=html)
-
-
 async def do_request_code(session: AsyncSession, *, email: str, ip: str) -> int:
     """Mail a sign-up code to ``email`` (or a notice that it is taken); returns the code's lifetime."""
     address = normalize_email(email)
@@ -144,21 +98,14 @@ async def do_request_code(session: AsyncSession, *, email: str, ip: str) -> int:
 
     kv = get_kv()
     taken = await user_service.get_by_email(session, email=address) is not None
-    await session.commit()  # read-only: hold no connection or database lock while the mail goes out
     if taken:
-        message = _taken_mail(address)
+        await outbox.enqueue(session, to=address, template="signup_taken")
     else:
         code = f"{secrets.randbelow(1_000_000):06d}"
         await kv.set(_code_key(address), _digest(address, code), ttl=CODE_TTL)
         await kv.delete(_tries_key(address))
-        message = _code_mail(address, code)
-    try:
-        await mail_service.send(message)
-    except mail_service.MailError:
-        if not taken:
-            await kv.delete(_code_key(address))
-        await rate_limit.clear_cooldown("ecode-cool", address)
-        raise mail_unavailable() from None
+        context = {"code": code, "minutes": CODE_TTL // 60}
+        await outbox.enqueue(session, to=address, template="signup_code", context=context)
     return CODE_TTL
 
 

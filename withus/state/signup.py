@@ -135,7 +135,9 @@ class SignupState(rx.State):
             self.code_error = ""
             self.cooldown = COOLDOWN_SECONDS
             yield SignupState.tick
-            yield rx.toast.success("인증번호를 보냈습니다. 메일함을 확인해 주세요. (10분 동안 유효)")
+            yield rx.toast.success(
+                "인증번호를 보냈습니다. 메일이 도착하기까지 1분 정도 걸릴 수 있습니다. (10분 동안 유효)"
+            )
             yield rx.set_focus("signup-code")
             return
         if outcome.status == 429:
