@@ -168,3 +168,18 @@ def _signup_taken(ctx: Mapping[str, Any], locale: str) -> Body:
         ),
         action=(_t(locale, "로그인", "Log in"), public_url("/login")),
     )
+
+
+# --- notices ----------------------------------------------------------------------------------
+
+
+@template("notice")
+def _notice(ctx: Mapping[str, Any], locale: str) -> Body:
+    """A notification as a mail: its title, its body and a link to the thing itself."""
+    paragraphs = tuple(p for p in (str(ctx.get("body") or ""),) if p)
+    link = str(ctx.get("link") or "/")
+    return Body(
+        subject=str(ctx["subject"]),
+        paragraphs=paragraphs or (str(ctx["subject"]),),
+        action=(_t(locale, "withUs에서 보기", "Open in withUs"), public_url(link)),
+    )
