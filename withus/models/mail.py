@@ -6,16 +6,16 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, Index, Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from withus.models.base import created_at_field, utcnow
+from withus.models.base import Base, created_at_field, utcnow
 
 PENDING = "pending"
 SENT = "sent"
 FAILED = "failed"
 
 
-class MailOutbox(SQLModel, table=True):
+class MailOutbox(Base, table=True):
     __tablename__ = "mail_outbox"
     __table_args__ = (
         # What the worker claims: the due pending rows, oldest first.
