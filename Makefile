@@ -17,7 +17,9 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: system system-run setup run dev test test-fast screenshots lint fmt typecheck migrate admin bench soak clean
 
-setup: $(VENV)/.installed $(BUN)
+JS_CHECK := tests/js/node_modules/.installed
+
+setup: $(VENV)/.installed $(BUN) $(JS_CHECK)
 
 # Debian packages: as root, apt-get installs what is missing; otherwise one line says what to install.
 system:
@@ -30,6 +32,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements-dev.txt -c constraints.txt
+	touch $@
+
+# openapi-typescript and tsc for the test that a typed client can use the OpenAPI document.
+$(JS_CHECK): tests/js/package.json tests/js/package-lock.json | system-run
+	npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
 	touch $@
 
 $(BUN): | system-run

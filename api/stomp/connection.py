@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from api.stomp import config as stomp_config
 from api.stomp.config import StompConfig, Transport
 from api.stomp.room_cursor import RoomCursor
+from withus.observability import logs, metrics
 from withus.realtime.bus import Listener
 from withus.realtime.stomp_frames import SUPPORTED_VERSIONS, Frame, FrameParser, encode, error_frame
 
@@ -138,7 +139,18 @@ class Connection:
         self.closing = True
         if fault.code == "server_busy":
             self.close_code = 1013  # try again later
-        log.info("stomp: session %s closed by ERROR %s (%s)", self.session_id, fault.code, fault.detail)
+        metrics.stomp_error(fault.code)
+        logs.event(
+            log,
+            logging.WARNING if fault.code == "internal_error" else logging.INFO,
+            f"stomp: session {self.session_id} closed by ERROR {fault.code} ({fault.detail})",
+            stomp_session=self.session_id,
+            code=fault.code,
+            detail=fault.detail,
+            receipt_id=fault.receipt_id,
+            user_id=self.user_id,
+            client=self.client,
+        )
         frame = error_frame(fault.code, detail=fault.detail, receipt_id=fault.receipt_id)
         if fault.code == "unsupported_version":
             frame.headers.insert(1, ("version", ",".join(SUPPORTED_VERSIONS)))

@@ -14,6 +14,7 @@ from api.stomp.connection import Closed, Connection, Fault, Subscription
 from api.stomp.room_cursor import ROOM_GAP, RoomCursor
 from withus.db import read_scope
 from withus.errors import NotFound
+from withus.observability import metrics
 from withus.realtime.bus import GAP
 from withus.realtime.stomp_frames import Frame
 from withus.services import chat as chat_service
@@ -31,6 +32,7 @@ async def dispatch(conn: Connection, channel: str, data: str) -> None:
         if cursor is not None:
             cursor.timer = None
             if cursor.held:
+                metrics.bus_gap("room")  # a seq did not come in time: read from the database
                 await catch_up_room(conn, int(data), cursor)
         return
     if channel.startswith("session:revoked:"):

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from dataclasses import dataclass
 
@@ -31,6 +32,7 @@ from redis import exceptions as redis_exc
 from sqlalchemy import exc as sa_exc
 
 from withus.db import session_scope
+from withus.observability import metrics
 from withus.services import chat_sending, tokens
 from withus.services import sessions as session_service
 from withus.services.chat_sending import Outcome, SendRequest
@@ -76,6 +78,7 @@ class SendQueue:
             raise QueueFull()
         future: asyncio.Future[Outcome] = self.loop.create_future()
         self._waiting.append(_Waiting(request, login_session_id, future))
+        metrics.send_queued()
         if self._writing < self.writers:
             self._writing += 1
             task = self.loop.create_task(self._write(), name="stomp-send-writer")
@@ -88,9 +91,11 @@ class SendQueue:
         try:
             while self._waiting:
                 batch = [self._waiting.popleft() for _ in range(min(self.max_batch, len(self._waiting)))]
+                started = time.perf_counter()
                 try:
                     await self._store(batch)
                 finally:
+                    metrics.send_batch_done(len(batch), time.perf_counter() - started)
                     for waiting in batch:  # cancelled (shutdown) half way: nobody waits forever
                         if not waiting.future.done():
                             waiting.future.set_exception(ConnectionAbortedError("the send was interrupted"))
