@@ -87,7 +87,7 @@ def tune_gc() -> None:
 @asynccontextmanager
 async def running() -> AsyncIterator[None]:
     from withus.observability import logs, metrics
-    from withus.observability.sampler import sample_forever
+    from withus.observability.sampler import install_hooks, sample_forever
     from withus.realtime import shutdown
 
     logs.configure()
@@ -98,6 +98,7 @@ async def running() -> AsyncIterator[None]:
 
     mail_worker.start_background()  # this process's mail worker (see withus.services.mail_worker)
     reminders.start()  # this process's event reminder sweep (the claim in the database makes it exactly once)
+    install_hooks()
     sampler = asyncio.get_running_loop().create_task(sample_forever(), name="withus-metrics-sampler")
     try:
         yield

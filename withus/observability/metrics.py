@@ -112,11 +112,19 @@ RATE_LIMITED = Counter(f"{PREFIX}_rate_limit_hits", "Requests refused by a rate 
 
 MAIL_OUTBOX_DEPTH = Gauge(
     f"{PREFIX}_mail_outbox_depth",
-    "Mails waiting in the outbox (set by whoever reads the outbox: mail_outbox_depth()).",
+    "Mails waiting in the outbox to be sent (read from the database every 15 s).",
     multiprocess_mode="mostrecent",
 )
-MAIL_FAILURES = Counter(
-    f"{PREFIX}_mail_failures", "Mails that could not be handed to the SMTP server, by kind.", ["kind"]
+MAIL_OLDEST_PENDING = Gauge(
+    f"{PREFIX}_mail_oldest_pending_seconds",
+    "How long the oldest mail of the outbox has been waiting (0 when none waits).",
+    multiprocess_mode="mostrecent",
+)
+MAIL_OUTCOMES = Counter(
+    f"{PREFIX}_mail_outcomes",
+    "Mails the worker handled, by outcome: sent, retried (put off after a 4xx or a timeout), failed "
+    "(a 5xx, or still unsent after a day).",
+    ["outcome"],
 )
 
 
@@ -183,13 +191,13 @@ def rate_limited(limit: str) -> None:
     RATE_LIMITED.labels(limit).inc()
 
 
-def mail_outbox_depth(n: int) -> None:
-    """The hook for the mail outbox: call it with the number of mails waiting whenever it changes."""
-    MAIL_OUTBOX_DEPTH.set(n)
+def mail_outbox(pending: int, oldest_seconds: float) -> None:
+    MAIL_OUTBOX_DEPTH.set(pending)
+    MAIL_OLDEST_PENDING.set(oldest_seconds)
 
 
-def mail_failed(kind: str = "smtp") -> None:
-    MAIL_FAILURES.labels(kind).inc()
+def mail_outcome(outcome: str) -> None:
+    MAIL_OUTCOMES.labels(outcome).inc()
 
 
 # ================================================================ the process and /metrics
