@@ -21,6 +21,11 @@ TYPE_ICONS = {
     "chat_message": "message-circle",
     "role_changed": "shield",
     "removed_from_club": "user-minus",
+    "event_created": "calendar-plus",
+    "event_updated": "calendar-clock",
+    "event_cancelled": "calendar-x",
+    "event_promoted": "calendar-check",
+    "event_reminder": "alarm-clock",
 }
 
 

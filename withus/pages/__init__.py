@@ -12,9 +12,11 @@ from withus.pages import (
     club_edit,
     club_manage,
     club_new,
+    event,
     home,
     login,
     my_clubs,
+    my_events,
     not_found,
     notifications,
     post,
@@ -30,6 +32,8 @@ from withus.state.club import ClubState
 from withus.state.club_form import ClubFormState
 from withus.state.club_manage import ManageState
 from withus.state.clubs import HomeState
+from withus.state.event_page import EventPageState
+from withus.state.events import CalendarFeedState, ClubEventsState, MyEventsState
 from withus.state.login import LoginState
 from withus.state.my_clubs import MyClubsState
 from withus.state.notifications import NotificationsPageState
@@ -39,14 +43,18 @@ from withus.state.signup import SignupState
 
 
 def register_pages(app: rx.App) -> None:
-    app.add_page(home.index, route="/", title="withUs — 함께할 모임 찾기", on_load=HomeState.load)
+    app.add_page(
+        home.index, route="/", title="withUs — 함께할 모임 찾기", on_load=[HomeState.load, MyEventsState.load_home]
+    )
     # Clubs and board (the static /clubs/new before the dynamic /clubs/[id]).
     app.add_page(club_new.index, route="/clubs/new", title="모임 만들기 — withUs", on_load=ClubFormState.load_new)
-    app.add_page(club.index, route="/clubs/[id]", title="모임 — withUs", on_load=ClubState.load)
+    app.add_page(club.index, route="/clubs/[id]", title="모임 — withUs", on_load=[ClubState.load, ClubEventsState.load])
     app.add_page(club_edit.index, route="/clubs/[id]/edit", title="모임 수정 — withUs", on_load=ClubFormState.load_edit)
     app.add_page(club_manage.index, route="/clubs/[id]/manage", title="모임 관리 — withUs", on_load=ManageState.load)
     app.add_page(post.index, route="/posts/[id]", title="게시글 — withUs", on_load=PostState.load)
     app.add_page(my_clubs.index, route="/me/clubs", title="내 모임 — withUs", on_load=MyClubsState.load)
+    app.add_page(event.index, route="/events/[id]", title="일정 — withUs", on_load=EventPageState.load)
+    app.add_page(my_events.index, route="/me/events", title="내 일정 — withUs", on_load=MyEventsState.load)
     app.add_page(
         admin_reports.index, route="/admin/reports", title="신고 검토 — withUs", on_load=AdminReportsState.load
     )
@@ -64,7 +72,9 @@ def register_pages(app: rx.App) -> None:
         on_load=[AuthState.redirect_if_logged_in, SignupState.reset_form],
     )
     app.add_page(profile.index, route="/users/[id]", title="프로필 — withUs", on_load=ProfileState.load)
-    app.add_page(settings.index, route="/settings", title="설정 — withUs", on_load=SettingsState.load)
+    app.add_page(
+        settings.index, route="/settings", title="설정 — withUs", on_load=[SettingsState.load, CalendarFeedState.load]
+    )
     # Chat and notifications (live: see withus.state.live).
     app.add_page(chat_list.index, route="/chat", title="채팅 — withUs", on_load=ChatListState.load)
     app.add_page(chat_room.index, route="/chat/[room_id]", title="채팅 — withUs", on_load=ChatRoomState.load)

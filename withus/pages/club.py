@@ -7,9 +7,11 @@ import reflex as rx
 from withus.components.category import category_badge
 from withus.components.club_card import club_cover, recruiting_badge
 from withus.components.confirm_dialog import confirm_dialog
+from withus.components.event_items import events_tab
 from withus.components.forms import form_error, text_area_field, text_field
 from withus.components.layout import page
 from withus.components.post_item import author_avatar, post_row, text_with_links
+from withus.i18n.ui import tr
 from withus.models.club import JOIN_MESSAGE_MAX
 from withus.models.post import BODY_MAX, TITLE_MAX
 from withus.state.auth import AuthState
@@ -399,8 +401,13 @@ def club_tabs() -> rx.Component:
             ClubState.club.restricted,
             members_only(),
             rx.tabs.root(
-                rx.tabs.list(rx.tabs.trigger("게시판", value="board"), rx.tabs.trigger("멤버", value="members")),
+                rx.tabs.list(
+                    rx.tabs.trigger("게시판", value="board"),
+                    rx.tabs.trigger(tr("event.tab"), value="events"),
+                    rx.tabs.trigger("멤버", value="members"),
+                ),
                 rx.tabs.content(board_tab(), value="board", padding_top="16px"),
+                rx.tabs.content(events_tab(), value="events", padding_top="16px"),
                 rx.tabs.content(members_tab(), value="members", padding_top="16px"),
                 value=ClubState.tab,
                 on_change=ClubState.set_tab,

@@ -6,6 +6,7 @@ import reflex as rx
 
 from withus.components.category import CATEGORY_CHOICES
 from withus.components.club_card import club_card
+from withus.components.event_items import home_upcoming
 from withus.components.layout import page
 from withus.state.auth import AuthState
 from withus.state.clubs import SEARCH_INPUT_ID, HomeState
@@ -180,6 +181,7 @@ def index() -> rx.Component:
     return page(
         rx.vstack(
             hero(),
+            home_upcoming(),
             search_box(),
             category_tabs(),
             rx.cond(

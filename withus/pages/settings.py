@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex_components_core.core.upload import get_upload_files_context_var_data
 
+from withus.components.event_items import feed_card
 from withus.components.forms import (
     char_counter,
     field_error,
@@ -406,6 +407,7 @@ def index() -> rx.Component:
                     profile_section(),
                     avatar_section(),
                     password_section(),
+                    feed_card(),
                     account_section(),
                     spacing="5",
                     width="100%",

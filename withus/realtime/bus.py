@@ -15,7 +15,8 @@ never with a Redis connection of its own::
 Channels (see the ``*_channel`` helpers): ``chat:room:{room_id}`` and
 ``chat:user:{user_id}`` carry chat events (``{"event": "message", "message": {...}}``,
 ``{"event": "read", ...}``), ``notify:{user_id}`` the notification JSON,
-``session:revoked:{session_id}`` is published when a login session is revoked.
+``session:revoked:{session_id}`` is published when a login session is revoked, and
+``event:{event_id}`` says an event changed (its open pages reload it; ``withus.services.event_live``).
 
 Design:
 - The hub subscribes once to the patterns in :data:`PATTERNS` and dispatches each

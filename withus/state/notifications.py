@@ -47,6 +47,11 @@ TYPE_LABELS = {
     "chat_message": "채팅",
     "role_changed": "역할 변경",
     "removed_from_club": "모임 내보내기",
+    "event_created": "새 일정",
+    "event_updated": "일정 변경",
+    "event_cancelled": "일정 취소",
+    "event_promoted": "참석 확정",
+    "event_reminder": "일정 알림",
 }
 
 

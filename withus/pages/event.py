@@ -1,0 +1,236 @@
+"""/events/[id] — an event: details, RSVP, attendees and waitlist in order, add to calendar; edit
+and cancel for the club's staff. Live (see ``withus.state.event_page``)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from withus.components.confirm_dialog import confirm_dialog
+from withus.components.layout import page
+from withus.i18n.ui import tr
+from withus.models.event import DESCRIPTION_MAX, LOCATION_MAX, TITLE_MAX
+from withus.state.event_page import EventPageState
+
+S = EventPageState
+
+
+def person(p: rx.Var, n: rx.Var[int]) -> rx.Component:
+    return rx.hstack(
+        rx.text((n + 1).to_string() + ".", size="1", color_scheme="gray", width="24px"),
+        rx.avatar(src=p.avatar_url, fallback="?", size="1", radius="full"),
+        rx.text(p.nickname, size="2"),
+        align="center",
+        spacing="2",
+        custom_attrs={"data-testid": "attendee"},
+    )
+
+
+def rsvp_bar() -> rx.Component:
+    e = S.event
+    return rx.vstack(
+        rx.cond(
+            e.mine != "",
+            rx.badge(e.mine, size="3", color_scheme=rx.cond(e.my_rsvp == "going", "green", "orange"), variant="solid"),
+        ),
+        rx.cond(
+            S.is_member & e.rsvp_open,
+            rx.flex(
+                rx.button(
+                    rx.icon("check", size=16),
+                    tr("event.rsvp.going"),
+                    on_click=S.go,
+                    loading=S.answering,
+                    disabled=(e.my_rsvp == "going") | (e.my_rsvp == "waitlisted"),
+                    custom_attrs={"data-testid": "rsvp-going"},
+                ),
+                rx.button(
+                    rx.icon("x", size=16),
+                    tr("event.rsvp.not_going"),
+                    on_click=S.not_go,
+                    loading=S.answering,
+                    variant="soft",
+                    color_scheme="gray",
+                    disabled=e.my_rsvp == "not_going",
+                    custom_attrs={"data-testid": "rsvp-not-going"},
+                ),
+                gap="8px",
+                wrap="wrap",
+            ),
+            rx.cond(
+                e.cancelled,
+                rx.text(tr("event.cancelled_note"), color_scheme="red", size="2"),
+                rx.cond(S.is_member, rx.text(tr("event.rsvp.closed"), color_scheme="gray", size="2")),
+            ),
+        ),
+        spacing="2",
+        custom_attrs={"data-testid": "rsvp", "data-live": rx.cond(S.live, "true", "false")},
+    )
+
+
+def edit_dialog() -> rx.Component:
+    e = S.event
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(tr("event.edit")),
+            rx.form(
+                rx.vstack(
+                    rx.el.label(tr("event.field.title"), html_for="edit-title"),
+                    rx.input(id="edit-title", name="title", default_value=e.title, max_length=TITLE_MAX, width="100%"),
+                    rx.el.label(tr("event.field.description"), html_for="edit-description"),
+                    rx.text_area(
+                        id="edit-description",
+                        name="description",
+                        default_value=e.description,
+                        max_length=DESCRIPTION_MAX,
+                        width="100%",
+                    ),
+                    rx.el.label(tr("event.field.location"), html_for="edit-location"),
+                    rx.input(
+                        id="edit-location",
+                        name="location",
+                        default_value=e.location,
+                        max_length=LOCATION_MAX,
+                        width="100%",
+                    ),
+                    rx.cond(
+                        e.repeating,
+                        rx.radio_group(
+                            ["this", "following"],
+                            value=S.scope,
+                            on_change=S.set_scope,
+                            direction="row",
+                        ),
+                    ),
+                    rx.foreach(
+                        S.edit_errors.values(), lambda m: rx.text(m, color_scheme="red", size="2", role="alert")
+                    ),
+                    rx.flex(
+                        rx.dialog.close(
+                            rx.button(tr("event.close"), variant="soft", color_scheme="gray", type="button")
+                        ),
+                        rx.button(tr("event.save"), type="submit"),
+                        gap="8px",
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="2",
+                    width="100%",
+                ),
+                on_submit=S.save,
+            ),
+            max_width="520px",
+        ),
+        open=S.edit_open,
+        on_open_change=S.set_edit_open,
+    )
+
+
+def details() -> rx.Component:
+    e = S.event
+    return rx.card(
+        rx.vstack(
+            rx.link(e.club_name, href="/clubs/" + e.club_id.to_string(), size="2", color_scheme="gray"),
+            rx.hstack(
+                rx.cond(e.cancelled, rx.badge(tr("event.cancelled"), color_scheme="red", size="2")),
+                rx.heading(e.title, size="6", as_="h1"),
+                align="center",
+                spacing="2",
+                wrap="wrap",
+            ),
+            rx.hstack(rx.icon("calendar", size=16), rx.text(e.when, size="3"), align="center", spacing="2"),
+            rx.cond(
+                e.place != "",
+                rx.hstack(
+                    rx.icon("map-pin", size=16),
+                    rx.text(e.place, size="3"),
+                    rx.cond(
+                        e.map_url != "",
+                        rx.link(tr("event.map"), href=e.map_url, is_external=True, size="2", rel="noopener noreferrer"),
+                    ),
+                    align="center",
+                    spacing="2",
+                    wrap="wrap",
+                ),
+            ),
+            rx.hstack(rx.icon("users", size=16), rx.text(e.capacity_text, size="2"), align="center", spacing="2"),
+            rx.cond(
+                e.deadline_text != "",
+                rx.text(tr("event.deadline"), " ", e.deadline_text, size="2", color_scheme="gray"),
+            ),
+            rx.cond(e.description != "", rx.text(e.description, size="3", white_space="pre-wrap")),
+            rsvp_bar(),
+            rx.flex(
+                rx.link(
+                    rx.button(rx.icon("calendar-plus", size=16), tr("event.add_to_calendar"), variant="outline"),
+                    href=e.ics_href,
+                    is_external=True,
+                ),
+                rx.cond(
+                    e.can_manage & ~e.cancelled,
+                    rx.fragment(
+                        rx.button(tr("event.edit"), variant="soft", on_click=S.set_edit_open(True)),
+                        confirm_dialog(
+                            rx.button(tr("event.cancel"), color_scheme="red", variant="soft"),
+                            title="일정을 취소할까요?",
+                            description="참석자들에게 취소 알림이 가요.",
+                            confirm_label="일정 취소",
+                            on_confirm=S.cancel_event,
+                        ),
+                    ),
+                ),
+                gap="8px",
+                wrap="wrap",
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        size="3",
+        width="100%",
+    )
+
+
+def people() -> rx.Component:
+    return rx.cond(
+        S.is_member,
+        rx.card(
+            rx.vstack(
+                rx.heading(tr("event.going_list"), " ", S.event.going_count, size="4", as_="h2"),
+                rx.vstack(rx.foreach(S.going, person), spacing="1", custom_attrs={"data-testid": "going-list"}),
+                rx.cond(
+                    S.waitlist.length() > 0,
+                    rx.fragment(
+                        rx.heading(tr("event.waitlist"), " ", S.event.waitlist_count, size="4", as_="h2"),
+                        rx.vstack(
+                            rx.foreach(S.waitlist, person), spacing="1", custom_attrs={"data-testid": "waitlist"}
+                        ),
+                    ),
+                ),
+                spacing="2",
+                width="100%",
+            ),
+            width="100%",
+        ),
+    )
+
+
+def index() -> rx.Component:
+    return page(
+        rx.cond(
+            S.loading,
+            rx.skeleton(rx.box(height="240px", width="100%"), loading=True),
+            rx.cond(
+                S.not_found | S.forbidden,
+                rx.center(
+                    rx.vstack(
+                        rx.icon("calendar-x", size=36, color="var(--gray-9)"),
+                        rx.heading(rx.cond(S.forbidden, tr("event.members_only"), tr("event.not_found")), size="5"),
+                        align="center",
+                        spacing="3",
+                    ),
+                    min_height="40vh",
+                ),
+                rx.vstack(details(), people(), spacing="4", width="100%"),
+            ),
+        ),
+        edit_dialog(),
+    )
