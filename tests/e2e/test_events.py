@@ -11,6 +11,7 @@ import sys
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import E2E_PASSWORD, ROOT, Server, create_user, screenshot
@@ -58,6 +59,7 @@ def _badge(pg: Page) -> object:
     return pg.get_by_test_id("rsvp").locator(".rt-Badge")
 
 
+@pytest.mark.timeout(900)  # the first test of a run also waits for the production build
 def test_weekly_event_rsvp_waitlist_and_live_promotion(browser: Browser, server: Server) -> None:
     host_id = create_user(server, "evhost", nickname="모임장")
     a_id = create_user(server, "evmem1", nickname="첫째")
