@@ -79,16 +79,19 @@ async def do_rsvp(session: AsyncSession, event_id: int, *, user: User, response:
     """Answer ``going`` or ``not_going``: members only (403 ``not_a_member``), while
     :func:`rsvp_open` (409 ``rsvp_closed``)."""
     assert user.id is not None
+    # Who may answer is read before the lock (an event never changes club), so that the locked
+    # part, which every answer to this event waits for, is as short as it can be.
+    club_id = (await session.exec(select(Event.club_id).where(Event.id == event_id))).first()
+    club = await club_service.get(session, club_id=club_id) if club_id is not None else None
+    if club_id is None or club is None:
+        raise event_access.event_not_found()
+    role = await club_service.get_role(session, club_id=club_id, user_id=user.id)
+    if role is None:
+        club_service.read_access_of(club_id=club_id, visibility=club.visibility, role=None, user=user)
+        raise Forbidden("모임 멤버만 참석 여부를 답할 수 있습니다.", code="not_a_member")
     event = await lock_event(session, event_id)
     if event is None:
         raise event_access.event_not_found()
-    club = await club_service.get(session, club_id=event.club_id)
-    if club is None:
-        raise event_access.event_not_found()
-    role = await club_service.get_role(session, club_id=event.club_id, user_id=user.id)
-    if role is None:
-        club_service.read_access_of(club_id=event.club_id, visibility=club.visibility, role=None, user=user)
-        raise Forbidden("모임 멤버만 참석 여부를 답할 수 있습니다.", code="not_a_member")
     if not rsvp_open(event):
         raise rsvp_closed()
     answer = await session.get(EventRsvp, (event_id, user.id), populate_existing=True)
