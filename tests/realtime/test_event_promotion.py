@@ -61,4 +61,4 @@ async def test_promotion_reaches_sse_stomp_and_mail(
         await asyncio.sleep(0.1)
     (mail,) = smtp.to(second.email)
     assert "참석이 확정" in mail["Subject"]
-    assert f"/events/{eid}" in smtp.last_text(second.email)
+    assert f"/events/{eid}" in await smtp.last_text(second.email)
