@@ -134,7 +134,14 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         request_id = getattr(request.state, "request_id", "-")
-        log.error("unhandled error request_id=%s %s %s", request_id, request.method, request.url.path, exc_info=exc)
+        log.error(
+            "unhandled error request_id=%s %s %s",
+            request_id,
+            request.method,
+            request.url.path,
+            exc_info=exc,
+            extra={"request_id": request_id, "method": request.method, "path": request.url.path},
+        )
         return problem(
             500,
             code="internal_error",
@@ -193,7 +200,14 @@ def _is_connection_error(exc: Exception) -> bool:
 
 async def _reraise_as_unexpected(request: Request, exc: Exception) -> JSONResponse:
     request_id = getattr(request.state, "request_id", "-")
-    log.error("database error request_id=%s %s %s", request_id, request.method, request.url.path, exc_info=exc)
+    log.error(
+        "database error request_id=%s %s %s",
+        request_id,
+        request.method,
+        request.url.path,
+        exc_info=exc,
+        extra={"request_id": request_id, "method": request.method, "path": request.url.path},
+    )
     return problem(
         500,
         code="internal_error",
