@@ -1,4 +1,4 @@
-"""Board: posts and comments of a club. Every rule lives in ``withus.services.board``."""
+"""Board: posts and comments of a club. Every rule lives in the services (``board_access``, ``posts``, ``comments``)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from api.schemas.board import problems
 from api.schemas.clubs import Cursor, Limit
 from withus.models.comment import CommentCreate, CommentPage, CommentPublic, CommentUpdate
 from withus.models.post import PostCreate, PostPage, PostPublic, PostUpdate
-from withus.services import board as board_service
+from withus.services import comments as comment_service
+from withus.services import posts as post_service
 
 router = APIRouter(tags=["board"], route_class=UnitOfWorkRoute)
 
@@ -39,7 +40,7 @@ async def list_posts(
     club's visibility. ``author_blocked`` is true when the caller blocked the author: clients collapse the
     post. Hidden posts are listed (``hidden: true``) only for the club's host, moderators and site
     administrators; deleted posts for nobody."""
-    return await board_service.list_posts(
+    return await post_service.list_posts(
         session, club_id=club_id, reader_id=reader_id, kind=kind, limit=limit, cursor=cursor
     )
 
@@ -61,7 +62,7 @@ async def create_post(club_id: int, body: PostCreate, session: SessionDep, user:
     """Members write; a ``notice`` needs the host or a moderator and notifies every other member. Title
     1–100 characters on one line, body 1–5,000 characters of plain text (line breaks kept, shown escaped).
     At most 10 posts in 10 minutes per user."""
-    return await board_service.do_create_post(session, club_id=club_id, user=user, data=body)
+    return await post_service.do_create_post(session, club_id=club_id, user=user, data=body)
 
 
 @router.get(
@@ -73,7 +74,7 @@ async def create_post(club_id: int, body: PostCreate, session: SessionDep, user:
 async def get_post(post_id: int, session: SessionDep, user: OptionalUser) -> PostPublic:
     """Read per the visibility of the club that owns the post. ``can_edit`` / ``can_delete`` say what the
     caller may do."""
-    return await board_service.get_post(session, post_id=post_id, user=user)
+    return await post_service.get_post(session, post_id=post_id, user=user)
 
 
 @router.patch(
@@ -87,7 +88,7 @@ async def get_post(post_id: int, session: SessionDep, user: OptionalUser) -> Pos
 async def update_post(post_id: int, body: PostUpdate, session: SessionDep, user: CurrentUser) -> PostPublic:
     """The author only, while a member of the club: ``title`` and/or ``body``. The kind and the club never
     change. A deleted post is 404."""
-    return await board_service.do_update_post(session, post_id=post_id, user=user, data=body)
+    return await post_service.do_update_post(session, post_id=post_id, user=user, data=body)
 
 
 @router.delete(
@@ -102,7 +103,7 @@ async def update_post(post_id: int, body: PostUpdate, session: SessionDep, user:
 async def delete_post(post_id: int, session: SessionDep, user: CurrentUser) -> Response:
     """The author, or the host or a moderator of the club that owns the post (or a site administrator).
     Soft: the post disappears for everyone; its comments go with it."""
-    await board_service.do_delete_post(session, post_id=post_id, user=user)
+    await post_service.do_delete_post(session, post_id=post_id, user=user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -119,7 +120,7 @@ async def list_comments(
     ``replies`` (replies have an empty ``replies``). A deleted top-level comment that still has replies stays
     as "삭제된 댓글입니다" (``deleted: true``, ``author: null``); a hidden one likewise for readers who are not
     staff (``hidden: true``); without replies they are left out."""
-    return await board_service.list_comments(session, post_id=post_id, user=user, limit=limit, cursor=cursor)
+    return await comment_service.list_comments(session, post_id=post_id, user=user, limit=limit, cursor=cursor)
 
 
 @router.post(
@@ -141,7 +142,7 @@ async def create_comment(post_id: int, body: CommentCreate, session: SessionDep,
     reply; replies are one level deep, so a reply to a reply is attached to its top-level comment (the
     response's ``parent_id`` says where). 1–1,000 characters. Notifies the post's author (``comment``) and
     the author of the comment replied to (``reply``). At most 30 comments a minute per user."""
-    return await board_service.do_create_comment(session, post_id=post_id, user=user, data=body)
+    return await comment_service.do_create_comment(session, post_id=post_id, user=user, data=body)
 
 
 @router.patch(
@@ -154,7 +155,7 @@ async def create_comment(post_id: int, body: CommentCreate, session: SessionDep,
 )
 async def update_comment(comment_id: int, body: CommentUpdate, session: SessionDep, user: CurrentUser) -> CommentPublic:
     """The author only, while a member of the club. The answer's ``replies`` is empty (see the list)."""
-    return await board_service.do_update_comment(session, comment_id=comment_id, user=user, data=body)
+    return await comment_service.do_update_comment(session, comment_id=comment_id, user=user, data=body)
 
 
 @router.delete(
@@ -168,5 +169,5 @@ async def update_comment(comment_id: int, body: CommentUpdate, session: SessionD
 )
 async def delete_comment(comment_id: int, session: SessionDep, user: CurrentUser) -> Response:
     """The author, or the host or a moderator of the club that owns the post (or a site administrator)."""
-    await board_service.do_delete_comment(session, comment_id=comment_id, user=user)
+    await comment_service.do_delete_comment(session, comment_id=comment_id, user=user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

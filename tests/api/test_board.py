@@ -487,7 +487,8 @@ async def test_failed_transaction_stores_and_publishes_no_notification(
     from withus.db import session_scope
     from withus.models.comment import CommentCreate
     from withus.models.post import PostCreate
-    from withus.services import board as board_service
+    from withus.services import comments as comment_service
+    from withus.services import posts as post_service
 
     w = await build_world(session)
     post = await add_post(session, w.club, w.people["author"])
@@ -501,8 +502,8 @@ async def test_failed_transaction_stores_and_publishes_no_notification(
                 member = await s.get(type(w.people["member"]), w.id("member"))
                 host = await s.get(type(w.people["host"]), w.id("host"))
                 assert member is not None and host is not None
-                await board_service.do_create_comment(s, post_id=post.id, user=member, data=CommentCreate(body="x"))  # type: ignore[arg-type]
-                await board_service.do_create_post(
+                await comment_service.do_create_comment(s, post_id=post.id, user=member, data=CommentCreate(body="x"))  # type: ignore[arg-type]
+                await post_service.do_create_post(
                     s,
                     club_id=w.club.id,
                     user=host,
@@ -566,7 +567,7 @@ async def test_deleting_and_hiding_one_comment_takes_it_out_of_the_count_once(
 
     from withus.db import session_scope
     from withus.models.user import User
-    from withus.services import board as board_service
+    from withus.services import comments as comment_service
 
     w = await build_world(session)
     post = await add_post(session, w.club, w.people["author"])
@@ -578,11 +579,11 @@ async def test_deleting_and_hiding_one_comment_takes_it_out_of_the_count_once(
         async with session_scope() as s:
             host = await s.get(User, w.id("host"))  # staff: still sees (and deletes) a hidden comment
             assert host is not None
-            await board_service.do_delete_comment(s, comment_id=comment_id, user=host)
+            await comment_service.do_delete_comment(s, comment_id=comment_id, user=host)
 
     async def hide(comment_id: int) -> None:
         async with session_scope() as s:
-            assert await board_service.do_hide_comment(s, comment_id=comment_id)
+            assert await comment_service.do_hide_comment(s, comment_id=comment_id)
 
     assert first.id is not None and second.id is not None
     await asyncio.gather(delete(first.id), hide(first.id))  # at once

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from withus.models.comment import CommentCreate
 from withus.models.post import PostCreate, PostUpdate
 from withus.models.report import ReportCreate
-from withus.services.board import excerpt
+from withus.services.board_access import excerpt
 
 
 def test_title_is_one_trimmed_line_and_body_keeps_its_line_breaks() -> None:

@@ -17,8 +17,8 @@ from tests.conftest import Stack
 from tests.factories import make_user
 from withus.db import _driver_form, fetch_rows, get_engine, read_scope, session_scope
 from withus.models.club import Club
-from withus.services import board as board_service
 from withus.services import clubs as club_service
+from withus.services import posts as post_service
 
 _clubs = Club.__table__  # type: ignore[attr-defined]
 _by_category = (
@@ -69,7 +69,7 @@ async def test_statements_that_sqlalchemy_must_run() -> None:
     )
     assert _driver_form(club_service._read_access_statement(reader=True), dialect)
     for reader, with_kind, with_cursor in itertools.product((False, True), repeat=3):
-        shape = board_service._board_page_statement(reader=reader, with_kind=with_kind, with_cursor=with_cursor)
+        shape = post_service._board_page_statement(reader=reader, with_kind=with_kind, with_cursor=with_cursor)
         assert _driver_form(shape, dialect), (reader, with_kind, with_cursor)
 
 

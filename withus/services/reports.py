@@ -34,10 +34,11 @@ from withus.models.comment import Comment
 from withus.models.post import Post
 from withus.models.report import Report, ReportCreate, ReportPage, ReportPublic, ReportReview
 from withus.models.user import User, UserSummary
-from withus.services import board as board_service
+from withus.services import board_access, pagination, rate_limit
 from withus.services import chat as chat_service
 from withus.services import clubs as club_service
-from withus.services import pagination, rate_limit
+from withus.services import comments as comment_service
+from withus.services import posts as post_service
 
 # What a club's host and moderators review; everything else is for administrators.
 CLUB_CONTENT = ("post", "comment", "message")
@@ -83,10 +84,10 @@ async def _resolve_target(session: AsyncSession, *, user: User, target_type: str
         club = await club_service.get_club_or_raise(session, club_id=target_id)
         return club.id
     if target_type == "post":
-        post, _author, _club, _viewer = await board_service.access_post(session, post_id=target_id, user=user)
+        post, _author, _club, _viewer = await board_access.access_post(session, post_id=target_id, user=user)
         return post.club_id
     if target_type == "comment":
-        _comment, post, _club, _viewer = await board_service.access_comment(session, comment_id=target_id, user=user)
+        _comment, post, _club, _viewer = await board_access.access_comment(session, comment_id=target_id, user=user)
         return post.club_id
     return await _resolve_message(session, user=user, message_id=target_id)
 
@@ -212,7 +213,7 @@ async def _previews(session: AsyncSession, reports: list[Report]) -> dict[tuple[
     if ids.get("comment"):
         for c in (await session.exec(select(Comment).where(col(Comment.id).in_(ids["comment"])))).all():
             assert c.id is not None
-            out[("comment", c.id)] = (board_service.excerpt(c.body), f"/posts/{c.post_id}#comment-{c.id}")
+            out[("comment", c.id)] = (board_access.excerpt(c.body), f"/posts/{c.post_id}#comment-{c.id}")
     if ids.get("user"):
         for u in (await session.exec(select(User).where(col(User.id).in_(ids["user"])))).all():
             assert u.id is not None
@@ -220,7 +221,7 @@ async def _previews(session: AsyncSession, reports: list[Report]) -> dict[tuple[
     if ids.get("message"):
         for m in (await session.exec(select(ChatMessage).where(col(ChatMessage.id).in_(ids["message"])))).all():
             assert m.id is not None
-            out[("message", m.id)] = (board_service.excerpt(m.body), f"/chat/{m.room_id}")
+            out[("message", m.id)] = (board_access.excerpt(m.body), f"/chat/{m.room_id}")
     if ids.get("club"):
         for club in (await session.exec(select(Club).where(col(Club.id).in_(ids["club"])))).all():
             assert club.id is not None
@@ -282,10 +283,10 @@ async def do_decide(session: AsyncSession, *, report_id: int, user: User, decisi
 
 async def _hide_target(session: AsyncSession, *, report: Report, user: User) -> None:
     if report.target_type == "post":
-        await board_service.do_hide_post(session, post_id=report.target_id)
+        await post_service.do_hide_post(session, post_id=report.target_id)
         return
     if report.target_type == "comment":
-        await board_service.do_hide_comment(session, comment_id=report.target_id)
+        await comment_service.do_hide_comment(session, comment_id=report.target_id)
         return
     if not user.is_admin:
         raise Forbidden("이 신고는 사이트 관리자만 숨김 처리할 수 있습니다.", code="admin_only")

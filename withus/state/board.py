@@ -18,8 +18,9 @@ from withus.errors import DomainError, Forbidden, NotAuthenticated, NotFound
 from withus.models.comment import CommentCreate, CommentPublic, CommentUpdate
 from withus.models.post import PostPublic, PostUpdate
 from withus.models.report import ReportCreate
-from withus.services import board as board_service
 from withus.services import clubs as club_service
+from withus.services import comments as comment_service
+from withus.services import posts as post_service
 from withus.services import reports as report_service
 from withus.state.common import (
     GENERIC_ERROR,
@@ -211,7 +212,7 @@ class PostState(rx.State):
     # ------------------------------------------------------------ loading
 
     async def _load_comments(self, session: Any, user: Any, *, append: bool) -> None:
-        page = await board_service.list_comments(
+        page = await comment_service.list_comments(
             session,
             post_id=self.post.id,
             user=user,
@@ -234,7 +235,7 @@ class PostState(rx.State):
         try:
             async with read_scope() as session:
                 user = await load_user(session, uid)
-                public = await board_service.get_post(session, post_id=post_id, user=user)
+                public = await post_service.get_post(session, post_id=post_id, user=user)
                 self.post = post_view(public)
                 club = await club_service.get(session, club_id=public.club_id)
                 self.club_name = club.name if club else ""
@@ -284,7 +285,7 @@ class PostState(rx.State):
         uid = await current_user_id(self)
         async with read_scope() as session:
             user = await load_user(session, uid)
-            public = await board_service.get_post(session, post_id=self.post.id, user=user)
+            public = await post_service.get_post(session, post_id=self.post.id, user=user)
             self.post = post_view(public)
             await self._load_comments(session, user, append=False)
 
@@ -331,7 +332,7 @@ class PostState(rx.State):
             async with session_scope() as session:
                 user = await load_user(session, uid)
                 assert user is not None
-                public = await board_service.do_update_post(session, post_id=self.post.id, user=user, data=data)
+                public = await post_service.do_update_post(session, post_id=self.post.id, user=user, data=data)
             self.post = post_view(public)
             self.editing_post = False
             yield rx.toast.success("글을 고쳤어요.")
@@ -350,7 +351,7 @@ class PostState(rx.State):
             async with session_scope() as session:
                 user = await load_user(session, uid)
                 assert user is not None
-                await board_service.do_delete_post(session, post_id=self.post.id, user=user)
+                await post_service.do_delete_post(session, post_id=self.post.id, user=user)
         except DomainError as exc:
             return rx.toast.error(exc.detail)
         return [rx.toast.success("글을 지웠어요."), rx.redirect(f"/clubs/{club_id}")]
@@ -389,7 +390,7 @@ class PostState(rx.State):
             async with session_scope() as session:
                 user = await load_user(session, uid)
                 assert user is not None
-                await board_service.do_create_comment(session, post_id=self.post.id, user=user, data=data)
+                await comment_service.do_create_comment(session, post_id=self.post.id, user=user, data=data)
             await self._refresh_comments()
             if reply:
                 self.reply_thread = 0
@@ -449,7 +450,7 @@ class PostState(rx.State):
             async with session_scope() as session:
                 user = await load_user(session, uid)
                 assert user is not None
-                await board_service.do_update_comment(session, comment_id=self.editing_comment, user=user, data=data)
+                await comment_service.do_update_comment(session, comment_id=self.editing_comment, user=user, data=data)
             self.editing_comment = 0
             await self._refresh_comments()
         except DomainError as exc:
@@ -466,7 +467,7 @@ class PostState(rx.State):
             async with session_scope() as session:
                 user = await load_user(session, uid)
                 assert user is not None
-                await board_service.do_delete_comment(session, comment_id=comment_id, user=user)
+                await comment_service.do_delete_comment(session, comment_id=comment_id, user=user)
             await self._refresh_comments()
         except DomainError as exc:
             return rx.toast.error(exc.detail)

@@ -18,9 +18,9 @@ from withus.db import read_scope, session_scope
 from withus.errors import DomainError, NotFound
 from withus.models.club import ClubPublic, MemberPublic
 from withus.models.post import PostCreate
-from withus.services import board as board_service
 from withus.services import clubs as club_service
 from withus.services import membership as membership_service
+from withus.services import posts as post_service
 from withus.state.board import PostRow, post_row
 from withus.state.clubs import capacity_text
 from withus.state.common import GENERIC_ERROR, current_user_id, load_user, login_redirect, path_id, validation_messages
@@ -176,7 +176,7 @@ class ClubState(rx.State):
                 if self.club.restricted:
                     self.posts, self.members = [], []
                 return
-            page = await board_service.list_posts(session, club_id=club_id, user=user, limit=POST_PAGE)
+            page = await post_service.list_posts(session, club_id=club_id, user=user, limit=POST_PAGE)
             self.posts = [post_row(p) for p in page.items]
             self._posts_cursor = page.next_cursor
             self.has_more_posts = page.next_cursor is not None
@@ -219,7 +219,7 @@ class ClubState(rx.State):
         try:
             async with read_scope() as session:
                 user = await load_user(session, uid)
-                page = await board_service.list_posts(
+                page = await post_service.list_posts(
                     session, club_id=self.club.id, user=user, limit=POST_PAGE, cursor=self._posts_cursor
                 )
             merged = self.posts + [post_row(p) for p in page.items]
@@ -380,7 +380,7 @@ class ClubState(rx.State):
             async with session_scope() as session:
                 user = await load_user(session, uid)
                 assert user is not None
-                post = await board_service.do_create_post(session, club_id=self.club.id, user=user, data=data)
+                post = await post_service.do_create_post(session, club_id=self.club.id, user=user, data=data)
             self.write_open = False
             yield rx.redirect(f"/posts/{post.id}")
         except DomainError as exc:
