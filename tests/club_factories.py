@@ -21,7 +21,7 @@ from withus.kv import get_kv
 from withus.models.club import ClubBan, ClubCreate, ClubMember
 from withus.models.user import User
 from withus.services import clubs as club_service
-from withus.services import rate_limit
+from withus.services import hooks, rate_limit
 
 _counter = itertools.count(1)
 
@@ -52,6 +52,7 @@ async def make_club(
         recruit_until=recruit_until,
         location=location,
     )
+    hooks.install()  # seeds outside the stack fixture (browser, scale-out) make clubs as the app does
     club = await club_service.do_create_club(session, user=host, data=data)
     await session.commit()
     await rate_limit.reset("club_create", str(host.id))  # arranging data is not a user creating too fast

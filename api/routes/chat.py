@@ -13,6 +13,7 @@ from api.deps import CurrentUser, SessionDep, UnitOfWorkRoute
 from withus.errors import InvalidInput
 from withus.models.chat import MessagePublic, RoomPublic
 from withus.services import chat as chat_service
+from withus.services import chat_rooms as room_service
 from withus.services import chat_sending
 from withus.services.pagination import decode_cursor, encode_cursor
 
@@ -68,9 +69,9 @@ class MessagePage(BaseModel):
 async def open_room(body: OpenRoom, session: SessionDep, user: CurrentUser) -> Any:
     """One room per pair: 201 when created, 200 with the existing room otherwise (a room you had hidden
     comes back to your list)."""
-    room, created = await chat_service.do_open_direct_room(session, user=user, peer_id=body.user_id)
+    room, created = await room_service.do_open_direct_room(session, user=user, peer_id=body.user_id)
     assert room.id is not None
-    view = await chat_service.room_view(session, user=user, room_id=room.id)
+    view = await room_service.room_view(session, user=user, room_id=room.id)
     if created:
         return view
     return JSONResponse(view.model_dump(mode="json"), status_code=status.HTTP_200_OK)
@@ -89,13 +90,13 @@ async def list_rooms(
     if cursor:
         at, room_id = decode_cursor(cursor, datetime, int)
         after = (at, room_id)
-    items, next_after = await chat_service.list_rooms(session, user=user, limit=limit, cursor=after)
+    items, next_after = await room_service.list_rooms(session, user=user, limit=limit, cursor=after)
     return RoomPage(items=items, next_cursor=encode_cursor(*next_after) if next_after else None)
 
 
 @router.get("/chat/rooms/{room_id}", response_model=RoomPublic, summary="One room", responses=NOT_FOUND)
 async def get_room(room_id: int, session: SessionDep, user: CurrentUser) -> RoomPublic:
-    return await chat_service.room_view(session, user=user, room_id=room_id)
+    return await room_service.room_view(session, user=user, room_id=room_id)
 
 
 @router.get(
@@ -174,5 +175,5 @@ async def mark_read(room_id: int, body: ReadUpTo, session: SessionDep, user: Cur
 async def hide_room(room_id: int, session: SessionDep, user: CurrentUser) -> Response:
     """The room leaves my list and its history so far is cleared for me only; the other person keeps it.
     A new message brings the room back, with what came after."""
-    await chat_service.do_hide_room(session, user=user, room_id=room_id)
+    await room_service.do_hide_room(session, user=user, room_id=room_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -11,7 +11,6 @@ from sqlalchemy import event
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-import withus.services.chat  # noqa: F401  (registers the club-room hooks before clubs are made here)
 from tests.club_factories import add_member, make_club
 from tests.factories import auth_headers, make_user
 from withus.db import get_engine

@@ -30,6 +30,7 @@ from withus.models.club import Club
 from withus.models.user import User
 from withus.realtime.bus import Listener, get_hub, room_channel, stop_hub, user_channel
 from withus.services import chat as chat_service
+from withus.services import chat_rooms as room_service
 from withus.services import chat_sending, rate_limit
 from withus.services.chat_sending import SendRequest
 
@@ -43,7 +44,7 @@ async def hub(stack: Any) -> Any:
 
 async def _direct_room(a: User, b: User) -> int:
     async with session_scope() as s:
-        room, _ = await chat_service.do_open_direct_room(s, user=a, peer_id=b.id)  # type: ignore[arg-type]
+        room, _ = await room_service.do_open_direct_room(s, user=a, peer_id=b.id)  # type: ignore[arg-type]
         assert room.id is not None
         return room.id
 
@@ -78,7 +79,7 @@ async def test_a_mixed_batch_answers_each_message_as_if_it_were_alone(session: A
     club_id = await make_club(session, host=carol)
     await add_member(session, club_id=club_id, user=alice)
     async with session_scope() as s:
-        club_room = await chat_service.club_room_id(s, club=await s.get(Club, club_id))  # type: ignore[arg-type]
+        club_room = await room_service.club_room_id(s, club=await s.get(Club, club_id))  # type: ignore[arg-type]
     (stored,) = await _send([SendRequest(alice.id, ab, "먼저 보낸 것", "c-old")])  # type: ignore[arg-type]
     assert _code(stored) == "created"
     session.add(UserBlock(blocker_id=carol.id, blocked_id=alice.id))

@@ -24,7 +24,7 @@ async def seed(spec: dict[str, Any]) -> dict[str, Any]:
     from withus.kv import close_kv
     from withus.models.club import Club
     from withus.models.user import User
-    from withus.services import chat as chat_service
+    from withus.services import chat_rooms as room_service
 
     out: dict[str, Any] = {"users": {}, "rooms": {}}
     users: dict[str, User] = {}
@@ -51,12 +51,12 @@ async def seed(spec: dict[str, Any]) -> dict[str, Any]:
         async with session_scope() as session:
             row = await session.get(Club, out["club_id"])
             assert row is not None
-            out["club_room_id"] = await chat_service.club_room_id(session, club=row)
+            out["club_room_id"] = await room_service.club_room_id(session, club=row)
     for a, b in spec.get("rooms", []):
         async with session_scope() as session:
             user = await session.get(User, users[a].id)
             assert user is not None and users[b].id is not None
-            room, _ = await chat_service.do_open_direct_room(session, user=user, peer_id=users[b].id)
+            room, _ = await room_service.do_open_direct_room(session, user=user, peer_id=users[b].id)
             out["rooms"][f"{a}:{b}"] = room.id
     await close_kv()
     await dispose_engine()

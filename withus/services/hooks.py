@@ -4,8 +4,8 @@ Reflex app mounts, and the tests' ``stack`` fixture) instead of on import.
 A lower service offers a list of hooks and runs them inside its transaction; a higher one
 provides the function. Registering them here keeps every import pointing one way:
 
-- ``clubs.on_club_created`` → :func:`chat.on_club_created` (the club's chat room);
-- ``clubs.on_membership_changed`` → :func:`chat.on_membership_changed` (its read state) and
+- ``clubs.on_club_created`` → :func:`chat_rooms.on_club_created` (the club's chat room);
+- ``clubs.on_membership_changed`` → :func:`chat_rooms.on_membership_changed` (its read state) and
   :func:`rsvp.on_membership_changed` (a member who leaves gives up their places in events);
 - ``users.on_account_deleted`` → :func:`membership.on_account_deleted` (hosted clubs pass on
   or close, memberships, requests and invitations end).
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from withus.services import chat as chat_service
+from withus.services import chat_rooms as room_service
 from withus.services import clubs as club_service
 from withus.services import membership as membership_service
 from withus.services import rsvp as rsvp_service
@@ -29,7 +29,7 @@ def _add(hooks: list[Any], hook: Any) -> None:
 
 def install() -> None:
     """Register every hook once (calling it again changes nothing)."""
-    _add(club_service.on_club_created, chat_service.on_club_created)
-    _add(club_service.on_membership_changed, chat_service.on_membership_changed)
+    _add(club_service.on_club_created, room_service.on_club_created)
+    _add(club_service.on_membership_changed, room_service.on_membership_changed)
     _add(club_service.on_membership_changed, rsvp_service.on_membership_changed)
     _add(user_service.on_account_deleted, membership_service.on_account_deleted)

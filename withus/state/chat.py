@@ -35,6 +35,7 @@ from withus.models.chat import BODY_MAX, MessagePublic, RoomPublic
 from withus.realtime import presence
 from withus.realtime.bus import GAP, ListenerClosed, room_channel, session_revoked_channel, user_channel
 from withus.services import chat as chat_service
+from withus.services import chat_rooms as room_service
 from withus.services import chat_sending
 from withus.services.pagination import decode_cursor, encode_cursor
 from withus.state import live as tasks
@@ -276,7 +277,7 @@ class ChatListState(rx.State):
             user = await load_user(session, uid)
             if user is None:
                 return [], None
-            items, nxt = await chat_service.list_rooms(session, user=user, limit=ROOM_PAGE, cursor=after)
+            items, nxt = await room_service.list_rooms(session, user=user, limit=ROOM_PAGE, cursor=after)
         return [room_row(r) for r in items], (encode_cursor(*nxt) if nxt else None)
 
     @rx.event
@@ -316,7 +317,7 @@ class ChatListState(rx.State):
                 user = await load_user(session, uid)
                 if user is None:
                     return None
-                room, _ = await chat_service.do_open_direct_room(session, user=user, peer_id=int(peer))
+                room, _ = await room_service.do_open_direct_room(session, user=user, peer_id=int(peer))
                 room_id = room.id
         except DomainError as exc:
             return rx.toast.error(exc.detail)
@@ -354,7 +355,7 @@ class ChatListState(rx.State):
                 return found, set(room_ids)
             for room_id in room_ids:
                 try:
-                    found[room_id] = room_row(await chat_service.room_view(session, user=user, room_id=room_id))
+                    found[room_id] = room_row(await room_service.room_view(session, user=user, room_id=room_id))
                 except NotFound:
                     gone.add(room_id)
         return found, gone
@@ -531,7 +532,7 @@ class ChatRoomState(rx.State):
                 user = await load_user(session, uid)
                 if user is None:
                     return await login_redirect(self)
-                room = await chat_service.room_view(session, user=user, room_id=room_id)
+                room = await room_service.room_view(session, user=user, room_id=room_id)
                 items, has_more = await chat_service.list_messages(
                     session, user=user, room_id=room_id, limit=MESSAGE_PAGE
                 )
@@ -786,7 +787,7 @@ class ChatRoomState(rx.State):
                 user = await load_user(session, uid)
                 if user is None:
                     return await login_redirect(self)
-                await chat_service.do_hide_room(session, user=user, room_id=self._room_id)
+                await room_service.do_hide_room(session, user=user, room_id=self._room_id)
         except DomainError as exc:
             return rx.toast.error(exc.detail)
         return [rx.toast.success("채팅방을 나갔어요."), rx.redirect("/chat")]
