@@ -26,6 +26,8 @@ from withus.models.club import (
 )
 from withus.services import clubs as club_service
 from withus.services import images
+from withus.services import invitations as invitation_service
+from withus.services import member_roles as member_service
 from withus.services import membership as membership_service
 
 router = APIRouter(prefix="/clubs", tags=["clubs"], route_class=UnitOfWorkRoute)
@@ -123,7 +125,7 @@ async def list_members(
     club_id: int, session: SessionDep, user: OptionalUser, limit: Limit = 20, cursor: Cursor = None
 ) -> Page[MemberPublic]:
     """Host, moderators, then members by seniority. Private club: members only."""
-    items, next_cursor = await membership_service.list_members(
+    items, next_cursor = await member_service.list_members(
         session, club_id=club_id, user=user, limit=limit, cursor=cursor
     )
     return Page(items=items, next_cursor=next_cursor)
@@ -134,9 +136,7 @@ async def change_role(
     club_id: int, user_id: int, body: RoleBody, session: SessionDep, user: CurrentUser
 ) -> MemberPublic:
     """Host only. The host's own role changes by transfer (409 `use_transfer`)."""
-    return await membership_service.do_change_role(
-        session, club_id=club_id, actor=user, user_id=user_id, role=body.role
-    )
+    return await member_service.do_change_role(session, club_id=club_id, actor=user, user_id=user_id, role=body.role)
 
 
 @router.delete(
@@ -150,14 +150,14 @@ async def remove_member(
     ban: Annotated[bool, Query(description="Also ban: they cannot join or be invited until unbanned.")] = False,
 ) -> Response:
     """Host or moderator; a moderator cannot remove the host or another moderator (403 `insufficient_role`)."""
-    await membership_service.do_remove_member(session, club_id=club_id, actor=user, user_id=user_id, ban=ban)
+    await member_service.do_remove_member(session, club_id=club_id, actor=user, user_id=user_id, ban=ban)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/{club_id}/transfer", response_model=MemberPublic, responses=_problems(401, 403, 404, 409))
 async def transfer_host(club_id: int, body: UserIdBody, session: SessionDep, user: CurrentUser) -> MemberPublic:
     """Host only, to a member (404 `member_not_found` otherwise); the old host becomes a moderator."""
-    return await membership_service.do_transfer_host(session, club_id=club_id, actor=user, user_id=body.user_id)
+    return await member_service.do_transfer_host(session, club_id=club_id, actor=user, user_id=body.user_id)
 
 
 # ---------------------------------------------------------------- join requests
@@ -200,13 +200,13 @@ async def decline_join_request(club_id: int, user_id: int, session: SessionDep, 
 )
 async def invite(club_id: int, body: UserIdBody, session: SessionDep, user: CurrentUser) -> InvitationPublic:
     """Host or moderator. 409 `already_member`, `invitation_pending`, `user_banned`; 404 `user_not_found`."""
-    return await membership_service.do_invite(session, club_id=club_id, actor=user, user_id=body.user_id)
+    return await invitation_service.do_invite(session, club_id=club_id, actor=user, user_id=body.user_id)
 
 
 @router.get("/{club_id}/invitations", response_model=Page[InvitationPublic], responses=_problems(401, 403, 404))
 async def list_club_invitations(club_id: int, session: SessionDep, user: CurrentUser) -> Page[InvitationPublic]:
     """Host or moderator: pending invitations, newest first, in one page."""
-    return Page(items=await membership_service.list_club_invitations(session, club_id=club_id, user=user))
+    return Page(items=await invitation_service.list_club_invitations(session, club_id=club_id, user=user))
 
 
 @router.delete(
@@ -216,18 +216,18 @@ async def list_club_invitations(club_id: int, session: SessionDep, user: Current
 )
 async def cancel_invitation(club_id: int, invitation_id: int, session: SessionDep, user: CurrentUser) -> Response:
     """Host or moderator withdraws a pending invitation (409 `invitation_not_pending`)."""
-    await membership_service.do_cancel_invitation(session, club_id=club_id, actor=user, invitation_id=invitation_id)
+    await invitation_service.do_cancel_invitation(session, club_id=club_id, actor=user, invitation_id=invitation_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/{club_id}/bans", response_model=Page[BanPublic], responses=_problems(401, 403, 404))
 async def list_bans(club_id: int, session: SessionDep, user: CurrentUser) -> Page[BanPublic]:
     """Host or moderator, newest first, in one page."""
-    return Page(items=await membership_service.list_bans(session, club_id=club_id, user=user))
+    return Page(items=await member_service.list_bans(session, club_id=club_id, user=user))
 
 
 @router.delete("/{club_id}/bans/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_problems(401, 403, 404))
 async def unban(club_id: int, user_id: int, session: SessionDep, user: CurrentUser) -> Response:
     """Host or moderator; 404 `ban_not_found` when the user is not banned."""
-    await membership_service.do_unban(session, club_id=club_id, actor=user, user_id=user_id)
+    await member_service.do_unban(session, club_id=club_id, actor=user, user_id=user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -12,7 +12,7 @@ from withus.errors import NotFound
 from withus.models.club import ClubCard, InvitationPublic, MyClub
 from withus.models.user import User
 from withus.services import clubs as club_service
-from withus.services import membership as membership_service
+from withus.services import invitations as invitation_service
 
 router = APIRouter(prefix="/users", tags=["clubs"], route_class=UnitOfWorkRoute)
 
@@ -27,7 +27,7 @@ async def my_clubs(session: SessionDep, user: CurrentUser, limit: Limit = 20, cu
 @router.get("/me/invitations", response_model=Page[InvitationPublic], responses=_problems(401))
 async def my_invitations(session: SessionDep, user: CurrentUser) -> Page[InvitationPublic]:
     """Pending invitations to me, newest first, in one page."""
-    return Page(items=await membership_service.list_my_invitations(session, user=user))
+    return Page(items=await invitation_service.list_my_invitations(session, user=user))
 
 
 @router.get("/{user_id}/clubs", response_model=Page[ClubCard], responses=_problems(401, 404))

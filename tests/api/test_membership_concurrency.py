@@ -15,7 +15,7 @@ from tests.factories import auth_headers, make_user
 from withus.db import session_scope
 from withus.errors import Conflict
 from withus.models.club import Club, ClubMember
-from withus.services import membership
+from withus.services import membership as membership_service
 
 
 async def _members(session: AsyncSession, club_id: int) -> tuple[int, int]:
@@ -53,7 +53,7 @@ async def test_concurrent_joins_over_separate_sessions_respect_capacity(session:
     async def join(user: object) -> str:
         try:
             async with session_scope() as s:
-                return await membership.do_join(s, club_id=club_id, user=user)  # type: ignore[arg-type]
+                return await membership_service.do_join(s, club_id=club_id, user=user)  # type: ignore[arg-type]
         except Conflict as exc:
             return exc.code
 

@@ -14,7 +14,7 @@ from withus.db import session_scope
 from withus.errors import Conflict
 from withus.models.notification import Notification
 from withus.models.user import User
-from withus.services import membership
+from withus.services import membership as membership_service
 from withus.services import notifications as notification_service
 
 
@@ -55,7 +55,7 @@ async def test_nothing_is_published_or_stored_when_the_transaction_fails(session
     events = await NotifyCollector().start()
     with pytest.raises(RuntimeError):
         async with session_scope() as s:
-            assert await membership.do_join(s, club_id=club_id, user=joiner) == "pending"
+            assert await membership_service.do_join(s, club_id=club_id, user=joiner) == "pending"
             raise RuntimeError("something later in the same unit of work fails")
     assert await events.stop() == []
     assert (await session.exec(select(Notification))).all() == []
@@ -79,11 +79,11 @@ async def test_service_errors_roll_back_the_notification_of_a_failed_request(ses
     host, joiner = await make_user(session), await make_user(session)
     club_id = await make_club(session, host=host, join_policy="approval")
     async with session_scope() as s:
-        await membership.do_join(s, club_id=club_id, user=joiner)
+        await membership_service.do_join(s, club_id=club_id, user=joiner)
     events = await NotifyCollector().start()
     with pytest.raises(Conflict):
         async with session_scope() as s:
-            await membership.do_join(s, club_id=club_id, user=joiner)
+            await membership_service.do_join(s, club_id=club_id, user=joiner)
     assert await events.stop() == []
 
 

@@ -7,7 +7,7 @@ provides the function. Registering them here keeps every import pointing one way
 - ``clubs.on_club_created`` → :func:`chat_rooms.on_club_created` (the club's chat room);
 - ``clubs.on_membership_changed`` → :func:`chat_rooms.on_membership_changed` (its read state) and
   :func:`rsvp.on_membership_changed` (a member who leaves gives up their places in events);
-- ``users.on_account_deleted`` → :func:`membership.on_account_deleted` (hosted clubs pass on
+- ``users.on_account_deleted`` → :func:`member_roles.on_account_deleted` (hosted clubs pass on
   or close, memberships, requests and invitations end).
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 
 from withus.services import chat_rooms as room_service
 from withus.services import clubs as club_service
-from withus.services import membership as membership_service
+from withus.services import member_roles as member_service
 from withus.services import rsvp as rsvp_service
 from withus.services import users as user_service
 
@@ -32,4 +32,4 @@ def install() -> None:
     _add(club_service.on_club_created, room_service.on_club_created)
     _add(club_service.on_membership_changed, room_service.on_membership_changed)
     _add(club_service.on_membership_changed, rsvp_service.on_membership_changed)
-    _add(user_service.on_account_deleted, membership_service.on_account_deleted)
+    _add(user_service.on_account_deleted, member_service.on_account_deleted)

@@ -19,6 +19,8 @@ from withus.errors import DomainError, NotFound
 from withus.models.club import ClubPublic, MemberPublic
 from withus.models.post import PostCreate
 from withus.services import clubs as club_service
+from withus.services import invitations as invitation_service
+from withus.services import member_roles as member_service
 from withus.services import membership as membership_service
 from withus.services import posts as post_service
 from withus.state.board import PostRow, post_row
@@ -180,9 +182,7 @@ class ClubState(rx.State):
             self.posts = [post_row(p) for p in page.items]
             self._posts_cursor = page.next_cursor
             self.has_more_posts = page.next_cursor is not None
-            members, cursor = await membership_service.list_members(
-                session, club_id=club_id, user=user, limit=MEMBER_PAGE
-            )
+            members, cursor = await member_service.list_members(session, club_id=club_id, user=user, limit=MEMBER_PAGE)
             self.members = [member_view(m) for m in members]
             self._members_cursor = cursor
             self.has_more_members = cursor is not None
@@ -241,7 +241,7 @@ class ClubState(rx.State):
         try:
             async with read_scope() as session:
                 user = await load_user(session, uid)
-                members, cursor = await membership_service.list_members(
+                members, cursor = await member_service.list_members(
                     session, club_id=self.club.id, user=user, limit=MEMBER_PAGE, cursor=self._members_cursor
                 )
             merged = self.members + [member_view(m) for m in members]
@@ -272,11 +272,11 @@ class ClubState(rx.State):
                 elif action == "leave":
                     result = await membership_service.do_leave(session, club_id=self.club.id, user=user)
                 elif action == "accept":
-                    result = await membership_service.do_accept_invitation(
+                    result = await invitation_service.do_accept_invitation(
                         session, invitation_id=self.club.invitation_id, user=user
                     )
                 elif action == "decline":
-                    result = await membership_service.do_decline_invitation(
+                    result = await invitation_service.do_decline_invitation(
                         session, invitation_id=self.club.invitation_id, user=user
                     )
                 else:

@@ -18,6 +18,8 @@ from withus.db import read_scope, session_scope
 from withus.errors import DomainError, NotFound
 from withus.models.club import BanPublic, InvitationPublic, JoinRequestPublic, MemberPublic
 from withus.services import clubs as club_service
+from withus.services import invitations as invitation_service
+from withus.services import member_roles as member_service
 from withus.services import membership as membership_service
 from withus.state.club import ROLE_COLORS, ROLE_LABELS
 from withus.state.common import GENERIC_ERROR, current_user_id, load_user, login_redirect, path_id
@@ -153,11 +155,11 @@ class ManageState(rx.State):
                 return
             self.forbidden = False
             requests = await membership_service.list_join_requests(session, club_id=self.club_id, user=user)
-            members, cursor = await membership_service.list_members(
+            members, cursor = await member_service.list_members(
                 session, club_id=self.club_id, user=user, limit=MEMBER_LIMIT
             )
-            invitations = await membership_service.list_club_invitations(session, club_id=self.club_id, user=user)
-            bans = await membership_service.list_bans(session, club_id=self.club_id, user=user)
+            invitations = await invitation_service.list_club_invitations(session, club_id=self.club_id, user=user)
+            bans = await member_service.list_bans(session, club_id=self.club_id, user=user)
         self.requests = [_request_view(r) for r in requests]
         self.members = [_member(m, me=uid, my_role=self.my_role) for m in members]
         self.more_members = cursor is not None
@@ -255,7 +257,7 @@ class ManageState(rx.State):
             async with session_scope() as session:
                 actor = await load_user(session, uid)
                 assert actor is not None
-                inv = await membership_service.do_invite(session, club_id=self.club_id, actor=actor, user_id=user_id)
+                inv = await invitation_service.do_invite(session, club_id=self.club_id, actor=actor, user_id=user_id)
             await self._refresh(uid)
         except DomainError as exc:
             self.invite_error = exc.detail

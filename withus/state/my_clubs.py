@@ -12,7 +12,7 @@ from withus.db import read_scope, session_scope
 from withus.errors import DomainError
 from withus.models.club import InvitationPublic, MyClub
 from withus.services import clubs as club_service
-from withus.services import membership as membership_service
+from withus.services import invitations as invitation_service
 from withus.state.club import ROLE_COLORS, ROLE_LABELS
 from withus.state.clubs import ClubCardView, card_view
 from withus.state.common import GENERIC_ERROR, current_user_id, load_user, login_redirect
@@ -70,7 +70,7 @@ class MyClubsState(rx.State):
             if user is None:
                 return
             items, cursor = await club_service.list_my_clubs(session, user=user, limit=PAGE)
-            invitations = await membership_service.list_my_invitations(session, user=user)
+            invitations = await invitation_service.list_my_invitations(session, user=user)
         self.clubs = [_my_club(c) for c in items]
         self._cursor = cursor
         self.has_more = cursor is not None
@@ -126,9 +126,9 @@ class MyClubsState(rx.State):
                 user = await load_user(session, uid)
                 assert user is not None
                 if accept:
-                    await membership_service.do_accept_invitation(session, invitation_id=invitation_id, user=user)
+                    await invitation_service.do_accept_invitation(session, invitation_id=invitation_id, user=user)
                 else:
-                    await membership_service.do_decline_invitation(session, invitation_id=invitation_id, user=user)
+                    await invitation_service.do_decline_invitation(session, invitation_id=invitation_id, user=user)
             await self._refresh(uid)
         except DomainError as exc:
             return rx.toast.error(exc.detail)
