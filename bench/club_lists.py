@@ -601,15 +601,15 @@ def run(
 
 
 def _print_plans(database_url: str, fx: Fixtures) -> None:
-    from withus.services import clubs as club_service
+    from withus.services import club_listing
     from withus.services import posts as post_service
 
     calls: dict[str, Callable[[Any], Awaitable[Any]]] = {
-        "clubs first page": lambda s: club_service.list_clubs(s),
-        "clubs category": lambda s: club_service.list_clubs(s, category="GAME"),
-        "clubs page 50,000 deep": lambda s: club_service.list_clubs(s, cursor=fx.clubs_deep_cursor),
-        "clubs keyword 10%": lambda s: club_service.list_clubs(s, q="풋살"),
-        "clubs keyword 1 club": lambda s: club_service.list_clubs(s, q=fx.rare_token),
+        "clubs first page": lambda s: club_listing.list_clubs(s),
+        "clubs category": lambda s: club_listing.list_clubs(s, category="GAME"),
+        "clubs page 50,000 deep": lambda s: club_listing.list_clubs(s, cursor=fx.clubs_deep_cursor),
+        "clubs keyword 10%": lambda s: club_listing.list_clubs(s, q="풋살"),
+        "clubs keyword 1 club": lambda s: club_listing.list_clubs(s, q=fx.rare_token),
         "posts big club first page": lambda s: post_service.list_posts(s, club_id=fx.big_club_id, user=None),
         "posts big club deep page": lambda s: post_service.list_posts(
             s, club_id=fx.big_club_id, user=None, cursor=fx.posts_deep_cursor

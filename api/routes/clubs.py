@@ -24,8 +24,8 @@ from withus.models.club import (
     JoinResult,
     MemberPublic,
 )
+from withus.services import club_listing, images
 from withus.services import clubs as club_service
-from withus.services import images
 from withus.services import invitations as invitation_service
 from withus.services import member_roles as member_service
 from withus.services import membership as membership_service
@@ -35,7 +35,7 @@ router = APIRouter(prefix="/clubs", tags=["clubs"], route_class=UnitOfWorkRoute)
 
 @router.get("/categories", response_model=list[CategoryPublic])
 async def list_categories() -> list[dict[str, str]]:
-    return club_service.categories()
+    return club_listing.categories()
 
 
 @router.get("", response_model=Page[ClubCard], responses=_problems(422))
@@ -47,14 +47,14 @@ async def list_clubs(
     cursor: Cursor = None,
 ) -> Page[ClubCard]:
     """Open clubs, newest first; `recruiting` = inside the recruiting window and below capacity."""
-    cards, next_cursor = await club_service.list_clubs(session, category=category, q=q, limit=limit, cursor=cursor)
+    cards, next_cursor = await club_listing.list_clubs(session, category=category, q=q, limit=limit, cursor=cursor)
     return Page(items=cards, next_cursor=next_cursor)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ClubPublic, responses=_problems(401, 422))
 async def create_club(body: ClubCreate, session: SessionDep, user: CurrentUser) -> ClubPublic:
     club = await club_service.do_create_club(session, user=user, data=body)
-    return await club_service.public_view(session, club=club, user=user)
+    return await club_listing.public_view(session, club=club, user=user)
 
 
 @router.get("/{club_id}", response_model=ClubPublic, responses=_problems(404))
@@ -62,14 +62,14 @@ async def get_club(club_id: int, session: SessionDep, user: OptionalUser) -> Clu
     """A private club shows non-members its listed fields only (`restricted: true`; `host`,
     `location` and `chat_room_id` null). `chat_room_id` is given to members only."""
     club = await club_service.get_club_or_raise(session, club_id=club_id)
-    return await club_service.public_view(session, club=club, user=user)
+    return await club_listing.public_view(session, club=club, user=user)
 
 
 @router.patch("/{club_id}", response_model=ClubPublic, responses=_problems(401, 403, 404, 422))
 async def update_club(club_id: int, body: ClubUpdate, session: SessionDep, user: CurrentUser) -> ClubPublic:
     """Host or moderator. Send only what changes; `null` clears capacity, location and the window."""
     club = await club_service.do_update_club(session, club_id=club_id, user=user, data=body)
-    return await club_service.public_view(session, club=club, user=user)
+    return await club_listing.public_view(session, club=club, user=user)
 
 
 @router.delete("/{club_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_problems(401, 403, 404))
@@ -88,7 +88,7 @@ async def put_club_image(
     if len(content) > images.MAX_BYTES:
         raise TooLarge("이미지는 5MB 이하만 올릴 수 있습니다.", code="image_too_large")
     club = await club_service.do_set_cover(session, club_id=club_id, user=user, content=content)
-    return await club_service.public_view(session, club=club, user=user)
+    return await club_listing.public_view(session, club=club, user=user)
 
 
 # ---------------------------------------------------------------- joining and leaving

@@ -11,7 +11,7 @@ from api.schemas.clubs import problem_responses as _problems
 from withus.errors import NotFound
 from withus.models.club import ClubCard, InvitationPublic, MyClub
 from withus.models.user import User
-from withus.services import clubs as club_service
+from withus.services import club_listing
 from withus.services import invitations as invitation_service
 
 router = APIRouter(prefix="/users", tags=["clubs"], route_class=UnitOfWorkRoute)
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/users", tags=["clubs"], route_class=UnitOfWorkRoute)
 @router.get("/me/clubs", response_model=Page[MyClub], responses=_problems(401))
 async def my_clubs(session: SessionDep, user: CurrentUser, limit: Limit = 20, cursor: Cursor = None) -> Page[MyClub]:
     """The clubs I belong to with `my_role`, most recently joined first."""
-    items, next_cursor = await club_service.list_my_clubs(session, user=user, limit=limit, cursor=cursor)
+    items, next_cursor = await club_listing.list_my_clubs(session, user=user, limit=limit, cursor=cursor)
     return Page(items=items, next_cursor=next_cursor)
 
 
@@ -35,5 +35,5 @@ async def hosted_clubs(user_id: int, session: SessionDep, _viewer: CurrentUser) 
     """The open clubs this user hosts (shown on a public profile), newest first, in one page."""
     if await session.get(User, user_id) is None:
         raise NotFound("사용자를 찾을 수 없습니다.", code="user_not_found")
-    clubs = await club_service.list_hosted_clubs(session, user_id=user_id)
-    return Page(items=[club_service.card(c) for c in clubs])
+    clubs = await club_listing.list_hosted_clubs(session, user_id=user_id)
+    return Page(items=[club_listing.card(c) for c in clubs])

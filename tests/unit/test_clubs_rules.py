@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from withus.errors import InvalidInput, TooLarge
 from withus.models.club import CATEGORIES, Club, ClubCreate, ClubUpdate
-from withus.services import clubs, images, pagination
+from withus.services import club_listing, clubs, images, pagination
 
 NOW = datetime(2030, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -35,7 +35,7 @@ def _club(**kw: object) -> Club:
     ],
 )
 def test_recruiting_is_window_and_capacity(kw: dict[str, object], expected: bool) -> None:
-    assert clubs.is_recruiting(_club(**kw), now=NOW) is expected
+    assert club_listing.is_recruiting(_club(**kw), now=NOW) is expected
 
 
 def test_staff_roles() -> None:

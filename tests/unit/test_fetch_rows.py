@@ -17,6 +17,7 @@ from tests.conftest import Stack
 from tests.factories import make_user
 from withus.db import _driver_form, fetch_rows, get_engine, read_scope, session_scope
 from withus.models.club import Club
+from withus.services import club_listing
 from withus.services import clubs as club_service
 from withus.services import posts as post_service
 
@@ -65,7 +66,7 @@ async def test_statements_that_sqlalchemy_must_run() -> None:
     assert _driver_form(select(_clubs.c.id).where(_clubs.c.id == 5), dialect) is None
     # the page statements of the lists go the fast way
     assert _driver_form(
-        club_service._club_list_statement(with_category=True, with_query=False, with_cursor=True), dialect
+        club_listing._club_list_statement(with_category=True, with_query=False, with_cursor=True), dialect
     )
     assert _driver_form(club_service._read_access_statement(reader=True), dialect)
     for reader, with_kind, with_cursor in itertools.product((False, True), repeat=3):

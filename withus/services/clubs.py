@@ -22,13 +22,13 @@ Hooks for other parts, run inside the creating transaction (wired by :mod:`withu
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any, NamedTuple, cast
+from typing import Any, Protocol, cast
 
-from sqlalchemy import BindParameter, ColumnElement, Select, String, Table, bindparam, func, literal_column, tuple_
+from sqlalchemy import Select, Table, bindparam, literal_column
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -37,25 +37,19 @@ from withus.db import fetch_rows
 from withus.errors import Forbidden, NotAuthenticated, NotFound, ValidationFailed
 from withus.models.base import as_utc, utcnow
 from withus.models.club import (
-    CATEGORIES,
-    CATEGORY_LABELS_KO,
     STAFF_ROLES,
     Club,
     ClubBan,
-    ClubCard,
     ClubCreate,
     ClubMember,
-    ClubPublic,
     ClubUpdate,
     Invitation,
     JoinRequest,
-    MyClub,
     check_window,
 )
-from withus.models.user import MEDIA_URL_PREFIX, User, UserPublic
+from withus.models.user import MEDIA_URL_PREFIX, User
 from withus.services import images, rate_limit
 from withus.services import users as user_service
-from withus.services.pagination import clamp_limit, decode_cursor, encode_cursor
 
 OnClubCreated = Callable[[AsyncSession, Club], Awaitable[None]]
 OnMembershipChanged = Callable[[AsyncSession, Club, int, str | None], Awaitable[None]]
@@ -68,7 +62,6 @@ on_membership_changed: list[OnMembershipChanged] = []
 
 CREATE_RATE = (10, 3600)  # clubs per user per hour
 TOO_FAST = "너무 자주 요청했습니다. 잠시 후 다시 시도해 주세요."
-QUERY_MAX = 100
 
 
 # ---------------------------------------------------------------- access helpers
@@ -248,212 +241,31 @@ async def run_membership_hooks(session: AsyncSession, club: Club, user_id: int, 
         await hook(session, club, user_id, role)
 
 
-# ---------------------------------------------------------------- views
+# ---------------------------------------------------------------- rules of a club
 
 
-class CardRow(NamedTuple):
-    """A row of the club list: the columns a card shows, by name (a card is built from one of
-    these or from a :class:`Club`)."""
-
-    id: int
-    name: str
-    category: str
-    cover_path: str | None
-    member_count: int
-    capacity: int | None
-    recruit_from: datetime | None
-    recruit_until: datetime | None
-    closed_at: datetime | None
-    join_policy: str
-    visibility: str
-    created_at: datetime
+class HasCover(Protocol):
+    @property
+    def cover_path(self) -> str | None: ...
 
 
-def cover_url(club: Club | CardRow) -> str | None:
+class RecruitWindow(Protocol):
+    @property
+    def recruit_from(self) -> datetime | None: ...
+    @property
+    def recruit_until(self) -> datetime | None: ...
+
+
+def cover_url(club: HasCover) -> str | None:
     return MEDIA_URL_PREFIX + club.cover_path if club.cover_path else None
 
 
-def is_recruiting(club: Club | CardRow, *, now: datetime | None = None) -> bool:
-    """Inside the recruiting window (when there is one) and below capacity (when there is one)."""
-    now = now or utcnow()
-    if club.closed_at is not None:
-        return False
-    if club.recruit_from is not None and now < as_utc(club.recruit_from):
-        return False
-    if club.recruit_until is not None and now >= as_utc(club.recruit_until):
-        return False
-    return club.capacity is None or club.member_count < club.capacity
-
-
-def in_window(club: Club, *, now: datetime | None = None) -> bool:
+def in_window(club: RecruitWindow, *, now: datetime | None = None) -> bool:
+    """Inside the recruiting window, when the club has one (joining asks; a card shows it)."""
     now = now or utcnow()
     if club.recruit_from is not None and now < as_utc(club.recruit_from):
         return False
     return not (club.recruit_until is not None and now >= as_utc(club.recruit_until))
-
-
-def card(club: Club | CardRow, *, now: datetime | None = None) -> ClubCard:
-    assert club.id is not None
-    return ClubCard(
-        id=club.id,
-        name=club.name,
-        category=club.category,
-        category_label=CATEGORY_LABELS_KO.get(club.category, club.category),
-        cover_url=cover_url(club),
-        member_count=club.member_count,
-        capacity=club.capacity,
-        recruiting=is_recruiting(club, now=now),
-        join_policy=club.join_policy,
-        visibility=club.visibility,
-        created_at=as_utc(club.created_at),
-    )
-
-
-async def public_view(session: AsyncSession, *, club: Club, user: User | None) -> ClubPublic:
-    """The detail view for this viewer: a private club shows non-members its listed fields only."""
-    assert club.id is not None
-    role: str | None = None
-    request_status: str | None = None
-    invitation_id: int | None = None
-    if user is not None and user.id is not None:
-        role = await get_role(session, club_id=club.id, user_id=user.id)
-        if role is None:
-            jr = await session.get(JoinRequest, (club.id, user.id))
-            request_status = "pending" if jr is not None and jr.status == "pending" else None
-            stmt = select(Invitation.id).where(
-                Invitation.club_id == club.id, Invitation.user_id == user.id, Invitation.status == "pending"
-            )
-            invitation_id = (await session.exec(stmt)).first()
-    restricted = club.visibility == "private" and role is None
-    host: UserPublic | None = None
-    if not restricted:
-        host_user = await session.get(User, club.host_id)
-        host = UserPublic.of(host_user) if host_user is not None else None
-    base = card(club).model_dump()
-    return ClubPublic(
-        **base,
-        description=club.description,
-        location=None if restricted else club.location,
-        recruit_from=as_utc(club.recruit_from) if club.recruit_from else None,
-        recruit_until=as_utc(club.recruit_until) if club.recruit_until else None,
-        host=host,
-        my_role=role,  # type: ignore[arg-type]
-        my_request_status=request_status,  # type: ignore[arg-type]
-        my_invitation_id=invitation_id,
-        chat_room_id=club.chat_room_id if role is not None else None,
-        restricted=restricted,
-    )
-
-
-def categories() -> list[dict[str, str]]:
-    return [{"code": code, "label_ko": ko, "label_en": en} for code, ko, en in CATEGORIES]
-
-
-# ---------------------------------------------------------------- discovery
-
-
-def _search_condition() -> ColumnElement[bool]:
-    # lower(name || ' ' || description) LIKE '%word%': the same expression as the pg_trgm
-    # GIN index of migration 0003, with the separator as a literal so the index matches.
-    haystack = func.lower(_clubs.c.name.op("||")(literal_column("' '")).op("||")(_clubs.c.description))
-    # The pattern is rendered into the statement (safely quoted) rather than bound: with a bound
-    # parameter PostgreSQL soon switches to a generic plan that cannot know how selective the
-    # pattern is, walks the newest-first index and filters — slow for a rare word at 100,000 clubs.
-    pattern: BindParameter[str] = bindparam("club_search", type_=String(), literal_execute=True)
-    return haystack.like(pattern, escape="\\")
-
-
-def _search_pattern(q: str) -> str:
-    escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-@cache
-def _club_list_statement(*, with_category: bool, with_query: bool, with_cursor: bool) -> Select[Any]:
-    """The club list statement of one shape, built once (parameters ``limit``, and ``category``,
-    ``club_search``, ``after_created``/``after_id`` when the shape has them)."""
-    stmt = sa_select(*(_clubs.c[name] for name in CardRow._fields)).where(_clubs.c.closed_at.is_(None))
-    if with_category:
-        stmt = stmt.where(_clubs.c.category == bindparam("category"))
-    if with_query:
-        stmt = stmt.where(_search_condition())
-    if with_cursor:
-        stmt = stmt.where(
-            tuple_(_clubs.c.created_at, _clubs.c.id)
-            < tuple_(
-                bindparam("after_created", type_=_clubs.c.created_at.type),
-                bindparam("after_id", type_=_clubs.c.id.type),
-            )
-        )
-    return stmt.order_by(_clubs.c.created_at.desc(), _clubs.c.id.desc()).limit(bindparam("limit"))
-
-
-async def list_clubs(
-    session: AsyncSession,
-    *,
-    category: str | None = None,
-    q: str | None = None,
-    limit: int | None = None,
-    cursor: str | None = None,
-) -> tuple[list[ClubCard], str | None]:
-    """Open clubs newest first, by keyset on (created_at, id): one statement per page, read as
-    plain rows of the columns a card shows (no ORM objects: the home page asks for this the most)."""
-    limit = clamp_limit(limit)
-    params: dict[str, Any] = {"limit": limit + 1}
-    if category:
-        params["category"] = category
-    q = (q or "").strip()[:QUERY_MAX]
-    if q:
-        params["club_search"] = _search_pattern(q)
-    if cursor:
-        params["after_created"], params["after_id"] = decode_cursor(cursor, datetime, int)
-    stmt = _club_list_statement(with_category=bool(category), with_query=bool(q), with_cursor=bool(cursor))
-    rows = [CardRow._make(row) for row in await fetch_rows(session, stmt, params)]
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = encode_cursor(as_utc(rows[-1].created_at), rows[-1].id)
-    now = utcnow()
-    return [card(row, now=now) for row in rows], next_cursor
-
-
-async def list_my_clubs(
-    session: AsyncSession, *, user: User, limit: int | None = None, cursor: str | None = None
-) -> tuple[list[MyClub], str | None]:
-    """The open clubs I belong to with my role, most recently joined first."""
-    assert user.id is not None
-    limit = clamp_limit(limit)
-    stmt = (
-        select(Club, ClubMember)
-        .join(ClubMember, col(ClubMember.club_id) == col(Club.id))
-        .where(ClubMember.user_id == user.id, col(Club.closed_at).is_(None))
-    )
-    if cursor:
-        joined_at, club_id = decode_cursor(cursor, datetime, int)
-        stmt = stmt.where(tuple_(col(ClubMember.joined_at), col(ClubMember.club_id)) < tuple_(joined_at, club_id))
-    stmt = stmt.order_by(col(ClubMember.joined_at).desc(), col(ClubMember.club_id).desc()).limit(limit + 1)
-    rows = list((await session.exec(stmt)).all())
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        _, last = rows[-1]
-        next_cursor = encode_cursor(as_utc(last.joined_at), last.club_id)
-    now = utcnow()
-    items = [
-        MyClub(**card(club, now=now).model_dump(), my_role=m.role, joined_at=as_utc(m.joined_at))  # type: ignore[arg-type]
-        for club, m in rows
-    ]
-    return items, next_cursor
-
-
-async def list_hosted_clubs(session: AsyncSession, *, user_id: int) -> Sequence[Club]:
-    """Open clubs this user hosts (for a public profile), newest first."""
-    stmt = (
-        select(Club)
-        .where(Club.host_id == user_id, col(Club.closed_at).is_(None))
-        .order_by(col(Club.created_at).desc(), col(Club.id).desc())
-    )
-    return (await session.exec(stmt)).all()
 
 
 # ---------------------------------------------------------------- create, edit, close

@@ -16,10 +16,10 @@ from withus.models.club import (
     InvitationPublic,
 )
 from withus.models.user import User, UserSummary
+from withus.services import club_listing, rate_limit
 from withus.services import clubs as club_service
 from withus.services import membership as membership_service
 from withus.services import notifications as notification_service
-from withus.services import rate_limit
 
 # ---------------------------------------------------------------- invitations
 
@@ -33,7 +33,7 @@ async def _invitation_view(session: AsyncSession, inv: Invitation, club: Club | 
     assert invitee is not None
     return InvitationPublic(
         id=inv.id,
-        club=club_service.card(club),
+        club=club_listing.card(club),
         user=UserSummary.of(invitee),
         inviter=UserSummary.of(inviter) if inviter is not None else None,
         status=inv.status,  # type: ignore[arg-type]

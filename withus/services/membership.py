@@ -40,7 +40,6 @@ from withus.models.user import User, UserSummary
 from withus.services import clubs as club_service
 from withus.services import notifications as notification_service
 from withus.services import rate_limit
-from withus.services.clubs import TOO_FAST
 
 JOIN_RATE = (30, 3600)  # join attempts per user per hour
 INVITE_RATE = (100, 3600)  # invitations sent per user per hour
@@ -133,7 +132,9 @@ async def member_view(session: AsyncSession, member: ClubMember) -> MemberPublic
 async def do_join(session: AsyncSession, *, club_id: int, user: User, message: str = "") -> str:
     """Join an open club (``member``) or ask to join an approval club (``pending``)."""
     assert user.id is not None
-    await rate_limit.hit("club_join", str(user.id), limit=JOIN_RATE[0], window=JOIN_RATE[1], detail=TOO_FAST)
+    await rate_limit.hit(
+        "club_join", str(user.id), limit=JOIN_RATE[0], window=JOIN_RATE[1], detail=club_service.TOO_FAST
+    )
     message = (message or "").strip()
     if len(message) > JOIN_MESSAGE_MAX:
         raise ValidationFailed.field("message", f"가입 메시지는 {JOIN_MESSAGE_MAX}자 이하로 입력해 주세요.")

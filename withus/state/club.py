@@ -18,6 +18,7 @@ from withus.db import read_scope, session_scope
 from withus.errors import DomainError, NotFound
 from withus.models.club import ClubPublic, MemberPublic
 from withus.models.post import PostCreate
+from withus.services import club_listing
 from withus.services import clubs as club_service
 from withus.services import invitations as invitation_service
 from withus.services import member_roles as member_service
@@ -173,7 +174,7 @@ class ClubState(rx.State):
         async with read_scope() as session:
             user = await load_user(session, uid)
             club = await club_service.get_club_or_raise(session, club_id=club_id)
-            self.club = club_view(await club_service.public_view(session, club=club, user=user))
+            self.club = club_view(await club_listing.public_view(session, club=club, user=user))
             if self.club.restricted or not lists:
                 if self.club.restricted:
                     self.posts, self.members = [], []

@@ -23,6 +23,7 @@ from withus.db import session_scope
 from withus.errors import DomainError, NotFound
 from withus.kv import get_kv
 from withus.models.club import ClubCreate, ClubUpdate
+from withus.services import club_listing
 from withus.services import clubs as club_service
 from withus.state.common import GENERIC_ERROR, current_user_id, load_user, login_redirect, path_id, validation_messages
 from withus.state.text import date_input_value, parse_day
@@ -121,7 +122,7 @@ class ClubFormState(rx.State):
             async with session_scope() as session:
                 user = await load_user(session, uid)
                 club = await club_service.get_club_or_raise(session, club_id=club_id)
-                view = await club_service.public_view(session, club=club, user=user)
+                view = await club_listing.public_view(session, club=club, user=user)
                 if not club_service.is_staff(view.my_role):
                     self.forbidden = True
                 else:

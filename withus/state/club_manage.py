@@ -17,6 +17,7 @@ import reflex as rx
 from withus.db import read_scope, session_scope
 from withus.errors import DomainError, NotFound
 from withus.models.club import BanPublic, InvitationPublic, JoinRequestPublic, MemberPublic
+from withus.services import club_listing
 from withus.services import clubs as club_service
 from withus.services import invitations as invitation_service
 from withus.services import member_roles as member_service
@@ -147,7 +148,7 @@ class ManageState(rx.State):
         async with read_scope() as session:
             user = await load_user(session, uid)
             club = await club_service.get_club_or_raise(session, club_id=self.club_id)
-            view = await club_service.public_view(session, club=club, user=user)
+            view = await club_listing.public_view(session, club=club, user=user)
             self.club_name = view.name
             self.my_role = view.my_role or ""
             if not club_service.is_staff(view.my_role) or user is None:

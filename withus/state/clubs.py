@@ -14,7 +14,7 @@ from withus.components.category import CATEGORY_CHOICES, category_color, categor
 from withus.db import read_scope
 from withus.errors import DomainError
 from withus.models.club import ClubCard
-from withus.services import clubs as club_service
+from withus.services import club_listing
 from withus.state.common import GENERIC_ERROR
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ class HomeState(rx.State):
     async def _fetch(self, *, append: bool) -> Any:
         try:
             async with read_scope() as session:
-                rows, cursor = await club_service.list_clubs(
+                rows, cursor = await club_listing.list_clubs(
                     session,
                     category=self.category or None,
                     q=self.q or None,

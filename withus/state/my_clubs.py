@@ -11,7 +11,7 @@ import reflex as rx
 from withus.db import read_scope, session_scope
 from withus.errors import DomainError
 from withus.models.club import InvitationPublic, MyClub
-from withus.services import clubs as club_service
+from withus.services import club_listing
 from withus.services import invitations as invitation_service
 from withus.state.club import ROLE_COLORS, ROLE_LABELS
 from withus.state.clubs import ClubCardView, card_view
@@ -69,7 +69,7 @@ class MyClubsState(rx.State):
             user = await load_user(session, uid)
             if user is None:
                 return
-            items, cursor = await club_service.list_my_clubs(session, user=user, limit=PAGE)
+            items, cursor = await club_listing.list_my_clubs(session, user=user, limit=PAGE)
             invitations = await invitation_service.list_my_invitations(session, user=user)
         self.clubs = [_my_club(c) for c in items]
         self._cursor = cursor
@@ -106,7 +106,7 @@ class MyClubsState(rx.State):
             async with session_scope() as session:
                 user = await load_user(session, uid)
                 assert user is not None
-                items, cursor = await club_service.list_my_clubs(session, user=user, limit=PAGE, cursor=self._cursor)
+                items, cursor = await club_listing.list_my_clubs(session, user=user, limit=PAGE, cursor=self._cursor)
             merged = self.clubs + [_my_club(c) for c in items]
             self.clubs = merged[:MAX_CLUBS]
             self._cursor = cursor

@@ -10,6 +10,7 @@ import reflex as rx
 from withus.db import session_scope
 from withus.errors import DomainError
 from withus.models.user import UserPublic
+from withus.services import club_listing
 from withus.services import users as user_service
 from withus.state.auth import AuthState
 
@@ -41,14 +42,10 @@ def _joined_text(public: UserPublic) -> str:
 
 async def _hosted_clubs(session: object, user_id: int) -> tuple[bool, list[HostedClubView]]:
     """(whether the clubs service exists, the clubs this user hosts)."""
-    try:
-        from withus.services import clubs as club_service
-    except ImportError:  # clubs not built yet: the section says so
-        return False, []
-    clubs = await club_service.list_hosted_clubs(session, user_id=user_id)  # type: ignore[arg-type]
+    clubs = await club_listing.list_hosted_clubs(session, user_id=user_id)  # type: ignore[arg-type]
     views = []
     for club in list(clubs)[:MAX_HOSTED]:
-        card = club_service.card(club)
+        card = club_listing.card(club)
         members = f"{card.member_count} / {card.capacity}명" if card.capacity else f"{card.member_count}명"
         views.append(
             HostedClubView(
