@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import reflex as rx
@@ -192,7 +193,7 @@ class ManageState(rx.State):
             yield rx.toast.error(GENERIC_ERROR)
         self.loading = False
 
-    async def _run(self, action: str, success: str, **kwargs: Any) -> Any:
+    async def _run(self, action: Callable[..., Awaitable[Any]], success: str, **kwargs: Any) -> Any:
         uid = await current_user_id(self)
         if uid is None:
             return await login_redirect(self)
@@ -201,8 +202,7 @@ class ManageState(rx.State):
             async with session_scope() as session:
                 actor = await load_user(session, uid)
                 assert actor is not None
-                fn = getattr(membership_service, action)
-                await fn(session, club_id=self.club_id, actor=actor, **kwargs)
+                await action(session, club_id=self.club_id, actor=actor, **kwargs)
             await self._refresh(uid)
         except DomainError as exc:
             return rx.toast.error(exc.detail)
@@ -212,36 +212,42 @@ class ManageState(rx.State):
 
     @rx.event
     async def approve(self, user_id: int) -> Any:
-        return await self._run("do_approve_request", "가입을 승인했어요.", user_id=user_id)
+        return await self._run(membership_service.do_approve_request, "가입을 승인했어요.", user_id=user_id)
 
     @rx.event
     async def decline(self, user_id: int) -> Any:
-        return await self._run("do_decline_request", "가입 신청을 거절했어요.", user_id=user_id)
+        return await self._run(membership_service.do_decline_request, "가입 신청을 거절했어요.", user_id=user_id)
 
     @rx.event
     async def set_role(self, user_id: int, role: str) -> Any:
         label = ROLE_LABELS.get(role, role)
-        return await self._run("do_change_role", f"역할을 {label}(으)로 바꿨어요.", user_id=user_id, role=role)
+        return await self._run(
+            member_service.do_change_role, f"역할을 {label}(으)로 바꿨어요.", user_id=user_id, role=role
+        )
 
     @rx.event
     async def transfer(self, user_id: int) -> Any:
-        return await self._run("do_transfer_host", "모임장을 넘겼어요.", user_id=user_id)
+        return await self._run(member_service.do_transfer_host, "모임장을 넘겼어요.", user_id=user_id)
 
     @rx.event
     async def remove(self, user_id: int) -> Any:
-        return await self._run("do_remove_member", "멤버를 내보냈어요.", user_id=user_id)
+        return await self._run(member_service.do_remove_member, "멤버를 내보냈어요.", user_id=user_id)
 
     @rx.event
     async def ban(self, user_id: int) -> Any:
-        return await self._run("do_remove_member", "내보내고 다시 가입하지 못하게 했어요.", user_id=user_id, ban=True)
+        return await self._run(
+            member_service.do_remove_member, "내보내고 다시 가입하지 못하게 했어요.", user_id=user_id, ban=True
+        )
 
     @rx.event
     async def unban(self, user_id: int) -> Any:
-        return await self._run("do_unban", "차단을 풀었어요.", user_id=user_id)
+        return await self._run(member_service.do_unban, "차단을 풀었어요.", user_id=user_id)
 
     @rx.event
     async def cancel_invitation(self, invitation_id: int) -> Any:
-        return await self._run("do_cancel_invitation", "초대를 취소했어요.", invitation_id=invitation_id)
+        return await self._run(
+            invitation_service.do_cancel_invitation, "초대를 취소했어요.", invitation_id=invitation_id
+        )
 
     @rx.event
     async def invite(self, form_data: dict[str, Any]) -> Any:
