@@ -117,3 +117,19 @@ def test_images_other_than_png_jpeg_webp_are_refused() -> None:
             images._reencode(content, 100, False)
     with pytest.raises(TooLarge):
         images._reencode(b"0" * (images.MAX_BYTES + 1), 100, False)
+
+
+def test_who_may_remove_and_change_roles() -> None:
+    from withus.services import member_roles
+
+    removable = {
+        (actor, target)
+        for actor in ("host", "moderator", "member")
+        for target in ("host", "moderator", "member")
+        if member_roles.may_remove(actor_role=actor, target_role=target, is_self=False)
+    }
+    assert removable == {("host", "moderator"), ("host", "member"), ("moderator", "member")}
+    assert not member_roles.may_remove(actor_role="host", target_role="member", is_self=True)
+    assert member_roles.may_change_role(actor_role="host", target_role="moderator")
+    assert not member_roles.may_change_role(actor_role="host", target_role="host")
+    assert not member_roles.may_change_role(actor_role="moderator", target_role="member")

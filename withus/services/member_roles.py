@@ -69,6 +69,19 @@ async def list_members(
     return items, next_cursor
 
 
+def may_remove(*, actor_role: str | None, target_role: str, is_self: bool) -> bool:
+    """The host removes anyone but themselves; a moderator removes members (the rule
+    :func:`do_remove_member` enforces and the manage page shows)."""
+    if is_self or target_role == "host":
+        return False
+    return actor_role == "host" or (actor_role == "moderator" and target_role == "member")
+
+
+def may_change_role(*, actor_role: str | None, target_role: str) -> bool:
+    """The host makes members moderators and back; the host's own role changes only by transfer."""
+    return actor_role == "host" and target_role != "host"
+
+
 async def do_change_role(session: AsyncSession, *, club_id: int, actor: User, user_id: int, role: str) -> MemberPublic:
     """Host only: make a member a moderator or back. The host's own role changes only by transfer."""
     if role not in ("moderator", "member"):
@@ -79,7 +92,7 @@ async def do_change_role(session: AsyncSession, *, club_id: int, actor: User, us
     member = await club_service.get_member(session, club_id=club.id, user_id=user_id)
     if member is None:
         raise membership_service.member_not_found()
-    if member.role == "host":
+    if not may_change_role(actor_role="host", target_role=member.role):  # check_host passed
         raise Conflict("모임장의 역할은 모임장 넘기기로만 바꿀 수 있습니다.", code="use_transfer")
     if member.role != role:
         member.role = role
@@ -154,7 +167,7 @@ async def do_remove_member(
         if not ban:
             raise membership_service.member_not_found()
         await membership_service.get_user_or_raise(session, user_id)
-    elif member.role == "host" or (member.role == "moderator" and actor_role != "host"):
+    elif not may_remove(actor_role=actor_role, target_role=member.role, is_self=False):
         raise Forbidden("모임장이나 다른 운영진은 내보낼 수 없습니다.", code="insufficient_role")
     if member is not None:
         await membership_service.remove_member(session, club=club, member=member)

@@ -89,8 +89,6 @@ def _request_view(r: JoinRequestPublic) -> RequestView:
 
 def _member(m: MemberPublic, *, me: int, my_role: str) -> ManagedMember:
     is_me = m.user.id == me
-    # What the service allows: the host removes anyone but themselves; a moderator removes members.
-    can_remove = not is_me and (my_role == "host" or (my_role == "moderator" and m.role == "member"))
     return ManagedMember(
         user_id=m.user.id,
         nickname=m.user.nickname,
@@ -100,8 +98,8 @@ def _member(m: MemberPublic, *, me: int, my_role: str) -> ManagedMember:
         role_color=ROLE_COLORS.get(m.role, "gray"),
         joined=day(m.joined_at),
         is_me=is_me,
-        can_remove=can_remove,
-        can_change_role=my_role == "host" and m.role != "host",
+        can_remove=member_service.may_remove(actor_role=my_role, target_role=m.role, is_self=is_me),
+        can_change_role=member_service.may_change_role(actor_role=my_role, target_role=m.role),
     )
 
 
