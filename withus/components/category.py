@@ -1,22 +1,10 @@
-"""Club categories: Korean labels, one Radix colour each, badge and cover placeholder."""
+"""Club categories: the badge, the icon and the cover placeholder (labels and colours are
+``withus.state.categories``)."""
 
 from __future__ import annotations
 
 import reflex as rx
 
-from withus.models.club import CATEGORIES, CATEGORY_LABELS_KO
-
-# One colour per category, used by the badge and by the placeholder of a club without a cover.
-CATEGORY_COLORS: dict[str, str] = {
-    "SPORTS": "green",
-    "DAILY": "amber",
-    "GAME": "violet",
-    "FOOD": "orange",
-    "STUDY": "blue",
-    "CULTURE": "pink",
-    "TRAVEL": "cyan",
-    "ETC": "gray",
-}
 CATEGORY_ICONS: dict[str, str] = {
     "SPORTS": "dumbbell",
     "DAILY": "coffee",
@@ -27,16 +15,6 @@ CATEGORY_ICONS: dict[str, str] = {
     "TRAVEL": "plane",
     "ETC": "sparkles",
 }
-# (code, Korean label) in the order the UI shows them.
-CATEGORY_CHOICES: list[tuple[str, str]] = [(code, ko) for code, ko, _ in CATEGORIES]
-
-
-def category_label(code: str) -> str:
-    return CATEGORY_LABELS_KO.get(code, "기타")
-
-
-def category_color(code: str) -> str:
-    return CATEGORY_COLORS.get(code, "gray")
 
 
 def category_badge(label: rx.Var[str] | str, color: rx.Var[str] | str, **props: object) -> rx.Component:

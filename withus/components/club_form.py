@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from withus.components.category import CATEGORY_CHOICES
 from withus.components.forms import field_error, field_hint, form_error, label, text_area_field, text_field
 from withus.models.club import CAPACITY_MAX, CAPACITY_MIN, DESCRIPTION_MAX, LOCATION_MAX, NAME_MAX
+from withus.state.categories import CATEGORY_CHOICES
 from withus.state.club_form import COVER_MAX_BYTES, COVER_UPLOAD_ID, ClubFormState
 
 S = ClubFormState

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
-from withus.components.category import CATEGORY_CHOICES
 from withus.components.club_card import club_card
 from withus.components.event_items import home_upcoming
 from withus.components.layout import page
 from withus.state.auth import AuthState
+from withus.state.categories import CATEGORY_CHOICES
 from withus.state.clubs import SEARCH_INPUT_ID, HomeState
 
 

@@ -13,7 +13,6 @@ from typing import Any
 import reflex as rx
 from pydantic import ValidationError
 
-from withus.components.category import category_color
 from withus.db import read_scope, session_scope
 from withus.errors import DomainError, NotFound
 from withus.models.club import ClubPublic, MemberPublic
@@ -25,6 +24,7 @@ from withus.services import member_roles as member_service
 from withus.services import membership as membership_service
 from withus.services import posts as post_service
 from withus.state.board import PostRow, post_row
+from withus.state.categories import category_color
 from withus.state.clubs import capacity_text
 from withus.state.common import GENERIC_ERROR, current_user_id, load_user, login_redirect, path_id, validation_messages
 from withus.state.text import Segment, day, recruiting_window, segments

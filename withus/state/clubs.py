@@ -10,11 +10,11 @@ from urllib.parse import urlencode
 
 import reflex as rx
 
-from withus.components.category import CATEGORY_CHOICES, category_color, category_label
 from withus.db import read_scope
 from withus.errors import DomainError
 from withus.models.club import ClubCard
 from withus.services import club_listing
+from withus.state.categories import CATEGORY_CHOICES, category_color, category_label
 from withus.state.common import GENERIC_ERROR
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,5 @@
-"""The services import in one direction, at the top of the module, and know no web framework."""
+"""The layers import in one direction: services at the top of the module, knowing no web
+framework, in no circle; state never imports pages or components."""
 
 from __future__ import annotations
 
@@ -83,3 +84,15 @@ def test_service_functions_take_the_session_first_and_positionally() -> None:
                 if "session" in named and positional[:1] != ["session"]:
                     wrong.append(f"{name}.{node.name}")
     assert wrong == []
+
+
+def test_state_imports_no_page_or_component() -> None:
+    """pages → state → services: a state module never imports upward."""
+    state_dir = SERVICES.parent / "state"
+    upward = [
+        f"{p.stem}: {target}"
+        for p in sorted(state_dir.glob("*.py"))
+        for _node, target in _imports(ast.parse(p.read_text(), str(p)))
+        if target.startswith(("withus.components", "withus.pages"))
+    ]
+    assert upward == []
