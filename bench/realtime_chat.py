@@ -561,7 +561,7 @@ class Bench:
         app_port, echo_port = _free_port(), _free_port()
         kind = self.args.server
         workers = self.args.server_workers
-        app_env = {**env, "PORT": str(app_port)}
+        app_env = {"ACCESS_LOG": "false", **env, "PORT": str(app_port)}  # uvicorn's access log is off too
         deflate = self.args.server_deflate == "on"
         self.app = Server("app", "api:build_server", app_port, app_env, "/api/health", kind, workers, deflate)
         self.echo = Server(
