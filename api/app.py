@@ -8,13 +8,14 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import problems
+from api import openapi, problems
 from api.observe import ObserveMiddleware
 from api.routes import health, metrics
 from api.stomp.route import stomp_endpoint
@@ -23,7 +24,9 @@ from withus.services import hooks
 from withus.settings import get_settings
 
 API_DESCRIPTION = """withUs REST API. Errors are RFC 9457 problem details
-(`application/problem+json`) with a stable `code`. Real-time chat is STOMP 1.2
+(`application/problem+json`) with a stable `code`. Ids are 32-bit (1..2147483647): a larger one in
+a path is simply not found (404), in a body refused (422). Text refuses NUL and lone UTF-16
+surrogates (`"\\ud800"`), which no text column can store (422). Real-time chat is STOMP 1.2
 over the WebSocket at `/ws`; notifications stream as Server-Sent Events at
 `/api/notifications/stream`."""
 
@@ -59,6 +62,23 @@ class RequestIdMiddleware:
         await self.app(scope, receive, send_with_id)
 
 
+class NoSniff:
+    """``X-Content-Type-Options: nosniff`` on every response of the wrapped app (the uploaded media:
+    a browser must take a file for the type it is served as, never guess it is HTML or script)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_nosniff(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                MutableHeaders(scope=message)["X-Content-Type-Options"] = "nosniff"
+            await send(message)
+
+        await self.app(scope, receive, send_nosniff)
+
+
 def build_server() -> FastAPI:
     """The API alone as a server process, with the site's lifespan (dependency check at start,
     GC tuning, graceful shutdown): ``uvicorn api:build_server --factory``. The benchmarks run
@@ -91,6 +111,7 @@ def build_api(lifespan: Any = None) -> FastAPI:
 
     problems.install(app)
     problems.install_unavailable(app)
+    openapi.install(app)
 
     router = APIRouter(prefix="/api")
     router.include_router(health.router)
@@ -99,16 +120,21 @@ def build_api(lifespan: Any = None) -> FastAPI:
 
     @router.api_route(
         "/{path:path}",
-        methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"],
         include_in_schema=False,
     )
     async def _unknown(request: Request, path: str) -> None:
         # Unknown /api paths answer problem+json instead of falling through to the web app;
         # a known path with another method is 405, as it would be without this route.
-        for route in router.routes:
-            if route.matches(request.scope)[0] == Match.PARTIAL:
-                raise StarletteHTTPException(405)
+        allowed: set[str] = set()
+        for route in iter_route_contexts(router.routes):  # included routers' routes, flattened
+            if route.original_route is not _unknown_route and route.matches(request.scope)[0] == Match.PARTIAL:
+                allowed |= route.methods or set()
+        if allowed:
+            raise StarletteHTTPException(405, headers={"Allow": ", ".join(sorted(allowed))})
         raise NotFound("요청한 주소를 찾을 수 없습니다.", code="not_found")
+
+    _unknown_route = router.routes[-1]
 
     app.include_router(router)
     app.include_router(metrics.router)  # /metrics, beside /api
@@ -116,7 +142,7 @@ def build_api(lifespan: Any = None) -> FastAPI:
     app.add_api_websocket_route("/ws", stomp_endpoint)  # STOMP 1.2 chat over WebSocket
 
     settings.media_path.mkdir(parents=True, exist_ok=True)
-    app.mount("/media", StaticFiles(directory=settings.media_path, check_dir=False), name="media")
+    app.mount("/media", NoSniff(StaticFiles(directory=settings.media_path, check_dir=False)), name="media")
     return app
 
 

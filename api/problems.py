@@ -5,6 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import asyncpg.exceptions
+import asyncpg.exceptions._base
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -69,6 +72,19 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
+def not_found() -> JSONResponse:
+    return problem(404, code="not_found", detail=_HTTP_DETAILS[404])
+
+
+def _only_in_path(exc: RequestValidationError) -> bool:
+    """Whether every error is a number in the path outside its range (``Id``: 1..2**31-1)."""
+    errors = exc.errors()
+    return bool(errors) and all(
+        tuple(e.get("loc", ()))[:1] == ("path",) and e.get("type") in ("greater_than_equal", "less_than_equal")
+        for e in errors
+    )
+
+
 def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
     return ".".join(parts) or "body"
@@ -120,6 +136,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        if _only_in_path(exc):
+            # An id outside the database's range in the path names nothing: not found, like any absent row.
+            return not_found()
         errors = [{"field": _field_name(e.get("loc", ())), "message": _validation_message(e)} for e in exc.errors()]
         return problem(422, code="validation_failed", detail="입력값을 확인해 주세요.", errors=errors)
 
@@ -158,6 +177,8 @@ def install_unavailable(app: FastAPI) -> None:
     from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
     async def _database(request: Request, exc: Exception) -> JSONResponse:
+        if refused_input(exc):
+            return _input_the_database_refused(request, exc)
         if isinstance(exc, DBAPIError) and not exc.connection_invalidated and not _is_connection_error(exc):
             return await _reraise_as_unexpected(request, exc)
         log.warning("database unavailable: %s", type(exc).__name__)
@@ -177,11 +198,43 @@ def install_unavailable(app: FastAPI) -> None:
             headers={"Retry-After": "5"},
         )
 
+    async def _refused(request: Request, exc: Exception) -> JSONResponse:
+        if refused_input(exc):
+            return _input_the_database_refused(request, exc)
+        return await _reraise_as_unexpected(request, exc)
+
     app.add_exception_handler(DBAPIError, _database)
+    for kind in REFUSED_INPUT:
+        app.add_exception_handler(kind, _refused)
     app.add_exception_handler(PoolTimeoutError, _database)
     app.add_exception_handler(OSError, _database)
     app.add_exception_handler(RedisConnectionError, _redis)
     app.add_exception_handler(RedisTimeoutError, _redis)
+
+
+# What the database (or its driver) raises for a value it cannot take: SQLAlchemy's DataError,
+# asyncpg's server-side DataError (SQLSTATE class 22) and client-side one (a number past int32),
+# which the driver wraps as an InterfaceError and ``withus.db.fetch_rows`` lets through as is;
+# text it cannot encode; an integer past SQLite's 64 bits.
+REFUSED_INPUT: tuple[type[Exception], ...] = (
+    sqlalchemy.exc.DataError,
+    asyncpg.exceptions.DataError,
+    asyncpg.exceptions._base.DataError,
+    UnicodeEncodeError,
+    OverflowError,
+)
+
+
+def refused_input(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what it wraps) is the database refusing a value: bad input, not a bug."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, REFUSED_INPUT):
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return False
 
 
 def _is_connection_error(exc: Exception) -> bool:
@@ -196,6 +249,25 @@ def _is_connection_error(exc: Exception) -> bool:
         or "terminating" in text
         or "database is locked" in text
     )
+
+
+def _input_the_database_refused(request: Request, exc: Exception) -> JSONResponse:
+    """The last guard for input that passed the schemas but not the database (a number past a
+    column's range, text it cannot encode): bad input, so 404 for a request that only names
+    something (GET, HEAD, DELETE: its input is the address) and 422 otherwise. Logged once, as a
+    warning without a traceback: the input types should have refused it, so it is worth knowing."""
+    request_id = getattr(request.state, "request_id", "-")
+    orig = getattr(exc, "orig", None)
+    log.warning(
+        "input refused by the database request_id=%s %s %s: %s",
+        request_id,
+        request.method,
+        request.url.path,
+        type(orig if orig is not None else exc).__name__,
+    )
+    if request.method in ("GET", "HEAD", "DELETE"):
+        return not_found()
+    return problem(422, code="validation_failed", detail="입력값이 허용 범위를 벗어났습니다.", errors=[])
 
 
 async def _reraise_as_unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from api.deps import CurrentUser, SessionDep, UnitOfWorkRoute
 from withus.errors import InvalidInput
 from withus.models.chat import MessagePublic, RoomPublic
+from withus.models.types import TEXT_PATTERN, Id, Seq, StrictId, StrictSeq, Text
 from withus.services import chat as chat_service
 from withus.services import chat_rooms as room_service
 from withus.services import chat_sending
@@ -25,20 +26,23 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 
 
 class OpenRoom(BaseModel):
-    user_id: int = Field(description="the other person")
+    user_id: StrictId = Field(description="the other person")
 
 
 class SendMessage(BaseModel):
-    body: Any = Field(description="1–1,000 characters", json_schema_extra={"type": "string", "maxLength": 1000})
+    body: Any = Field(
+        description="1–1,000 characters, not only spaces",
+        json_schema_extra={"type": "string", "minLength": 1, "maxLength": 1000, "pattern": TEXT_PATTERN},
+    )
     client_msg_id: Any = Field(
         default=None,
-        description="your id for this message (≤ 64 characters): a resend with the same id is stored once",
-        json_schema_extra={"type": "string", "maxLength": 64},
+        description="your id for this message (≤ 64 printable characters): a resend with the same id is stored once",
+        json_schema_extra={"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[^\\u0000-\\u001f]*$"},
     )
 
 
 class ReadUpTo(BaseModel):
-    seq: int = Field(ge=0, description="the last seq you have seen")
+    seq: StrictSeq = Field(description="the last seq you have seen")
 
 
 class RoomPage(BaseModel):
@@ -64,6 +68,7 @@ class MessagePage(BaseModel):
         400: {"description": "`cannot_chat_with_self`"},
         403: {"description": "`blocked`: one of you blocked the other"},
         404: {"description": "`user_not_found`"},
+        429: {"description": "`rate_limited`: too many new rooms in a short time; see `Retry-After`"},
     },
 )
 async def open_room(body: OpenRoom, session: SessionDep, user: CurrentUser) -> Any:
@@ -82,7 +87,7 @@ async def list_rooms(
     session: SessionDep,
     user: CurrentUser,
     limit: Annotated[int | None, Query(ge=1, le=100, description="page size (default 20)")] = None,
-    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
+    cursor: Annotated[Text | None, Query(max_length=1000, description="`next_cursor` of the previous page")] = None,
 ) -> RoomPage:
     """My 1:1 rooms (not hidden) and the rooms of my clubs, latest activity first, each with the other person
     or the club, the last message and my unread count."""
@@ -94,22 +99,22 @@ async def list_rooms(
     return RoomPage(items=items, next_cursor=encode_cursor(*next_after) if next_after else None)
 
 
-@router.get("/chat/rooms/{room_id}", response_model=RoomPublic, summary="One room", responses=NOT_FOUND)
-async def get_room(room_id: int, session: SessionDep, user: CurrentUser) -> RoomPublic:
+@router.get("/chat/rooms/{room_id:int}", response_model=RoomPublic, summary="One room", responses=NOT_FOUND)
+async def get_room(room_id: Id, session: SessionDep, user: CurrentUser) -> RoomPublic:
     return await room_service.room_view(session, user=user, room_id=room_id)
 
 
 @router.get(
-    "/chat/rooms/{room_id}/messages", response_model=MessagePage, summary="A room's messages", responses=NOT_FOUND
+    "/chat/rooms/{room_id:int}/messages", response_model=MessagePage, summary="A room's messages", responses=NOT_FOUND
 )
 async def list_messages(
-    room_id: int,
+    room_id: Id,
     session: SessionDep,
     user: CurrentUser,
-    after_seq: Annotated[int | None, Query(ge=0, description="only messages after this seq (catch up)")] = None,
-    before_seq: Annotated[int | None, Query(ge=0, description="only messages before this seq (scroll back)")] = None,
+    after_seq: Annotated[Seq | None, Query(description="only messages after this seq (catch up)")] = None,
+    before_seq: Annotated[Seq | None, Query(description="only messages before this seq (scroll back)")] = None,
     limit: Annotated[int | None, Query(ge=1, le=100, description="page size (default 50)")] = None,
-    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
+    cursor: Annotated[Text | None, Query(max_length=1000, description="`next_cursor` of the previous page")] = None,
 ) -> MessagePage:
     """Ascending by ``seq``. With ``after_seq``: the first ``limit`` messages after it — a client that
     reconnects asks with the last seq it has and gets every message it missed, once. With ``before_seq``
@@ -132,7 +137,7 @@ async def list_messages(
 
 
 @router.post(
-    "/chat/rooms/{room_id}/messages",
+    "/chat/rooms/{room_id:int}/messages",
     response_model=MessagePublic,
     status_code=status.HTTP_201_CREATED,
     summary="Send a message",
@@ -143,7 +148,7 @@ async def list_messages(
         429: {"description": "`rate_limited`"},
     },
 )
-async def send_message(room_id: int, body: SendMessage, session: SessionDep, user: CurrentUser) -> Any:
+async def send_message(room_id: Id, body: SendMessage, session: SessionDep, user: CurrentUser) -> Any:
     """Stored, then delivered live (STOMP ``/topic/chat/rooms/{id}``, ``/user/queue/messages``) once committed.
     A resend with the same ``client_msg_id`` answers 200 with the stored message and delivers nothing again."""
     message, created = await chat_sending.do_send_message(
@@ -155,24 +160,24 @@ async def send_message(room_id: int, body: SendMessage, session: SessionDep, use
 
 
 @router.post(
-    "/chat/rooms/{room_id}/read",
+    "/chat/rooms/{room_id:int}/read",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Mark read up to a seq",
     responses=NOT_FOUND,
 )
-async def mark_read(room_id: int, body: ReadUpTo, session: SessionDep, user: CurrentUser) -> Response:
+async def mark_read(room_id: Id, body: ReadUpTo, session: SessionDep, user: CurrentUser) -> Response:
     """Read state never goes back; a seq past the last message counts as the last message."""
     await chat_service.do_mark_read(session, user=user, room_id=room_id, seq=body.seq)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.delete(
-    "/chat/rooms/{room_id}",
+    "/chat/rooms/{room_id:int}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Hide a 1:1 room for me",
     responses={**NOT_FOUND, 409: {"description": "`cannot_hide_club_room`: leave the club instead"}},
 )
-async def hide_room(room_id: int, session: SessionDep, user: CurrentUser) -> Response:
+async def hide_room(room_id: Id, session: SessionDep, user: CurrentUser) -> Response:
     """The room leaves my list and its history so far is cleared for me only; the other person keeps it.
     A new message brings the room back, with what came after."""
     await room_service.do_hide_room(session, user=user, room_id=room_id)

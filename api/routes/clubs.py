@@ -24,6 +24,7 @@ from withus.models.club import (
     JoinResult,
     MemberPublic,
 )
+from withus.models.types import Id, Text
 from withus.services import club_listing, images
 from withus.services import clubs as club_service
 from withus.services import invitations as invitation_service
@@ -42,7 +43,7 @@ async def list_categories() -> list[dict[str, str]]:
 async def list_clubs(
     session: SessionDep,
     category: Category | None = None,
-    q: Annotated[str | None, Query(max_length=100, description="Keyword in the name or description.")] = None,
+    q: Annotated[Text | None, Query(max_length=100, description="Keyword in the name or description.")] = None,
     limit: Limit = 20,
     cursor: Cursor = None,
 ) -> Page[ClubCard]:
@@ -51,37 +52,37 @@ async def list_clubs(
     return Page(items=cards, next_cursor=next_cursor)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=ClubPublic, responses=_problems(401, 422))
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ClubPublic, responses=_problems(401, 422, 429))
 async def create_club(body: ClubCreate, session: SessionDep, user: CurrentUser) -> ClubPublic:
     club = await club_service.do_create_club(session, user=user, data=body)
     return await club_listing.public_view(session, club=club, user=user)
 
 
-@router.get("/{club_id}", response_model=ClubPublic, responses=_problems(404))
-async def get_club(club_id: int, session: SessionDep, user: OptionalUser) -> ClubPublic:
+@router.get("/{club_id:int}", response_model=ClubPublic, responses=_problems(404))
+async def get_club(club_id: Id, session: SessionDep, user: OptionalUser) -> ClubPublic:
     """A private club shows non-members its listed fields only (`restricted: true`; `host`,
     `location` and `chat_room_id` null). `chat_room_id` is given to members only."""
     club = await club_service.get_club_or_raise(session, club_id=club_id)
     return await club_listing.public_view(session, club=club, user=user)
 
 
-@router.patch("/{club_id}", response_model=ClubPublic, responses=_problems(401, 403, 404, 422))
-async def update_club(club_id: int, body: ClubUpdate, session: SessionDep, user: CurrentUser) -> ClubPublic:
+@router.patch("/{club_id:int}", response_model=ClubPublic, responses=_problems(401, 403, 404, 422))
+async def update_club(club_id: Id, body: ClubUpdate, session: SessionDep, user: CurrentUser) -> ClubPublic:
     """Host or moderator. Send only what changes; `null` clears capacity, location and the window."""
     club = await club_service.do_update_club(session, club_id=club_id, user=user, data=body)
     return await club_listing.public_view(session, club=club, user=user)
 
 
-@router.delete("/{club_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_problems(401, 403, 404))
-async def close_club(club_id: int, session: SessionDep, user: CurrentUser) -> Response:
+@router.delete("/{club_id:int}", status_code=status.HTTP_204_NO_CONTENT, responses=_problems(401, 403, 404))
+async def close_club(club_id: Id, session: SessionDep, user: CurrentUser) -> Response:
     """Host only: the club is closed and answers 404 from then on."""
     await club_service.do_close_club(session, club_id=club_id, user=user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.put("/{club_id}/image", response_model=ClubPublic, responses=_problems(401, 403, 404, 413))
+@router.put("/{club_id:int}/image", response_model=ClubPublic, responses=_problems(401, 403, 404, 413))
 async def put_club_image(
-    club_id: int, session: SessionDep, user: CurrentUser, file: Annotated[UploadFile, File()]
+    club_id: Id, session: SessionDep, user: CurrentUser, file: Annotated[UploadFile, File()]
 ) -> ClubPublic:
     """Host or moderator: PNG, JPEG or WebP up to 5 MB, re-encoded; 400 `invalid_image` otherwise."""
     content = await file.read(images.MAX_BYTES + 1)
@@ -94,8 +95,8 @@ async def put_club_image(
 # ---------------------------------------------------------------- joining and leaving
 
 
-@router.post("/{club_id}/join", response_model=JoinResult, responses=_problems(401, 403, 404, 409, 422))
-async def join_club(club_id: int, session: SessionDep, user: CurrentUser, body: JoinBody | None = None) -> JoinResult:
+@router.post("/{club_id:int}/join", response_model=JoinResult, responses=_problems(401, 403, 404, 409, 422, 429))
+async def join_club(club_id: Id, session: SessionDep, user: CurrentUser, body: JoinBody | None = None) -> JoinResult:
     """`open` → `member` at once; `approval` → `pending` request (optional message ≤ 300);
     `invite` → 403 `invite_only` (unless I hold a pending invitation, which this accepts).
     403 `banned`; 409 `already_member`, `request_pending`, `not_recruiting`, `club_full`."""
@@ -103,15 +104,15 @@ async def join_club(club_id: int, session: SessionDep, user: CurrentUser, body: 
     return JoinResult(status=result)  # type: ignore[arg-type]
 
 
-@router.delete("/{club_id}/join-requests/me", status_code=status.HTTP_204_NO_CONTENT, responses=_problems(401, 404))
-async def withdraw_join_request(club_id: int, session: SessionDep, user: CurrentUser) -> Response:
+@router.delete("/{club_id:int}/join-requests/me", status_code=status.HTTP_204_NO_CONTENT, responses=_problems(401, 404))
+async def withdraw_join_request(club_id: Id, session: SessionDep, user: CurrentUser) -> Response:
     """Withdraw my pending request; 404 `request_not_found` when none is pending."""
     await membership_service.do_withdraw_request(session, club_id=club_id, user=user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/{club_id}/leave", status_code=status.HTTP_204_NO_CONTENT, responses=_problems(401, 403, 404, 409))
-async def leave_club(club_id: int, session: SessionDep, user: CurrentUser) -> Response:
+@router.post("/{club_id:int}/leave", status_code=status.HTTP_204_NO_CONTENT, responses=_problems(401, 403, 404, 409))
+async def leave_club(club_id: Id, session: SessionDep, user: CurrentUser) -> Response:
     """The host gets 409 `host_must_transfer`; a non-member 403 `not_a_member`."""
     await membership_service.do_leave(session, club_id=club_id, user=user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -120,9 +121,9 @@ async def leave_club(club_id: int, session: SessionDep, user: CurrentUser) -> Re
 # ---------------------------------------------------------------- members
 
 
-@router.get("/{club_id}/members", response_model=Page[MemberPublic], responses=_problems(401, 403, 404))
+@router.get("/{club_id:int}/members", response_model=Page[MemberPublic], responses=_problems(401, 403, 404))
 async def list_members(
-    club_id: int, session: SessionDep, user: OptionalUser, limit: Limit = 20, cursor: Cursor = None
+    club_id: Id, session: SessionDep, user: OptionalUser, limit: Limit = 20, cursor: Cursor = None
 ) -> Page[MemberPublic]:
     """Host, moderators, then members by seniority. Private club: members only."""
     items, next_cursor = await member_service.list_members(
@@ -131,20 +132,22 @@ async def list_members(
     return Page(items=items, next_cursor=next_cursor)
 
 
-@router.patch("/{club_id}/members/{user_id}", response_model=MemberPublic, responses=_problems(401, 403, 404, 409))
-async def change_role(
-    club_id: int, user_id: int, body: RoleBody, session: SessionDep, user: CurrentUser
-) -> MemberPublic:
+@router.patch(
+    "/{club_id:int}/members/{user_id:int}", response_model=MemberPublic, responses=_problems(401, 403, 404, 409)
+)
+async def change_role(club_id: Id, user_id: Id, body: RoleBody, session: SessionDep, user: CurrentUser) -> MemberPublic:
     """Host only. The host's own role changes by transfer (409 `use_transfer`)."""
     return await member_service.do_change_role(session, club_id=club_id, actor=user, user_id=user_id, role=body.role)
 
 
 @router.delete(
-    "/{club_id}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_problems(401, 403, 404, 409)
+    "/{club_id:int}/members/{user_id:int}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=_problems(401, 403, 404, 409),
 )
 async def remove_member(
-    club_id: int,
-    user_id: int,
+    club_id: Id,
+    user_id: Id,
     session: SessionDep,
     user: CurrentUser,
     ban: Annotated[bool, Query(description="Also ban: they cannot join or be invited until unbanned.")] = False,
@@ -154,8 +157,8 @@ async def remove_member(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/{club_id}/transfer", response_model=MemberPublic, responses=_problems(401, 403, 404, 409))
-async def transfer_host(club_id: int, body: UserIdBody, session: SessionDep, user: CurrentUser) -> MemberPublic:
+@router.post("/{club_id:int}/transfer", response_model=MemberPublic, responses=_problems(401, 403, 404, 409))
+async def transfer_host(club_id: Id, body: UserIdBody, session: SessionDep, user: CurrentUser) -> MemberPublic:
     """Host only, to a member (404 `member_not_found` otherwise); the old host becomes a moderator."""
     return await member_service.do_transfer_host(session, club_id=club_id, actor=user, user_id=body.user_id)
 
@@ -163,28 +166,28 @@ async def transfer_host(club_id: int, body: UserIdBody, session: SessionDep, use
 # ---------------------------------------------------------------- join requests
 
 
-@router.get("/{club_id}/join-requests", response_model=Page[JoinRequestPublic], responses=_problems(401, 403, 404))
-async def list_join_requests(club_id: int, session: SessionDep, user: CurrentUser) -> Page[JoinRequestPublic]:
+@router.get("/{club_id:int}/join-requests", response_model=Page[JoinRequestPublic], responses=_problems(401, 403, 404))
+async def list_join_requests(club_id: Id, session: SessionDep, user: CurrentUser) -> Page[JoinRequestPublic]:
     """Host or moderator: every pending request, oldest first, in one page."""
     return Page(items=await membership_service.list_join_requests(session, club_id=club_id, user=user))
 
 
 @router.post(
-    "/{club_id}/join-requests/{user_id}/approve",
+    "/{club_id:int}/join-requests/{user_id:int}/approve",
     response_model=MemberPublic,
     responses=_problems(401, 403, 404, 409),
 )
-async def approve_join_request(club_id: int, user_id: int, session: SessionDep, user: CurrentUser) -> MemberPublic:
+async def approve_join_request(club_id: Id, user_id: Id, session: SessionDep, user: CurrentUser) -> MemberPublic:
     """Host or moderator. 409 `request_not_pending` (withdrawn or already handled), `club_full`."""
     return await membership_service.do_approve_request(session, club_id=club_id, actor=user, user_id=user_id)
 
 
 @router.post(
-    "/{club_id}/join-requests/{user_id}/decline",
+    "/{club_id:int}/join-requests/{user_id:int}/decline",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=_problems(401, 403, 404, 409),
 )
-async def decline_join_request(club_id: int, user_id: int, session: SessionDep, user: CurrentUser) -> Response:
+async def decline_join_request(club_id: Id, user_id: Id, session: SessionDep, user: CurrentUser) -> Response:
     await membership_service.do_decline_request(session, club_id=club_id, actor=user, user_id=user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -193,41 +196,43 @@ async def decline_join_request(club_id: int, user_id: int, session: SessionDep, 
 
 
 @router.post(
-    "/{club_id}/invitations",
+    "/{club_id:int}/invitations",
     status_code=status.HTTP_201_CREATED,
     response_model=InvitationPublic,
-    responses=_problems(401, 403, 404, 409),
+    responses=_problems(401, 403, 404, 409, 429),
 )
-async def invite(club_id: int, body: UserIdBody, session: SessionDep, user: CurrentUser) -> InvitationPublic:
+async def invite(club_id: Id, body: UserIdBody, session: SessionDep, user: CurrentUser) -> InvitationPublic:
     """Host or moderator. 409 `already_member`, `invitation_pending`, `user_banned`; 404 `user_not_found`."""
     return await invitation_service.do_invite(session, club_id=club_id, actor=user, user_id=body.user_id)
 
 
-@router.get("/{club_id}/invitations", response_model=Page[InvitationPublic], responses=_problems(401, 403, 404))
-async def list_club_invitations(club_id: int, session: SessionDep, user: CurrentUser) -> Page[InvitationPublic]:
+@router.get("/{club_id:int}/invitations", response_model=Page[InvitationPublic], responses=_problems(401, 403, 404))
+async def list_club_invitations(club_id: Id, session: SessionDep, user: CurrentUser) -> Page[InvitationPublic]:
     """Host or moderator: pending invitations, newest first, in one page."""
     return Page(items=await invitation_service.list_club_invitations(session, club_id=club_id, user=user))
 
 
 @router.delete(
-    "/{club_id}/invitations/{invitation_id}",
+    "/{club_id:int}/invitations/{invitation_id:int}",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=_problems(401, 403, 404, 409),
 )
-async def cancel_invitation(club_id: int, invitation_id: int, session: SessionDep, user: CurrentUser) -> Response:
+async def cancel_invitation(club_id: Id, invitation_id: Id, session: SessionDep, user: CurrentUser) -> Response:
     """Host or moderator withdraws a pending invitation (409 `invitation_not_pending`)."""
     await invitation_service.do_cancel_invitation(session, club_id=club_id, actor=user, invitation_id=invitation_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/{club_id}/bans", response_model=Page[BanPublic], responses=_problems(401, 403, 404))
-async def list_bans(club_id: int, session: SessionDep, user: CurrentUser) -> Page[BanPublic]:
+@router.get("/{club_id:int}/bans", response_model=Page[BanPublic], responses=_problems(401, 403, 404))
+async def list_bans(club_id: Id, session: SessionDep, user: CurrentUser) -> Page[BanPublic]:
     """Host or moderator, newest first, in one page."""
     return Page(items=await member_service.list_bans(session, club_id=club_id, user=user))
 
 
-@router.delete("/{club_id}/bans/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_problems(401, 403, 404))
-async def unban(club_id: int, user_id: int, session: SessionDep, user: CurrentUser) -> Response:
+@router.delete(
+    "/{club_id:int}/bans/{user_id:int}", status_code=status.HTTP_204_NO_CONTENT, responses=_problems(401, 403, 404)
+)
+async def unban(club_id: Id, user_id: Id, session: SessionDep, user: CurrentUser) -> Response:
     """Host or moderator; 404 `ban_not_found` when the user is not banned."""
     await member_service.do_unban(session, club_id=club_id, actor=user, user_id=user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -10,6 +10,7 @@ from api.schemas.clubs import Cursor, Limit, Page
 from api.schemas.clubs import problem_responses as _problems
 from withus.errors import NotFound
 from withus.models.club import ClubCard, InvitationPublic, MyClub
+from withus.models.types import Id
 from withus.models.user import User
 from withus.services import club_listing
 from withus.services import invitations as invitation_service
@@ -30,8 +31,8 @@ async def my_invitations(session: SessionDep, user: CurrentUser) -> Page[Invitat
     return Page(items=await invitation_service.list_my_invitations(session, user=user))
 
 
-@router.get("/{user_id}/clubs", response_model=Page[ClubCard], responses=_problems(401, 404))
-async def hosted_clubs(user_id: int, session: SessionDep, _viewer: CurrentUser) -> Page[ClubCard]:
+@router.get("/{user_id:int}/clubs", response_model=Page[ClubCard], responses=_problems(401, 404))
+async def hosted_clubs(user_id: Id, session: SessionDep, _viewer: CurrentUser) -> Page[ClubCard]:
     """The open clubs this user hosts (shown on a public profile), newest first, in one page."""
     if await session.get(User, user_id) is None:
         raise NotFound("사용자를 찾을 수 없습니다.", code="user_not_found")

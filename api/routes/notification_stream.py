@@ -55,6 +55,7 @@ from api.schemas.clubs import problem_responses
 from withus.db import session_scope
 from withus.errors import NotAuthenticated, ValidationFailed
 from withus.models.notification import NotificationPublic
+from withus.models.types import INT32_MAX, Seq, Text
 from withus.models.user import User
 from withus.realtime import shutdown
 from withus.realtime.bus import GAP, Listener, ListenerClosed, get_hub, notify_channel, session_revoked_channel
@@ -152,7 +153,7 @@ def _last_event_id(request: Request, query_value: int | None) -> int | None:
     if raw is None or not raw.strip():
         return query_value
     raw = raw.strip()
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 10 or int(raw) > INT32_MAX:
         raise ValidationFailed.field("Last-Event-ID", "Last-Event-ID는 알림 id(0 이상의 정수)여야 합니다.")
     return int(raw)
 
@@ -326,9 +327,9 @@ async def create_stream_ticket(auth: CurrentAuth) -> StreamTicket:
 )
 async def stream(
     request: Request,
-    ticket: Annotated[str | None, Query(max_length=200, description="a ticket from `POST .../stream-ticket`")] = None,
+    ticket: Annotated[Text | None, Query(max_length=200, description="a ticket from `POST .../stream-ticket`")] = None,
     last_event_id: Annotated[
-        int | None, Query(ge=0, description="replay notifications after this id (`Last-Event-ID` wins)")
+        Seq | None, Query(description="replay notifications after this id (`Last-Event-ID` wins)")
     ] = None,
 ) -> Any:
     after = _last_event_id(request, last_event_id)

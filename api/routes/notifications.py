@@ -10,6 +10,7 @@ from api.deps import CurrentUser, SessionDep, UnitOfWorkRoute
 from api.schemas.clubs import CountBody, Cursor, Limit, Page
 from api.schemas.clubs import problem_responses as _problems
 from withus.models.notification import NotificationPublic
+from withus.models.types import Id
 from withus.services import notifications as notification_service
 
 router = APIRouter(prefix="/notifications", tags=["notifications"], route_class=UnitOfWorkRoute)
@@ -44,16 +45,16 @@ async def read_all(session: SessionDep, user: CurrentUser) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/{notification_id}/read", status_code=status.HTTP_204_NO_CONTENT, responses=_problems(401, 404))
-async def read_one(notification_id: int, session: SessionDep, user: CurrentUser) -> Response:
+@router.post("/{notification_id:int}/read", status_code=status.HTTP_204_NO_CONTENT, responses=_problems(401, 404))
+async def read_one(notification_id: Id, session: SessionDep, user: CurrentUser) -> Response:
     """Someone else's notification answers 404."""
     assert user.id is not None
     await notification_service.do_mark_read(session, user_id=user.id, notification_id=notification_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.delete("/{notification_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_problems(401, 404))
-async def delete_notification(notification_id: int, session: SessionDep, user: CurrentUser) -> Response:
+@router.delete("/{notification_id:int}", status_code=status.HTTP_204_NO_CONTENT, responses=_problems(401, 404))
+async def delete_notification(notification_id: Id, session: SessionDep, user: CurrentUser) -> Response:
     """Someone else's notification answers 404."""
     assert user.id is not None
     await notification_service.delete(session, user_id=user.id, notification_id=notification_id)

@@ -11,6 +11,7 @@ from api.schemas.board import problems
 from api.schemas.clubs import Cursor, Limit
 from withus.models.comment import CommentCreate, CommentPage, CommentPublic, CommentUpdate
 from withus.models.post import PostCreate, PostPage, PostPublic, PostUpdate
+from withus.models.types import Id
 from withus.services import comments as comment_service
 from withus.services import posts as post_service
 
@@ -23,13 +24,13 @@ COMMENT_404 = "No such comment, deleted, or hidden from you (`comment_not_found`
 
 
 @router.get(
-    "/clubs/{club_id}/posts",
+    "/clubs/{club_id:int}/posts",
     response_model=PostPage,
     summary="A club's board",
     responses=problems(401, 422, s400="Bad `cursor` (`invalid_cursor`).", s403=READ_403, s404=CLUB_404),
 )
 async def list_posts(
-    club_id: int,
+    club_id: Id,
     session: SessionDep,
     reader_id: OptionalReaderId,
     kind: Literal["notice", "board"] | None = None,
@@ -46,7 +47,7 @@ async def list_posts(
 
 
 @router.post(
-    "/clubs/{club_id}/posts",
+    "/clubs/{club_id:int}/posts",
     response_model=PostPublic,
     status_code=status.HTTP_201_CREATED,
     summary="Write a post",
@@ -58,7 +59,7 @@ async def list_posts(
         s404=CLUB_404,
     ),
 )
-async def create_post(club_id: int, body: PostCreate, session: SessionDep, user: CurrentUser) -> PostPublic:
+async def create_post(club_id: Id, body: PostCreate, session: SessionDep, user: CurrentUser) -> PostPublic:
     """Members write; a ``notice`` needs the host or a moderator and notifies every other member. Title
     1–100 characters on one line, body 1–5,000 characters of plain text (line breaks kept, shown escaped).
     At most 10 posts in 10 minutes per user."""
@@ -66,33 +67,33 @@ async def create_post(club_id: int, body: PostCreate, session: SessionDep, user:
 
 
 @router.get(
-    "/posts/{post_id}",
+    "/posts/{post_id:int}",
     response_model=PostPublic,
     summary="A post",
     responses=problems(401, 422, s403=READ_403, s404=POST_404),
 )
-async def get_post(post_id: int, session: SessionDep, user: OptionalUser) -> PostPublic:
+async def get_post(post_id: Id, session: SessionDep, user: OptionalUser) -> PostPublic:
     """Read per the visibility of the club that owns the post. ``can_edit`` / ``can_delete`` say what the
     caller may do."""
     return await post_service.get_post(session, post_id=post_id, user=user)
 
 
 @router.patch(
-    "/posts/{post_id}",
+    "/posts/{post_id:int}",
     response_model=PostPublic,
     summary="Edit a post",
     responses=problems(
         401, 422, s403="Not the author (`not_author`), or no longer a member (`not_a_member`).", s404=POST_404
     ),
 )
-async def update_post(post_id: int, body: PostUpdate, session: SessionDep, user: CurrentUser) -> PostPublic:
+async def update_post(post_id: Id, body: PostUpdate, session: SessionDep, user: CurrentUser) -> PostPublic:
     """The author only, while a member of the club: ``title`` and/or ``body``. The kind and the club never
     change. A deleted post is 404."""
     return await post_service.do_update_post(session, post_id=post_id, user=user, data=body)
 
 
 @router.delete(
-    "/posts/{post_id}",
+    "/posts/{post_id:int}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     summary="Delete a post",
@@ -100,7 +101,7 @@ async def update_post(post_id: int, body: PostUpdate, session: SessionDep, user:
         401, 422, s403="Neither the author nor staff of the post's club (`cannot_delete`).", s404=POST_404
     ),
 )
-async def delete_post(post_id: int, session: SessionDep, user: CurrentUser) -> Response:
+async def delete_post(post_id: Id, session: SessionDep, user: CurrentUser) -> Response:
     """The author, or the host or a moderator of the club that owns the post (or a site administrator).
     Soft: the post disappears for everyone; its comments go with it."""
     await post_service.do_delete_post(session, post_id=post_id, user=user)
@@ -108,13 +109,13 @@ async def delete_post(post_id: int, session: SessionDep, user: CurrentUser) -> R
 
 
 @router.get(
-    "/posts/{post_id}/comments",
+    "/posts/{post_id:int}/comments",
     response_model=CommentPage,
     summary="A post's comments",
     responses=problems(401, 422, s400="Bad `cursor` (`invalid_cursor`).", s403=READ_403, s404=POST_404),
 )
 async def list_comments(
-    post_id: int, session: SessionDep, user: OptionalUser, limit: Limit = 20, cursor: Cursor = None
+    post_id: Id, session: SessionDep, user: OptionalUser, limit: Limit = 20, cursor: Cursor = None
 ) -> CommentPage:
     """Top-level comments oldest first (``limit`` counts these), each with all its replies, oldest first, in
     ``replies`` (replies have an empty ``replies``). A deleted top-level comment that still has replies stays
@@ -124,7 +125,7 @@ async def list_comments(
 
 
 @router.post(
-    "/posts/{post_id}/comments",
+    "/posts/{post_id:int}/comments",
     response_model=CommentPublic,
     status_code=status.HTTP_201_CREATED,
     summary="Comment or reply",
@@ -137,7 +138,7 @@ async def list_comments(
         s409="The comment replied to is deleted or hidden (`comment_deleted`).",
     ),
 )
-async def create_comment(post_id: int, body: CommentCreate, session: SessionDep, user: CurrentUser) -> CommentPublic:
+async def create_comment(post_id: Id, body: CommentCreate, session: SessionDep, user: CurrentUser) -> CommentPublic:
     """Members of the club that owns the post. ``parent_id`` (a comment of the same post, else 422) makes a
     reply; replies are one level deep, so a reply to a reply is attached to its top-level comment (the
     response's ``parent_id`` says where). 1–1,000 characters. Notifies the post's author (``comment``) and
@@ -146,20 +147,20 @@ async def create_comment(post_id: int, body: CommentCreate, session: SessionDep,
 
 
 @router.patch(
-    "/comments/{comment_id}",
+    "/comments/{comment_id:int}",
     response_model=CommentPublic,
     summary="Edit a comment",
     responses=problems(
         401, 422, s403="Not the author (`not_author`), or no longer a member (`not_a_member`).", s404=COMMENT_404
     ),
 )
-async def update_comment(comment_id: int, body: CommentUpdate, session: SessionDep, user: CurrentUser) -> CommentPublic:
+async def update_comment(comment_id: Id, body: CommentUpdate, session: SessionDep, user: CurrentUser) -> CommentPublic:
     """The author only, while a member of the club. The answer's ``replies`` is empty (see the list)."""
     return await comment_service.do_update_comment(session, comment_id=comment_id, user=user, data=body)
 
 
 @router.delete(
-    "/comments/{comment_id}",
+    "/comments/{comment_id:int}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     summary="Delete a comment",
@@ -167,7 +168,7 @@ async def update_comment(comment_id: int, body: CommentUpdate, session: SessionD
         401, 422, s403="Neither the author nor staff of the post's club (`cannot_delete`).", s404=COMMENT_404
     ),
 )
-async def delete_comment(comment_id: int, session: SessionDep, user: CurrentUser) -> Response:
+async def delete_comment(comment_id: Id, session: SessionDep, user: CurrentUser) -> Response:
     """The author, or the host or a moderator of the club that owns the post (or a site administrator)."""
     await comment_service.do_delete_comment(session, comment_id=comment_id, user=user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

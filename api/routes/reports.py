@@ -10,6 +10,7 @@ from api.deps import CurrentUser, SessionDep, UnitOfWorkRoute
 from api.schemas.board import problems
 from api.schemas.clubs import Cursor, Limit
 from withus.models.report import ReportCreate, ReportPage, ReportPublic, ReportReview
+from withus.models.types import Id
 from withus.services import reports as report_service
 
 router = APIRouter(tags=["reports"], route_class=UnitOfWorkRoute)
@@ -60,7 +61,7 @@ async def list_reports(
 
 
 @router.post(
-    "/reports/{report_id}/hide",
+    "/reports/{report_id:int}/hide",
     response_model=ReportReview,
     summary="Hide the reported target",
     responses=problems(
@@ -71,7 +72,7 @@ async def list_reports(
         s409=DECIDED_409,
     ),
 )
-async def hide(report_id: int, session: SessionDep, user: CurrentUser) -> ReportReview:
+async def hide(report_id: Id, session: SessionDep, user: CurrentUser) -> ReportReview:
     """Hides a post or comment from everyone but its club's staff and site administrators (they see it with
     ``hidden: true``), or a chat message (its place stays, its body goes); closes every open report of that
     target as ``hidden``. For users and clubs the decision is recorded and nothing else changes."""
@@ -79,11 +80,11 @@ async def hide(report_id: int, session: SessionDep, user: CurrentUser) -> Report
 
 
 @router.post(
-    "/reports/{report_id}/dismiss",
+    "/reports/{report_id:int}/dismiss",
     response_model=ReportReview,
     summary="Dismiss a report",
     responses=problems(401, 422, s404=REPORT_404, s409=DECIDED_409),
 )
-async def dismiss(report_id: int, session: SessionDep, user: CurrentUser) -> ReportReview:
+async def dismiss(report_id: Id, session: SessionDep, user: CurrentUser) -> ReportReview:
     """Closes every open report of that target as ``dismissed``; nothing else changes."""
     return await report_service.do_decide(session, report_id=report_id, user=user, decision="dismiss")

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from api.deps import CSRF_COOKIE, SESSION_COOKIE, CurrentAuth, CurrentUser, SessionDep, UnitOfWorkRoute
 from api.schemas.accounts import AccountDeletion, PasswordChange, ProfileUpdate, problems
 from withus.errors import InvalidInput, TooLarge
+from withus.models.types import Id, Text, is_id
 from withus.models.user import UserPrivate, UserPublic, UserSummary
 from withus.services import images
 from withus.services import users as user_service
@@ -157,10 +158,12 @@ async def list_blocks(
     user: CurrentUser,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query()] = None,
+    cursor: Annotated[Text | None, Query(max_length=1000, description="`next_cursor` of the previous page.")] = None,
 ) -> BlockedPage:
     """The people I have blocked."""
-    after = int(cursor) if cursor and cursor.isdigit() else None
+    after = int(cursor) if cursor and cursor.isascii() and cursor.isdigit() and len(cursor) <= 10 else None
+    if after is not None and not is_id(after):
+        after = None
     users = await user_service.list_blocked(session, user=user, limit=limit + 1, after_id=after)
     more = len(users) > limit
     users = users[:limit]
@@ -169,22 +172,22 @@ async def list_blocks(
     )
 
 
-@router.get("/{user_id}", response_model=UserPublic, responses=problems(401, 404))
-async def get_user(user_id: int, _viewer: CurrentUser, session: SessionDep) -> UserPublic:
+@router.get("/{user_id:int}", response_model=UserPublic, responses=problems(401, 404))
+async def get_user(user_id: Id, _viewer: CurrentUser, session: SessionDep) -> UserPublic:
     """A public profile (no email); a deleted account shows the nickname "탈퇴한 회원"."""
     return UserPublic.of(await user_service.get_or_raise(session, user_id=user_id))
 
 
-@router.post("/{user_id}/block", status_code=204, response_class=Response, responses=problems(400, 401, 403, 404))
-async def block(user_id: int, user: CurrentUser, session: SessionDep) -> Response:
+@router.post("/{user_id:int}/block", status_code=204, response_class=Response, responses=problems(400, 401, 403, 404))
+async def block(user_id: Id, user: CurrentUser, session: SessionDep) -> Response:
     """Block someone: no chat from them, their content collapsed for me. Idempotent;
     blocking yourself is `cannot_block_self` (400)."""
     await user_service.do_block(session, user=user, target_id=user_id)
     return Response(status_code=204)
 
 
-@router.delete("/{user_id}/block", status_code=204, response_class=Response, responses=problems(400, 401, 403, 404))
-async def unblock(user_id: int, user: CurrentUser, session: SessionDep) -> Response:
+@router.delete("/{user_id:int}/block", status_code=204, response_class=Response, responses=problems(400, 401, 403, 404))
+async def unblock(user_id: Id, user: CurrentUser, session: SessionDep) -> Response:
     """Unblock someone (idempotent)."""
     await user_service.do_unblock(session, user=user, target_id=user_id)
     return Response(status_code=204)

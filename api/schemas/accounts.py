@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from withus.models.types import Text
+
 _DESCRIBED = {
     400: "Bad input that is not a field error (e.g. `invalid_code`, `code_expired`, `cannot_block_self`).",
     401: "Not authenticated: `not_authenticated`, `invalid_token`, `token_expired`, `token_revoked`, "
@@ -30,7 +32,7 @@ def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 class EmailCodeRequest(BaseModel):
-    email: str = Field(max_length=320, examples=["you@example.com"])
+    email: Text = Field(max_length=320, examples=["you@example.com"])
 
 
 class EmailCodeResponse(BaseModel):
@@ -38,11 +40,11 @@ class EmailCodeResponse(BaseModel):
 
 
 class SignupRequest(BaseModel):
-    email: str = Field(max_length=320)
-    code: str = Field(max_length=32, description="The 6-digit code from the mail.")
-    username: str = Field(max_length=64, description="Login name: 4–20 of a-z 0-9 _ (case-insensitive).")
-    nickname: str = Field(max_length=64, description="What others see: 2–20 characters, Korean allowed.")
-    password: str = Field(max_length=1024, description="8–128 characters; common passwords are refused.")
+    email: Text = Field(max_length=320)
+    code: Text = Field(max_length=32, description="The 6-digit code from the mail.")
+    username: Text = Field(max_length=64, description="Login name: 4–20 of a-z 0-9 _ (case-insensitive).")
+    nickname: Text = Field(max_length=64, description="What others see: 2–20 characters, Korean allowed.")
+    password: Text = Field(max_length=1024, description="8–128 characters; common passwords are refused.")
 
     @field_validator("code")
     @classmethod
@@ -54,8 +56,8 @@ class SignupRequest(BaseModel):
 
 
 class LoginRequest(BaseModel):
-    login: str = Field(max_length=320, description="Username or email.")
-    password: str = Field(max_length=1024)
+    login: Text = Field(max_length=320, description="Username or email.")
+    password: Text = Field(max_length=1024)
 
 
 class TokenPairResponse(BaseModel):
@@ -76,23 +78,23 @@ class BrowserLoginResponse(BaseModel):
 
 
 class RefreshRequest(BaseModel):
-    refresh_token: str | None = Field(default=None, max_length=4096, description="Omit to use the cookie.")
+    refresh_token: Text | None = Field(default=None, max_length=4096, description="Omit to use the cookie.")
 
 
 class LogoutRequest(BaseModel):
-    refresh_token: str | None = Field(default=None, max_length=4096)
+    refresh_token: Text | None = Field(default=None, max_length=4096)
 
 
 class ProfileUpdate(BaseModel):
-    nickname: str | None = Field(default=None, max_length=64)
-    introduction: str | None = Field(default=None, max_length=2000, description="≤ 300 characters.")
-    tags: list[str] | None = Field(default=None, max_length=20, description="≤ 5 tags of 1–20 characters.")
+    nickname: Text | None = Field(default=None, max_length=64)
+    introduction: Text | None = Field(default=None, max_length=2000, description="≤ 300 characters.")
+    tags: list[Text] | None = Field(default=None, max_length=20, description="≤ 5 tags of 1–20 characters.")
 
 
 class PasswordChange(BaseModel):
-    current_password: str = Field(max_length=1024)
-    new_password: str = Field(max_length=1024)
+    current_password: Text = Field(max_length=1024)
+    new_password: Text = Field(max_length=1024)
 
 
 class AccountDeletion(BaseModel):
-    password: str = Field(max_length=1024)
+    password: Text = Field(max_length=1024)

@@ -8,6 +8,7 @@ from fastapi import Query
 from pydantic import BaseModel, Field, field_validator
 
 from withus.models.club import JOIN_MESSAGE_MAX
+from withus.models.types import StrictId, Text
 
 T = TypeVar("T")
 
@@ -20,12 +21,13 @@ def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         409: "Conflicts with the current state (see the endpoint's description for the codes).",
         413: "Image over 5 MB (`image_too_large`).",
         422: "Validation failed; `errors` names each field.",
+        429: "Too many in a short time (`rate_limited`); see `Retry-After`.",
     }
     return {c: {"description": described[c], "content": {"application/problem+json": {}}} for c in codes}
 
 
 Limit = Annotated[int, Query(ge=1, le=100, description="Page size (default 20, max 100).")]
-Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page.")]
+Cursor = Annotated[Text | None, Query(max_length=1000, description="`next_cursor` of the previous page.")]
 
 
 class Page(BaseModel, Generic[T]):
@@ -36,7 +38,11 @@ class Page(BaseModel, Generic[T]):
 
 
 class JoinBody(BaseModel):
-    message: str = Field(default="", description=f"Optional note to the host (≤ {JOIN_MESSAGE_MAX} characters).")
+    message: Text = Field(
+        default="",
+        description=f"Optional note to the host (≤ {JOIN_MESSAGE_MAX} characters).",
+        json_schema_extra={"maxLength": JOIN_MESSAGE_MAX},
+    )
 
     @field_validator("message")
     @classmethod
@@ -52,7 +58,7 @@ class RoleBody(BaseModel):
 
 
 class UserIdBody(BaseModel):
-    user_id: int
+    user_id: StrictId
 
 
 class CountBody(BaseModel):

@@ -253,7 +253,7 @@ async def test_closed_club_vanishes(client: httpx.AsyncClient, session: AsyncSes
 async def test_unknown_club_is_404(client: httpx.AsyncClient, stack: object) -> None:
     r = await client.get("/api/clubs/999999")
     assert r.status_code == 404 and r.json()["code"] == "club_not_found"
-    assert (await client.get("/api/clubs/abc")).status_code == 422
+    assert (await client.get("/api/clubs/abc")).status_code == 404  # no number: no club (issue 12)
 
 
 def _png(size: tuple[int, int] = (40, 30)) -> bytes:

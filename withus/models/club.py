@@ -24,6 +24,7 @@ from sqlalchemy import DateTime, Index, text
 from sqlmodel import Field, SQLModel
 
 from withus.models.base import Base, created_at_field
+from withus.models.types import Text
 from withus.models.user import UserPublic, UserSummary
 
 # (code, label_ko, label_en), in the order the UI shows them.
@@ -195,16 +196,23 @@ def check_window(recruit_from: datetime | None, recruit_until: datetime | None) 
         raise ValueError("모집 종료 시각은 모집 시작 시각보다 뒤여야 합니다.")
 
 
+# What the validators below enforce, for the OpenAPI document (lengths count after trimming).
+_NAME_DOC = {"minLength": NAME_MIN, "maxLength": NAME_MAX}
+_DESCRIPTION_DOC = {"maxLength": DESCRIPTION_MAX}
+_LOCATION_DOC = {"maxLength": LOCATION_MAX}
+_CAPACITY_DOC = {"minimum": CAPACITY_MIN, "maximum": CAPACITY_MAX}
+
+
 class ClubCreate(SQLModel):
-    name: str
-    description: str = ""
+    name: Text = Field(schema_extra={"json_schema_extra": _NAME_DOC})
+    description: Text = Field(default="", schema_extra={"json_schema_extra": _DESCRIPTION_DOC})
     category: Category
     join_policy: JoinPolicy = "open"
     visibility: Visibility = "public"
-    capacity: int | None = None
+    capacity: int | None = Field(default=None, schema_extra={"json_schema_extra": _CAPACITY_DOC})
     recruit_from: datetime | None = None
     recruit_until: datetime | None = None
-    location: str | None = None
+    location: Text | None = Field(default=None, schema_extra={"json_schema_extra": _LOCATION_DOC})
 
     @field_validator("name")
     @classmethod
@@ -242,15 +250,15 @@ class ClubCreate(SQLModel):
 class ClubUpdate(SQLModel):
     """Only the fields sent are changed; ``null`` clears capacity, window and location."""
 
-    name: str | None = None
-    description: str | None = None
+    name: Text | None = Field(default=None, schema_extra={"json_schema_extra": _NAME_DOC})
+    description: Text | None = Field(default=None, schema_extra={"json_schema_extra": _DESCRIPTION_DOC})
     category: Category | None = None
     join_policy: JoinPolicy | None = None
     visibility: Visibility | None = None
-    capacity: int | None = None
+    capacity: int | None = Field(default=None, schema_extra={"json_schema_extra": _CAPACITY_DOC})
     recruit_from: datetime | None = None
     recruit_until: datetime | None = None
-    location: str | None = None
+    location: Text | None = Field(default=None, schema_extra={"json_schema_extra": _LOCATION_DOC})
 
     @field_validator("name")
     @classmethod

@@ -15,7 +15,8 @@ from sqlalchemy import DateTime, Index
 from sqlmodel import Field, SQLModel
 
 from withus.models.base import Base, created_at_field
-from withus.models.post import clean_text
+from withus.models.post import clean_text, doc
+from withus.models.types import StrictId, Text
 from withus.models.user import UserSummary
 
 COMMENT_MAX = 1000
@@ -23,9 +24,12 @@ DELETED_PLACEHOLDER = "삭제된 댓글입니다"
 HIDDEN_PLACEHOLDER = "운영진이 숨긴 댓글입니다"
 
 
+BODY_DOC = {"minLength": 1, "maxLength": COMMENT_MAX}
+
+
 class CommentCreate(SQLModel):
-    body: str
-    parent_id: int | None = None
+    body: Text = Field(schema_extra=doc(BODY_DOC))
+    parent_id: StrictId | None = None
 
     @field_validator("body")
     @classmethod
@@ -34,7 +38,7 @@ class CommentCreate(SQLModel):
 
 
 class CommentUpdate(SQLModel):
-    body: str
+    body: Text = Field(schema_extra=doc(BODY_DOC))
 
     @field_validator("body")
     @classmethod

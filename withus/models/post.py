@@ -8,13 +8,14 @@ after creation). ``deleted_at`` is set by its author or the club's staff;
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, field_validator
 from sqlalchemy import DateTime, Index
 from sqlmodel import Field, SQLModel
 
 from withus.models.base import Base, created_at_field
+from withus.models.types import Text, text_problem
 from withus.models.user import UserSummary
 
 PostKind = Literal["notice", "board"]
@@ -23,9 +24,9 @@ BODY_MAX = 5000
 
 
 def clean_text(value: str, *, max_length: int, what: str, single_line: bool = False) -> str:
-    """Plain text as people typed it: CRLF as LF, no NUL (PostgreSQL refuses it), not blank."""
+    """Plain text as people typed it: CRLF as LF, storable (no NUL, no lone surrogate), not blank."""
     value = value.replace("\r\n", "\n").replace("\r", "\n")
-    if "\x00" in value:
+    if text_problem(value) is not None:
         raise ValueError(f"{what}에 사용할 수 없는 문자가 있습니다.")
     if single_line:
         value = " ".join(value.split("\n"))
@@ -42,9 +43,19 @@ class PostBase(SQLModel):
     body: str = Field(max_length=BODY_MAX)
 
 
+# What clean_text enforces, for the OpenAPI document (lengths count after trimming).
+TITLE_DOC = {"minLength": 1, "maxLength": TITLE_MAX}
+BODY_DOC = {"minLength": 1, "maxLength": BODY_MAX}
+
+
+def doc(limits: dict[str, int]) -> Any:
+    """``Field(...)`` carrying ``limits`` into the JSON schema only (a validator enforces them)."""
+    return {"json_schema_extra": limits}
+
+
 class PostCreate(SQLModel):
-    title: str
-    body: str
+    title: Text = Field(schema_extra=doc(TITLE_DOC))
+    body: Text = Field(schema_extra=doc(BODY_DOC))
     kind: PostKind = "board"
 
     @field_validator("title")
@@ -61,8 +72,8 @@ class PostCreate(SQLModel):
 class PostUpdate(SQLModel):
     """Only the text changes; the kind and the club stay as they were created."""
 
-    title: str | None = None
-    body: str | None = None
+    title: Text | None = Field(default=None, schema_extra=doc(TITLE_DOC))
+    body: Text | None = Field(default=None, schema_extra=doc(BODY_DOC))
 
     @field_validator("title")
     @classmethod

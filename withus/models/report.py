@@ -17,7 +17,8 @@ from sqlalchemy import DateTime, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from withus.models.base import Base, created_at_field
-from withus.models.post import clean_text
+from withus.models.post import clean_text, doc
+from withus.models.types import StrictId, Text
 from withus.models.user import UserSummary
 
 TargetType = Literal["user", "club", "post", "comment", "message"]
@@ -27,8 +28,8 @@ REASON_MAX = 500
 
 class ReportCreate(SQLModel):
     target_type: TargetType
-    target_id: int = Field(ge=1)
-    reason: str
+    target_id: StrictId
+    reason: Text = Field(schema_extra=doc({"minLength": 1, "maxLength": REASON_MAX}))
 
     @field_validator("reason")
     @classmethod

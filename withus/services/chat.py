@@ -65,6 +65,7 @@ from withus.models.chat import (
     MessagePublic,
 )
 from withus.models.club import Club, ClubMember
+from withus.models.types import text_problem
 from withus.models.user import User, UserSummary
 from withus.realtime.bus import publish_after_commit, user_channel
 from withus.services import users as user_service
@@ -207,7 +208,7 @@ def check_body(body: Any) -> str:
         raise ValidationFailed.field("body", "메시지는 문자열이어야 합니다.")
     if not body.strip():
         raise ValidationFailed.field("body", "메시지를 입력해 주세요.")
-    if "\x00" in body:
+    if text_problem(body) is not None:
         raise ValidationFailed.field("body", "메시지에 사용할 수 없는 문자가 있습니다.")
     if len(body) > BODY_MAX:
         raise ValidationFailed.field("body", f"메시지는 {BODY_MAX:,}자 이하로 입력해 주세요.", code="message_too_long")

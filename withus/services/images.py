@@ -1,9 +1,24 @@
 """Uploaded images (avatars, club covers): checked by content, re-encoded, resized.
 
 PNG, JPEG or WebP up to 5 MB, recognised by decoding them (never by name or
-declared type); decompression bombs are refused; the result is a fresh WebP
-(metadata dropped) stored under ``settings.media_path/<folder>/`` with a random
-name, and served at ``/media/<folder>/<name>``.
+declared type); the result is a fresh WebP (metadata dropped) stored under
+``settings.media_path/<folder>/`` with a random name, and served at
+``/media/<folder>/<name>``.
+
+Decoding is bounded, since a few kilobytes of PNG can describe a huge picture
+(a 4.9 KB 1-bit PNG of 6300×6300 once took 0.4 s and left the worker 380 MB
+larger for good):
+
+- the size is read from the header before anything is decoded: more than
+  ``MAX_PIXELS`` (4096×4096) is refused as ``invalid_image``;
+- a JPEG is decoded at the smallest scale (1/2, 1/4, 1/8) still at least the
+  size it will be stored at (``Image.draft``), so a big photo never lands in
+  memory whole;
+- at most ``MAX_CONCURRENT_DECODES`` images are decoded at once per process
+  (the others wait their turn), so a burst cannot multiply the peak.
+
+At these bounds one decode holds at most ~130 MB (4096² RGBA, and its converted
+copy) for a fraction of a second.
 """
 
 from __future__ import annotations
@@ -13,6 +28,7 @@ import contextlib
 import io
 import secrets
 import warnings
+import weakref
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -22,7 +38,9 @@ from withus.errors import InvalidInput, TooLarge
 from withus.settings import get_settings
 
 MAX_BYTES = 5 * 1024 * 1024
-MAX_PIXELS = 40_000_000
+MAX_SIDE_PX = 4096
+MAX_PIXELS = MAX_SIDE_PX * MAX_SIDE_PX
+MAX_CONCURRENT_DECODES = 2
 ALLOWED_FORMATS = frozenset({"PNG", "JPEG", "WEBP"})
 
 
@@ -34,19 +52,27 @@ def invalid_image() -> InvalidInput:
     return InvalidInput("PNG, JPEG, WebP 이미지만 올릴 수 있습니다.", code="invalid_image")
 
 
+def too_many_pixels() -> InvalidInput:
+    return InvalidInput(
+        f"이미지는 {MAX_SIDE_PX}×{MAX_SIDE_PX} 픽셀(약 1,670만 화소) 이하만 올릴 수 있습니다.", code="invalid_image"
+    )
+
+
 def _reencode(content: bytes, max_side: int, square: bool) -> bytes:
     if len(content) > MAX_BYTES:
         raise too_large()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(content)) as probe:
+            with Image.open(io.BytesIO(content)) as probe:  # reads the header only
                 if probe.format not in ALLOWED_FORMATS:
                     raise invalid_image()
                 if probe.width * probe.height > MAX_PIXELS:
-                    raise invalid_image()
+                    raise too_many_pixels()
                 probe.verify()
             with Image.open(io.BytesIO(content)) as opened:
+                if opened.format == "JPEG":
+                    opened.draft("RGB", (max_side, max_side))  # each side stays >= max_side
                 opened.load()
                 img: Image.Image = ImageOps.exif_transpose(opened)
                 img = img.convert("RGBA" if img.mode in ("RGBA", "LA", "P") else "RGB")
@@ -63,11 +89,29 @@ def _reencode(content: bytes, max_side: int, square: bool) -> bytes:
         raise invalid_image() from None
 
 
-async def save_image(content: bytes, *, folder: str, max_side: int = 1024, square: bool = False) -> str:
-    """Check, re-encode and store an upload; returns its path relative to the media folder."""
+# One semaphore per event loop (a process serves from one loop; tests make many).
+_decode_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+
+
+def _slots() -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    slots = _decode_slots.get(loop)
+    if slots is None:
+        slots = _decode_slots[loop] = asyncio.Semaphore(MAX_CONCURRENT_DECODES)
+    return slots
+
+
+async def reencode(content: bytes, *, max_side: int, square: bool) -> bytes:
+    """The checked, re-encoded WebP of an upload; at most MAX_CONCURRENT_DECODES at once."""
     if len(content) > MAX_BYTES:
         raise too_large()
-    data = await asyncio.to_thread(_reencode, content, max_side, square)
+    async with _slots():
+        return await asyncio.to_thread(_reencode, content, max_side, square)
+
+
+async def save_image(content: bytes, *, folder: str, max_side: int = 1024, square: bool = False) -> str:
+    """Check, re-encode and store an upload; returns its path relative to the media folder."""
+    data = await reencode(content, max_side=max_side, square=square)
     name = f"{folder}/{secrets.token_hex(16)}.webp"
     path = get_settings().media_path / name
     await asyncio.to_thread(_write, path, data)

@@ -12,6 +12,7 @@ from typing import Any
 
 from withus.errors import InvalidInput
 from withus.models.base import as_utc
+from withus.models.types import INT32_MAX, text_problem
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -42,11 +43,16 @@ def decode_cursor(cursor: str, *kinds: type) -> list[Any]:
             if kind is datetime:
                 out.append(as_utc(datetime.fromisoformat(part)))
             elif kind is int:
-                if not isinstance(part, int) or isinstance(part, bool):
+                # ids, seqs and ranks: 32-bit columns, so nothing past INT32_MAX is on any page
+                if type(part) is not int or not 0 <= part <= INT32_MAX:
+                    raise ValueError
+                out.append(part)
+            elif kind is str:
+                if not isinstance(part, str) or text_problem(part) is not None:
                     raise ValueError
                 out.append(part)
             else:
                 out.append(kind(part))
         return out
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError, UnicodeDecodeError):
+    except (ValueError, TypeError, RecursionError, binascii.Error, json.JSONDecodeError, UnicodeDecodeError):
         raise InvalidInput("목록 위치(cursor)가 올바르지 않습니다.", code="invalid_cursor") from None

@@ -77,19 +77,27 @@ async def _resolve_target(session: AsyncSession, *, user: User, target_type: str
         target = await session.get(User, target_id)
         if target is None or target.deleted_at is not None:
             raise _target_not_found()
-        if target.id == user.id:
-            raise ValidationFailed.field("target_id", "자기 자신은 신고할 수 없습니다.", code="cannot_report_self")
+        _refuse_own(target.id, user)
         return None
     if target_type == "club":
         club = await club_service.get_club_or_raise(session, club_id=target_id)
+        _refuse_own(club.host_id, user)
         return club.id
     if target_type == "post":
         post, _author, _club, _viewer = await board_access.access_post(session, post_id=target_id, user=user)
+        _refuse_own(post.author_id, user)
         return post.club_id
     if target_type == "comment":
-        _comment, post, _club, _viewer = await board_access.access_comment(session, comment_id=target_id, user=user)
+        comment, post, _club, _viewer = await board_access.access_comment(session, comment_id=target_id, user=user)
+        _refuse_own(comment.author_id, user)
         return post.club_id
     return await _resolve_message(session, user=user, message_id=target_id)
+
+
+def _refuse_own(owner_id: int | None, user: User) -> None:
+    """Nobody reports themselves, nor what they wrote or host (422 ``cannot_report_self``)."""
+    if owner_id == user.id:
+        raise ValidationFailed.field("target_id", "자신이나 자신의 글은 신고할 수 없습니다.", code="cannot_report_self")
 
 
 async def _resolve_message(session: AsyncSession, *, user: User, message_id: int) -> int | None:
@@ -105,6 +113,7 @@ async def _resolve_message(session: AsyncSession, *, user: User, message_id: int
         raise _target_not_found() from None
     if message.seq <= access.cleared_seq:
         raise _target_not_found()
+    _refuse_own(message.sender_id, user)
     return access.room.club_id
 
 

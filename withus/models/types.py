@@ -1,0 +1,64 @@
+"""Field types shared by every schema: ids with the database's range, and text the database can store.
+
+- ``Id`` — a row id as it comes in a path or a query (text parsed as an integer), 1..2**31-1:
+  every id column is a 32-bit ``INTEGER`` on both databases, so a larger number names nothing.
+  The API edge answers an out-of-range id in a path with 404, like any other absent row.
+- ``StrictId`` — the same range in a JSON body, where it must be a JSON integer: ``true``,
+  ``"7"`` and ``7.0`` are not ids (pydantic's lax mode would take ``true`` for user 1).
+- ``Seq`` — a chat message's ``seq`` (also a 32-bit column), 0..2**31-1; ``StrictSeq`` in bodies.
+- ``Text`` — any string a client sends: no NUL (PostgreSQL cannot store it) and no lone UTF-16
+  surrogate (``"\\ud800"`` is valid JSON but not Unicode text; no database encoding takes it).
+  Its JSON schema says so with a ``pattern`` (NUL; a JSON Schema string has no lone surrogate by
+  definition); the check itself is :func:`check_text`, which the services that take text from
+  other edges (STOMP ``SEND``) call too.
+
+The limits show in the OpenAPI document (``minimum``/``maximum``, ``pattern``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from annotated_types import Ge, Le
+from pydantic import AfterValidator, Field, Strict
+
+INT32_MAX = 2**31 - 1
+
+# ECMA-262 (JSON Schema) spelling: no NUL anywhere. Lone surrogates need no pattern: a JSON Schema
+# string is Unicode text, which has none (and validators such as Rust's regex cannot name them).
+TEXT_PATTERN = "^[^\\u0000]*$"
+
+NUL_MESSAGE = "사용할 수 없는 문자(NUL)가 들어 있습니다."
+SURROGATE_MESSAGE = "올바르지 않은 문자(짝이 없는 서로게이트)가 들어 있습니다."
+
+
+def text_problem(value: str) -> str | None:
+    """Why ``value`` cannot be stored as text, or None when it can."""
+    if "\x00" in value:
+        return NUL_MESSAGE
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return SURROGATE_MESSAGE
+    return None
+
+
+def check_text(value: str) -> str:
+    """``value`` unchanged, or ValueError with a message for people (a 422 at the API edge)."""
+    problem = text_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+def is_id(value: object) -> bool:
+    """A JSON integer in the id range (not a bool)."""
+    return type(value) is int and 1 <= value <= INT32_MAX
+
+
+Id = Annotated[int, Ge(1), Le(INT32_MAX)]
+StrictId = Annotated[int, Strict(), Ge(1), Le(INT32_MAX)]
+Seq = Annotated[int, Ge(0), Le(INT32_MAX)]
+StrictSeq = Annotated[int, Strict(), Ge(0), Le(INT32_MAX)]
+Text = Annotated[str, AfterValidator(check_text), Field(json_schema_extra={"pattern": TEXT_PATTERN})]
