@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response
 from api.deps import CurrentUser, OptionalUser, SessionDep, UnitOfWorkRoute
 from api.schemas.board import problems
 from withus.models.event_schemas import CalendarFeedAddress
+from withus.models.types import Id
 from withus.services import calendar
 
 router = APIRouter(tags=["events"], route_class=UnitOfWorkRoute)
@@ -16,7 +17,7 @@ ICS = {"content": {"text/calendar": {"schema": {"type": "string"}}}, "descriptio
 
 
 @router.get(
-    "/events/{event_id}/calendar.ics",
+    "/events/{event_id:int}/calendar.ics",
     response_class=Response,
     summary="An event as a calendar file",
     responses={
@@ -29,7 +30,7 @@ ICS = {"content": {"text/calendar": {"schema": {"type": "string"}}}, "descriptio
         ),
     },
 )
-async def event_ics(event_id: int, session: SessionDep, user: OptionalUser) -> Response:
+async def event_ics(event_id: Id, session: SessionDep, user: OptionalUser) -> Response:
     """Per the club's visibility. `UID` is stable per event, `SEQUENCE` grows on each change, a cancelled
     event has `STATUS:CANCELLED`; times carry `TZID=Asia/Seoul`; `URL` is the event page."""
     body = await calendar.event_ics(session, event_id, user=user)

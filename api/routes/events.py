@@ -21,6 +21,7 @@ from withus.models.event_schemas import (
     RsvpResult,
     aware_kst,
 )
+from withus.models.types import Id
 from withus.services import event_views, events, rsvp
 
 router = APIRouter(tags=["events"], route_class=UnitOfWorkRoute)
@@ -40,13 +41,13 @@ TIMES_422 = (
 
 
 @router.get(
-    "/clubs/{club_id}/events",
+    "/clubs/{club_id:int}/events",
     response_model=EventPage,
     summary="A club's events",
     responses=problems(401, s400="Bad `cursor` (`invalid_cursor`).", s403=READ_403, s404=CLUB_404, s422=TIMES_422),
 )
 async def list_club_events(
-    club_id: int,
+    club_id: Id,
     session: SessionDep,
     user: OptionalUser,
     from_: Annotated[datetime | None, Query(alias="from", description="Start at or after (default: now).")] = None,
@@ -63,13 +64,13 @@ async def list_club_events(
 
 
 @router.post(
-    "/clubs/{club_id}/events",
+    "/clubs/{club_id:int}/events",
     response_model=EventPublic,
     status_code=status.HTTP_201_CREATED,
     summary="Create an event (or a series)",
     responses=problems(401, s403=MANAGE_403, s404=CLUB_404, s422=TIMES_422),
 )
-async def create_event(club_id: int, body: EventCreate, session: SessionDep, user: CurrentUser) -> EventPublic:
+async def create_event(club_id: Id, body: EventCreate, session: SessionDep, user: CurrentUser) -> EventPublic:
     """The host and moderators. Times are ISO 8601; without an offset they are Korean time. `repeat` makes a
     weekly or monthly series, every occurrence an event of its own (its own answers) with the same
     `series_id`: at most 52 weekly or 12 monthly occurrences, none more than 365 days after the first
@@ -79,19 +80,19 @@ async def create_event(club_id: int, body: EventCreate, session: SessionDep, use
 
 
 @router.get(
-    "/events/{event_id}",
+    "/events/{event_id:int}",
     response_model=EventPublic,
     summary="An event",
     responses=problems(401, 422, s403=READ_403, s404=EVENT_404),
 )
-async def get_event(event_id: int, session: SessionDep, user: OptionalUser) -> EventPublic:
+async def get_event(event_id: Id, session: SessionDep, user: OptionalUser) -> EventPublic:
     """Per the club's visibility. `my_rsvp` and `waitlist_position` are the caller's; `rsvp_open` and
     `can_manage` say what the caller may do now."""
     return await event_views.get_event(session, event_id, user=user)
 
 
 @router.patch(
-    "/events/{event_id}",
+    "/events/{event_id:int}",
     response_model=EventPublic,
     summary="Edit an event",
     responses=problems(
@@ -103,7 +104,7 @@ async def get_event(event_id: int, session: SessionDep, user: OptionalUser) -> E
     ),
 )
 async def update_event(
-    event_id: int, body: EventUpdate, session: SessionDep, user: CurrentUser, scope: SCOPE = "this"
+    event_id: Id, body: EventUpdate, session: SessionDep, user: CurrentUser, scope: SCOPE = "this"
 ) -> EventPublic:
     """The host and moderators; only the fields sent change. Moving `starts_at` moves the end and the RSVP
     deadline with it unless they are sent too; with `scope=following` every later occurrence of the series
@@ -114,13 +115,13 @@ async def update_event(
 
 
 @router.delete(
-    "/events/{event_id}",
+    "/events/{event_id:int}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     summary="Cancel an event",
     responses=problems(401, 422, s403=MANAGE_403, s404=EVENT_404),
 )
-async def cancel_event(event_id: int, session: SessionDep, user: CurrentUser, scope: SCOPE = "this") -> Response:
+async def cancel_event(event_id: Id, session: SessionDep, user: CurrentUser, scope: SCOPE = "this") -> Response:
     """The host and moderators. The event stays, with `status: "cancelled"` (RSVP closes); attendees are
     notified (`event_cancelled`). `scope=following` cancels every later occurrence of the series too."""
     await events.do_cancel_event(session, event_id, user=user, scope=scope)
@@ -128,7 +129,7 @@ async def cancel_event(event_id: int, session: SessionDep, user: CurrentUser, sc
 
 
 @router.put(
-    "/events/{event_id}/rsvp",
+    "/events/{event_id:int}/rsvp",
     response_model=RsvpResult,
     summary="Answer (RSVP)",
     responses=problems(
@@ -139,7 +140,7 @@ async def cancel_event(event_id: int, session: SessionDep, user: CurrentUser, sc
         s409="Cancelled, past the deadline or started (`rsvp_closed`).",
     ),
 )
-async def put_rsvp(event_id: int, body: RsvpBody, session: SessionDep, user: CurrentUser) -> RsvpResult:
+async def put_rsvp(event_id: Id, body: RsvpBody, session: SessionDep, user: CurrentUser) -> RsvpResult:
     """Members. `going` when there is room, otherwise `waitlisted` with a position, first come first
     served; answering the same again changes nothing. When someone going answers `not_going`, the first
     on the waitlist moves to going at once and is notified (`event_promoted`, and a mail)."""
@@ -147,12 +148,12 @@ async def put_rsvp(event_id: int, body: RsvpBody, session: SessionDep, user: Cur
 
 
 @router.get(
-    "/events/{event_id}/attendees",
+    "/events/{event_id:int}/attendees",
     response_model=Attendees,
     summary="Who is going, and the waitlist",
     responses=problems(401, 422, s403="Not a member of the club (`not_a_member`).", s404=EVENT_404),
 )
-async def get_attendees(event_id: int, session: SessionDep, user: OptionalUser) -> Attendees:
+async def get_attendees(event_id: Id, session: SessionDep, user: OptionalUser) -> Attendees:
     """Members of the club: going and waitlist, each in the order they answered."""
     return await event_views.attendees(session, event_id, user=user)
 

@@ -5,7 +5,6 @@ DISCONNECT. Each works on a :class:`~api.stomp.connection.Connection` and raises
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 
@@ -14,11 +13,13 @@ from api.stomp.connection import Connection, Fault, header_fault
 from api.stomp.send_queue import get_send_queue
 from withus.db import read_scope
 from withus.errors import DomainError, NotAuthenticated, NotFound
+from withus.models.types import is_id
 from withus.realtime.bus import get_hub, session_revoked_channel
 from withus.realtime.stomp_frames import (
     SUPPORTED_VERSIONS,
     Frame,
     StompProtocolError,
+    decode_json,
     negotiate_version,
     parse_heartbeat,
 )
@@ -116,9 +117,11 @@ async def send(conn: Connection, frame: Frame) -> None:
         raise Fault("unknown_destination", f"cannot SEND to {destination!r}", receipt)
     check_expiry(conn, frame)
     room_id = int(match.group(1))
+    if not is_id(room_id):  # past the 32-bit ids: no such room
+        raise Fault("forbidden", f"you are not a participant of room {room_id}", receipt)
     try:
-        payload = json.loads(frame.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        payload = decode_json(frame.body)
+    except ValueError:
         raise Fault("bad_json", 'the body must be a JSON object {"body", "client_msg_id"?}', receipt) from None
     if not isinstance(payload, dict) or "body" not in payload:
         raise Fault("bad_json", 'the body must be a JSON object {"body", "client_msg_id"?}', receipt)

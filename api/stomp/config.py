@@ -23,6 +23,7 @@ class StompConfig:
     heartbeat_receive_ms: int = 10_000  # sy offered in CONNECTED
     heartbeat_grace_ms: int = 5_000  # added to 2 x the incoming interval before a silent peer is closed
     connect_timeout: float = 10.0  # seconds to send CONNECT after the handshake
+    frame_timeout: float = 30.0  # seconds a frame that has begun may take to complete (heart-beats or not)
     max_frame_size: int = 64 * 1024
     rate_capacity: float = 100.0  # token bucket: burst of frames ...
     rate_per_second: float = 30.0  # ... refilled at this rate (heart-beats are free)

@@ -96,6 +96,7 @@ class Connection:
         self.receive_interval = 0.0  # seconds the peer promised between its data (0: none)
         self.last_received = time.monotonic()
         self.last_sent = time.monotonic()
+        self.partial_since: float | None = None  # when the frame now half received began
         self.busy = False
         self.bucket = TokenBucket(self.config.rate_capacity, self.config.rate_per_second)
         self.subscriptions: dict[str, Subscription] = {}

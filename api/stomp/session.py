@@ -10,6 +10,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 
+from api.problems import refused_input
 from api.stomp import commands, delivery, subscriptions
 from api.stomp.config import BODYLESS
 from api.stomp.connection import Closed, Connection, Fault, busy
@@ -73,6 +74,10 @@ class StompSession(Connection):
                     items = self.parser.feed(data)
                 except StompProtocolError as exc:
                     raise Fault(_protocol_code(exc.message), exc.message, exc.receipt_id) from None
+                if not self.parser.partial:
+                    self.partial_since = None
+                elif self.partial_since is None or items:
+                    self.partial_since = self.last_received
                 for item in items:
                     if self.closing:  # shutting down: a frame not started now is never half done
                         return
@@ -95,7 +100,13 @@ class StompSession(Connection):
             await self.fail(fault)
         except Closed:
             return
-        except Exception:
+        except Exception as exc:
+            if refused_input(exc):  # a value the database cannot take: bad input, not a bug
+                log.warning(
+                    "stomp: input refused by the database in session %s: %s", self.session_id, type(exc).__name__
+                )
+                await self.fail(Fault("invalid_input", "a value in the frame is out of range or not text"))
+                return
             log.exception("stomp: unexpected error in session %s", self.session_id)
             await self.fail(Fault("internal_error", "the server could not process the frame"))
 
@@ -122,6 +133,10 @@ class StompSession(Connection):
                     limit = 2 * self.receive_interval + self.config.heartbeat_grace_ms / 1000
                     if now - self.last_received > limit:
                         raise Fault("heartbeat_timeout", f"no data from the client for {limit:.1f} s")
+                # A frame begun and never finished holds the connection whatever the heart-beats say.
+                partial_since = self.partial_since
+                if partial_since is not None and not self.busy and now - partial_since > self.config.frame_timeout:
+                    raise Fault("frame_timeout", f"a frame did not complete within {self.config.frame_timeout:g} s")
                 if now - last_presence >= presence.REFRESH_INTERVAL:
                     last_presence = now
                     await subscriptions.refresh_presence(self)

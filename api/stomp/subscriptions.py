@@ -10,6 +10,7 @@ from api.stomp.connection import Connection, Fault, Subscription, header_fault
 from api.stomp.room_cursor import RoomCursor
 from withus.db import session_scope
 from withus.errors import NotFound
+from withus.models.types import is_id
 from withus.realtime import presence
 from withus.realtime.bus import get_hub, notify_channel, room_channel, user_channel
 from withus.realtime.stomp_frames import Frame
@@ -37,6 +38,8 @@ async def subscribe(conn: Connection, frame: Frame) -> None:
     match = ROOM_TOPIC.fullmatch(destination)
     if match is not None:
         room_id = int(match.group(1))
+        if not is_id(room_id):  # past the 32-bit ids: no such room
+            raise Fault("forbidden", f"you are not a participant of room {room_id}", receipt)
         listener.add(room_channel(room_id))  # before reading last_seq: nothing stored after it is missed
         async with session_scope() as db:
             try:

@@ -22,6 +22,7 @@ from withus.models.event import (
     RsvpResponse,
     RsvpStatus,
 )
+from withus.models.types import Text
 from withus.models.user import UserSummary
 
 KST = ZoneInfo("Asia/Seoul")
@@ -96,12 +97,12 @@ class RepeatSpec(BaseModel):
 
 
 class EventCreate(BaseModel):
-    title: str
-    description: str = ""
+    title: Text
+    description: Text = ""
     starts_at: datetime
     ends_at: datetime
-    location: str | None = None
-    map_url: str | None = Field(default=None, description="A map link for the place (http/https).")
+    location: Text | None = None
+    map_url: Text | None = Field(default=None, description="A map link for the place (http/https).")
     capacity: int | None = None
     rsvp_deadline: datetime | None = None
     repeat: RepeatSpec | None = None
@@ -121,12 +122,12 @@ class EventCreate(BaseModel):
 class EventUpdate(BaseModel):
     """Only the fields sent change; ``null`` clears location, map link, capacity and deadline."""
 
-    title: str | None = None
-    description: str | None = None
+    title: Text | None = None
+    description: Text | None = None
     starts_at: datetime | None = None
     ends_at: datetime | None = None
-    location: str | None = None
-    map_url: str | None = None
+    location: Text | None = None
+    map_url: Text | None = None
     capacity: int | None = None
     rsvp_deadline: datetime | None = None
 
