@@ -151,6 +151,7 @@ def _feature_routers() -> list[APIRouter]:
     (about 2.5 µs each here), and the board page came after 51 others (0.13 ms of a 1.2 ms
     request). The OpenAPI document lists paths in this order; its tags group them by area."""
     from api.routes import (
+        account_recovery,
         auth,
         calendar,
         chat,
@@ -174,6 +175,7 @@ def _feature_routers() -> list[APIRouter]:
         chat.router,
         notification_stream.router,  # before notifications: /stream is no /{id}
         notifications.router,
+        account_recovery.router,  # before users: /users/me/email is no /{id}
         users.router,
         invitations.router,
         reports.router,

@@ -193,6 +193,27 @@ window.withus = (() => {
     return outcome(result);
   }
 
+  async function forgotPassword(formId) {
+    const v = formValues(formId);
+    const absent = missing(v, ["email"]);
+    if (absent) return absent;
+    return outcome(await api("POST", "/api/auth/password-resets", { email: String(v.email || "").trim() }));
+  }
+
+  async function resetPassword(formId) {
+    const v = formValues(formId);
+    if (String(v.new_password || "") !== String(v.confirm || "")) {
+      return { ok: false, status: 0, code: "mismatch", detail: "", errors: [], retry_after: 0 };
+    }
+    const token = new URLSearchParams(window.location.search).get("token") || "";
+    const result = await api("POST", "/api/auth/password-resets/confirm", {
+      token,
+      new_password: String(v.new_password || ""),
+    });
+    if (result.ok) window.location.assign("/login?reason=password_reset");
+    return outcome(result);
+  }
+
   /** The value of a field, for comparisons made in the browser (a password never leaves it). */
   function fieldValue(id) {
     const el = document.getElementById(id);
@@ -207,5 +228,8 @@ window.withus = (() => {
     window.location.reload();
   }
 
-  return { api, cookie, safeNext, setLocale, login, logout, requestCode, signup, changePassword, deleteAccount, fieldValue };
+  return {
+    api, cookie, safeNext, setLocale, login, logout, requestCode, signup, changePassword, deleteAccount,
+    forgotPassword, resetPassword, fieldValue,
+  };
 })();

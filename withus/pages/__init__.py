@@ -21,6 +21,7 @@ from withus.pages import (
     notifications,
     post,
     profile,
+    recovery,
     settings,
     signup,
 )
@@ -38,6 +39,7 @@ from withus.state.login import LoginState
 from withus.state.my_clubs import MyClubsState
 from withus.state.notifications import NotificationsPageState
 from withus.state.profile import ProfileState
+from withus.state.recovery import ForgotPasswordState, ResetPasswordState
 from withus.state.settings import SettingsState
 from withus.state.signup import SignupState
 
@@ -70,6 +72,18 @@ def register_pages(app: rx.App) -> None:
         route="/signup",
         title="회원가입 — withUs",
         on_load=[AuthState.redirect_if_logged_in, SignupState.reset_form],
+    )
+    app.add_page(
+        recovery.forgot_password,
+        route="/forgot-password",
+        title="비밀번호 찾기 — withUs",
+        on_load=[AuthState.redirect_if_logged_in, ForgotPasswordState.reset_form],
+    )
+    app.add_page(
+        recovery.reset_password,
+        route="/reset-password",
+        title="새 비밀번호 — withUs",
+        on_load=ResetPasswordState.load,
     )
     app.add_page(profile.index, route="/users/[id]", title="프로필 — withUs", on_load=ProfileState.load)
     app.add_page(

@@ -40,7 +40,26 @@ def index() -> rx.Component:
                         on_change=LoginState.clear_password_error,
                     ),
                     form_error(LoginState.form_error),
+                    rx.cond(
+                        LoginState.login_failed,
+                        rx.callout(
+                            rx.link(
+                                "비밀번호가 기억나지 않나요? 재설정 링크 받기",
+                                href="/forgot-password",
+                                id="login-failed-forgot",
+                            ),
+                            icon="key-round",
+                            size="1",
+                        ),
+                    ),
                     submit_button("로그인", loading=LoginState.submitting),
+                    rx.link(
+                        "비밀번호를 잊으셨나요?",
+                        href="/forgot-password",
+                        size="2",
+                        id="login-forgot",
+                        align="right",
+                    ),
                     spacing="3",
                     width="100%",
                     align="stretch",

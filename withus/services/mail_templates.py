@@ -183,3 +183,88 @@ def _notice(ctx: Mapping[str, Any], locale: str) -> Body:
         paragraphs=paragraphs or (str(ctx["subject"]),),
         action=(_t(locale, "withUs에서 보기", "Open in withUs"), public_url(link)),
     )
+
+
+@template("password_reset")
+def _password_reset(ctx: Mapping[str, Any], locale: str) -> Body:
+    minutes = int(ctx.get("minutes", 30))
+    return Body(
+        subject=_t(locale, "비밀번호 재설정 안내", "Reset your password"),
+        paragraphs=(
+            _t(
+                locale,
+                f"비밀번호를 새로 정하려면 아래 버튼을 눌러 주세요. 링크는 {minutes}분 동안 한 번만 쓸 수 있습니다.",
+                f"To choose a new password, open the link below. It works once, for {minutes} minutes.",
+            ),
+            _t(
+                locale,
+                "본인이 요청하지 않았다면 이 메일을 무시해 주세요. 비밀번호는 바뀌지 않습니다.",
+                "If you did not ask for it, ignore this mail: your password stays as it is.",
+            ),
+        ),
+        action=(_t(locale, "비밀번호 재설정", "Reset password"), str(ctx["url"])),
+        secret=True,
+    )
+
+
+@template("password_changed")
+def _password_changed(ctx: Mapping[str, Any], locale: str) -> Body:
+    return Body(
+        subject=_t(locale, "비밀번호가 변경되었습니다", "Your password was changed"),
+        paragraphs=(
+            _t(
+                locale,
+                "withUs 계정의 비밀번호가 방금 변경되었고, 모든 기기에서 로그아웃되었습니다.",
+                "The password of your withUs account was just changed, and every device was logged out.",
+            ),
+            _t(
+                locale,
+                "본인이 바꾸지 않았다면 바로 '비밀번호 찾기'로 비밀번호를 다시 정해 주세요.",
+                "If this was not you, reset your password now with 'Forgot password'.",
+            ),
+        ),
+        action=(_t(locale, "비밀번호 찾기", "Forgot password"), public_url("/forgot-password")),
+    )
+
+
+@template("email_change_code")
+def _email_change_code(ctx: Mapping[str, Any], locale: str) -> Body:
+    minutes = int(ctx.get("minutes", 10))
+    return Body(
+        subject=_t(locale, f"이메일 변경 인증 코드 {ctx['code']}", f"Your email change code {ctx['code']}"),
+        paragraphs=(
+            _t(
+                locale,
+                "withUs 계정의 이메일을 이 주소로 바꾸려면 아래 코드를 입력해 주세요. "
+                f"코드는 {minutes}분 동안 유효합니다.",
+                f"To move your withUs account to this address, enter this code. It works for {minutes} minutes.",
+            ),
+            _t(
+                locale,
+                "본인이 요청하지 않았다면 이 메일을 무시해 주세요.",
+                "If you did not ask for it, ignore this mail.",
+            ),
+        ),
+        code=str(ctx["code"]),
+        secret=True,
+    )
+
+
+@template("email_changed")
+def _email_changed(ctx: Mapping[str, Any], locale: str) -> Body:
+    return Body(
+        subject=_t(locale, "이메일 주소가 변경되었습니다", "Your email address was changed"),
+        paragraphs=(
+            _t(
+                locale,
+                f"withUs 계정의 이메일 주소가 변경되었습니다. 새 주소: {ctx['new_email']}. "
+                "앞으로 메일은 새 주소로 갑니다.",
+                f"The email address of your withUs account is now {ctx['new_email']}. Mail goes there from now on.",
+            ),
+            _t(
+                locale,
+                "본인이 바꾸지 않았다면 바로 비밀번호를 바꾸고 운영자에게 알려 주세요.",
+                "If this was not you, change your password at once and tell us.",
+            ),
+        ),
+    )

@@ -18,6 +18,7 @@ FORM_ID = "login-form"
 INVALID_CREDENTIALS = "아이디 또는 비밀번호가 올바르지 않습니다."
 NOTICES = {
     "password_changed": "비밀번호를 바꿨습니다. 새 비밀번호로 다시 로그인해 주세요.",
+    "password_reset": "새 비밀번호를 정했습니다. 모든 기기에서 로그아웃되었으니 새 비밀번호로 로그인해 주세요.",
     "account_deleted": "탈퇴가 완료되었습니다. 그동안 withUs를 이용해 주셔서 감사합니다.",
 }
 
@@ -28,6 +29,7 @@ class LoginState(rx.State):
     password_error: str = ""
     form_error: str = ""
     notice: str = ""
+    login_failed: bool = False
 
     @rx.event
     def reset_form(self) -> None:
@@ -36,6 +38,7 @@ class LoginState(rx.State):
         self.login_error = ""
         self.password_error = ""
         self.form_error = ""
+        self.login_failed = False
         self.notice = NOTICES.get(self.router.url.query_parameters.get("reason", ""), "")
 
     @rx.event
@@ -72,6 +75,7 @@ class LoginState(rx.State):
             return None
         if outcome.status == 401:
             self.form_error = INVALID_CREDENTIALS
+            self.login_failed = True  # the page offers "forgot password?" more visibly
             return rx.set_focus("login-password")
         if outcome.status == 429:
             self.form_error = retry_message("로그인 시도가 너무 많습니다.", outcome.retry_after)
