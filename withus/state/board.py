@@ -27,10 +27,10 @@ from withus.state.common import (
     current_user_id,
     first_message,
     load_user,
-    login_redirect,
     path_id,
     validation_messages,
 )
+from withus.state.handlers import acting_user, needs_login
 from withus.state.text import Segment, ago, full_time, segments
 
 log = logging.getLogger(__name__)
@@ -315,11 +315,8 @@ class PostState(rx.State):
         self.post_errors = {}
 
     @rx.event
+    @needs_login
     async def save_post(self, form_data: dict[str, Any]) -> Any:
-        uid = await current_user_id(self)
-        if uid is None:
-            yield await login_redirect(self)
-            return
         try:
             data = PostUpdate(title=str(form_data.get("title", "")), body=str(form_data.get("body", "")))
         except ValidationError as exc:
@@ -330,30 +327,21 @@ class PostState(rx.State):
         yield
         try:
             async with session_scope() as session:
-                user = await load_user(session, uid)
-                assert user is not None
+                user = await acting_user(session)
                 public = await post_service.do_update_post(session, post_id=self.post.id, user=user, data=data)
             self.post = post_view(public)
             self.editing_post = False
             yield rx.toast.success("글을 고쳤어요.")
-        except DomainError as exc:
-            yield rx.toast.error(exc.detail)
         finally:
             self.post_saving = False
 
     @rx.event
+    @needs_login
     async def delete_post(self) -> Any:
-        uid = await current_user_id(self)
-        if uid is None:
-            return await login_redirect(self)
         club_id = self.post.club_id
-        try:
-            async with session_scope() as session:
-                user = await load_user(session, uid)
-                assert user is not None
-                await post_service.do_delete_post(session, post_id=self.post.id, user=user)
-        except DomainError as exc:
-            return rx.toast.error(exc.detail)
+        async with session_scope() as session:
+            user = await acting_user(session)
+            await post_service.do_delete_post(session, post_id=self.post.id, user=user)
         return [rx.toast.success("글을 지웠어요."), rx.redirect(f"/clubs/{club_id}")]
 
     # ------------------------------------------------------------ comments
@@ -368,11 +356,8 @@ class PostState(rx.State):
         async for event in self._create_comment(str(form_data.get("body", "")), parent_id=self.reply_to or None):
             yield event
 
+    @needs_login
     async def _create_comment(self, body: str, *, parent_id: int | None) -> Any:
-        uid = await current_user_id(self)
-        if uid is None:
-            yield await login_redirect(self)
-            return
         reply = parent_id is not None
         try:
             data = CommentCreate(body=body, parent_id=parent_id)
@@ -388,8 +373,7 @@ class PostState(rx.State):
         yield
         try:
             async with session_scope() as session:
-                user = await load_user(session, uid)
-                assert user is not None
+                user = await acting_user(session)
                 await comment_service.do_create_comment(session, post_id=self.post.id, user=user, data=data)
             await self._refresh_comments()
             if reply:
@@ -434,11 +418,8 @@ class PostState(rx.State):
         self.edit_error = ""
 
     @rx.event
+    @needs_login
     async def save_comment(self, form_data: dict[str, Any]) -> Any:
-        uid = await current_user_id(self)
-        if uid is None:
-            yield await login_redirect(self)
-            return
         try:
             data = CommentUpdate(body=str(form_data.get("body", "")))
         except ValidationError as exc:
@@ -448,8 +429,7 @@ class PostState(rx.State):
         yield
         try:
             async with session_scope() as session:
-                user = await load_user(session, uid)
-                assert user is not None
+                user = await acting_user(session)
                 await comment_service.do_update_comment(session, comment_id=self.editing_comment, user=user, data=data)
             self.editing_comment = 0
             await self._refresh_comments()
@@ -459,26 +439,19 @@ class PostState(rx.State):
             self.comment_sending = False
 
     @rx.event
+    @needs_login
     async def delete_comment(self, comment_id: int) -> Any:
-        uid = await current_user_id(self)
-        if uid is None:
-            return await login_redirect(self)
-        try:
-            async with session_scope() as session:
-                user = await load_user(session, uid)
-                assert user is not None
-                await comment_service.do_delete_comment(session, comment_id=comment_id, user=user)
-            await self._refresh_comments()
-        except DomainError as exc:
-            return rx.toast.error(exc.detail)
+        async with session_scope() as session:
+            user = await acting_user(session)
+            await comment_service.do_delete_comment(session, comment_id=comment_id, user=user)
+        await self._refresh_comments()
         return rx.toast.success("댓글을 지웠어요.")
 
     # ------------------------------------------------------------ reports
 
     @rx.event
+    @needs_login
     async def open_report(self, target_type: str, target_id: int) -> Any:
-        if await current_user_id(self) is None:
-            return await login_redirect(self)
         self.report_target_type = target_type
         self.report_target_id = target_id
         self.report_error = ""
@@ -490,11 +463,8 @@ class PostState(rx.State):
         self.report_open = value
 
     @rx.event
+    @needs_login
     async def send_report(self, form_data: dict[str, Any]) -> Any:
-        uid = await current_user_id(self)
-        if uid is None:
-            yield await login_redirect(self)
-            return
         try:
             data = ReportCreate(
                 target_type=self.report_target_type,  # type: ignore[arg-type]
@@ -509,8 +479,7 @@ class PostState(rx.State):
         yield
         try:
             async with session_scope() as session:
-                user = await load_user(session, uid)
-                assert user is not None
+                user = await acting_user(session)
                 await report_service.do_create_report(session, user=user, data=data)
             self.report_open = False
             yield rx.toast.success("신고했어요. 운영진이 검토할 거예요.")

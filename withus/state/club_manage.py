@@ -25,6 +25,7 @@ from withus.services import member_roles as member_service
 from withus.services import membership as membership_service
 from withus.state.club import ROLE_COLORS, ROLE_LABELS
 from withus.state.common import GENERIC_ERROR, current_user_id, load_user, login_redirect, path_id
+from withus.state.handlers import acting_user, acting_user_id, needs_login
 from withus.state.text import ago, day, full_time
 
 log = logging.getLogger(__name__)
@@ -191,19 +192,14 @@ class ManageState(rx.State):
             yield rx.toast.error(GENERIC_ERROR)
         self.loading = False
 
+    @needs_login
     async def _run(self, action: Callable[..., Awaitable[Any]], success: str, **kwargs: Any) -> Any:
-        uid = await current_user_id(self)
-        if uid is None:
-            return await login_redirect(self)
         self.busy = True
         try:
             async with session_scope() as session:
-                actor = await load_user(session, uid)
-                assert actor is not None
+                actor = await acting_user(session)
                 await action(session, club_id=self.club_id, actor=actor, **kwargs)
-            await self._refresh(uid)
-        except DomainError as exc:
-            return rx.toast.error(exc.detail)
+            await self._refresh(acting_user_id())
         finally:
             self.busy = False
         return rx.toast.success(success)
@@ -248,22 +244,19 @@ class ManageState(rx.State):
         )
 
     @rx.event
+    @needs_login
     async def invite(self, form_data: dict[str, Any]) -> Any:
         self.invite_error = ""
         user_id = parse_user_ref(str(form_data.get("user", "")))
         if user_id is None:
             self.invite_error = "회원 번호를 숫자로 입력해 주세요. 프로필 주소(/users/번호)를 붙여 넣어도 돼요."
             return None
-        uid = await current_user_id(self)
-        if uid is None:
-            return await login_redirect(self)
         self.busy = True
         try:
             async with session_scope() as session:
-                actor = await load_user(session, uid)
-                assert actor is not None
+                actor = await acting_user(session)
                 inv = await invitation_service.do_invite(session, club_id=self.club_id, actor=actor, user_id=user_id)
-            await self._refresh(uid)
+            await self._refresh(acting_user_id())
         except DomainError as exc:
             self.invite_error = exc.detail
             return None
