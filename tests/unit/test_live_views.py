@@ -6,14 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from api.routes.notification_stream import format_event, format_retry
-from withus.state.chat import MessageView, arrange, is_next, list_time
+from withus.state.chat_views import MessageView, arrange, is_next, list_time
 from withus.state.notifications import safe_link
 
 T0 = datetime(2025, 3, 5, 6, 0, tzinfo=UTC)  # 15:00 in Seoul
 
 
 def msg(seq: int, sender: int, at: datetime, *, mine: bool = False) -> MessageView:
-    from withus.state.chat import clock, day_label
+    from withus.state.chat_views import clock, day_label
 
     return MessageView(
         id=seq,

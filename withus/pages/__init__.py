@@ -28,7 +28,8 @@ from withus.pages import (
 from withus.state.admin import AdminReportsState
 from withus.state.auth import AuthState
 from withus.state.board import PostState
-from withus.state.chat import ChatListState, ChatRoomState
+from withus.state.chat_list import ChatListState
+from withus.state.chat_room import ChatRoomState
 from withus.state.club import ClubState
 from withus.state.club_form import ClubFormState
 from withus.state.club_manage import ManageState

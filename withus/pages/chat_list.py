@@ -9,7 +9,7 @@ import reflex as rx
 
 from withus.components.chat_items import room_item
 from withus.components.layout import page
-from withus.state.chat import ChatListState
+from withus.state.chat_list import ChatListState
 
 S = ChatListState
 

@@ -8,7 +8,7 @@ import reflex as rx
 from withus.components.chat_items import message_item, room_avatar
 from withus.components.confirm_dialog import confirm_dialog
 from withus.components.layout import page
-from withus.state.chat import ChatRoomState
+from withus.state.chat_room import ChatRoomState
 
 S = ChatRoomState
 CLIENT_ID = rx.Var("(Date.now().toString(36) + '-' + Math.random().toString(36).slice(2, 12))").to(str)

@@ -19,7 +19,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
+
+from withus.errors import DomainError
+from withus.realtime.bus import GAP, ListenerClosed, get_hub, session_revoked_channel
+from withus.services import sessions as session_service
+from withus.services import tokens
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +70,6 @@ def session_id_of(cookie_token: str) -> str:
     """The login session id of a session cookie ("" when it cannot be read)."""
     if not cookie_token:
         return ""
-    from withus.errors import DomainError
-    from withus.services import tokens
-
     try:
         return tokens.decode(cookie_token, typ="refresh").session_id
     except DomainError:
@@ -73,8 +77,6 @@ def session_id_of(cookie_token: str) -> str:
 
 
 async def session_alive(session_id: str) -> bool:
-    from withus.services import sessions as session_service
-
     if not session_id:
         return False
     with contextlib.suppress(Exception):
@@ -97,14 +99,10 @@ class Feed:
         self._listener: Any = None
 
     async def open(self) -> Feed:
-        from withus.realtime.bus import get_hub
-
         self._listener = await get_hub().listen(*self.channels)
         return self
 
     async def batch(self, timeout: float) -> list[tuple[str, str]]:
-        from withus.realtime.bus import GAP, ListenerClosed
-
         listener = self._listener
         assert listener is not None, "open() first"
         try:
@@ -135,3 +133,79 @@ async def mark_not_live(state: Any, gen: int) -> None:
         async with state:
             if state._gen == gen:
                 state.live = False
+
+
+Batch = list[tuple[str, str]]
+
+
+async def follow(
+    state: Any,
+    *,
+    kind: str,
+    token: str,
+    session_id: str,
+    gen: int,
+    channels: Sequence[str],
+    catch_up: Callable[[], Awaitable[bool]],
+    receive: Callable[[Batch], Awaitable[Sequence[Any] | None]],
+    on_revoked: Callable[[], Awaitable[None]] | None = None,
+    tick: Callable[[], Awaitable[bool]] | None = None,
+    tick_every: float = CHECK_INTERVAL,
+) -> AsyncIterator[Any]:
+    """The loop of one live page, the same for every page: the bell, the chat list, a room.
+
+    It :func:`claim`s the tab's ``kind`` listener, listens to ``channels`` and to the end of
+    the login session (``session_id``), then calls ``catch_up()`` (what the page's read may have
+    missed) and, for each batch, ``receive(batch)``; it yields the events ``receive`` returns
+    (toasts). A gap (the store was away, or the listener fell behind) calls ``catch_up()``
+    again. Every :data:`CHECK_INTERVAL` it checks that the tab and the login are still there,
+    and every ``tick_every`` seconds calls ``tick()`` when given. ``catch_up``/``tick`` return
+    False and ``receive`` None to stop (the page moved on: ``_gen`` changed). The session's
+    end calls ``on_revoked()`` and stops. A failure of the store or the database ends the live
+    view of this tab (``live`` off, :func:`mark_not_live`), never the app; a reload restarts it.
+    """
+    claim(kind, token)
+    revoked = session_revoked_channel(session_id) if session_id else None
+    feed = await Feed(*channels, *([revoked] if revoked else [])).open()
+    try:
+        if not await catch_up():
+            return
+        checked = ticked = time.monotonic()
+        while True:
+            now = time.monotonic()
+            wait = CHECK_INTERVAL - (now - checked)
+            if tick is not None:
+                wait = min(wait, tick_every - (now - ticked))
+            batch = await feed.batch(wait)
+            now = time.monotonic()
+            if tick is not None and now - ticked >= tick_every:
+                if not await tick():
+                    return
+                ticked = now
+            if now - checked >= CHECK_INTERVAL:
+                if not await client_connected(token) or (session_id and not await session_alive(session_id)):
+                    return
+                checked = now
+            if not batch:
+                continue
+            if revoked is not None and any(channel == revoked for channel, _ in batch):
+                if on_revoked is not None:
+                    await on_revoked()
+                return
+            if any(channel == GAP for channel, _ in batch):
+                if not await catch_up():
+                    return
+                continue
+            events = await receive(batch)
+            if events is None:
+                return
+            for event in events:
+                yield event
+    except ListenerClosed:  # the hub stopped: the server is shutting down
+        return
+    except Exception:
+        log.exception("live page task failed")
+        await mark_not_live(state, gen)
+    finally:
+        feed.close()
+        release(kind, token)

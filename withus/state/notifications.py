@@ -22,7 +22,7 @@ import reflex as rx
 from withus.db import read_scope, session_scope
 from withus.errors import DomainError
 from withus.models.notification import NotificationPublic
-from withus.realtime.bus import GAP, ListenerClosed, notify_channel, session_revoked_channel
+from withus.realtime.bus import notify_channel
 from withus.services import notifications as notification_service
 from withus.state import live as tasks
 from withus.state.auth import AuthState
@@ -169,66 +169,61 @@ class NotificationBellState(rx.State):
             token = self.router.session.client_token
         if uid is None:
             return
-        tasks.claim("bell", token)
-        revoked = session_revoked_channel(sid) if sid else None
-        channels = [notify_channel(uid)] + ([revoked] if revoked else [])
-        feed = await tasks.Feed(*channels).open()
-        try:
+        known: set[int] = set()
+
+        async def catch_up() -> bool:
             count, items = await _snapshot(uid)
-            if not await self._apply_snapshot(gen, count, items):
-                return
-            known = {n.id for n in items}
-            while True:
-                batch = await feed.batch(tasks.CHECK_INTERVAL)
-                if not batch:
-                    if not await tasks.client_connected(token) or (sid and not await tasks.session_alive(sid)):
-                        return
-                    continue
-                if revoked is not None and any(channel == revoked for channel, _ in batch):
-                    async with self:
-                        if self._gen == gen:
-                            self.unread, self.latest, self.menu_open, self.live = 0, [], False, False
-                    return
-                if any(channel == GAP for channel, _ in batch):
-                    count, items = await _snapshot(uid)
-                    if not await self._apply_snapshot(gen, count, items):
-                        return
-                    known |= {n.id for n in items}
-                    continue
-                fresh: list[NotificationPublic] = []
-                for _, data in batch:
-                    n = _parse(data)
-                    if n is not None and n.id not in known:
-                        known.add(n.id)
-                        fresh.append(n)
-                if not fresh:
-                    continue
-                # Read back rather than merge: another tab may have read or deleted some meanwhile.
-                count, items = await _snapshot(uid)
-                async with self:
-                    if self._gen != gen:
-                        return
-                    self.unread = count
-                    self.latest = [view(n) for n in items]
-                    page = await self.get_state(NotificationsPageState)
-                    page._prepend([view(n) for n in fresh])
-                for n in fresh[-MAX_TOASTS_PER_BATCH:]:
-                    yield rx.toast.info(
-                        n.title,
-                        description=n.body[:120] or None,
-                        id=f"notification-{n.id}",
-                        duration=6000,
-                        close_button=True,
-                    )
-        except ListenerClosed:  # the hub stopped: the server is shutting down
-            return
-        except Exception:
-            # A store or database failure ends this tab's live view, never the app; a reload restarts it.
-            log.exception("live page task failed")
-            await tasks.mark_not_live(self, gen)
-        finally:
-            feed.close()
-            tasks.release("bell", token)
+            known.update(n.id for n in items)
+            return await self._apply_snapshot(gen, count, items)
+
+        async def receive(batch: tasks.Batch) -> list[Any] | None:
+            fresh: list[NotificationPublic] = []
+            for _, data in batch:
+                n = _parse(data)
+                if n is not None and n.id not in known:
+                    known.add(n.id)
+                    fresh.append(n)
+            if not fresh:
+                return []
+            # Read back rather than merge: another tab may have read or deleted some meanwhile.
+            count, items = await _snapshot(uid)
+            async with self:
+                if self._gen != gen:
+                    return None
+                self.unread = count
+                self.latest = [view(n) for n in items]
+                page = await self.get_state(NotificationsPageState)
+                page._prepend([view(n) for n in fresh])
+            return [
+                rx.toast.info(
+                    n.title,
+                    description=n.body[:120] or None,
+                    id=f"notification-{n.id}",
+                    duration=6000,
+                    close_button=True,
+                )
+                for n in fresh[-MAX_TOASTS_PER_BATCH:]
+            ]
+
+        async def logged_out() -> None:
+            async with self:
+                if self._gen == gen:
+                    self.unread, self.latest, self.menu_open, self.live = 0, [], False, False
+
+        feed = tasks.follow(
+            self,
+            kind="bell",
+            token=token,
+            session_id=sid,
+            gen=gen,
+            channels=[notify_channel(uid)],
+            catch_up=catch_up,
+            receive=receive,
+            on_revoked=logged_out,
+        )
+        async with contextlib.aclosing(feed) as events:
+            async for event in events:
+                yield event
 
     async def refresh(self, uid: int) -> None:
         """Reload the count and the latest (after this tab read or deleted some)."""
