@@ -15,6 +15,7 @@ from withus.errors import DomainError
 from withus.models.report import ReportReview
 from withus.services import reports as report_service
 from withus.state.common import GENERIC_ERROR, current_user_id, load_user, login_redirect
+from withus.state.handlers import acting_user, acting_user_id, needs_login
 from withus.state.text import ago, full_time
 
 log = logging.getLogger(__name__)
@@ -97,49 +98,39 @@ class AdminReportsState(rx.State):
         self.loading = False
 
     @rx.event
+    @needs_login
     async def set_status(self, status: str | list[str]) -> Any:
         if not isinstance(status, str) or status not in STATUSES:
             return
-        uid = await current_user_id(self)
-        if uid is None:
-            yield await login_redirect(self)
-            return
+        uid = acting_user_id()
         self.status = status
         self.loading = True
         yield
         try:
             await self._fetch(uid, append=False)
-        except DomainError as exc:
-            yield rx.toast.error(exc.detail)
         finally:
             self.loading = False
 
     @rx.event
+    @needs_login
     async def load_more(self) -> Any:
         if not self.has_more or self.loading_more:
             return
-        uid = await current_user_id(self)
-        if uid is None:
-            yield await login_redirect(self)
-            return
+        uid = acting_user_id()
         self.loading_more = True
         yield
         try:
             await self._fetch(uid, append=True)
-        except DomainError as exc:
-            yield rx.toast.error(exc.detail)
         finally:
             self.loading_more = False
 
+    @needs_login
     async def _decide(self, report_id: int, decision: str) -> Any:
-        uid = await current_user_id(self)
-        if uid is None:
-            return await login_redirect(self)
+        uid = acting_user_id()
         self.busy = True
         try:
             async with session_scope() as session:
-                user = await load_user(session, uid)
-                assert user is not None
+                user = await acting_user(session)
                 await report_service.do_decide(session, report_id=report_id, user=user, decision=decision)  # type: ignore[arg-type]
             await self._fetch(uid, append=False)
         except DomainError as exc:

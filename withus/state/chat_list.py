@@ -26,6 +26,7 @@ from withus.state import live as tasks
 from withus.state.auth import AuthState
 from withus.state.chat_views import RoomView, copy_view, room_row
 from withus.state.common import GENERIC_ERROR, current_user_id, load_user, login_redirect
+from withus.state.handlers import acting_user_id, needs_login
 
 log = logging.getLogger(__name__)
 
@@ -103,13 +104,11 @@ class ChatListState(rx.State):
         return f"/chat/{room_id}"
 
     @rx.event
+    @needs_login
     async def load_more(self) -> Any:
         if not self.has_more or self.loading_more:
             return
-        uid = await current_user_id(self)
-        if uid is None:
-            yield await login_redirect(self)
-            return
+        uid = acting_user_id()
         self.loading_more = True
         yield
         try:
@@ -119,8 +118,6 @@ class ChatListState(rx.State):
             self.rooms = merged[:MAX_ROOMS]
             self._cursor = cursor
             self.has_more = cursor is not None and len(merged) < MAX_ROOMS
-        except DomainError as exc:
-            yield rx.toast.error(exc.detail)
         finally:
             self.loading_more = False
 

@@ -34,6 +34,7 @@ from withus.state import live as tasks
 from withus.state.auth import AuthState
 from withus.state.chat_views import MessageView, RoomHeader, arrange, is_next, message_row, plain_message, room_header
 from withus.state.common import GENERIC_ERROR, current_user_id, load_user, login_redirect, path_id
+from withus.state.handlers import acting_user_id, needs_login
 
 log = logging.getLogger(__name__)
 
@@ -328,10 +329,9 @@ class ChatRoomState(rx.State):
         self._latest_seq = max(self._latest_seq, self._last_shown())
 
     @rx.event
+    @needs_login
     async def jump_to_latest(self) -> Any:
-        uid = await current_user_id(self)
-        if uid is None:
-            return await login_redirect(self)
+        uid = acting_user_id()
         try:
             await self._jump(uid)
             if self.messages:
@@ -341,13 +341,11 @@ class ChatRoomState(rx.State):
         return None
 
     @rx.event
+    @needs_login
     async def load_older(self) -> Any:
         if not self.has_older or self.loading_older or not self.messages:
             return
-        uid = await current_user_id(self)
-        if uid is None:
-            yield await login_redirect(self)
-            return
+        uid = acting_user_id()
         self.loading_older = True
         yield
         try:
@@ -365,19 +363,15 @@ class ChatRoomState(rx.State):
             self.loading_older = False
 
     @rx.event
+    @needs_login
     async def leave(self) -> Any:
         """Hide a 1:1 room for me (the other person keeps it) and go back to the list."""
-        uid = await current_user_id(self)
-        if uid is None:
-            return await login_redirect(self)
-        try:
-            async with session_scope() as session:
-                user = await load_user(session, uid)
-                if user is None:
-                    return await login_redirect(self)
-                await room_service.do_hide_room(session, user=user, room_id=self._room_id)
-        except DomainError as exc:
-            return rx.toast.error(exc.detail)
+        uid = acting_user_id()
+        async with session_scope() as session:
+            user = await load_user(session, uid)
+            if user is None:
+                return await login_redirect(self)
+            await room_service.do_hide_room(session, user=user, room_id=self._room_id)
         return [rx.toast.success("채팅방을 나갔어요."), rx.redirect("/chat")]
 
 

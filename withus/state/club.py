@@ -27,6 +27,7 @@ from withus.state.board import PostRow, post_row
 from withus.state.categories import category_color
 from withus.state.clubs import capacity_text
 from withus.state.common import GENERIC_ERROR, current_user_id, load_user, login_redirect, path_id, validation_messages
+from withus.state.handlers import acting_user, needs_login
 from withus.state.text import Segment, day, recruiting_window, segments
 
 log = logging.getLogger(__name__)
@@ -256,16 +257,13 @@ class ClubState(rx.State):
 
     # ------------------------------------------------------------ membership
 
+    @needs_login
     async def _act(self, action: str, **kwargs: Any) -> Any:
         """Run one membership action for the logged-in user, then reload the page's data."""
-        uid = await current_user_id(self)
-        if uid is None:
-            return await login_redirect(self)
         self.acting = True
         try:
             async with session_scope() as session:
-                user = await load_user(session, uid)
-                assert user is not None
+                user = await acting_user(session)
                 if action == "join":
                     result = await membership_service.do_join(session, club_id=self.club.id, user=user, **kwargs)
                 elif action == "withdraw":
@@ -363,11 +361,8 @@ class ClubState(rx.State):
         self.write_open = value
 
     @rx.event
+    @needs_login
     async def write_post(self, form_data: dict[str, Any]) -> Any:
-        uid = await current_user_id(self)
-        if uid is None:
-            yield await login_redirect(self)
-            return
         kind = "notice" if form_data.get("notice") in ("on", "true", True) else "board"
         try:
             data = PostCreate(title=str(form_data.get("title", "")), body=str(form_data.get("body", "")), kind=kind)
@@ -379,8 +374,7 @@ class ClubState(rx.State):
         yield
         try:
             async with session_scope() as session:
-                user = await load_user(session, uid)
-                assert user is not None
+                user = await acting_user(session)
                 post = await post_service.do_create_post(session, club_id=self.club.id, user=user, data=data)
             self.write_open = False
             yield rx.redirect(f"/posts/{post.id}")

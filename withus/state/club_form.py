@@ -26,6 +26,7 @@ from withus.models.club import ClubCreate, ClubUpdate
 from withus.services import club_listing
 from withus.services import clubs as club_service
 from withus.state.common import GENERIC_ERROR, current_user_id, load_user, login_redirect, path_id, validation_messages
+from withus.state.handlers import acting_user, needs_login
 from withus.state.text import date_input_value, parse_day
 
 log = logging.getLogger(__name__)
@@ -220,11 +221,8 @@ class ClubFormState(rx.State):
         return values
 
     @rx.event
+    @needs_login
     async def save(self, form_data: dict[str, Any]) -> Any:
-        uid = await current_user_id(self)
-        if uid is None:
-            yield await login_redirect(self)
-            return
         try:
             values = self._fields(form_data)
             data: ClubCreate | ClubUpdate = ClubCreate(**values) if self.mode == "new" else ClubUpdate(**values)
@@ -241,8 +239,7 @@ class ClubFormState(rx.State):
         yield
         try:
             async with session_scope() as session:
-                user = await load_user(session, uid)
-                assert user is not None
+                user = await acting_user(session)
                 if self.mode == "new":
                     assert isinstance(data, ClubCreate)
                     club = await club_service.do_create_club(session, user=user, data=data)
@@ -274,17 +271,11 @@ class ClubFormState(rx.State):
             self.saving = False
 
     @rx.event
+    @needs_login
     async def close_club(self) -> Any:
-        uid = await current_user_id(self)
-        if uid is None:
-            return await login_redirect(self)
-        try:
-            async with session_scope() as session:
-                user = await load_user(session, uid)
-                assert user is not None
-                await club_service.do_close_club(session, club_id=self.club_id, user=user)
-        except DomainError as exc:
-            return rx.toast.error(exc.detail)
+        async with session_scope() as session:
+            user = await acting_user(session)
+            await club_service.do_close_club(session, club_id=self.club_id, user=user)
         return [rx.toast.info("모임을 닫았어요."), rx.redirect("/me/clubs")]
 
 

@@ -16,6 +16,7 @@ from withus.services import invitations as invitation_service
 from withus.state.club import ROLE_COLORS, ROLE_LABELS
 from withus.state.clubs import ClubCardView, card_view
 from withus.state.common import GENERIC_ERROR, current_user_id, load_user, login_redirect
+from withus.state.handlers import acting_user, acting_user_id, needs_login
 from withus.state.text import ago
 
 log = logging.getLogger(__name__)
@@ -93,38 +94,30 @@ class MyClubsState(rx.State):
         self.loading = False
 
     @rx.event
+    @needs_login
     async def load_more(self) -> Any:
         if not self.has_more or self.loading_more:
-            return
-        uid = await current_user_id(self)
-        if uid is None:
-            yield await login_redirect(self)
             return
         self.loading_more = True
         yield
         try:
             async with session_scope() as session:
-                user = await load_user(session, uid)
-                assert user is not None
+                user = await acting_user(session)
                 items, cursor = await club_listing.list_my_clubs(session, user=user, limit=PAGE, cursor=self._cursor)
             merged = self.clubs + [_my_club(c) for c in items]
             self.clubs = merged[:MAX_CLUBS]
             self._cursor = cursor
             self.has_more = cursor is not None and len(merged) < MAX_CLUBS
-        except DomainError as exc:
-            yield rx.toast.error(exc.detail)
         finally:
             self.loading_more = False
 
+    @needs_login
     async def _answer(self, invitation_id: int, *, accept: bool) -> Any:
-        uid = await current_user_id(self)
-        if uid is None:
-            return await login_redirect(self)
+        uid = acting_user_id()
         self.busy = True
         try:
             async with session_scope() as session:
-                user = await load_user(session, uid)
-                assert user is not None
+                user = await acting_user(session)
                 if accept:
                     await invitation_service.do_accept_invitation(session, invitation_id=invitation_id, user=user)
                 else:

@@ -27,6 +27,7 @@ from withus.services import notifications as notification_service
 from withus.state import live as tasks
 from withus.state.auth import AuthState
 from withus.state.common import GENERIC_ERROR, current_user_id, login_redirect
+from withus.state.handlers import acting_user_id, needs_login
 from withus.state.text import ago, full_time
 
 log = logging.getLogger(__name__)
@@ -231,17 +232,13 @@ class NotificationBellState(rx.State):
         self.unread = count
         self.latest = [view(n) for n in items]
 
+    @needs_login
     async def _open(self, notification_id: int) -> Any:
-        uid = await current_user_id(self)
-        if uid is None:
-            return await login_redirect(self)
-        try:
-            async with session_scope() as session:
-                n = await notification_service.get_own_or_raise(session, user_id=uid, notification_id=notification_id)
-                link = safe_link(n.link)
-                await notification_service.do_mark_read(session, user_id=uid, notification_id=notification_id)
-        except DomainError as exc:
-            return rx.toast.error(exc.detail)
+        uid = acting_user_id()
+        async with session_scope() as session:
+            n = await notification_service.get_own_or_raise(session, user_id=uid, notification_id=notification_id)
+            link = safe_link(n.link)
+            await notification_service.do_mark_read(session, user_id=uid, notification_id=notification_id)
         self.menu_open = False
         await self.refresh(uid)
         page = await self.get_state(NotificationsPageState)
@@ -254,10 +251,9 @@ class NotificationBellState(rx.State):
         return await self._open(notification_id)
 
     @rx.event
+    @needs_login
     async def mark_all_read(self) -> Any:
-        uid = await current_user_id(self)
-        if uid is None:
-            return await login_redirect(self)
+        uid = acting_user_id()
         async with session_scope() as session:
             await notification_service.do_mark_all_read(session, user_id=uid)
         await self.refresh(uid)
@@ -330,22 +326,19 @@ class NotificationsPageState(rx.State):
         return None
 
     @rx.event
+    @needs_login
     async def set_unread_only(self, value: bool) -> Any:
-        uid = await current_user_id(self)
-        if uid is None:
-            return await login_redirect(self)
+        uid = acting_user_id()
         self.unread_only = bool(value)
         await self._reload(uid)
         return None
 
     @rx.event
+    @needs_login
     async def load_more(self) -> Any:
         if not self.has_more or self.loading_more:
             return
-        uid = await current_user_id(self)
-        if uid is None:
-            yield await login_redirect(self)
-            return
+        uid = acting_user_id()
         self.loading_more = True
         yield
         try:
@@ -355,30 +348,23 @@ class NotificationsPageState(rx.State):
             self.items = merged[:MAX_PAGE_ITEMS]
             self._cursor = cursor
             self.has_more = cursor is not None and len(merged) < MAX_PAGE_ITEMS
-        except DomainError as exc:
-            yield rx.toast.error(exc.detail)
         finally:
             self.loading_more = False
 
     @rx.event
+    @needs_login
     async def mark_read(self, notification_id: int) -> Any:
-        uid = await current_user_id(self)
-        if uid is None:
-            return await login_redirect(self)
-        try:
-            async with session_scope() as session:
-                await notification_service.do_mark_read(session, user_id=uid, notification_id=notification_id)
-        except DomainError as exc:
-            return rx.toast.error(exc.detail)
+        uid = acting_user_id()
+        async with session_scope() as session:
+            await notification_service.do_mark_read(session, user_id=uid, notification_id=notification_id)
         self._mark_read_local([notification_id])
         await self._bell(uid)
         return None
 
     @rx.event
+    @needs_login
     async def mark_all_read(self) -> Any:
-        uid = await current_user_id(self)
-        if uid is None:
-            return await login_redirect(self)
+        uid = acting_user_id()
         async with session_scope() as session:
             await notification_service.do_mark_all_read(session, user_id=uid)
         self._mark_read_local(None)
@@ -386,10 +372,9 @@ class NotificationsPageState(rx.State):
         return rx.toast.success("모든 알림을 읽음으로 표시했어요.")
 
     @rx.event
+    @needs_login
     async def delete(self, notification_id: int) -> Any:
-        uid = await current_user_id(self)
-        if uid is None:
-            return await login_redirect(self)
+        uid = acting_user_id()
         with contextlib.suppress(DomainError):  # already gone (another tab): the same outcome
             async with session_scope() as session:
                 await notification_service.delete(session, user_id=uid, notification_id=notification_id)
