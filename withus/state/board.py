@@ -1,4 +1,4 @@
-"""/posts/[id] — a post and its comments; also the view rows the club page lists.
+"""/posts/[id] — a post and its comments (the view rows are ``withus.state.board_views``).
 
 Every permission is the board service's: the page shows the buttons the service
 says apply (``can_edit``, ``can_delete``) and still reports its refusals.
@@ -6,7 +6,6 @@ says apply (``can_edit``, ``can_delete``) and still reports its refusals.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from typing import Any
 
@@ -15,13 +14,14 @@ from pydantic import ValidationError
 
 from withus.db import read_scope, session_scope
 from withus.errors import DomainError, Forbidden, NotAuthenticated, NotFound
-from withus.models.comment import CommentCreate, CommentPublic, CommentUpdate
-from withus.models.post import PostPublic, PostUpdate
+from withus.models.comment import CommentCreate, CommentUpdate
+from withus.models.post import PostUpdate
 from withus.models.report import ReportCreate
 from withus.services import clubs as club_service
 from withus.services import comments as comment_service
 from withus.services import posts as post_service
 from withus.services import reports as report_service
+from withus.state.board_views import CommentView, PostView, comment_view, post_view
 from withus.state.common import (
     GENERIC_ERROR,
     current_user_id,
@@ -31,7 +31,6 @@ from withus.state.common import (
     validation_messages,
 )
 from withus.state.handlers import acting_user, needs_login
-from withus.state.text import Segment, ago, full_time, segments
 
 log = logging.getLogger(__name__)
 
@@ -40,130 +39,6 @@ COMMENT_PAGE = 50
 MAX_COMMENTS = 300
 COMMENT_INPUT_ID = "comment-body"
 REPLY_INPUT_ID = "reply-body"
-
-
-@dataclasses.dataclass
-class PostRow:
-    """A line of the board list on the club page."""
-
-    id: int
-    title: str
-    notice: bool
-    author_id: int
-    nickname: str
-    avatar_url: str
-    author_blocked: bool
-    comment_count: int
-    ago: str
-    full_time: str
-    hidden: bool
-
-
-def post_row(p: PostPublic) -> PostRow:
-    return PostRow(
-        id=p.id,
-        title=p.title,
-        notice=p.kind == "notice",
-        author_id=p.author.id,
-        nickname=p.author.nickname,
-        avatar_url=p.author.avatar_url,
-        author_blocked=p.author_blocked,
-        comment_count=p.comment_count,
-        ago=ago(p.created_at),
-        full_time=full_time(p.created_at),
-        hidden=p.hidden,
-    )
-
-
-@dataclasses.dataclass
-class PostView:
-    id: int = 0
-    club_id: int = 0
-    title: str = ""
-    body: str = ""
-    body_segments: list[Segment] = dataclasses.field(default_factory=list)
-    notice: bool = False
-    author_id: int = 0
-    nickname: str = ""
-    avatar_url: str = ""
-    author_blocked: bool = False
-    comment_count: int = 0
-    ago: str = ""
-    full_time: str = ""
-    edited: bool = False
-    hidden: bool = False
-    can_edit: bool = False
-    can_delete: bool = False
-
-
-def post_view(p: PostPublic) -> PostView:
-    return PostView(
-        id=p.id,
-        club_id=p.club_id,
-        title=p.title,
-        body=p.body,
-        body_segments=segments(p.body),
-        notice=p.kind == "notice",
-        author_id=p.author.id,
-        nickname=p.author.nickname,
-        avatar_url=p.author.avatar_url,
-        author_blocked=p.author_blocked,
-        comment_count=p.comment_count,
-        ago=ago(p.created_at),
-        full_time=full_time(p.created_at),
-        edited=p.updated_at is not None,
-        hidden=p.hidden,
-        can_edit=p.can_edit,
-        can_delete=p.can_delete,
-    )
-
-
-@dataclasses.dataclass
-class ReplyView:
-    id: int
-    parent_id: int
-    author_id: int
-    nickname: str
-    avatar_url: str
-    author_blocked: bool
-    body: str
-    body_segments: list[Segment]
-    masked: bool  # deleted, or hidden from this reader: a placeholder without author
-    hidden: bool
-    ago: str
-    full_time: str
-    edited: bool
-    can_edit: bool
-    can_delete: bool
-
-
-@dataclasses.dataclass
-class CommentView(ReplyView):
-    replies: list[ReplyView] = dataclasses.field(default_factory=list)
-
-
-def _reply_fields(c: CommentPublic) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "parent_id": c.parent_id or 0,
-        "author_id": c.author.id if c.author else 0,
-        "nickname": c.author.nickname if c.author else "",
-        "avatar_url": c.author.avatar_url if c.author else "",
-        "author_blocked": c.author_blocked,
-        "body": c.body,
-        "body_segments": segments(c.body) if c.author is not None else [],
-        "masked": c.author is None,
-        "hidden": c.hidden,
-        "ago": ago(c.created_at),
-        "full_time": full_time(c.created_at),
-        "edited": c.updated_at is not None and not c.deleted,
-        "can_edit": c.can_edit,
-        "can_delete": c.can_delete,
-    }
-
-
-def comment_view(c: CommentPublic) -> CommentView:
-    return CommentView(**_reply_fields(c), replies=[ReplyView(**_reply_fields(r)) for r in c.replies])
 
 
 class PostState(rx.State):

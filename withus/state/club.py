@@ -23,7 +23,7 @@ from withus.services import invitations as invitation_service
 from withus.services import member_roles as member_service
 from withus.services import membership as membership_service
 from withus.services import posts as post_service
-from withus.state.board import PostRow, post_row
+from withus.state.board_views import PostRow, post_row
 from withus.state.categories import category_color
 from withus.state.clubs import capacity_text
 from withus.state.common import GENERIC_ERROR, current_user_id, load_user, login_redirect, path_id, validation_messages
