@@ -96,3 +96,19 @@ def test_state_imports_no_page_or_component() -> None:
         if target.startswith(("withus.components", "withus.pages"))
     ]
     assert upward == []
+
+
+def test_realtime_only_carries() -> None:
+    """withus/realtime (codec, bus, presence, shutdown) is below the services: it imports none
+    of them, nor state or the API, and hides no import in a function."""
+    realtime = SERVICES.parent / "realtime"
+    wrong = []
+    for p in sorted(realtime.glob("*.py")):
+        tree = ast.parse(p.read_text(), str(p))
+        top = {id(node) for node in tree.body}
+        for node, target in _imports(tree):
+            if target.startswith(("withus.services", "withus.state", "api")):
+                wrong.append(f"{p.stem}: {target}")
+            elif target.startswith("withus.") and id(node) not in top and not _under_type_checking(tree, node):
+                wrong.append(f"{p.stem}:{node.lineno} hidden {target}")
+    assert wrong == []
