@@ -22,7 +22,7 @@ from withus.models.event_schemas import (
     aware_kst,
 )
 from withus.models.types import Id
-from withus.services import event_views, events, rsvp
+from withus.services import event_lists, event_views, events, rsvp
 
 router = APIRouter(tags=["events"], route_class=UnitOfWorkRoute)
 
@@ -58,7 +58,7 @@ async def list_club_events(
 ) -> EventPage:
     """Upcoming first (by start, then id); cancelled events are listed with `status: "cancelled"`. Reading
     follows the club's visibility. A time without an offset is Korean time."""
-    return await event_views.list_club_events(
+    return await event_lists.list_club_events(
         session, club_id, user=user, from_=aware_kst(from_), to=aware_kst(to), past=past, limit=limit, cursor=cursor
     )
 
@@ -166,4 +166,4 @@ async def get_attendees(event_id: Id, session: SessionDep, user: OptionalUser) -
 )
 async def my_events(session: SessionDep, user: CurrentUser, limit: Limit = 20, cursor: Cursor = None) -> EventPage:
     """Events I am going to or waitlisted for that have not ended, upcoming first (cancelled ones too)."""
-    return await event_views.list_my_events(session, user=user, limit=limit, cursor=cursor)
+    return await event_lists.list_my_events(session, user=user, limit=limit, cursor=cursor)

@@ -1,26 +1,21 @@
-"""Reading events: one event as the caller sees it, a club's events, my events, the attendees.
-
-Lists are keyset-paginated on ``(starts_at, id)``: upcoming first (ascending from ``from``,
-default now); the club page's past events are read newest first (``past=True``).
-"""
+"""Reading one event as the caller sees it, and its attendees (the lists are in
+``withus.services.event_lists``)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, or_, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from withus.errors import Forbidden, NotAuthenticated
-from withus.models.base import as_utc, utcnow
-from withus.models.club import Club, ClubMember
+from withus.models.base import utcnow
+from withus.models.club import Club
 from withus.models.event import Event, EventRsvp
-from withus.models.event_schemas import Attendees, EventPage, EventPublic, korean
+from withus.models.event_schemas import Attendees, EventPublic, korean
 from withus.models.user import User, UserSummary
-from withus.services import clubs as club_service
-from withus.services import event_access, pagination, rsvp
+from withus.services import event_access, rsvp
 from withus.services import users as user_service
 
 
@@ -117,113 +112,6 @@ async def event_view(
 async def get_event(session: AsyncSession, event_id: int, *, user: user_service.Caller | None) -> EventPublic:
     access = await event_access.access_event(session, event_id, user=user)
     return await event_view(session, access.event, club=access.club, user=user, role=access.role)
-
-
-def _page(rows: list[Event], limit: int) -> tuple[list[Event], str | None]:
-    if len(rows) <= limit:
-        return rows, None
-    rows = rows[:limit]
-    return rows, pagination.encode_cursor(as_utc(rows[-1].starts_at), rows[-1].id)
-
-
-async def list_club_events(
-    session: AsyncSession,
-    club_id: int,
-    *,
-    user: user_service.Caller | None,
-    from_: datetime | None = None,
-    to: datetime | None = None,
-    past: bool = False,
-    limit: int | None = None,
-    cursor: str | None = None,
-) -> EventPage:
-    """Upcoming first from ``from_`` (default now) up to ``to``; ``past``: before now, newest first.
-    Cancelled events are listed (``status: cancelled``)."""
-    club = await club_service.get_club_or_raise(session, club_id=club_id)
-    role = None
-    if user is not None and user.id is not None:
-        role = await club_service.get_role(session, club_id=club_id, user_id=user.id)
-    club_service.read_access_of(club_id=club_id, visibility=club.visibility, role=role, user=user)
-    limit = pagination.clamp_limit(limit)
-    now = utcnow()
-    stmt = select(Event).where(Event.club_id == club_id)
-    key = tuple_(col(Event.starts_at), col(Event.id))
-    if past:
-        stmt = stmt.where(col(Event.starts_at) < (to or now))
-        if cursor:
-            at, eid = pagination.decode_cursor(cursor, datetime, int)
-            stmt = stmt.where(key < tuple_(at, eid))  # type: ignore[arg-type]
-        stmt = stmt.order_by(col(Event.starts_at).desc(), col(Event.id).desc())
-    else:
-        stmt = stmt.where(col(Event.starts_at) >= (from_ or now))
-        if to is not None:
-            stmt = stmt.where(col(Event.starts_at) < to)
-        if cursor:
-            at, eid = pagination.decode_cursor(cursor, datetime, int)
-            stmt = stmt.where(or_(col(Event.starts_at) > at, and_(col(Event.starts_at) == at, col(Event.id) > eid)))
-        stmt = stmt.order_by(col(Event.starts_at), col(Event.id))
-    rows, next_cursor = _page(list((await session.exec(stmt.limit(limit + 1))).all()), limit)
-    items = await views(session, rows, user=user, clubs={club_id: (club.name, role)})
-    return EventPage(items=items, next_cursor=next_cursor)
-
-
-async def list_my_events(
-    session: AsyncSession, *, user: User, limit: int | None = None, cursor: str | None = None
-) -> EventPage:
-    """Events I am going to or waitlisted for that have not ended, upcoming first (cancelled ones
-    included, so that I see they are off), in open clubs (leaving a club drops my places in its
-    events that have not started)."""
-    limit = pagination.clamp_limit(limit)
-    now = utcnow()
-    stmt = (
-        select(Event)
-        .join(EventRsvp, col(EventRsvp.event_id) == col(Event.id))
-        .join(Club, col(Club.id) == col(Event.club_id))
-        .where(
-            EventRsvp.user_id == user.id,
-            col(EventRsvp.status).in_(rsvp.ATTENDING),
-            col(Event.ends_at) > now,
-            col(Club.closed_at).is_(None),
-        )
-    )
-    if cursor:
-        at, eid = pagination.decode_cursor(cursor, datetime, int)
-        stmt = stmt.where(or_(col(Event.starts_at) > at, and_(col(Event.starts_at) == at, col(Event.id) > eid)))
-    stmt = stmt.order_by(col(Event.starts_at), col(Event.id)).limit(limit + 1)
-    rows, next_cursor = _page(list((await session.exec(stmt)).all()), limit)
-    clubs: dict[int, tuple[str, str | None]] = {}
-    if rows:
-        ids = {e.club_id for e in rows}
-        club_rows = (
-            await session.exec(
-                select(Club.id, Club.name, ClubMember.role)
-                .join(
-                    ClubMember,
-                    and_(col(ClubMember.club_id) == col(Club.id), col(ClubMember.user_id) == user.id),
-                    isouter=True,
-                )
-                .where(col(Club.id).in_(ids))
-            )
-        ).all()
-        clubs = {cid: (name, role) for cid, name, role in club_rows if cid is not None}
-    items = await views(session, rows, user=user, clubs=clubs)
-    return EventPage(items=items, next_cursor=next_cursor)
-
-
-async def upcoming_in_my_clubs(session: AsyncSession, *, user: User, limit: int = 5) -> list[EventPublic]:
-    """The next scheduled events of the clubs I am a member of (the home page's 다가오는 일정)."""
-    now = utcnow()
-    stmt = (
-        select(Event, Club.name, ClubMember.role)
-        .join(ClubMember, and_(col(ClubMember.club_id) == col(Event.club_id), col(ClubMember.user_id) == user.id))
-        .join(Club, col(Club.id) == col(Event.club_id))
-        .where(col(Event.starts_at) >= now, Event.status == "scheduled", col(Club.closed_at).is_(None))
-        .order_by(col(Event.starts_at), col(Event.id))
-        .limit(limit)
-    )
-    rows = (await session.exec(stmt)).all()
-    clubs: dict[int, tuple[str, str | None]] = {e.club_id: (name, role) for e, name, role in rows}
-    return await views(session, [e for e, _, _ in rows], user=user, clubs=clubs)
 
 
 async def attendees(session: AsyncSession, event_id: int, *, user: user_service.Caller | None) -> Attendees:

@@ -17,7 +17,7 @@ from withus.errors import DomainError, NotFound, ValidationFailed
 from withus.models.event_schemas import EventCreate, EventPublic, RepeatSpec
 from withus.services import calendar as calendar_service
 from withus.services import clubs as club_service
-from withus.services import event_access, event_views, events
+from withus.services import event_access, event_lists, events
 from withus.state.common import GENERIC_ERROR, current_user_id, load_user, login_redirect, path_id, validation_messages
 
 log = logging.getLogger(__name__)
@@ -140,8 +140,8 @@ class ClubEventsState(rx.State):
         try:
             async with read_scope() as session:
                 user = await load_user(session, uid)
-                page = await event_views.list_club_events(session, club_id, user=user, limit=UPCOMING_PAGE)
-                past = await event_views.list_club_events(session, club_id, user=user, past=True, limit=PAST_PAGE)
+                page = await event_lists.list_club_events(session, club_id, user=user, limit=UPCOMING_PAGE)
+                past = await event_lists.list_club_events(session, club_id, user=user, past=True, limit=PAST_PAGE)
                 role = None
                 if user is not None and user.id is not None:
                     role = await club_service.get_role(session, club_id=club_id, user_id=user.id)
@@ -208,7 +208,7 @@ class MyEventsState(rx.State):
             user = await load_user(session, uid)
             if user is None:
                 return await login_redirect(self)
-            page = await event_views.list_my_events(session, user=user, limit=50)
+            page = await event_lists.list_my_events(session, user=user, limit=50)
         self.items = [event_row(e) for e in page.items]
         return None
 
@@ -223,7 +223,7 @@ class MyEventsState(rx.State):
             async with read_scope() as session:
                 user = await load_user(session, uid)
                 if user is not None:
-                    self.upcoming = [event_row(e) for e in await event_views.upcoming_in_my_clubs(session, user=user)]
+                    self.upcoming = [event_row(e) for e in await event_lists.upcoming_in_my_clubs(session, user=user)]
         except Exception:
             log.exception("home events failed")
 
