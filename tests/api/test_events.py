@@ -252,3 +252,21 @@ async def test_unknown_event_and_bad_body(client: httpx.AsyncClient, session: As
     assert r.status_code == 422 and r.json()["code"] == "ends_before_start"
     r = await client.patch(f"/api/events/{eid}", json={"title": None}, headers=club.h(club.host))
     assert r.status_code == 422
+
+
+async def test_upcoming_in_my_clubs_for_the_home_page(client: httpx.AsyncClient, session: AsyncSession) -> None:
+    from withus.db import read_scope
+    from withus.services import event_lists
+
+    club = await club_with_members(session, 1)
+    other = await club_with_members(session, 0)
+    (m,) = club.members
+    soon = (await create_event(client, club, starts=at(1, 19)))["id"]
+    later = (await create_event(client, club, starts=at(6, 19)))["id"]
+    off = (await create_event(client, club, starts=at(3, 19)))["id"]
+    await client.delete(f"/api/events/{off}", headers=club.h(club.host))
+    await create_event(client, other, starts=at(2, 19))  # not my club
+    async with read_scope() as s:
+        items = await event_lists.upcoming_in_my_clubs(s, user=m)
+    assert [e.id for e in items] == [soon, later]
+    assert all(e.club_name and e.can_manage is False for e in items)
