@@ -20,6 +20,7 @@ from api.observe import ObserveMiddleware
 from api.routes import health, metrics
 from api.stomp.route import stomp_endpoint
 from withus.errors import NotFound
+from withus.lifecycle import running
 from withus.services import hooks
 from withus.settings import get_settings
 
@@ -83,7 +84,6 @@ def build_server() -> FastAPI:
     """The API alone as a server process, with the site's lifespan (dependency check at start,
     GC tuning, graceful shutdown): ``uvicorn api:build_server --factory``. The benchmarks run
     this; the site itself mounts :func:`build_api` in Reflex, which runs the same lifespan."""
-    from withus.lifecycle import running
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

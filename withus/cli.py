@@ -5,16 +5,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 
-from withus.settings import SettingsError, get_settings
+from withus.services.admin import grant_admin
+from withus.services.mail_worker import run_worker
+from withus.settings import ROOT, SettingsError, get_settings
 
 
 def migrate() -> None:
     from alembic import command
     from alembic.config import Config
-
-    from withus.settings import ROOT
 
     cfg = Config(str(ROOT / "alembic.ini"))
     try:
@@ -38,18 +39,12 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "migrate":
         migrate()
     elif args.command == "admin":
-        from withus.services.admin import grant_admin
-
         asyncio.run(grant_admin(username=args.username))
     elif args.command == "mail-worker":
         asyncio.run(_mail_worker())
 
 
 async def _mail_worker() -> None:
-    import signal
-
-    from withus.services.mail_worker import run_worker
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -17,6 +17,11 @@ from contextlib import asynccontextmanager
 
 from withus import db
 from withus.kv import close_kv, get_kv
+from withus.observability import logs, metrics
+from withus.observability.sampler import install_hooks, sample_forever
+from withus.realtime import shutdown
+from withus.realtime.bus import stop_hub
+from withus.services import mail_worker, reminders
 from withus.settings import SettingsError, get_settings
 
 log = logging.getLogger("withus")
@@ -86,16 +91,10 @@ def tune_gc() -> None:
 
 @asynccontextmanager
 async def running() -> AsyncIterator[None]:
-    from withus.observability import logs, metrics
-    from withus.observability.sampler import install_hooks, sample_forever
-    from withus.realtime import shutdown
-
     logs.configure()
     await check_dependencies()
     tune_gc()
     shutdown.install_signal_handlers()
-    from withus.services import mail_worker, reminders
-
     mail_worker.start_background()  # this process's mail worker (see withus.services.mail_worker)
     reminders.start()  # this process's event reminder sweep (the claim in the database makes it exactly once)
     install_hooks()
@@ -103,8 +102,6 @@ async def running() -> AsyncIterator[None]:
     try:
         yield
     finally:
-        from withus.realtime.bus import stop_hub
-
         sampler.cancel()
         # Already begun by the signal handler; a server that ends its lifespan without a signal gets it here.
         if shutdown.begin("lifespan"):

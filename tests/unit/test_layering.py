@@ -1,12 +1,22 @@
-"""The layers import in one direction: services at the top of the module, knowing no web
-framework, in no circle; state never imports pages or components."""
+"""The layers import in one direction, and no import of the application hides in a function.
+
+The picture (README, Layout): ``pages`` → ``state`` → ``services`` → ``models``; ``api`` (REST,
+SSE, the STOMP edge in ``api/stomp/``) → ``services`` → ``models``. ``withus/realtime`` carries
+(the STOMP codec, the bus hub, presence, shutdown) and knows no service; ``withus/db`` and
+``withus/kv`` are below the services. Modules are read as syntax trees (nothing is imported).
+
+The services' own rules come first (no web framework, no circle, the session first); then the
+arrows between the layers of all of ``withus/`` and ``api/``, and the imports hidden in functions.
+"""
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
+import api
 import withus
 
 SERVICES = Path(withus.__file__).parent / "services"
@@ -112,3 +122,117 @@ def test_realtime_only_carries() -> None:
             elif target.startswith("withus.") and id(node) not in top and not _under_type_checking(tree, node):
                 wrong.append(f"{p.stem}:{node.lineno} hidden {target}")
     assert wrong == []
+
+
+# ---------------------------------------------------------------- every layer of withus/ and api/
+
+ROOTS = {"withus": Path(withus.__file__).parent, "api": Path(api.__file__).parent}
+
+FORBIDDEN: dict[str, tuple[str, ...]] = {
+    # importer (a package prefix) -> what it must not import (prefixes)
+    "withus.models": ("withus.services", "withus.state", "withus.pages", "withus.components", "withus.realtime", "api"),
+    "withus.realtime": ("withus.services", "withus.state", "withus.pages", "withus.components", "api"),
+    "withus.db": ("withus.services", "withus.state", "withus.pages", "withus.components", "withus.realtime", "api"),
+    "withus.kv": ("withus.services", "withus.state", "withus.pages", "withus.components", "withus.realtime", "api"),
+    "withus.services": ("withus.state", "withus.pages", "withus.components", "api", *FRAMEWORKS),
+    "withus.state": ("withus.pages", "withus.components", "api"),
+    "withus.components": ("withus.pages", "api"),
+    "withus.pages": ("api",),
+}
+
+_STATE_REWORK = "withus/state is being reworked (issue 11 item 5, house-services): delete this line with it"
+
+HIDDEN_ALLOWED: dict[tuple[str, str], str] = {
+    # (module, imported) of an import inside a function: why it cannot be at the top
+    ("withus.kv", "withus.kv.redis_kv"): "the embedded stack (no REDIS_URL) never loads the Redis client",
+    ("withus.i18n.catalog", "withus.i18n.lazy"): "lazy imports catalog (t); the i18n owner may split them",
+    ("withus.state.auth", "withus.kv"): _STATE_REWORK,
+    ("withus.state.auth", "withus.db"): _STATE_REWORK,
+    ("withus.state.auth", "withus.services"): _STATE_REWORK,
+    ("withus.state.live", "withus.errors"): _STATE_REWORK,
+    ("withus.state.live", "withus.services"): _STATE_REWORK,
+    ("withus.state.live", "withus.realtime.bus"): _STATE_REWORK,
+    ("withus.state.profile", "withus.services"): _STATE_REWORK,
+}
+
+
+def _all_modules() -> Iterator[tuple[str, Path, ast.Module]]:
+    for top, root in ROOTS.items():
+        for path in sorted(root.rglob("*.py")):
+            parts = path.relative_to(root).with_suffix("").parts
+            name = ".".join((top, *parts)).removesuffix(".__init__")
+            yield name, path, ast.parse(path.read_text(encoding="utf-8"), str(path))
+
+
+def _package(module: str, path: Path) -> str:
+    return module if path.name == "__init__.py" else module.rpartition(".")[0]
+
+
+def _imports_of(module: str, path: Path, tree: ast.Module) -> Iterator[tuple[ast.stmt, str]]:
+    """Each import statement with every module name it may reach (``from a import b``: ``a`` and
+    ``a.b``, since ``b`` may be a module); relative imports resolved."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node, alias.name
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                package = _package(module, path).split(".")
+                package = package[: len(package) - (node.level - 1)]
+                base = ".".join([*package, base] if base else package)
+            yield node, base
+            for alias in node.names:
+                yield node, f"{base}.{alias.name}"
+
+
+def _under(name: str, prefix: str) -> bool:
+    return name == prefix or name.startswith(prefix + ".")
+
+
+def _type_checking_only(tree: ast.Module) -> set[int]:
+    guarded: set[int] = set()
+    for stmt in tree.body:
+        if isinstance(stmt, ast.If) and ast.unparse(stmt.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING"):
+            guarded |= {id(child) for child in ast.walk(stmt)}
+    return guarded
+
+
+def _function_level(tree: ast.Module) -> set[int]:
+    inside: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            inside |= {id(child) for child in ast.walk(node) if child is not node}
+    return inside
+
+
+def test_no_import_runs_back_up() -> None:
+    upward = []
+    for module, path, tree in _all_modules():
+        for importer, forbidden in FORBIDDEN.items():
+            if not _under(module, importer):
+                continue
+            for node, target in _imports_of(module, path, tree):
+                if any(_under(target, f) for f in forbidden):
+                    upward.append(f"{module}:{node.lineno} imports {target}")
+    assert upward == [], "imports that run back up the layers:\n" + "\n".join(sorted(set(upward)))
+
+
+def test_no_import_of_the_application_hides_inside_a_function() -> None:
+    hidden = []
+    for module, path, tree in _all_modules():
+        inside = _function_level(tree) - _type_checking_only(tree)
+        for node, target in _imports_of(module, path, tree):
+            if id(node) not in inside or not _under(target, "withus"):
+                continue
+            if isinstance(node, ast.ImportFrom) and target != _from_module(module, path, node):
+                continue  # one line per statement: the module it imports from
+            if (module, target) not in HIDDEN_ALLOWED:
+                hidden.append(f"{module}:{node.lineno} {target}")
+    assert hidden == [], "imports hidden in a function (move them to the top, or allow one with a reason):\n" + (
+        "\n".join(sorted(hidden))
+    )
+
+
+def _from_module(module: str, path: Path, node: ast.ImportFrom) -> str:
+    return next(target for n, target in _imports_of(module, path, ast.Module(body=[node], type_ignores=[])))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from withus.kv.base import KeyValue, Subscription
 from withus.kv.memory import MemoryKV
+from withus.settings import get_settings
 
 __all__ = ["KeyValue", "MemoryKV", "Subscription", "close_kv", "get_kv", "set_kv"]
 
@@ -19,8 +20,6 @@ _kv: KeyValue | None = None
 def get_kv() -> KeyValue:
     global _kv
     if _kv is None:
-        from withus.settings import get_settings
-
         url = get_settings().redis_url
         if url:
             from withus.kv.redis_kv import RedisKV

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, field_validator
 
+from withus.models.base import as_utc
 from withus.models.event import (
     CAPACITY_MAX,
     DESCRIPTION_MAX,
@@ -30,8 +31,6 @@ KST = ZoneInfo("Asia/Seoul")
 
 def korean(value: datetime) -> datetime:
     """A stored time (SQLite hands back naive UTC) in Korean time."""
-    from withus.models.base import as_utc
-
     return as_utc(value).astimezone(KST)
 
 

@@ -27,6 +27,8 @@ from typing import Any
 
 from pythonjsonlogger.json import JsonFormatter
 
+from withus.settings import get_settings
+
 access_log = logging.getLogger("withus.access")
 LOGGERS = ("withus", "api")
 # Attributes every LogRecord has; the rest of a record's __dict__ came with ``extra=``.
@@ -43,8 +45,6 @@ def log_format() -> str:
     if chosen in ("json", "text"):
         return chosen
     try:
-        from withus.settings import get_settings
-
         env: str = get_settings().env
     except Exception:  # settings that cannot load stop the start elsewhere, with their own line
         env = os.environ.get("ENV", "development")

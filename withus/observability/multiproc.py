@@ -27,6 +27,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from withus.settings import get_settings
+
 VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 _PREPARED_BY = "WITHUS_METRICS_PREPARED_BY"
 
@@ -35,8 +37,6 @@ def _root() -> Path:
     data_dir = os.environ.get("DATA_DIR")
     if not data_dir:
         try:
-            from withus.settings import get_settings
-
             data_dir = str(get_settings().data_dir)
         except Exception:  # settings that cannot load stop the start elsewhere, with their own line
             data_dir = tempfile.gettempdir()

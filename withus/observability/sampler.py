@@ -10,6 +10,7 @@ import logging
 from withus import db
 from withus.observability import metrics
 from withus.realtime import bus
+from withus.services import mail_worker, outbox
 
 log = logging.getLogger(__name__)
 
@@ -23,15 +24,11 @@ def install_hooks() -> None:
     global _hooked
     if _hooked:
         return
-    from withus.services import mail_worker
-
     mail_worker.on_event(lambda outcome, _row: metrics.mail_outcome(outcome))
     _hooked = True
 
 
 async def sample_outbox() -> None:
-    from withus.services import outbox
-
     async with db.read_scope() as session:
         depth = await outbox.depth(session)
     metrics.mail_outbox(depth.pending, depth.oldest_age_seconds())
