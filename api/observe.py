@@ -32,9 +32,9 @@ _PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 
 
 def route_template(scope: Scope) -> str:
-    """The route that served the request, as declared with its routers' prefixes
-    (``/api/clubs/{club_id}``); ``site`` for Reflex's backend and pages (mounted at ""),
-    ``unmatched`` when no route did."""
+    """The route that served the request, as declared with its routers' prefixes and without
+    converters (``/api/clubs/{club_id}``, declared ``/clubs/{club_id:int}``); ``site`` for Reflex's
+    backend and pages (mounted at ""), ``unmatched`` when no route did."""
     route: Any = scope.get("route")
     if route is None:
         return "unmatched"
@@ -48,9 +48,8 @@ def route_template(scope: Scope) -> str:
     params = scope.get("path_params") or {}
     own_part = _PARAM.sub(lambda m: str(params.get(m.group(1), m.group(0))), template)
     path: str = scope["path"]
-    if path.endswith(own_part):
-        return path[: len(path) - len(own_part)] + template
-    return template
+    prefix = path[: len(path) - len(own_part)] if path.endswith(own_part) else ""
+    return prefix + _PARAM.sub(lambda m: "{" + m.group(1) + "}", template)  # converters (:int) left out
 
 
 class ObserveMiddleware:
