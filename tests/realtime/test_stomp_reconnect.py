@@ -80,7 +80,7 @@ async def _kill_hub_subscription() -> None:
     if kv.shared:
         index = kv.client.connection_pool.connection_kwargs.get("db", 0)  # type: ignore[attr-defined]
         for c in await kv.client.client_list(_type="pubsub"):  # type: ignore[attr-defined]
-            if int(c.get("db", -1)) == index and int(c.get("psub", 0)) > 0:
+            if int(c.get("db", -1)) == index and int(c.get("sub", 0)) > 0:
                 await kv.client.client_kill_filter(_id=c["id"])  # type: ignore[attr-defined]
     else:
         for sub in list(kv._subs):  # type: ignore[attr-defined]

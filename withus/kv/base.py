@@ -12,6 +12,15 @@ class Subscription(Protocol):
 
     def __aiter__(self) -> AsyncIterator[tuple[str, str]]: ...
 
+    async def add(self, *channels: str) -> None:
+        """Subscribe to more channels; returns once the store confirmed them (Redis's reply, read
+        by whoever iterates the subscription: call it from another task)."""
+        ...
+
+    async def remove(self, *channels: str) -> None:
+        """Unsubscribe from channels (messages already on their way may still arrive)."""
+        ...
+
     async def close(self) -> None: ...
 
 

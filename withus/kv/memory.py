@@ -27,6 +27,12 @@ class _MemorySubscription:
         with contextlib.suppress(asyncio.QueueFull):
             self.queue.put_nowait((channel, data))
 
+    async def add(self, *channels: str) -> None:
+        self.channels.update(channels)
+
+    async def remove(self, *channels: str) -> None:
+        self.channels.difference_update(channels)
+
     async def __aiter__(self) -> AsyncIterator[tuple[str, str]]:
         while True:
             item = await self.queue.get()

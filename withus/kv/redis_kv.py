@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import contextlib
 from collections.abc import AsyncIterator
@@ -14,27 +15,68 @@ from redis.retry import Retry
 
 
 class _RedisSubscription:
+    CONFIRM_TIMEOUT = 5.0
+
     def __init__(self, pubsub: PubSub, prefix: str) -> None:
         self._pubsub = pubsub
         self._prefix = prefix
         self._closed = False
+        self._confirming: dict[str, list[asyncio.Future[None]]] = {}
 
     async def __aiter__(self) -> AsyncIterator[tuple[str, str]]:
         # Not pubsub.listen(): its blocking read uses the client's socket_timeout and
         # raises TimeoutError after 5 idle seconds. Polling with a timeout never does,
         # and each poll lets redis-py send its health-check PING on a quiet connection.
+        prefix_len = len(self._prefix)
         while not self._closed:
             try:
-                msg = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                msg = await self._pubsub.get_message(timeout=1.0)
             except Exception:
                 if self._closed:
                     return
                 raise
-            if msg is not None and msg.get("type") in ("message", "pmessage"):
-                yield str(msg["channel"]).removeprefix(self._prefix), str(msg["data"])
+            if msg is None:
+                continue
+            kind = msg.get("type")
+            if kind == "message" or kind == "pmessage":
+                yield str(msg["channel"])[prefix_len:], str(msg["data"])
+            elif kind == "subscribe":
+                for waiter in self._confirming.pop(str(msg["channel"]), ()):
+                    if not waiter.done():
+                        waiter.set_result(None)
+
+    async def add(self, *channels: str) -> None:
+        if not channels:
+            return
+        loop = asyncio.get_running_loop()
+        names = [self._prefix + c for c in channels]
+        waiters = []
+        for name in names:
+            waiter = loop.create_future()
+            self._confirming.setdefault(name, []).append(waiter)
+            waiters.append(waiter)
+        try:
+            await self._pubsub.subscribe(*names)
+            async with asyncio.timeout(self.CONFIRM_TIMEOUT):
+                await asyncio.gather(*waiters)
+        finally:
+            for name, waiter in zip(names, waiters, strict=True):
+                pending = self._confirming.get(name)
+                if pending is not None and waiter in pending:
+                    pending.remove(waiter)
+                    if not pending:
+                        del self._confirming[name]
+
+    async def remove(self, *channels: str) -> None:
+        if channels:
+            await self._pubsub.unsubscribe(*(self._prefix + c for c in channels))
 
     async def close(self) -> None:
         self._closed = True
+        for waiters in self._confirming.values():
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.cancel()
         with contextlib.suppress(Exception):  # closing a broken connection has nothing to report
             await self._pubsub.aclose()  # type: ignore[no-untyped-call]
 
@@ -163,7 +205,7 @@ class RedisKV:
             await pipe.execute()
 
     async def subscribe(self, *channels: str, patterns: tuple[str, ...] = ()) -> _RedisSubscription:
-        pubsub = self.client.pubsub(ignore_subscribe_messages=True)
+        pubsub = self.client.pubsub()  # the subscribe replies confirm ``add`` (the iterator reads them)
         prefix = self._channel_prefix
         if channels:
             await pubsub.subscribe(*(prefix + c for c in channels))

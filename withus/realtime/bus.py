@@ -1,4 +1,4 @@
-"""The process-wide bus hub: ONE KV subscription per process, fanned out to local listeners.
+"""The process-wide bus hub: ONE KV subscription per process, to the channels its listeners need.
 
 Everything that pushes live data to a client — the STOMP server at ``/ws``, the SSE
 notification stream, Reflex background tasks — listens through :func:`get_hub`,
@@ -19,13 +19,29 @@ Channels (see the ``*_channel`` helpers): ``chat:room:{room_id}`` and
 ``event:{event_id}`` says an event changed (its open pages reload it; ``withus.services.event_live``).
 
 Design:
-- The hub subscribes once to the patterns in :data:`PATTERNS` and dispatches each
-  message to the listeners registered for that exact channel (a dict lookup).
-- It is bound to the running event loop and started lazily by the first ``listen``,
-  which waits (briefly) until the subscription is live, so that a caller who was told
-  "subscribed" hears everything published afterwards.
+- The hub holds one subscription to the store and subscribes it to exactly the channels
+  its listeners need, reference-counted: the first listener of a channel makes the hub
+  ``SUBSCRIBE`` to it, the last one leaving makes it ``UNSUBSCRIBE``, and a message is
+  dispatched to the listeners of that exact channel (a dict lookup). So a publish reaches
+  only the processes with someone listening, and Redis's work per message does not grow
+  with the number of processes (it did with one pattern subscription per process to
+  everything). Channels must belong to one of the families in :data:`PATTERNS`.
+- The changes are applied by one task per subscription, in batches: the channels added
+  while a ``SUBSCRIBE`` is in flight go together in the next one (1,000 connections
+  subscribing at once make a few commands, not 1,000). A channel counts as live when the
+  store confirmed it (Redis's ``subscribe`` reply): :meth:`Hub.wait_ready` waits until
+  every channel added before the call is live, so that a caller who was told "subscribed"
+  hears everything published afterwards (``listen`` waits by itself; after
+  ``listener.add`` call ``await hub.wait_ready()`` before relying on it).
+- The subscription also holds a channel of the process's own (``bus:hub:<id>``), so it is
+  never empty and the hub sees a store that goes away even with no listener.
+- It is bound to the running event loop and started lazily by the first ``listen``.
 - When the store goes away the hub resubscribes with exponential backoff (0.1 s .. 2 s,
-  with jitter) and then puts :data:`GAP` in every listener's queue.
+  with jitter) to every channel still needed, and once they are live puts :data:`GAP`
+  in every listener's queue.
+- Counters for the benchmarks: ``received`` (messages from the store), ``unneeded``
+  (received for a channel no listener wants any more: one that was being unsubscribed),
+  ``subscribes`` and ``unsubscribes`` (channels).
 - Each listener has a bounded queue: a consumer that falls ``maxsize`` messages
   behind is closed (``ListenerClosed("overflow")``) rather than allowed to grow memory;
   its owner disconnects the client, which then catches up from the database.
@@ -41,6 +57,7 @@ import contextlib
 import json
 import logging
 import random
+import uuid
 from collections.abc import AsyncIterator
 from types import TracebackType
 from typing import Any
@@ -48,12 +65,13 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from withus.db import after_commit
-from withus.kv import KeyValue, get_kv
+from withus.kv import KeyValue, Subscription, get_kv
 from withus.observability import metrics
 
 log = logging.getLogger(__name__)
 
 PATTERNS: tuple[str, ...] = ("chat:room:*", "chat:user:*", "notify:*", "session:revoked:*", "event:*")
+"""The channel families a listener may use (globs); the hub subscribes to single channels of them."""
 GAP = "bus:gap"
 """Pseudo-channel put in every listener's queue after the hub reconnected to the store."""
 
@@ -126,7 +144,8 @@ class Listener:
         return self.closed_reason is not None
 
     def add(self, *channels: str) -> None:
-        """Also receive ``channels`` (each must match one of the hub's patterns)."""
+        """Also receive ``channels`` (each must match one of the hub's patterns); live once
+        ``await hub.wait_ready()`` returns."""
         if self.closed:
             return
         for channel in channels:
@@ -205,12 +224,13 @@ class Listener:
 
 
 class Hub:
-    """One subscription to the store per process (per event loop), dispatching to listeners."""
+    """One subscription to the store per process (per event loop), to the channels its listeners need."""
 
     def __init__(self, *, patterns: tuple[str, ...] = PATTERNS, queue_size: int = DEFAULT_QUEUE_SIZE) -> None:
         self.loop = asyncio.get_running_loop()
         self.patterns = patterns
         self.queue_size = queue_size
+        self.control_channel = f"bus:hub:{uuid.uuid4().hex}"
         self._by_channel: dict[str, set[Listener]] = {}
         self._listeners_all: set[Listener] = set()
         self._task: asyncio.Task[None] | None = None
@@ -218,6 +238,16 @@ class Hub:
         self._ready = asyncio.Event()
         self._stopping = False
         self.reconnects = 0
+        # the channels subscribed on the store (confirmed), and how far the listeners' changes got there
+        self._live: set[str] = set()
+        self._version = 0  # advanced by every change of the set of channels needed
+        self._synced = 0  # the version the subscription matches
+        self._changed = asyncio.Event()
+        self._progress = asyncio.Event()
+        self.received = 0
+        self.unneeded = 0
+        self.subscribes = 0
+        self.unsubscribes = 0
 
     # -- listeners -------------------------------------------------------------------------
 
@@ -225,7 +255,7 @@ class Hub:
         """A new listener on ``channels`` (more can be added later with ``listener.add``).
 
         Starts the hub if needed and, with ``wait``, waits up to a few seconds until its
-        subscription is live. Use it as ``async with await hub.listen(...) as listener``
+        channels are live. Use it as ``async with await hub.listen(...) as listener``
         or call ``listener.close()``.
         """
         self._ensure_running()
@@ -237,16 +267,23 @@ class Hub:
         return listener
 
     async def wait_ready(self, timeout: float = READY_TIMEOUT) -> bool:
-        """Whether the subscription is live (waits up to ``timeout`` seconds)."""
+        """Whether the subscription is live with every channel added before this call (waits up to
+        ``timeout`` seconds)."""
         self._ensure_running()
-        if self._ready.is_set():
+        target = self._version
+        if self._is_synced(target):
             return True
         try:
-            await asyncio.wait_for(self._ready.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                while not self._is_synced(target):
+                    await self._progress.wait()
         except TimeoutError:
             log.warning("bus: the subscription is not live after %.0f s", timeout)
             return False
         return True
+
+    def _is_synced(self, version: int) -> bool:
+        return self._ready.is_set() and self._synced >= version
 
     @property
     def ready(self) -> bool:
@@ -256,10 +293,19 @@ class Hub:
     def listener_count(self) -> int:
         return len(self._listeners_all)
 
+    @property
+    def subscribed_channels(self) -> frozenset[str]:
+        """The channels the store has confirmed (the hub's own one left out)."""
+        return frozenset(self._live - {self.control_channel})
+
     def _register(self, listener: Listener, channel: str) -> None:
         if not any(_glob_match(channel, p) for p in self.patterns):
             raise ValueError(f"channel {channel!r} matches none of the hub's patterns {self.patterns}")
-        self._by_channel.setdefault(channel, set()).add(listener)
+        group = self._by_channel.get(channel)
+        if group is None:
+            group = self._by_channel[channel] = set()
+            self._note_change()
+        group.add(listener)
 
     def _unregister(self, listener: Listener, channel: str) -> None:
         group = self._by_channel.get(channel)
@@ -267,9 +313,24 @@ class Hub:
             group.discard(listener)
             if not group:
                 del self._by_channel[channel]
+                self._note_change()
+
+    def _note_change(self) -> None:
+        self._version += 1
+        self._changed.set()
+
+    def _note_progress(self) -> None:
+        self._progress.set()
+        self._progress = asyncio.Event()
 
     def dispatch(self, channel: str, data: str) -> None:
-        for listener in list(self._by_channel.get(channel, ())):
+        self.received += 1
+        group = self._by_channel.get(channel)
+        if not group:
+            if channel != self.control_channel:
+                self.unneeded += 1
+            return
+        for listener in list(group):
             listener._deliver(channel, data)
 
     # -- the subscription ------------------------------------------------------------------
@@ -293,15 +354,11 @@ class Hub:
         while not self._stopping:
             kv = self._kv if self._kv is not None else get_kv()
             sub = None
+            syncer: asyncio.Task[None] | None = None
             try:
-                sub = await kv.subscribe(patterns=self.patterns)
-                self._ready.set()
-                if not first:
-                    self.reconnects += 1
-                    log.info("bus: subscription is live again; listeners are told to catch up")
-                    metrics.bus_gap("hub")
-                    for listener in list(self._listeners_all):
-                        listener._deliver(GAP, "")
+                sub = await kv.subscribe(self.control_channel)
+                self._live = {self.control_channel}
+                syncer = self.loop.create_task(self._sync(sub, reconnected=not first), name="withus-bus-sync")
                 first = False
                 delay = BACKOFF_INITIAL
                 async for channel, data in sub:
@@ -313,8 +370,13 @@ class Hub:
             except Exception as exc:
                 log.warning("bus: subscription failed (%s: %s); retrying in %.1f s", type(exc).__name__, exc, delay)
             finally:
+                if syncer is not None:
+                    syncer.cancel()
+                    await asyncio.wait({syncer}, timeout=2.0)
                 if asyncio.current_task() is self._task:
                     self._ready.clear()
+                    self._live = set()
+                    self._note_progress()
                 if sub is not None:
                     with contextlib.suppress(Exception):
                         await sub.close()
@@ -324,6 +386,49 @@ class Hub:
             await asyncio.sleep(delay * (1 + random.random() * 0.2))
             delay = min(delay * 2, BACKOFF_MAX)
             self._kv = get_kv()
+
+    async def _sync(self, sub: Subscription, *, reconnected: bool) -> None:
+        """Keep ``sub`` subscribed to the channels the listeners need, in batches; the first time it
+        matches, the hub is ready (and, after a reconnection, every listener is told of the gap)."""
+        told = False
+        me = asyncio.current_task()
+        try:
+            while True:
+                if me is not None and me.cancelling():  # a cancellation swallowed by the client library
+                    raise asyncio.CancelledError
+                version = self._version
+                needed = set(self._by_channel)
+                add = sorted(needed - self._live)
+                drop = sorted(self._live - needed - {self.control_channel})
+                if add:
+                    await sub.add(*add)  # waits for the store's confirmation
+                    self._live.update(add)
+                    self.subscribes += len(add)
+                if drop:
+                    self._live.difference_update(drop)
+                    await sub.remove(*drop)
+                    self.unsubscribes += len(drop)
+                if version != self._version:
+                    continue  # changed meanwhile: another pass
+                self._synced = version
+                self._changed.clear()
+                if not told:
+                    told = True
+                    self._ready.set()
+                    if reconnected:
+                        self.reconnects += 1
+                        log.info("bus: the subscription is live again; listeners are told to catch up")
+                        metrics.bus_gap("hub")
+                        for listener in list(self._listeners_all):
+                            listener._deliver(GAP, "")
+                self._note_progress()
+                await self._changed.wait()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the subscription is broken: end it, and the hub starts a new one
+            log.warning("bus: changing the subscription failed (%s: %s)", type(exc).__name__, exc)
+            with contextlib.suppress(Exception):
+                await sub.close()
 
     async def stop(self) -> None:
         """Close every listener and the subscription."""
