@@ -40,7 +40,8 @@ async def subscribe(conn: Connection, frame: Frame) -> None:
         room_id = int(match.group(1))
         if not is_id(room_id):  # past the 32-bit ids: no such room
             raise Fault("forbidden", f"you are not a participant of room {room_id}", receipt)
-        listener.add(room_channel(room_id))  # before reading last_seq: nothing stored after it is missed
+        listener.add(room_channel(room_id))
+        await get_hub().wait_ready()  # live on the store before last_seq is read: nothing stored after it is missed
         async with session_scope() as db:
             try:
                 access = await chat_service.access_room(db, room_id=room_id, user_id=conn.user_id)
