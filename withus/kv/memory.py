@@ -183,6 +183,13 @@ class MemoryKV:
         value = self._data[key]
         return set(value) if isinstance(value, set) else set()
 
+    async def set_ops(self, ops: list[tuple[bool, str, str]], *, ttl: float | None = None) -> None:
+        for add, key, member in ops:
+            if add:
+                await self.sadd(key, member, ttl=ttl)
+            else:
+                await self.srem(key, member)
+
     async def publish(self, channel: str, data: str) -> None:
         for sub in list(self._subs):
             if sub.matches(channel):

@@ -195,6 +195,19 @@ class RedisKV:
     async def smembers(self, key: str) -> builtins.set[str]:
         return set(await self.client.smembers(key))  # type: ignore[misc]
 
+    async def set_ops(self, ops: list[tuple[bool, str, str]], *, ttl: float | None = None) -> None:
+        if not ops:
+            return
+        async with self.client.pipeline(transaction=False) as pipe:
+            for add, key, member in ops:
+                if add:
+                    pipe.sadd(key, member)
+                    if ttl is not None:
+                        pipe.pexpire(key, int(ttl * 1000))
+                else:
+                    pipe.srem(key, member)
+            await pipe.execute()
+
     async def publish(self, channel: str, data: str) -> None:
         await self.client.publish(self._channel_prefix + channel, data)
 
