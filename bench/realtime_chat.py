@@ -64,6 +64,7 @@ import contextlib
 import math
 import multiprocessing as mp
 import os
+import re
 import resource
 import secrets
 import shutil
@@ -112,6 +113,33 @@ def percentile(samples: list[float], q: float) -> float:
 def with_losses(latencies: list[float], sent: int) -> list[float]:
     """Latencies plus one infinite latency per message sent in the window but never received."""
     return latencies + [math.inf] * max(0, sent - len(latencies))
+
+
+def profile_top(raw: str, count: int = 15) -> list[str]:
+    """The functions of a py-spy ``raw`` (collapsed stacks) profile with the most samples, on their own
+    and inclusive of what they call, as lines ``share  function (file)``."""
+    own: dict[str, int] = {}
+    inclusive: dict[str, int] = {}
+    total = 0
+    for line in raw.splitlines():
+        stack, _, n = line.rpartition(" ")
+        if not stack or not n.isdigit():
+            continue
+        samples = int(n)
+        total += samples
+        frames = [re.sub(r":\d+\)$", ")", f) for f in stack.split(";")]
+        own[frames[-1]] = own.get(frames[-1], 0) + samples
+        for frame in set(frames):
+            inclusive[frame] = inclusive.get(frame, 0) + samples
+    if not total:
+        return ["(no samples)"]
+    lines = [f"{total} samples; most on their own:"]
+    lines += [f"  {100 * v / total:5.1f}%  {k}" for k, v in sorted(own.items(), key=lambda kv: -kv[1])[:count]]
+    lines.append("most including what they call (leaving out the event loop and the server's own frames):")
+    skip = ("asyncio/", "uvicorn/", "<module>", "starlette/", "threading.py", "runners.py")
+    ranked = [kv for kv in sorted(inclusive.items(), key=lambda kv: -kv[1]) if not any(s in kv[0] for s in skip)]
+    lines += [f"  {100 * v / total:5.1f}%  {k}" for k, v in ranked[:count]]
+    return lines
 
 
 # ---------------------------------------------------------------- private PostgreSQL database and Redis index
@@ -835,6 +863,57 @@ class Bench:
         print(f"   slowest: {_fmt_worst(answers, begin)}")
         return full, cpu, opened
 
+    # -- a profile of the app under chat load (py-spy)
+
+    def profile(self, rate: float) -> None:
+        """Open the chat clients on the app, run ``rate`` msg/s while py-spy samples the server process,
+        and print the functions with the most samples: on their own (self) and with what they call."""
+        assert self.app is not None
+        assert self.app.proc is not None
+        spy = Path(sys.executable).parent / "py-spy"
+        if not spy.exists():
+            print("   no py-spy in this environment (pip install py-spy): no profile")
+            return
+        print(f"-- profile: the app at {rate:g} msg/s, py-spy at 100 samples/s")
+        self.open_chat(self.app, "stomp")
+        time.sleep(2)
+        self.quiesce(self.app)
+        duration = max(5.0, self.args.duration)
+        out = self.root / "profile.raw"
+        for w in self.gens:
+            w.send("load", rate=rate / len(self.gens), warmup=1.0, duration=duration)
+        time.sleep(1.1)
+        done = subprocess.run(
+            [
+                str(spy),
+                "record",
+                "--pid",
+                str(self.app.proc.pid),
+                "--duration",
+                str(int(duration)),
+                "--rate",
+                "100",
+                "--format",
+                "raw",
+                "--output",
+                str(out),
+                "--nonblocking",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=duration + 60,
+        )
+        answers = [w.answer() for w in self.gens]
+        call_all(self.gens, "stomp_close")
+        sent = sum(a["sent"] for a in answers)
+        latencies = with_losses([x for a in answers for x in a["latencies"]], sent)
+        print(f"   sent {sent}: p50 {percentile(latencies, 0.5):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms")
+        if done.returncode != 0 or not out.exists():
+            print(f"   py-spy failed: {done.stderr.strip()[-500:]}")
+            return
+        for line in profile_top(out.read_text(errors="replace")):
+            print("   " + line)
+
     # -- 2. and 3. for the app and each baseline, the same clients and rooms
 
     def chat_run(self, server: AnyServer, mode: str, rate: float, ceiling: float) -> tuple[Step, Step | None]:
@@ -1107,6 +1186,8 @@ class Bench:
             )
             results += self.chat_phase(n, rooms, rate, unit)
 
+        if a.profile:
+            self.profile(a.profile)
         if "sse" in phases:
             print(f"-- SSE: {a.sse_users} users x {a.sse_streams} streams")
             sse_users = self.users[: a.sse_users]
@@ -1190,6 +1271,12 @@ def arguments() -> argparse.ArgumentParser:
         help="uvicorn: accept permessage-deflate when clients offer it (the site's granian never does)",
     )
     parser.add_argument("--phases", default="chat,sse,idle", help="any of chat,sse,idle")
+    parser.add_argument(
+        "--profile",
+        type=float,
+        default=0.0,
+        help="msg/s: also profile the app with py-spy at this rate (its top functions are printed); 0: no profile",
+    )
     parser.add_argument(
         "--peers",
         default="naive,rabbitmq",
