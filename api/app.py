@@ -159,6 +159,7 @@ def _feature_routers() -> list[APIRouter]:
         events,
         invitations,
         my_clubs,
+        notification_settings,
         notification_stream,
         notifications,
         posts,
@@ -176,6 +177,7 @@ def _feature_routers() -> list[APIRouter]:
         notification_stream.router,  # before notifications: /stream is no /{id}
         notifications.router,
         account_recovery.router,  # before users: /users/me/email is no /{id}
+        notification_settings.router,
         users.router,
         invitations.router,
         reports.router,

@@ -21,7 +21,7 @@ from types import ModuleType
 
 from bench.results import Result, table
 
-BENCHMARKS = ["login_load", "club_lists", "events", "scaleout_chat", "realtime_chat", "bus_fanout"]
+BENCHMARKS = ["login_load", "club_lists", "events", "scaleout_chat", "realtime_chat", "bus_fanout", "mail_outbox"]
 """What ``python -m bench`` runs, in this order."""
 OTHERS = ["soak"]
 """Run only when named (minutes long)."""

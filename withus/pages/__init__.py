@@ -18,6 +18,7 @@ from withus.pages import (
     my_clubs,
     my_events,
     not_found,
+    notification_settings,
     notifications,
     post,
     profile,
@@ -38,6 +39,7 @@ from withus.state.event_page import EventPageState
 from withus.state.events import CalendarFeedState, ClubEventsState, MyEventsState
 from withus.state.login import LoginState
 from withus.state.my_clubs import MyClubsState
+from withus.state.notification_settings import NotificationSettingsState
 from withus.state.notifications import NotificationsPageState
 from withus.state.profile import ProfileState
 from withus.state.recovery import ForgotPasswordState, ResetPasswordState
@@ -89,6 +91,12 @@ def register_pages(app: rx.App) -> None:
     app.add_page(profile.index, route="/users/[id]", title="프로필 — withUs", on_load=ProfileState.load)
     app.add_page(
         settings.index, route="/settings", title="설정 — withUs", on_load=[SettingsState.load, CalendarFeedState.load]
+    )
+    app.add_page(
+        notification_settings.index,
+        route="/settings/notifications",
+        title="알림 설정 — withUs",
+        on_load=NotificationSettingsState.load,
     )
     # Chat and notifications (live: see withus.state.live).
     app.add_page(chat_list.index, route="/chat", title="채팅 — withUs", on_load=ChatListState.load)

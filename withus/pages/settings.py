@@ -396,6 +396,9 @@ def index() -> rx.Component:
     return page(
         rx.vstack(
             rx.heading("설정", size="7", as_="h1"),
+            rx.link(
+                "알림 설정 (사이트 알림, 메일) →", href="/settings/notifications", size="2", id="settings-notifications"
+            ),
             rx.cond(
                 SettingsState.loading,
                 rx.vstack(

@@ -22,6 +22,7 @@ from withus.kv import get_kv
 from withus.models.base import utcnow
 from withus.models.club import ClubMember
 from withus.models.notification import NOTIFICATION_TYPES, Notification, NotificationPublic
+from withus.services import notification_settings
 from withus.services.pagination import clamp_limit, decode_cursor, encode_cursor
 
 TITLE_MAX = 200
@@ -54,10 +55,17 @@ async def notify(
     body: str = "",
     link: str = "",
     data: dict[str, Any] | None = None,
-) -> Notification:
-    """Store a notification for ``user_id`` and publish it once the transaction commits."""
+) -> Notification | None:
+    """Store a notification for ``user_id`` and publish it once the transaction commits; mail it
+    too, as the user's notification settings say (None: they keep this kind out of the site)."""
     if type not in NOTIFICATION_TYPES:
         raise ValueError(f"unknown notification type {type!r}")
+    title, body, link = _clip(title, TITLE_MAX), _clip(body, BODY_MAX), link[:LINK_MAX]
+    in_app = await notification_settings.deliver(
+        session, user_id=user_id, type_=type, title=title, body=body, link=link
+    )
+    if not in_app:
+        return None
     n = Notification(
         user_id=user_id,
         type=type,
@@ -101,6 +109,15 @@ async def notify_club_members(
     ).where(col(ClubMember.club_id) == club_id)
     if exclude_user_id is not None:
         members = members.where(col(ClubMember.user_id) != exclude_user_id)
+    await notification_settings.mail_members(
+        session,
+        member_ids=members.with_only_columns(col(ClubMember.user_id)),
+        type_=type,
+        title=title,
+        body=body,
+        link=link,
+    )
+    members = members.where(notification_settings.wants_in_app(col(ClubMember.user_id), type))
     stmt = (
         insert(Notification)
         .from_select(["user_id", "type", "title", "body", "link", "data", "created_at"], members)
