@@ -4,6 +4,7 @@ database when the hub lost events or a gap is not filled in time), the user's qu
 from __future__ import annotations
 
 import asyncio
+import collections
 import functools
 import json
 import logging
@@ -43,19 +44,13 @@ async def dispatch(conn: Connection, channel: str, data: str) -> None:
             if sub.destination == USER_NOTIFICATIONS:
                 await _deliver(conn, sub, body, [])
         return
-    try:
-        event = json.loads(data)
-    except ValueError:
-        log.warning("stomp: unreadable event on %s", channel)
+    message = _decoded(data)
+    if message is None:
         return
-    if not isinstance(event, dict) or event.get("event") != "message" or not isinstance(event.get("message"), dict):
-        return
-    message: dict[str, Any] = event["message"]
     if channel.startswith("chat:room:"):
         await _deliver_room_message(conn, message)
     elif channel.startswith("chat:user:"):
-        body = _json_bytes(message)
-        extra = _message_headers(message)
+        body, extra = _encoded(message)
         for sub in list(conn.subscriptions.values()):
             if sub.destination == USER_MESSAGES:
                 await _deliver(conn, sub, body, extra)
@@ -81,8 +76,7 @@ async def _deliver_room_message(conn: Connection, message: dict[str, Any]) -> No
 
 
 async def _send_room_message(conn: Connection, room_id: int, message: dict[str, Any]) -> None:
-    body = _json_bytes(message)
-    extra = _message_headers(message)
+    body, extra = _encoded(message)
     for sub in list(conn.subscriptions.values()):
         if sub.room_id == room_id:
             await _deliver(conn, sub, body, extra)
@@ -135,6 +129,41 @@ async def catch_up_room(conn: Connection, room_id: int, cursor: RoomCursor) -> N
             break
     for ready in cursor.give_up_waiting():
         await _send_room_message(conn, room_id, ready)
+
+
+@functools.lru_cache(maxsize=1024)
+def _decoded(data: str) -> dict[str, Any] | None:
+    """The message of a bus event (None for another event), decoded once per process however many
+    of its connections receive it: the hub hands every listener the same string, and the same dict
+    comes back for each (never changed by its users)."""
+    try:
+        event = json.loads(data)
+    except ValueError:
+        log.warning("stomp: unreadable event %.80r", data)
+        return None
+    if not isinstance(event, dict) or event.get("event") != "message" or not isinstance(event.get("message"), dict):
+        return None
+    message: dict[str, Any] = event["message"]
+    return message
+
+
+_ENCODED: collections.OrderedDict[int, tuple[dict[str, Any], bytes, list[tuple[str, str]]]] = collections.OrderedDict()
+ENCODED_KEPT = 1024
+
+
+def _encoded(message: dict[str, Any]) -> tuple[bytes, list[tuple[str, str]]]:
+    """A message's MESSAGE body and its own headers, encoded once for every connection and
+    subscription that delivers the same message (the dict from :func:`_decoded`); kept for the
+    last ``ENCODED_KEPT`` messages, each entry holding its dict so that its id is not reused."""
+    key = id(message)
+    hit = _ENCODED.get(key)
+    if hit is not None and hit[0] is message:
+        return hit[1], hit[2]
+    body, extra = _json_bytes(message), _message_headers(message)
+    _ENCODED[key] = (message, body, extra)
+    if len(_ENCODED) > ENCODED_KEPT:
+        _ENCODED.popitem(last=False)
+    return body, extra
 
 
 def _json_bytes(payload: Any) -> bytes:
