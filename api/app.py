@@ -16,20 +16,27 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import openapi, problems
+from api.locale import ACCEPT_LANGUAGE_DOC
 from api.observe import ObserveMiddleware
 from api.routes import health, metrics
 from api.stomp.route import stomp_endpoint
 from withus.errors import NotFound
+from withus.i18n import Msg
 from withus.lifecycle import running
 from withus.services import hooks
 from withus.settings import get_settings
 
-API_DESCRIPTION = """withUs REST API. Errors are RFC 9457 problem details
+API_DESCRIPTION = (
+    """withUs REST API. Errors are RFC 9457 problem details
 (`application/problem+json`) with a stable `code`. Ids are 32-bit (1..2147483647): a larger one in
 a path is simply not found (404), in a body refused (422). Text refuses NUL and lone UTF-16
 surrogates (`"\\ud800"`), which no text column can store (422). Real-time chat is STOMP 1.2
 over the WebSocket at `/ws`; notifications stream as Server-Sent Events at
-`/api/notifications/stream`."""
+`/api/notifications/stream`.
+
+"""
+    + ACCEPT_LANGUAGE_DOC
+)
 
 
 class RequestIdMiddleware:
@@ -132,7 +139,7 @@ def build_api(lifespan: Any = None) -> FastAPI:
                 allowed |= route.methods or set()
         if allowed:
             raise StarletteHTTPException(405, headers={"Allow": ", ".join(sorted(allowed))})
-        raise NotFound("요청한 주소를 찾을 수 없습니다.", code="not_found")
+        raise NotFound(Msg("error.not_found.address"), code="not_found")
 
     _unknown_route = router.routes[-1]
 

@@ -153,7 +153,7 @@ def origin_allowed(request: Request) -> bool:
 
 
 def csrf_failed() -> Forbidden:
-    return Forbidden("보안 확인에 실패했습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요.", code="csrf_failed")
+    return Forbidden(code="csrf_failed")
 
 
 def check_csrf(request: Request, session_id: str) -> None:

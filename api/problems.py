@@ -13,7 +13,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.locale import request_locale
 from withus.errors import DomainError, RateLimited
+from withus.i18n import DEFAULT_LOCALE, Msg, has_key, localize, t
 
 log = logging.getLogger("withus.api")
 
@@ -45,8 +47,8 @@ _HTTP_CODES = {
     429: "rate_limited",
 }
 _HTTP_DETAILS = {
-    404: "요청한 주소를 찾을 수 없습니다.",
-    405: "허용되지 않는 메서드입니다.",
+    404: Msg("problem.detail.404"),
+    405: Msg("problem.detail.405"),
 }
 
 
@@ -57,23 +59,26 @@ def problem(
     detail: str,
     errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
+    locale: str = DEFAULT_LOCALE,
     **extra: Any,
 ) -> JSONResponse:
+    """A problem+json answer; ``detail`` and ``errors[].message`` (``Msg`` or text) in ``locale``."""
+    title_key = f"problem.title.{status}"
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE,
-        "title": _TITLES.get(status, "Error"),
+        "title": t(title_key, locale) if has_key(title_key) else _TITLES.get(status, "Error"),
         "status": status,
-        "detail": detail,
+        "detail": str(localize(detail, locale)),
         "code": code,
     }
     if errors is not None:
-        body["errors"] = errors
+        body["errors"] = [{**e, "message": str(localize(e["message"], locale))} for e in errors]
     body.update(extra)
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
-def not_found() -> JSONResponse:
-    return problem(404, code="not_found", detail=_HTTP_DETAILS[404])
+def not_found(locale: str = DEFAULT_LOCALE) -> JSONResponse:
+    return problem(404, code="not_found", detail=_HTTP_DETAILS[404], locale=locale)
 
 
 def _only_in_path(exc: RequestValidationError) -> bool:
@@ -90,65 +95,69 @@ def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or "body"
 
 
-_PYDANTIC_MESSAGES = {
-    "missing": "필수 항목입니다.",
-    "string_too_short": "너무 짧습니다.",
-    "string_too_long": "너무 깁니다.",
-    "json_invalid": "JSON 형식이 올바르지 않습니다.",
-    "int_parsing": "정수를 입력해 주세요.",
-    "bool_parsing": "true 또는 false를 입력해 주세요.",
-    "enum": "허용되지 않는 값입니다.",
-    "literal_error": "허용되지 않는 값입니다.",
-    "string_type": "문자열이어야 합니다.",
-    "int_type": "정수여야 합니다.",
-    "datetime_parsing": "날짜·시간 형식이 올바르지 않습니다.",
-    "datetime_from_date_parsing": "날짜·시간 형식이 올바르지 않습니다.",
-    "greater_than_equal": "값이 너무 작습니다.",
-    "less_than_equal": "값이 너무 큽니다.",
-    "too_long": "항목이 너무 많습니다.",
-    "list_type": "목록이어야 합니다.",
-    "model_attributes_type": "객체여야 합니다.",
-    "dict_type": "객체여야 합니다.",
-    "value_error": "값이 올바르지 않습니다.",
+_PYDANTIC_MESSAGES: dict[str, str] = {
+    "missing": Msg("validation.missing"),
+    "string_too_short": Msg("validation.string_too_short"),
+    "string_too_long": Msg("validation.string_too_long"),
+    "json_invalid": Msg("validation.json_invalid"),
+    "int_parsing": Msg("validation.int_parsing"),
+    "bool_parsing": Msg("validation.bool_parsing"),
+    "enum": Msg("validation.enum"),
+    "literal_error": Msg("validation.literal_error"),
+    "string_type": Msg("validation.string_type"),
+    "int_type": Msg("validation.int_type"),
+    "datetime_parsing": Msg("validation.datetime_parsing"),
+    "datetime_from_date_parsing": Msg("validation.datetime_from_date_parsing"),
+    "greater_than_equal": Msg("validation.greater_than_equal"),
+    "less_than_equal": Msg("validation.less_than_equal"),
+    "too_long": Msg("validation.too_long"),
+    "list_type": Msg("validation.list_type"),
+    "model_attributes_type": Msg("validation.model_attributes_type"),
+    "dict_type": Msg("validation.dict_type"),
+    "value_error": Msg("validation.value_error"),
 }
 
 
 def _validation_message(err: dict[str, Any]) -> str:
     if err.get("type") == "value_error":
-        # Our own validators raise ValueError with a message written for people.
+        # Our own validators raise ValueError with a message written for people (a Msg, or text).
         ctx = err.get("ctx") or {}
         exc = ctx.get("error")
-        if exc is not None and str(exc):
-            return str(exc)
-    return _PYDANTIC_MESSAGES.get(str(err.get("type")), "값이 올바르지 않습니다.")
+        if exc is not None and exc.args and isinstance(exc.args[0], str) and exc.args[0]:
+            return exc.args[0]
+    return _PYDANTIC_MESSAGES.get(str(err.get("type")), _PYDANTIC_MESSAGES["value_error"])
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
-    async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
         if exc.status == 401:  # RFC 9110: a 401 names the scheme to authenticate with
             headers = {"WWW-Authenticate": "Bearer"}
         errors = [{"field": e.field, "message": e.message} for e in exc.errors] if exc.errors else None
         if exc.status == 422 and errors is None:
             errors = []
-        return problem(exc.status, code=exc.code, detail=exc.detail, errors=errors, headers=headers)
+        return problem(
+            exc.status, code=exc.code, detail=exc.detail, errors=errors, headers=headers, locale=request_locale(request)
+        )
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         if _only_in_path(exc):
             # An id outside the database's range in the path names nothing: not found, like any absent row.
-            return not_found()
+            return not_found(request_locale(request))
         errors = [{"field": _field_name(e.get("loc", ())), "message": _validation_message(e)} for e in exc.errors()]
-        return problem(422, code="validation_failed", detail="입력값을 확인해 주세요.", errors=errors)
+        detail = Msg("error.validation_failed")
+        return problem(422, code="validation_failed", detail=detail, errors=errors, locale=request_locale(request))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "error")
         detail = _HTTP_DETAILS.get(exc.status_code) or (
-            exc.detail if isinstance(exc.detail, str) else "요청을 처리할 수 없습니다."
+            exc.detail if isinstance(exc.detail, str) else Msg("error.error")
         )
-        return problem(exc.status_code, code=code, detail=detail, headers=getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        return problem(exc.status_code, code=code, detail=detail, headers=headers, locale=request_locale(request))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -164,8 +173,9 @@ def install(app: FastAPI) -> None:
         return problem(
             500,
             code="internal_error",
-            detail=f"서버에서 오류가 발생했습니다. (요청 번호 {request_id})",
+            detail=Msg("error.internal_error", request_id=request_id),
             request_id=request_id,
+            locale=request_locale(request),
         )
 
 
@@ -185,17 +195,19 @@ def install_unavailable(app: FastAPI) -> None:
         return problem(
             503,
             code="database_unavailable",
-            detail="데이터베이스에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요.",
+            detail=Msg("error.database_unavailable"),
             headers={"Retry-After": "5"},
+            locale=request_locale(request),
         )
 
-    async def _redis(_request: Request, exc: Exception) -> JSONResponse:
+    async def _redis(request: Request, exc: Exception) -> JSONResponse:
         log.warning("redis unavailable: %s", type(exc).__name__)
         return problem(
             503,
             code="redis_unavailable",
-            detail="일시적으로 사용할 수 없습니다. 잠시 후 다시 시도해 주세요.",
+            detail=Msg("error.redis_unavailable"),
             headers={"Retry-After": "5"},
+            locale=request_locale(request),
         )
 
     async def _refused(request: Request, exc: Exception) -> JSONResponse:
@@ -265,9 +277,10 @@ def _input_the_database_refused(request: Request, exc: Exception) -> JSONRespons
         request.url.path,
         type(orig if orig is not None else exc).__name__,
     )
+    locale = request_locale(request)
     if request.method in ("GET", "HEAD", "DELETE"):
-        return not_found()
-    return problem(422, code="validation_failed", detail="입력값이 허용 범위를 벗어났습니다.", errors=[])
+        return not_found(locale)
+    return problem(422, code="validation_failed", detail=Msg("validation.out_of_range"), errors=[], locale=locale)
 
 
 async def _reraise_as_unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -283,6 +296,7 @@ async def _reraise_as_unexpected(request: Request, exc: Exception) -> JSONRespon
     return problem(
         500,
         code="internal_error",
-        detail=f"서버에서 오류가 발생했습니다. (요청 번호 {request_id})",
+        detail=Msg("error.internal_error", request_id=request_id),
         request_id=request_id,
+        locale=request_locale(request),
     )

@@ -64,8 +64,10 @@ class ValidationFailed(DomainError):
     default_code = "validation_failed"
 
     @classmethod
-    def field(cls, field: str, message: str, *, code: str | None = None) -> ValidationFailed:
-        return cls(message, code=code, errors=[FieldError(field, message)])
+    def field(cls, field: str, message: str | None = None, *, code: str | None = None) -> ValidationFailed:
+        """One field's error; without ``message`` the text is the catalogue's ``error.<code>``."""
+        text = message or Msg(f"error.{code}" if code and has_key(f"error.{code}") else "error.validation_failed")
+        return cls(text, code=code, errors=[FieldError(field, text)])
 
 
 class NotAuthenticated(DomainError):

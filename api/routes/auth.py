@@ -16,6 +16,7 @@ from api.deps import (
     csrf_failed,
     origin_allowed,
 )
+from api.locale import LOCALE_COOKIE, request_locale
 from api.schemas.accounts import (
     BrowserLoginResponse,
     EmailCodeRequest,
@@ -28,6 +29,7 @@ from api.schemas.accounts import (
     problems,
 )
 from withus.errors import NotAuthenticated
+from withus.i18n import Msg
 from withus.models.user import UserPrivate
 from withus.services import auth as auth_service
 from withus.services import email_codes, tokens
@@ -74,8 +76,11 @@ def _browser_body(response: Response, pair: TokenPair) -> BrowserLoginResponse:
 
 
 @router.post("/email-codes", status_code=202, response_model=EmailCodeResponse, responses=problems(422, 429, 503))
-async def request_email_code(body: EmailCodeRequest, session: SessionDep, ip: ClientIP) -> EmailCodeResponse:
-    """Mail a 6-digit sign-up code (valid 10 minutes, single use, 5 tries).
+async def request_email_code(
+    body: EmailCodeRequest, session: SessionDep, ip: ClientIP, request: Request
+) -> EmailCodeResponse:
+    """Mail a 6-digit sign-up code (valid 10 minutes, single use, 5 tries), written in the
+    request's `Accept-Language` (`ko` or `en`).
 
     The answer is the same whether or not the address already has an account; a taken
     address gets a mail saying so instead of a code. One request per address per 60 s,
@@ -83,7 +88,7 @@ async def request_email_code(body: EmailCodeRequest, session: SessionDep, ip: Cl
     in the outbox and sent by the mail worker: while the mail server is down the answer is
     still 202 and the mail goes out once it is back (it can take a minute).
     """
-    expires_in = await email_codes.do_request_code(session, email=body.email, ip=ip)
+    expires_in = await email_codes.do_request_code(session, email=body.email, ip=ip, locale=request_locale(request))
     return EmailCodeResponse(expires_in=expires_in)
 
 
@@ -120,18 +125,23 @@ async def login(
 
     With `?cookie=true` (browsers) the session is also kept in cookies: `withus_session`
     (HttpOnly, SameSite=Lax, Path=/, 14 days; the refresh token) and `withus_csrf` (readable;
-    send it back as `X-CSRF-Token` on POST/PUT/PATCH/DELETE). A request with an `Origin` header
+    send it back as `X-CSRF-Token` on POST/PUT/PATCH/DELETE); `withus_locale` is set to the
+    account's `locale`. A request with an `Origin` header
     from another site is refused (403 `csrf_failed`)."""
     if not origin_allowed(request):
         raise csrf_failed()
-    _user, pair = await auth_service.do_login(
+    user, pair = await auth_service.do_login(
         session,
         login=body.login,
         password=body.password,
         ip=ip,
         user_agent=request.headers.get("user-agent", ""),
     )
-    return _browser_body(response, pair) if cookie else _pair_body(pair)
+    if not cookie:
+        return _pair_body(pair)
+    # The browser reads withUs in the account's language from now on (withus/i18n/ui.py).
+    response.set_cookie(LOCALE_COOKIE, user.locale, max_age=365 * 86400, path="/", samesite="lax")
+    return _browser_body(response, pair)
 
 
 @router.post(
@@ -151,14 +161,18 @@ async def refresh(
         return _pair_body(await session_service.rotate(refresh_token=body.refresh_token))
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
-        raise NotAuthenticated("리프레시 토큰이 필요합니다.", code="not_authenticated")
+        raise NotAuthenticated(Msg("error.not_authenticated.refresh_token"), code="not_authenticated")
     try:
         claims = tokens.decode(cookie, typ="refresh")
         check_csrf(request, claims.session_id)
         pair = await session_service.rotate(refresh_token=cookie)
     except NotAuthenticated as exc:
         failed = problem_responses.problem(
-            401, code=exc.code, detail=exc.detail, headers={"WWW-Authenticate": "Bearer"}
+            401,
+            code=exc.code,
+            detail=exc.detail,
+            headers={"WWW-Authenticate": "Bearer"},
+            locale=request_locale(request),
         )
         _clear_cookies(failed)
         return failed

@@ -126,7 +126,7 @@ async def list_messages(
         elif direction == "b":
             before_seq = seq
         else:
-            raise InvalidInput("목록 위치(cursor)가 올바르지 않습니다.", code="invalid_cursor")
+            raise InvalidInput(code="invalid_cursor")
     items, has_more = await chat_service.list_messages(
         session, user=user, room_id=room_id, after_seq=after_seq, before_seq=before_seq, limit=limit
     )

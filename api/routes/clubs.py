@@ -87,7 +87,7 @@ async def put_club_image(
     """Host or moderator: PNG, JPEG or WebP up to 5 MB, re-encoded; 400 `invalid_image` otherwise."""
     content = await file.read(images.MAX_BYTES + 1)
     if len(content) > images.MAX_BYTES:
-        raise TooLarge("이미지는 5MB 이하만 올릴 수 있습니다.", code="image_too_large")
+        raise TooLarge(code="image_too_large")
     club = await club_service.do_set_cover(session, club_id=club_id, user=user, content=content)
     return await club_listing.public_view(session, club=club, user=user)
 

@@ -15,6 +15,7 @@ from fastapi.responses import Response
 
 from api.deps import get_client_ip
 from withus.errors import NotFound
+from withus.i18n import Msg
 from withus.observability import metrics
 from withus.settings import get_settings
 
@@ -34,6 +35,6 @@ def may_scrape(request: Request) -> bool:
 @router.get("/metrics", include_in_schema=False)
 async def prometheus_metrics(request: Request) -> Response:
     if not may_scrape(request):
-        raise NotFound("요청한 주소를 찾을 수 없습니다.", code="not_found")
+        raise NotFound(Msg("error.not_found.address"), code="not_found")
     body, content_type = metrics.render()
     return Response(body, media_type=content_type)

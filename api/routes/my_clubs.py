@@ -35,6 +35,6 @@ async def my_invitations(session: SessionDep, user: CurrentUser) -> Page[Invitat
 async def hosted_clubs(user_id: Id, session: SessionDep, _viewer: CurrentUser) -> Page[ClubCard]:
     """The open clubs this user hosts (shown on a public profile), newest first, in one page."""
     if await session.get(User, user_id) is None:
-        raise NotFound("사용자를 찾을 수 없습니다.", code="user_not_found")
+        raise NotFound(code="user_not_found")
     clubs = await club_listing.list_hosted_clubs(session, user_id=user_id)
     return Page(items=[club_listing.card(c) for c in clubs])

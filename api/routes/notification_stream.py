@@ -54,6 +54,7 @@ from api.deps import SESSION_COOKIE, CurrentAuth, UnitOfWorkRoute
 from api.schemas.clubs import problem_responses
 from withus.db import session_scope
 from withus.errors import NotAuthenticated, ValidationFailed
+from withus.i18n import Msg
 from withus.models.notification import NotificationPublic
 from withus.models.types import INT32_MAX, Seq, Text
 from withus.models.user import User
@@ -154,7 +155,7 @@ def _last_event_id(request: Request, query_value: int | None) -> int | None:
         return query_value
     raw = raw.strip()
     if not raw.isascii() or not raw.isdigit() or len(raw) > 10 or int(raw) > INT32_MAX:
-        raise ValidationFailed.field("Last-Event-ID", "Last-Event-ID는 알림 id(0 이상의 정수)여야 합니다.")
+        raise ValidationFailed.field("Last-Event-ID", Msg("validation.last_event_id"))
     return int(raw)
 
 

@@ -54,10 +54,16 @@ async def get_me(user: CurrentUser) -> UserPrivate:
 
 @router.patch("/me", response_model=UserPrivate, responses=problems(401, 403, 409, 422))
 async def update_me(body: ProfileUpdate, user: CurrentUser, session: SessionDep) -> UserPrivate:
-    """Change `nickname`, `introduction` (≤ 300 characters) and/or `tags` (≤ 5, each 1–20
-    characters, trimmed, no duplicates). Fields left out stay as they are."""
+    """Change `nickname`, `introduction` (≤ 300 characters), `tags` (≤ 5, each 1–20
+    characters, trimmed, no duplicates) and/or `locale` (`ko` | `en`: the language of the
+    user's mails). Fields left out stay as they are."""
     await user_service.update(
-        session, user=user, nickname=body.nickname, introduction=body.introduction, tags=body.tags
+        session,
+        user=user,
+        nickname=body.nickname,
+        introduction=body.introduction,
+        tags=body.tags,
+        locale=body.locale,
     )
     return UserPrivate.of(user)
 
@@ -93,14 +99,14 @@ async def put_avatar(request: Request, user: CurrentUser, session: SessionDep) -
     try:
         form = await form_request.form(max_files=1, max_fields=5)
     except Exception:  # malformed multipart is bad input, not a server error
-        raise InvalidInput("multipart/form-data 형식으로 file 필드를 보내 주세요.", code="invalid_upload") from None
+        raise InvalidInput(code="invalid_upload") from None
     upload = form.get("file")
     if upload is None or isinstance(upload, str):
-        raise InvalidInput("multipart/form-data 형식으로 file 필드를 보내 주세요.", code="invalid_upload")
+        raise InvalidInput(code="invalid_upload")
     content = await upload.read(images.MAX_BYTES + 1)
     await form.close()
     if len(content) > images.MAX_BYTES:
-        raise TooLarge("이미지는 5MB 이하만 올릴 수 있습니다.", code="image_too_large")
+        raise TooLarge(code="image_too_large")
     await user_service.do_set_avatar(session, user=user, content=content)
     return UserPrivate.of(user)
 

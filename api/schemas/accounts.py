@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from withus.i18n import Msg
 from withus.models.types import Text
 
 _DESCRIBED = {
@@ -51,7 +52,7 @@ class SignupRequest(BaseModel):
     def _six_digits(cls, v: str) -> str:
         v = v.strip()
         if not (len(v) == 6 and v.isascii() and v.isdigit()):
-            raise ValueError("인증 코드는 6자리 숫자입니다.")
+            raise ValueError(Msg("validation.code_format"))
         return v
 
 
@@ -89,6 +90,9 @@ class ProfileUpdate(BaseModel):
     nickname: Text | None = Field(default=None, max_length=64)
     introduction: Text | None = Field(default=None, max_length=2000, description="≤ 300 characters.")
     tags: list[Text] | None = Field(default=None, max_length=20, description="≤ 5 tags of 1–20 characters.")
+    locale: Literal["ko", "en"] | None = Field(
+        default=None, description="The language of the user's pages, API errors (when no Accept-Language) and mails."
+    )
 
 
 class PasswordChange(BaseModel):

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from fastapi import Query
 from pydantic import BaseModel, Field, field_validator
 
+from withus.i18n import Msg
 from withus.models.club import JOIN_MESSAGE_MAX
 from withus.models.types import StrictId, Text
 
@@ -49,7 +50,7 @@ class JoinBody(BaseModel):
     def _message(cls, v: str) -> str:
         v = v.strip()
         if len(v) > JOIN_MESSAGE_MAX:
-            raise ValueError(f"가입 메시지는 {JOIN_MESSAGE_MAX}자 이하로 입력해 주세요.")
+            raise ValueError(Msg("validation.join_message_length", max=JOIN_MESSAGE_MAX))
         return v
 
 

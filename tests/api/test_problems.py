@@ -10,7 +10,7 @@ async def test_unknown_api_path_is_problem_json(client: httpx.AsyncClient, stack
     assert r.status_code == 404
     assert r.headers["content-type"] == "application/problem+json"
     body = r.json()
-    assert body["code"] == "not_found" and body["status"] == 404 and body["title"] == "Not Found"
+    assert body["code"] == "not_found" and body["status"] == 404 and body["title"] == "찾을 수 없음"
 
 
 async def test_wrong_method_is_405(client: httpx.AsyncClient, stack: object) -> None:

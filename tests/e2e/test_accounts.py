@@ -42,14 +42,14 @@ def test_signup_with_the_mailed_code_logs_in_and_lands_home(page: Page, server: 
     page.goto("/signup")
     page.get_by_label("이메일").fill(email)
     before = len(server.outbox())
-    page.get_by_role("button", name="인증번호 받기").click()
+    page.get_by_role("button", name="인증 코드 받기").click()
     # The cool-down counts down on the button, which is disabled meanwhile.
     cooldown = page.locator("#request-code")
     expect(cooldown).to_have_text(re.compile(r"다시 받기 \(\d+초\)"))
     expect(cooldown).to_be_disabled()
     code = read_code(server, email, after=before)
 
-    page.get_by_label("인증번호").fill(code)
+    page.get_by_label("인증 코드").fill(code)
     page.get_by_label("아이디").fill(username)
     page.get_by_label("닉네임").fill(f"새내기{username[-4:]}")
     page.get_by_label("비밀번호", exact=True).fill(E2E_PASSWORD)
@@ -87,7 +87,7 @@ def test_signup_checks_fields_as_the_user_types(page: Page) -> None:
     page.get_by_label("이메일").blur()
     expect(page.locator("#signup-email-error")).to_have_text("올바른 이메일 주소를 입력해 주세요.")
     # Asking for a code with a bad address sends nothing and says why.
-    page.get_by_role("button", name="인증번호 받기").click()
+    page.get_by_role("button", name="인증 코드 받기").click()
     expect(page.get_by_label("이메일")).to_be_focused()
 
 

@@ -254,7 +254,7 @@ def test_host_creates_a_club_with_a_cover_and_another_user_finds_and_joins_it(
     cards = member.locator('[data-testid="club-card"]')
     expect(cards).to_have_count(1)
     expect(cards.first).to_contain_text(name)
-    expect(cards.first).to_contain_text("모집중")
+    expect(cards.first).to_contain_text("모집 중")
     cards.first.click()
     expect(member).to_have_url(re.compile(rf"/clubs/{club_id}$"))
     member.get_by_role("button", name="가입하기").click()

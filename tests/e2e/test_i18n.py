@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import Server
+from tests.e2e.conftest import Server, create_user
 
 
 @pytest.fixture
@@ -40,3 +41,26 @@ def test_a_korean_browser_gets_korean_and_can_switch_to_english(page: Page) -> N
     page.get_by_role("button", name="Switch to English").click()
     expect(page.get_by_role("link", name="Find clubs")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+def test_card_titles_are_not_clipped_and_every_category_shows_on_a_phone(browser: object, server: Server) -> None:
+    from tests.e2e.test_clubs import create_club
+
+    host = SimpleNamespace(id=create_user(server, "clipcheck", nickname="글꼴확인"))
+    create_club(server, host, name="Jumpy gyp 모임 — 꿈꾸는 젊음", category="GAME", join_policy="open")
+    for width in (1280, 375):
+        context = browser.new_context(viewport={"width": width, "height": 800}, locale="ko-KR", base_url=server.url)  # type: ignore[attr-defined]
+        pg = context.new_page()
+        pg.goto("/")
+        title = pg.locator(".club-card-title").first
+        expect(title).to_be_visible()
+        pg.evaluate("document.fonts.ready")
+        sizes = title.evaluate("e => [e.scrollHeight, e.clientHeight, parseFloat(getComputedStyle(e).fontSize)]")
+        assert sizes[0] <= sizes[1], f"title clipped at {width}px: scrollHeight {sizes[0]} > clientHeight {sizes[1]}"
+        assert sizes[1] >= sizes[2], "the line box is shorter than the font"
+        # every category chip is inside the screen (wrapped, not scrolled away)
+        group = pg.get_by_role("group", name="모임 분류")
+        for chip in group.get_by_role("button").all():
+            box = chip.bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, chip.inner_text()
+        context.close()

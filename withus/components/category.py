@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import reflex as rx
 
+from withus.i18n.ui import both
+from withus.models.club import CATEGORIES
+
 CATEGORY_ICONS: dict[str, str] = {
     "SPORTS": "dumbbell",
     "DAILY": "coffee",
@@ -39,3 +42,8 @@ def cover_placeholder(code: rx.Var[str], color: rx.Var[str], height: str = "140p
         color=f"var(--{color}-11)",
         aria_hidden="true",
     )
+
+
+def category_choices() -> list[tuple[str, rx.Var[str]]]:
+    """(code, label in the reader's language) for pages; the labels are the model's (ko, en)."""
+    return [(code, both(ko, en)) for code, ko, en in CATEGORIES]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from withus.i18n.ui import tr
+
 
 def room_avatar(src: rx.Var, initial: rx.Var, kind: rx.Var, size: str = "4") -> rx.Component:
     return rx.avatar(
@@ -25,7 +27,7 @@ def room_item(r: rx.Var) -> rx.Component:
                     rx.text(r.title, weight="bold", size="3", truncate=True),
                     rx.cond(
                         r.kind == "club",
-                        rx.badge("모임", variant="soft", size="1", color_scheme="teal"),
+                        rx.badge(tr("chat.club_fallback"), variant="soft", size="1", color_scheme="teal"),
                     ),
                     spacing="2",
                     align="center",
@@ -86,7 +88,7 @@ def _bubble(m: rx.Var) -> rx.Component:
     return rx.box(
         rx.cond(
             m.hidden,
-            rx.text("숨겨진 메시지입니다", size="2", color_scheme="gray", style={"font_style": "italic"}),
+            rx.text(tr("chat.hidden_message"), size="2", color_scheme="gray", style={"font_style": "italic"}),
             # Plain text: React escapes it; line breaks are kept by white-space.
             rx.text(m.body, size="2", white_space="pre-wrap", word_break="break-word"),
         ),

@@ -1,10 +1,11 @@
-"""A club in a list: cover (or a category-coloured placeholder), name, category, members, 모집중."""
+"""A club in a list: cover (or a category-coloured placeholder), name, category, members, 모집 중."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from withus.components.category import category_badge, cover_placeholder
+from withus.i18n.ui import tr
 
 
 def club_cover(
@@ -20,8 +21,8 @@ def club_cover(
 def recruiting_badge(recruiting: rx.Var[bool]) -> rx.Component:
     return rx.cond(
         recruiting,
-        rx.badge("모집중", color_scheme="teal", variant="solid", radius="full"),
-        rx.badge("모집 마감", color_scheme="gray", variant="soft", radius="full"),
+        rx.badge(tr("club.recruiting"), color_scheme="teal", variant="solid", radius="full"),
+        rx.badge(tr("club.closed_recruiting"), color_scheme="gray", variant="soft", radius="full"),
     )
 
 
@@ -40,20 +41,23 @@ def club_card(club: rx.Var) -> rx.Component:
                     recruiting_badge(club.recruiting),
                     rx.cond(
                         club.private,
-                        rx.badge(rx.icon("lock", size=12), "비공개", variant="outline", color_scheme="gray"),
+                        rx.badge(rx.icon("lock", size=12), tr("club.private"), variant="outline", color_scheme="gray"),
                     ),
                     spacing="2",
                     wrap="wrap",
                 ),
+                # No leading trim here: with overflow hidden it cut the bottom of the letters
+                # (an 18 px font in a 14 px box). A line height that holds Korean and descenders.
                 rx.text(
                     club.name,
                     weight="bold",
                     size="4",
-                    trim="both",
+                    line_height="1.45",
                     width="100%",
                     overflow="hidden",
                     text_overflow="ellipsis",
                     white_space="nowrap",
+                    class_name="club-card-title",
                 ),
                 rx.hstack(
                     rx.icon("users", size=14),
@@ -71,7 +75,8 @@ def club_card(club: rx.Var) -> rx.Component:
         href="/clubs/" + club.id.to_string(),
         underline="none",
         color="inherit",
-        aria_label=club.name,
+        # The link is named by its whole content (name, category, members): an aria-label of the
+        # name alone would hide the visible text from speech input (axe label-content-name-mismatch).
         custom_attrs={"data-testid": "club-card"},
         height="100%",
     )

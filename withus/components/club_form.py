@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
+from withus.components.category import category_choices
 from withus.components.forms import field_error, field_hint, form_error, label, text_area_field, text_field
+from withus.i18n.ui import tr
 from withus.models.club import CAPACITY_MAX, CAPACITY_MIN, DESCRIPTION_MAX, LOCATION_MAX, NAME_MAX
-from withus.state.categories import CATEGORY_CHOICES
 from withus.state.club_form import COVER_MAX_BYTES, COVER_UPLOAD_ID, ClubFormState
 
 S = ClubFormState
@@ -52,10 +53,10 @@ def radio_field(name: str, title: str, default: rx.Var[str], choices: list[tuple
 
 def category_field() -> rx.Component:
     return rx.vstack(
-        label("분류", "club-category"),
+        label(tr("club_form.category"), "club-category"),
         rx.select.root(
-            rx.select.trigger(id="club-category", width="100%", placeholder="분류를 고르세요"),
-            rx.select.content(*[rx.select.item(text, value=code) for code, text in CATEGORY_CHOICES]),
+            rx.select.trigger(id="club-category", width="100%", placeholder=tr("club_form.category_placeholder")),
+            rx.select.content(*[rx.select.item(text, value=code) for code, text in category_choices()]),
             name="category",
             default_value=S.category,
             size="3",
@@ -68,13 +69,13 @@ def category_field() -> rx.Component:
 
 def cover_field() -> rx.Component:
     return rx.vstack(
-        rx.text("대표 이미지 (선택)", weight="bold", size="2"),
+        rx.text(tr("club_form.cover"), weight="bold", size="2"),
         rx.upload(
             rx.cond(
                 S.cover_preview != "",
                 rx.image(
                     src=S.cover_preview,
-                    alt="대표 이미지 미리보기",
+                    alt=tr("club_form.cover_preview"),
                     width="100%",
                     height="180px",
                     object_fit="cover",
@@ -83,8 +84,8 @@ def cover_field() -> rx.Component:
                 rx.center(
                     rx.vstack(
                         rx.icon("image-plus", size=32),
-                        rx.text("이미지를 끌어다 놓거나 눌러서 고르세요", size="2"),
-                        rx.text("PNG, JPEG, WebP · 5MB 이하", size="1", color_scheme="gray"),
+                        rx.text(tr("club_form.cover_drop"), size="2"),
+                        rx.text(tr("form.image_rules"), size="1", color_scheme="gray"),
                         align="center",
                         spacing="1",
                     ),
@@ -104,13 +105,13 @@ def cover_field() -> rx.Component:
             padding="8px",
             width="100%",
             cursor="pointer",
-            custom_attrs={"role": "button", "aria-label": "대표 이미지 올리기", "data-testid": "cover-upload"},
+            custom_attrs={"role": "button", "aria-label": tr("club_form.cover_upload"), "data-testid": "cover-upload"},
         ),
         rx.hstack(
             rx.cond(
                 (S.cover_preview != "") & (S.mode == "new"),
                 rx.button(
-                    "이미지 빼기",
+                    tr("club_form.cover_remove"),
                     type="button",
                     variant="ghost",
                     size="1",
@@ -132,48 +133,48 @@ def club_form(submit_label: str) -> rx.Component:
             cover_field(),
             text_field(
                 "club-name",
-                label_text="모임 이름",
+                label_text=tr("club_form.name"),
                 name="name",
                 default_value=S.name,
                 max_length=NAME_MAX,
                 required=True,
                 error=_err("name"),
-                placeholder="예: 토요일 아침 풋살",
+                placeholder=tr("club_form.name_placeholder"),
             ),
             text_area_field(
                 "club-description",
-                label_text="소개",
+                label_text=tr("club_form.description"),
                 name="description",
                 default_value=S.description,
                 max_length=DESCRIPTION_MAX,
                 rows="6",
                 error=_err("description"),
-                placeholder="어떤 모임인지, 언제 어디서 무엇을 하는지 알려 주세요",
+                placeholder=tr("club_form.description_placeholder"),
             ),
             category_field(),
             radio_field(
                 "join_policy",
-                "가입 방식",
+                tr("club_form.join_policy"),
                 S.join_policy,
                 [
-                    ("open", "바로 가입", "누구나 바로 멤버가 돼요"),
-                    ("approval", "승인 후 가입", "모임장·운영진이 승인해요"),
-                    ("invite", "초대만", "초대받은 사람만 가입해요"),
+                    ("open", tr("club_form.join_open"), tr("club_form.join_open_hint")),
+                    ("approval", tr("club_form.join_approval"), tr("club_form.join_approval_hint")),
+                    ("invite", tr("club_form.join_invite"), tr("club_form.join_invite_hint")),
                 ],
             ),
             radio_field(
                 "visibility",
-                "공개 범위",
+                tr("club_form.visibility"),
                 S.visibility,
                 [
-                    ("public", "공개", "누구나 게시판과 멤버를 볼 수 있어요"),
-                    ("private", "비공개", "목록에는 보이지만 게시판과 멤버는 멤버만 봐요"),
+                    ("public", tr("club_form.public"), tr("club_form.public_hint")),
+                    ("private", tr("club.private"), tr("club_form.private_hint")),
                 ],
             ),
             rx.grid(
                 text_field(
                     "club-capacity",
-                    label_text="정원 (선택)",
+                    label_text=tr("club_form.capacity"),
                     name="capacity",
                     type="number",
                     min=CAPACITY_MIN,
@@ -181,27 +182,27 @@ def club_form(submit_label: str) -> rx.Component:
                     input_mode="numeric",
                     default_value=S.capacity,
                     error=_err("capacity"),
-                    hint=f"{CAPACITY_MIN}~{CAPACITY_MAX}명, 비우면 제한 없음",
+                    hint=tr("club_form.capacity_hint", min=CAPACITY_MIN, max=CAPACITY_MAX),
                 ),
                 text_field(
                     "club-location",
-                    label_text="장소 (선택)",
+                    label_text=tr("club_form.location"),
                     name="location",
                     default_value=S.location,
                     max_length=LOCATION_MAX,
                     error=_err("location"),
-                    placeholder="예: 서울 마포구",
+                    placeholder=tr("club_form.location_placeholder"),
                 ),
                 columns=rx.breakpoints(initial="1", sm="2"),
                 spacing="3",
                 width="100%",
             ),
             rx.vstack(
-                rx.text("모집 기간 (선택)", weight="bold", size="2"),
+                rx.text(tr("club_form.recruiting"), weight="bold", size="2"),
                 rx.grid(
                     text_field(
                         "club-recruit-from",
-                        label_text="시작일",
+                        label_text=tr("club_form.recruit_start"),
                         name="recruit_from",
                         type="date",
                         default_value=S.recruit_from,
@@ -209,7 +210,7 @@ def club_form(submit_label: str) -> rx.Component:
                     ),
                     text_field(
                         "club-recruit-until",
-                        label_text="마감일",
+                        label_text=tr("club_form.recruit_end"),
                         name="recruit_until",
                         type="date",
                         default_value=S.recruit_until,
@@ -219,7 +220,7 @@ def club_form(submit_label: str) -> rx.Component:
                     spacing="3",
                     width="100%",
                 ),
-                field_hint("비우면 언제든 가입할 수 있어요. 마감일은 그날 밤 12시까지예요."),
+                field_hint(tr("club_form.recruit_hint")),
                 spacing="1",
                 width="100%",
             ),

@@ -6,6 +6,7 @@ import reflex as rx
 
 from withus.components.confirm_dialog import confirm_dialog
 from withus.components.post_item import author_avatar, hidden_badge, text_with_links
+from withus.i18n.ui import tr
 from withus.models.comment import COMMENT_MAX
 from withus.state.auth import AuthState
 from withus.state.board import REPLY_INPUT_ID, PostState
@@ -21,22 +22,22 @@ def comment_actions(c: rx.Var, thread_id: rx.Var[int]) -> rx.Component:
     return rx.hstack(
         rx.cond(
             PostState.is_member,
-            _action("답글", "corner-down-right", PostState.start_reply(thread_id, c.id, c.nickname)),
+            _action(tr("comment.reply"), "corner-down-right", PostState.start_reply(thread_id, c.id, c.nickname)),
         ),
-        rx.cond(c.can_edit, _action("수정", "pencil", PostState.start_edit_comment(c.id))),
+        rx.cond(c.can_edit, _action(tr("common.edit"), "pencil", PostState.start_edit_comment(c.id))),
         rx.cond(
             c.can_delete,
             confirm_dialog(
-                _action("삭제", "trash-2", None),
-                title="댓글을 지울까요?",
-                description="지운 댓글은 되돌릴 수 없어요.",
-                confirm_label="삭제",
+                _action(tr("common.delete"), "trash-2", None),
+                title=tr("comment.delete_title"),
+                description=tr("comment.delete_body"),
+                confirm_label=tr("common.delete"),
                 on_confirm=PostState.delete_comment(c.id),
             ),
         ),
         rx.cond(
             AuthState.logged_in & (c.author_id != AuthState.user_id),
-            _action("신고", "flag", PostState.open_report("comment", c.id)),
+            _action(tr("common.report"), "flag", PostState.open_report("comment", c.id)),
         ),
         spacing="3",
         wrap="wrap",
@@ -47,7 +48,7 @@ def edit_form(c: rx.Var) -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.el.label(
-                "댓글 고치기",
+                tr("comment.edit_label"),
                 html_for="edit-comment-body",
                 style={"fontSize": "var(--font-size-1)", "fontWeight": "600"},
             ),
@@ -65,14 +66,14 @@ def edit_form(c: rx.Var) -> rx.Component:
             ),
             rx.hstack(
                 rx.button(
-                    "취소",
+                    tr("common.cancel"),
                     type="button",
                     variant="soft",
                     color_scheme="gray",
                     size="1",
                     on_click=PostState.cancel_edit_comment,
                 ),
-                rx.button("저장", type="submit", size="1", loading=PostState.comment_sending),
+                rx.button(tr("common.save"), type="submit", size="1", loading=PostState.comment_sending),
                 spacing="2",
                 justify="end",
                 width="100%",
@@ -92,8 +93,8 @@ def comment_body(c: rx.Var) -> rx.Component:
         rx.cond(
             c.author_blocked & ~PostState.revealed.contains(c.id),
             rx.hstack(
-                rx.text("차단한 사용자의 댓글입니다", size="2", color_scheme="gray"),
-                rx.button("보기", variant="ghost", size="1", on_click=PostState.toggle_reveal(c.id)),
+                rx.text(tr("comment.blocked"), size="2", color_scheme="gray"),
+                rx.button(tr("common.show"), variant="ghost", size="1", on_click=PostState.toggle_reveal(c.id)),
                 spacing="2",
                 align="center",
             ),
@@ -118,7 +119,7 @@ def comment_block(c: rx.Var, thread_id: rx.Var[int], reply: bool = False) -> rx.
             rx.hstack(
                 rx.cond(
                     c.masked,
-                    rx.text("알 수 없음", size="2", color_scheme="gray"),
+                    rx.text(tr("common.unknown"), size="2", color_scheme="gray"),
                     rx.link(
                         c.nickname,
                         href="/users/" + c.author_id.to_string(),
@@ -129,7 +130,7 @@ def comment_block(c: rx.Var, thread_id: rx.Var[int], reply: bool = False) -> rx.
                     ),
                 ),
                 rx.text(c.ago, size="1", color_scheme="gray", title=c.full_time),
-                rx.cond(c.edited, rx.text("(수정됨)", size="1", color_scheme="gray")),
+                rx.cond(c.edited, rx.text(tr("common.edited"), size="1", color_scheme="gray")),
                 rx.cond(c.hidden, hidden_badge()),
                 spacing="2",
                 align="center",
@@ -158,7 +159,7 @@ def reply_form() -> rx.Component:
         rx.vstack(
             rx.el.label(
                 rx.text.strong(PostState.reply_to_nickname),
-                "님에게 답글",
+                tr("comment.reply_to"),
                 html_for=REPLY_INPUT_ID,
                 style={"fontSize": "var(--font-size-1)"},
             ),
@@ -168,21 +169,21 @@ def reply_form() -> rx.Component:
                 max_length=COMMENT_MAX,
                 rows="2",
                 width="100%",
-                placeholder="답글을 입력하세요",
+                placeholder=tr("comment.reply_placeholder"),
             ),
             rx.cond(
                 PostState.reply_error != "", rx.text(PostState.reply_error, color_scheme="red", size="1", role="alert")
             ),
             rx.hstack(
                 rx.button(
-                    "취소",
+                    tr("common.cancel"),
                     type="button",
                     variant="soft",
                     color_scheme="gray",
                     size="1",
                     on_click=PostState.cancel_reply,
                 ),
-                rx.button("답글 등록", type="submit", size="1", loading=PostState.comment_sending),
+                rx.button(tr("comment.reply_submit"), type="submit", size="1", loading=PostState.comment_sending),
                 spacing="2",
                 justify="end",
                 width="100%",

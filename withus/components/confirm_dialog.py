@@ -6,6 +6,8 @@ from typing import Any
 
 import reflex as rx
 
+from withus.i18n.ui import tr
+
 
 def confirm_dialog(
     trigger: rx.Component,
@@ -23,7 +25,7 @@ def confirm_dialog(
             rx.alert_dialog.title(title),
             rx.alert_dialog.description(description, size="2"),
             rx.flex(
-                rx.alert_dialog.cancel(rx.button("취소", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.cancel(rx.button(tr("common.cancel"), variant="soft", color_scheme="gray")),
                 rx.alert_dialog.action(
                     rx.button(confirm_label, color_scheme="red" if danger else "teal", on_click=on_confirm)
                 ),

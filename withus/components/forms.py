@@ -34,7 +34,7 @@ def field_hint(text: str | rx.Var[str], **props: Any) -> rx.Component:
     return rx.text(text, size="1", color_scheme="gray", **props)
 
 
-def label(text: str, control_id: str) -> rx.Component:
+def label(text: str | rx.Var[str], control_id: str) -> rx.Component:
     return rx.el.label(
         text,
         html_for=control_id,
@@ -67,7 +67,9 @@ def text_field(
         width="100%",
         custom_attrs={
             "aria-invalid": rx.cond(invalid, "true", "false"),
-            "aria-describedby": f"{_error_id(control_id)} {control_id}-hint" if hint else _error_id(control_id),
+            "aria-describedby": f"{_error_id(control_id)} {control_id}-hint"
+            if hint is not None
+            else _error_id(control_id),
         },
         color_scheme=rx.cond(invalid, "red", "teal"),
         **input_props,
@@ -128,7 +130,7 @@ def char_counter(length: rx.Var[int], maximum: int) -> rx.Component:
     )
 
 
-def submit_button(text: str, *, loading: rx.Var[bool] | bool = False, **props: Any) -> rx.Component:
+def submit_button(text: str | rx.Var[str], *, loading: rx.Var[bool] | bool = False, **props: Any) -> rx.Component:
     """The form's main button: shows a spinner and ignores clicks while ``loading``."""
     return rx.button(
         text,
@@ -141,13 +143,15 @@ def submit_button(text: str, *, loading: rx.Var[bool] | bool = False, **props: A
     )
 
 
-def form_card(title: str, *children: rx.Component, subtitle: str | None = None, **props: Any) -> rx.Component:
+def form_card(
+    title: str | rx.Var[str], *children: rx.Component, subtitle: str | rx.Var[str] | None = None, **props: Any
+) -> rx.Component:
     """A centred card with a heading, the shape of the login and sign-up pages."""
     return rx.center(
         rx.card(
             rx.vstack(
                 rx.heading(title, size="6", as_="h1"),
-                rx.text(subtitle, color_scheme="gray", size="2") if subtitle else rx.fragment(),
+                rx.text(subtitle, color_scheme="gray", size="2") if subtitle is not None else rx.fragment(),
                 *children,
                 spacing="4",
                 width="100%",
@@ -163,12 +167,14 @@ def form_card(title: str, *children: rx.Component, subtitle: str | None = None, 
     )
 
 
-def section_card(title: str, *children: rx.Component, description: str | None = None, **props: Any) -> rx.Component:
+def section_card(
+    title: str | rx.Var[str], *children: rx.Component, description: str | rx.Var[str] | None = None, **props: Any
+) -> rx.Component:
     """A titled card for one part of a longer page (settings)."""
     return rx.card(
         rx.vstack(
             rx.heading(title, size="4", as_="h2"),
-            rx.text(description, color_scheme="gray", size="2") if description else rx.fragment(),
+            rx.text(description, color_scheme="gray", size="2") if description is not None else rx.fragment(),
             *children,
             spacing="3",
             width="100%",

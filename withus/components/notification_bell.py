@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from withus.i18n.ui import tr
 from withus.state.notifications import NotificationBellState as S
 
 TYPE_ICONS = {
@@ -83,10 +84,10 @@ def bell_item(n: rx.Var) -> rx.Component:
 def bell_menu() -> rx.Component:
     return rx.vstack(
         rx.hstack(
-            rx.text("알림", weight="bold", size="3"),
+            rx.text(tr("bell.title"), weight="bold", size="3"),
             rx.spacer(),
             rx.button(
-                "모두 읽음",
+                tr("bell.read_all"),
                 size="1",
                 variant="ghost",
                 on_click=S.mark_all_read,
@@ -110,7 +111,7 @@ def bell_menu() -> rx.Component:
             rx.center(
                 rx.vstack(
                     rx.icon("bell-off", size=28, color="var(--gray-8)"),
-                    rx.text("새 알림이 없어요", size="2", color_scheme="gray"),
+                    rx.text(tr("bell.empty"), size="2", color_scheme="gray"),
                     align="center",
                     spacing="2",
                 ),
@@ -120,7 +121,7 @@ def bell_menu() -> rx.Component:
         ),
         rx.separator(size="4"),
         rx.link(
-            "모든 알림 보기",
+            tr("bell.see_all"),
             href="/notifications",
             size="2",
             on_click=S.set_open(False),
@@ -142,8 +143,8 @@ def notification_bell() -> rx.Component:
                     variant="ghost",
                     color_scheme="gray",
                     size="2",
-                    aria_label=rx.cond(S.unread > 0, "알림, 읽지 않음 " + S.badge_text + "개", "알림"),
-                    title="알림",
+                    aria_label=rx.cond(S.unread > 0, tr("bell.unread_aria", count=S.badge_text), tr("bell.title")),
+                    title=tr("bell.title"),
                     id="notification-bell",
                     custom_attrs={"data-live": rx.cond(S.live, "true", "false")},
                 ),

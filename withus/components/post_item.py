@@ -8,17 +8,23 @@ from __future__ import annotations
 
 import reflex as rx
 
+from withus.i18n.ui import tr
+
 
 def author_avatar(avatar_url: rx.Var[str], nickname: rx.Var[str], size: str = "2") -> rx.Component:
     return rx.avatar(src=avatar_url, fallback=nickname.to(str)[:1], size=size, radius="full", alt="")
 
 
 def notice_badge() -> rx.Component:
-    return rx.badge(rx.icon("megaphone", size=12), "공지", color_scheme="red", variant="soft", flex_shrink="0")
+    return rx.badge(
+        rx.icon("megaphone", size=12), tr("post.notice"), color_scheme="red", variant="soft", flex_shrink="0"
+    )
 
 
 def hidden_badge() -> rx.Component:
-    return rx.badge(rx.icon("eye-off", size=12), "숨김", color_scheme="gray", variant="surface", flex_shrink="0")
+    return rx.badge(
+        rx.icon("eye-off", size=12), tr("post.hidden"), color_scheme="gray", variant="surface", flex_shrink="0"
+    )
 
 
 def text_with_links(segments: rx.Var, **props: object) -> rx.Component:
@@ -55,7 +61,7 @@ def post_row(post: rx.Var) -> rx.Component:
                     rx.cond(post.hidden, hidden_badge()),
                     rx.cond(
                         post.author_blocked,
-                        rx.text("차단한 사용자의 글입니다", size="3", color_scheme="gray"),
+                        rx.text(tr("post.blocked"), size="3", color_scheme="gray"),
                         rx.text(
                             post.title,
                             size="3",
@@ -88,7 +94,7 @@ def post_row(post: rx.Var) -> rx.Component:
                 spacing="1",
                 align="center",
                 color="var(--gray-11)",
-                aria_label="댓글 " + post.comment_count.to_string() + "개",
+                aria_label=tr("post.comment_count_aria", count=post.comment_count.to_string()),
                 flex_shrink="0",
             ),
             align="center",

@@ -47,3 +47,9 @@ def tr(key: str, /, **params: Any) -> rx.Var[str]:
         return rx.Var.create(ko)
     result: rx.Var[str] = rx.cond(IS_EN, en, ko)
     return result
+
+
+def both(ko: str, en: str) -> rx.Var[str]:
+    """A text whose two languages live with their data, not in the catalogue (club categories)."""
+    result: rx.Var[str] = rx.cond(IS_EN, en, ko)
+    return result

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationInfo, field_validator
 from sqlalchemy import DateTime, Index, text
 from sqlmodel import Field, SQLModel
 
+from withus.i18n import Msg
 from withus.models.base import Base, created_at_field
 from withus.models.types import Text
 from withus.models.user import UserPublic, UserSummary
@@ -158,20 +159,20 @@ def _clean_text(value: str | None) -> str | None:
 def _check_name(value: str) -> str:
     value = value.strip()
     if not NAME_MIN <= len(value) <= NAME_MAX:
-        raise ValueError(f"모임 이름은 {NAME_MIN}~{NAME_MAX}자로 입력해 주세요.")
+        raise ValueError(Msg("validation.club_name_length", min=NAME_MIN, max=NAME_MAX))
     return value
 
 
 def _check_description(value: str) -> str:
     value = value.strip()
     if len(value) > DESCRIPTION_MAX:
-        raise ValueError(f"소개는 {DESCRIPTION_MAX}자 이하로 입력해 주세요.")
+        raise ValueError(Msg("validation.club_description_length", max=DESCRIPTION_MAX))
     return value
 
 
 def _check_capacity(value: int | None) -> int | None:
     if value is not None and not CAPACITY_MIN <= value <= CAPACITY_MAX:
-        raise ValueError(f"정원은 {CAPACITY_MIN}~{CAPACITY_MAX}명 사이로 정해 주세요.")
+        raise ValueError(Msg("validation.capacity_range", min=CAPACITY_MIN, max=CAPACITY_MAX))
     return value
 
 
@@ -180,7 +181,7 @@ def _check_location(value: str | None) -> str | None:
     if not value:
         return None
     if len(value) > LOCATION_MAX:
-        raise ValueError(f"장소는 {LOCATION_MAX}자 이하로 입력해 주세요.")
+        raise ValueError(Msg("validation.location_length", max=LOCATION_MAX))
     return value
 
 
@@ -193,7 +194,7 @@ def _aware(value: datetime | None) -> datetime | None:
 
 def check_window(recruit_from: datetime | None, recruit_until: datetime | None) -> None:
     if recruit_from is not None and recruit_until is not None and _aware(recruit_from) >= _aware(recruit_until):  # type: ignore[operator]
-        raise ValueError("모집 종료 시각은 모집 시작 시각보다 뒤여야 합니다.")
+        raise ValueError(Msg("validation.recruit_order"))
 
 
 # What the validators below enforce, for the OpenAPI document (lengths count after trimming).
@@ -264,7 +265,7 @@ class ClubUpdate(SQLModel):
     @classmethod
     def _name(cls, v: str | None) -> str:
         if v is None:
-            raise ValueError("모임 이름은 비워 둘 수 없습니다.")
+            raise ValueError(Msg("validation.club_name_required"))
         return _check_name(v)
 
     @field_validator("description")
@@ -276,7 +277,7 @@ class ClubUpdate(SQLModel):
     @classmethod
     def _required(cls, v: str | None) -> str:
         if v is None:
-            raise ValueError("비워 둘 수 없는 항목입니다.")
+            raise ValueError(Msg("validation.required"))
         return v
 
     @field_validator("capacity")

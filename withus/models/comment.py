@@ -14,6 +14,7 @@ from pydantic import field_validator
 from sqlalchemy import DateTime, Index
 from sqlmodel import Field, SQLModel
 
+from withus.i18n import Msg
 from withus.models.base import Base, created_at_field
 from withus.models.post import clean_text, doc
 from withus.models.types import StrictId, Text
@@ -34,7 +35,7 @@ class CommentCreate(SQLModel):
     @field_validator("body")
     @classmethod
     def _body(cls, v: str) -> str:
-        return clean_text(v, max_length=COMMENT_MAX, what="댓글")
+        return clean_text(v, max_length=COMMENT_MAX, what=Msg("field.comment"))
 
 
 class CommentUpdate(SQLModel):
@@ -43,7 +44,7 @@ class CommentUpdate(SQLModel):
     @field_validator("body")
     @classmethod
     def _body(cls, v: str) -> str:
-        return clean_text(v, max_length=COMMENT_MAX, what="댓글")
+        return clean_text(v, max_length=COMMENT_MAX, what=Msg("field.comment"))
 
 
 class CommentPublic(SQLModel):

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, field_validator
 
+from withus.i18n import Msg
 from withus.models.base import as_utc
 from withus.models.event import (
     CAPACITY_MAX,
@@ -63,7 +64,7 @@ def _location(value: str | None) -> str | None:
     if not value:
         return None
     if len(value) > LOCATION_MAX:
-        raise ValueError(f"장소는 {LOCATION_MAX}자 이하로 입력해 주세요.")
+        raise ValueError(Msg("validation.location_length", max=LOCATION_MAX))
     return value
 
 

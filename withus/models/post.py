@@ -14,6 +14,7 @@ from pydantic import BaseModel, field_validator
 from sqlalchemy import DateTime, Index
 from sqlmodel import Field, SQLModel
 
+from withus.i18n import Msg
 from withus.models.base import Base, created_at_field
 from withus.models.types import Text, text_problem
 from withus.models.user import UserSummary
@@ -27,14 +28,14 @@ def clean_text(value: str, *, max_length: int, what: str, single_line: bool = Fa
     """Plain text as people typed it: CRLF as LF, storable (no NUL, no lone surrogate), not blank."""
     value = value.replace("\r\n", "\n").replace("\r", "\n")
     if text_problem(value) is not None:
-        raise ValueError(f"{what}에 사용할 수 없는 문자가 있습니다.")
+        raise ValueError(Msg("validation.text_chars", what=what))
     if single_line:
         value = " ".join(value.split("\n"))
     value = value.strip()
     if not value:
-        raise ValueError(f"{what}을(를) 입력해 주세요.")
+        raise ValueError(Msg("validation.text_required", what=what))
     if len(value) > max_length:
-        raise ValueError(f"{what}은(는) {max_length:,}자 이하로 입력해 주세요.")
+        raise ValueError(Msg("validation.text_too_long", what=what, max=max_length))
     return value
 
 
@@ -61,12 +62,12 @@ class PostCreate(SQLModel):
     @field_validator("title")
     @classmethod
     def _title(cls, v: str) -> str:
-        return clean_text(v, max_length=TITLE_MAX, what="제목", single_line=True)
+        return clean_text(v, max_length=TITLE_MAX, what=Msg("field.title"), single_line=True)
 
     @field_validator("body")
     @classmethod
     def _body(cls, v: str) -> str:
-        return clean_text(v, max_length=BODY_MAX, what="본문")
+        return clean_text(v, max_length=BODY_MAX, what=Msg("field.body"))
 
 
 class PostUpdate(SQLModel):
@@ -79,15 +80,15 @@ class PostUpdate(SQLModel):
     @classmethod
     def _title(cls, v: str | None) -> str | None:
         if v is None:
-            raise ValueError("제목을 입력해 주세요.")
-        return clean_text(v, max_length=TITLE_MAX, what="제목", single_line=True)
+            raise ValueError(Msg("validation.title_required"))
+        return clean_text(v, max_length=TITLE_MAX, what=Msg("field.title"), single_line=True)
 
     @field_validator("body")
     @classmethod
     def _body(cls, v: str | None) -> str | None:
         if v is None:
-            raise ValueError("본문을 입력해 주세요.")
-        return clean_text(v, max_length=BODY_MAX, what="본문")
+            raise ValueError(Msg("validation.body_required"))
+        return clean_text(v, max_length=BODY_MAX, what=Msg("field.body"))
 
 
 class PostPublic(BaseModel):

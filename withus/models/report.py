@@ -16,6 +16,7 @@ from pydantic import field_validator
 from sqlalchemy import DateTime, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from withus.i18n import Msg
 from withus.models.base import Base, created_at_field
 from withus.models.post import clean_text, doc
 from withus.models.types import StrictId, Text
@@ -34,7 +35,7 @@ class ReportCreate(SQLModel):
     @field_validator("reason")
     @classmethod
     def _reason(cls, v: str) -> str:
-        return clean_text(v, max_length=REASON_MAX, what="신고 사유")
+        return clean_text(v, max_length=REASON_MAX, what=Msg("field.report_reason"))
 
 
 class ReportPublic(SQLModel):

@@ -8,6 +8,7 @@ default avatar everywhere, and the email never leaks into a public view.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel
 from sqlalchemy import JSON, Column, DateTime
@@ -38,6 +39,8 @@ class User(UserBase, Base, table=True):
     # Relative to settings.media_path, e.g. "avatars/3f9c....webp".
     avatar_path: str | None = Field(default=None, max_length=200)
     is_admin: bool = Field(default=False)
+    # ko | en: pages, API errors and mails for this user (withus.i18n).
+    locale: str = Field(default="ko", max_length=2, sa_column_kwargs={"server_default": "ko"})
     created_at: datetime = created_at_field()
     deleted_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
@@ -125,6 +128,7 @@ class UserPrivate(SQLModel):
     avatar_url: str
     created_at: datetime
     is_admin: bool = False
+    locale: Literal["ko", "en"] = Field(default="ko", description="The language pages, API errors and mails use.")
 
     @classmethod
     def of(cls, user: User) -> UserPrivate:
@@ -139,4 +143,5 @@ class UserPrivate(SQLModel):
             avatar_url=user.avatar_url,
             created_at=as_utc(user.created_at),
             is_admin=user.is_admin,
+            locale="en" if user.locale == "en" else "ko",
         )

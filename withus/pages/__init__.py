@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from withus.i18n.ui import tr
 from withus.pages import (
     admin_reports,
     chat_list,
@@ -48,32 +49,40 @@ from withus.state.signup import SignupState
 
 
 def register_pages(app: rx.App) -> None:
-    app.add_page(
-        home.index, route="/", title="withUs — 함께할 모임 찾기", on_load=[HomeState.load, MyEventsState.load_home]
-    )
+    app.add_page(home.index, route="/", title=tr("title.home"), on_load=[HomeState.load, MyEventsState.load_home])
     # Clubs and board (the static /clubs/new before the dynamic /clubs/[id]).
-    app.add_page(club_new.index, route="/clubs/new", title="모임 만들기 — withUs", on_load=ClubFormState.load_new)
-    app.add_page(club.index, route="/clubs/[id]", title="모임 — withUs", on_load=[ClubState.load, ClubEventsState.load])
-    app.add_page(club_edit.index, route="/clubs/[id]/edit", title="모임 수정 — withUs", on_load=ClubFormState.load_edit)
-    app.add_page(club_manage.index, route="/clubs/[id]/manage", title="모임 관리 — withUs", on_load=ManageState.load)
-    app.add_page(post.index, route="/posts/[id]", title="게시글 — withUs", on_load=PostState.load)
-    app.add_page(my_clubs.index, route="/me/clubs", title="내 모임 — withUs", on_load=MyClubsState.load)
-    app.add_page(event.index, route="/events/[id]", title="일정 — withUs", on_load=EventPageState.load)
-    app.add_page(my_events.index, route="/me/events", title="내 일정 — withUs", on_load=MyEventsState.load)
+    app.add_page(club_new.index, route="/clubs/new", title=tr("title.club_new"), on_load=ClubFormState.load_new)
     app.add_page(
-        admin_reports.index, route="/admin/reports", title="신고 검토 — withUs", on_load=AdminReportsState.load
+        club.index, route="/clubs/[id]", title=tr("title.club"), on_load=[ClubState.load, ClubEventsState.load]
+    )
+    app.add_page(
+        club_edit.index, route="/clubs/[id]/edit", title=tr("title.club_edit"), on_load=ClubFormState.load_edit
+    )
+    app.add_page(club_manage.index, route="/clubs/[id]/manage", title=tr("title.club_manage"), on_load=ManageState.load)
+    app.add_page(post.index, route="/posts/[id]", title=tr("title.post"), on_load=PostState.load)
+    app.add_page(my_clubs.index, route="/me/clubs", title=tr("title.my_clubs"), on_load=MyClubsState.load)
+    app.add_page(event.index, route="/events/[id]", title=tr("title.event"), on_load=EventPageState.load)
+    app.add_page(my_events.index, route="/me/events", title=tr("title.my_events"), on_load=MyEventsState.load)
+    app.add_page(
+        club_edit.index, route="/clubs/[id]/edit", title=tr("title.club_edit"), on_load=ClubFormState.load_edit
+    )
+    app.add_page(club_manage.index, route="/clubs/[id]/manage", title=tr("title.club_manage"), on_load=ManageState.load)
+    app.add_page(post.index, route="/posts/[id]", title=tr("title.post"), on_load=PostState.load)
+    app.add_page(my_clubs.index, route="/me/clubs", title=tr("title.my_clubs"), on_load=MyClubsState.load)
+    app.add_page(
+        admin_reports.index, route="/admin/reports", title=tr("title.admin_reports"), on_load=AdminReportsState.load
     )
     # Accounts.
     app.add_page(
         login.index,
         route="/login",
-        title="로그인 — withUs",
+        title=tr("title.login"),
         on_load=[AuthState.redirect_if_logged_in, LoginState.reset_form],
     )
     app.add_page(
         signup.index,
         route="/signup",
-        title="회원가입 — withUs",
+        title=tr("title.signup"),
         on_load=[AuthState.redirect_if_logged_in, SignupState.reset_form],
     )
     app.add_page(
@@ -88,9 +97,12 @@ def register_pages(app: rx.App) -> None:
         title="새 비밀번호 — withUs",
         on_load=ResetPasswordState.load,
     )
-    app.add_page(profile.index, route="/users/[id]", title="프로필 — withUs", on_load=ProfileState.load)
+    app.add_page(profile.index, route="/users/[id]", title=tr("title.profile"), on_load=ProfileState.load)
     app.add_page(
-        settings.index, route="/settings", title="설정 — withUs", on_load=[SettingsState.load, CalendarFeedState.load]
+        settings.index,
+        route="/settings",
+        title=tr("title.settings"),
+        on_load=[SettingsState.load, CalendarFeedState.load],
     )
     app.add_page(
         notification_settings.index,
@@ -99,11 +111,14 @@ def register_pages(app: rx.App) -> None:
         on_load=NotificationSettingsState.load,
     )
     # Chat and notifications (live: see withus.state.live).
-    app.add_page(chat_list.index, route="/chat", title="채팅 — withUs", on_load=ChatListState.load)
-    app.add_page(chat_room.index, route="/chat/[room_id]", title="채팅 — withUs", on_load=ChatRoomState.load)
+    app.add_page(chat_list.index, route="/chat", title=tr("title.chat"), on_load=ChatListState.load)
+    app.add_page(chat_room.index, route="/chat/[room_id]", title=tr("title.chat"), on_load=ChatRoomState.load)
     app.add_page(
-        notifications.index, route="/notifications", title="알림 — withUs", on_load=NotificationsPageState.load
+        notifications.index,
+        route="/notifications",
+        title=tr("title.notifications"),
+        on_load=NotificationsPageState.load,
     )
-    app.add_page(not_found.index, route="404", title="페이지를 찾을 수 없습니다 — withUs")
+    app.add_page(not_found.index, route="404", title=tr("title.not_found"))
     # Last: every page (404 included) starts the header's live notification bell.
     notifications.attach_bell(app)

@@ -6,6 +6,7 @@ import reflex as rx
 
 from withus.components.confirm_dialog import confirm_dialog
 from withus.components.layout import page
+from withus.i18n.ui import tr
 from withus.state.admin import AdminReportsState
 
 S = AdminReportsState
@@ -21,7 +22,7 @@ def report_item(r: rx.Var) -> rx.Component:
                     color_scheme=rx.match(r.status, ("open", "amber"), ("hidden", "red"), "gray"),
                     variant="outline",
                 ),
-                rx.text(r.reporter, "님의 신고 · ", r.ago, size="1", color_scheme="gray", title=r.full_time),
+                rx.text(r.reporter, tr("admin.reported_by"), r.ago, size="1", color_scheme="gray", title=r.full_time),
                 spacing="2",
                 align="center",
                 wrap="wrap",
@@ -32,7 +33,7 @@ def report_item(r: rx.Var) -> rx.Component:
                 rx.text(r.preview, weight="bold", size="3", overflow_wrap="anywhere"),
             ),
             rx.box(
-                rx.text("신고 사유", size="1", color_scheme="gray"),
+                rx.text(tr("field.report_reason_label"), size="1", color_scheme="gray"),
                 rx.text(r.reason, size="2", white_space="pre-wrap", overflow_wrap="anywhere"),
                 background="var(--gray-a2)",
                 padding="8px 12px",
@@ -43,16 +44,24 @@ def report_item(r: rx.Var) -> rx.Component:
                 r.status == "open",
                 rx.hstack(
                     confirm_dialog(
-                        rx.button(rx.icon("eye-off", size=14), "숨기기", color_scheme="red", disabled=S.busy),
-                        title="이 내용을 숨길까요?",
-                        description="숨기면 운영진 말고는 볼 수 없어요. 같은 대상의 다른 신고도 함께 처리돼요.",
-                        confirm_label="숨기기",
+                        rx.button(rx.icon("eye-off", size=14), tr("admin.hide"), color_scheme="red", disabled=S.busy),
+                        title=tr("admin.hide_title"),
+                        description=tr("admin.hide_body"),
+                        confirm_label=tr("admin.hide"),
                         on_confirm=S.hide(r.id),
                     ),
-                    rx.button("기각", variant="soft", color_scheme="gray", on_click=S.dismiss(r.id), disabled=S.busy),
+                    rx.button(
+                        tr("admin.dismiss"),
+                        variant="soft",
+                        color_scheme="gray",
+                        on_click=S.dismiss(r.id),
+                        disabled=S.busy,
+                    ),
                     spacing="2",
                 ),
-                rx.cond(r.decided_by != "", rx.text(r.decided_by, "님이 처리했어요", size="1", color_scheme="gray")),
+                rx.cond(
+                    r.decided_by != "", rx.text(r.decided_by, tr("admin.decided_by"), size="1", color_scheme="gray")
+                ),
             ),
             spacing="2",
             width="100%",
@@ -65,16 +74,16 @@ def report_item(r: rx.Var) -> rx.Component:
 def index() -> rx.Component:
     return page(
         rx.vstack(
-            rx.heading("신고 검토", size="7", as_="h1"),
+            rx.heading(tr("admin.title"), size="7", as_="h1"),
             rx.text(
-                "사이트 관리자는 모든 신고를, 모임장과 운영진은 자기 모임의 글·댓글 신고를 검토해요.",
+                tr("admin.intro"),
                 color_scheme="gray",
                 size="2",
             ),
             rx.segmented_control.root(
-                rx.segmented_control.item("검토 대기", value="open"),
-                rx.segmented_control.item("숨김", value="hidden"),
-                rx.segmented_control.item("기각", value="dismissed"),
+                rx.segmented_control.item(tr("admin.pending"), value="open"),
+                rx.segmented_control.item(tr("post.hidden"), value="hidden"),
+                rx.segmented_control.item(tr("admin.dismiss"), value="dismissed"),
                 value=S.status,
                 on_change=S.set_status,
             ),
@@ -88,7 +97,9 @@ def index() -> rx.Component:
                         rx.cond(
                             S.has_more,
                             rx.center(
-                                rx.button("더 보기", variant="outline", loading=S.loading_more, on_click=S.load_more),
+                                rx.button(
+                                    tr("common.more"), variant="outline", loading=S.loading_more, on_click=S.load_more
+                                ),
                                 width="100%",
                             ),
                         ),
@@ -98,7 +109,7 @@ def index() -> rx.Component:
                     rx.center(
                         rx.vstack(
                             rx.icon("shield-check", size=40, color="var(--gray-9)"),
-                            rx.text("검토할 신고가 없어요", weight="bold", size="4"),
+                            rx.text(tr("admin.empty"), weight="bold", size="4"),
                             align="center",
                             spacing="2",
                         ),

@@ -9,6 +9,7 @@ import reflex as rx
 
 from withus.components.chat_items import room_item
 from withus.components.layout import page
+from withus.i18n.ui import tr
 from withus.state.chat_list import ChatListState
 
 S = ChatListState
@@ -18,14 +19,14 @@ def empty() -> rx.Component:
     return rx.center(
         rx.vstack(
             rx.icon("message-circle", size=40, color="var(--gray-9)"),
-            rx.text("아직 대화가 없어요", weight="bold", size="4"),
+            rx.text(tr("chat.empty"), weight="bold", size="4"),
             rx.text(
-                "프로필에서 '채팅하기'를 누르거나 모임에 가입하면 여기에서 대화할 수 있어요.",
+                tr("chat.empty_hint"),
                 color_scheme="gray",
                 size="2",
                 align="center",
             ),
-            rx.link(rx.button("모임 찾기", variant="soft"), href="/"),
+            rx.link(rx.button(tr("header.find_clubs"), variant="soft"), href="/"),
             align="center",
             spacing="2",
         ),
@@ -37,7 +38,7 @@ def empty() -> rx.Component:
 def index() -> rx.Component:
     return page(
         rx.vstack(
-            rx.heading("채팅", size="7", as_="h1"),
+            rx.heading(tr("header.chat"), size="7", as_="h1"),
             rx.cond(
                 S.loading,
                 rx.skeleton(rx.box(height="240px", width="100%"), loading=True),
@@ -48,7 +49,9 @@ def index() -> rx.Component:
                         rx.cond(
                             S.has_more,
                             rx.center(
-                                rx.button("더 보기", variant="outline", loading=S.loading_more, on_click=S.load_more),
+                                rx.button(
+                                    tr("common.more"), variant="outline", loading=S.loading_more, on_click=S.load_more
+                                ),
                                 width="100%",
                             ),
                         ),

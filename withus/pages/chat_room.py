@@ -1,4 +1,4 @@
-"""/chat/[room_id] — one room: history by seq ("이전 메시지"), live messages, the composer
+"""/chat/[room_id] — one room: history by seq (이전 메시지), live messages, the composer
 (Enter sends, Shift+Enter breaks the line, ≤ 1,000 characters), leaving a 1:1 room."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import reflex as rx
 from withus.components.chat_items import message_item, room_avatar
 from withus.components.confirm_dialog import confirm_dialog
 from withus.components.layout import page
+from withus.i18n.ui import tr
 from withus.state.chat_room import ChatRoomState
 
 S = ChatRoomState
@@ -20,8 +21,8 @@ def room_bar() -> rx.Component:
         rx.link(
             rx.icon("chevron-left", size=22),
             href="/chat",
-            aria_label="채팅 목록",
-            title="채팅 목록",
+            aria_label=tr("chat.list"),
+            title=tr("chat.list"),
             color="var(--gray-11)",
             display="flex",
         ),
@@ -40,12 +41,10 @@ def room_bar() -> rx.Component:
         rx.cond(
             S.is_direct,
             confirm_dialog(
-                rx.button(rx.icon("log-out", size=16), "나가기", variant="soft", color_scheme="gray", size="2"),
-                title="채팅방을 나갈까요?",
-                description=(
-                    "내 목록에서 사라지고 지금까지의 대화도 나에게서는 지워져요. 상대방의 대화는 그대로 남아요."
-                ),
-                confirm_label="나가기",
+                rx.button(rx.icon("log-out", size=16), tr("chat.leave"), variant="soft", color_scheme="gray", size="2"),
+                title=tr("chat.leave_title"),
+                description=(tr("chat.leave_body")),
+                confirm_label=tr("chat.leave"),
                 on_confirm=S.leave,
             ),
         ),
@@ -63,7 +62,7 @@ def history() -> rx.Component:
             S.has_older,
             rx.center(
                 rx.button(
-                    "이전 메시지",
+                    tr("chat.older"),
                     variant="soft",
                     size="1",
                     color_scheme="gray",
@@ -77,7 +76,7 @@ def history() -> rx.Component:
             rx.cond(
                 S.messages.length() == 0,
                 rx.center(
-                    rx.text("첫 메시지를 보내 보세요 👋", color_scheme="gray", size="2"),
+                    rx.text(tr("chat.first"), color_scheme="gray", size="2"),
                     width="100%",
                     padding_y="32px",
                 ),
@@ -102,7 +101,7 @@ def history() -> rx.Component:
         custom_attrs={
             "role": "log",
             "aria-live": "polite",
-            "aria-label": "메시지",
+            "aria-label": tr("chat.message"),
             "data-live": rx.cond(S.live, "true", "false"),
         },
     )
@@ -114,7 +113,7 @@ def jump_button() -> rx.Component:
         rx.center(
             rx.button(
                 rx.icon("arrow-down", size=14),
-                rx.cond(S.new_count > 0, "새 메시지 " + S.new_count.to_string() + "개", "최신 메시지로"),
+                rx.cond(S.new_count > 0, tr("chat.new_count", count=S.new_count.to_string()), tr("chat.to_latest")),
                 size="1",
                 on_click=S.jump_to_latest,
                 radius="full",
@@ -131,19 +130,19 @@ def composer() -> rx.Component:
             rx.text_area(
                 name="body",
                 id="chat-input",
-                placeholder="메시지 입력 (Enter 보내기, Shift+Enter 줄바꿈)",
+                placeholder=tr("chat.input_placeholder"),
                 enter_key_submit=True,
                 on_change=S.set_draft,
                 rows="2",
                 resize="none",
-                aria_label="메시지",
+                aria_label=tr("chat.message"),
                 disabled=S.gone,
                 flex="1",
             ),
             rx.vstack(
                 rx.button(
                     rx.icon("send-horizontal", size=16),
-                    "보내기",
+                    tr("chat.send"),
                     type="submit",
                     disabled=S.gone | S.too_long,
                     id="chat-send",
@@ -174,9 +173,9 @@ def not_found() -> rx.Component:
     return rx.center(
         rx.vstack(
             rx.icon("message-circle-off", size=40, color="var(--gray-9)"),
-            rx.text("채팅방을 찾을 수 없어요", weight="bold", size="4"),
-            rx.text("없어졌거나 참여하지 않은 채팅방이에요.", color_scheme="gray", size="2"),
-            rx.link(rx.button("채팅 목록으로", variant="soft"), href="/chat"),
+            rx.text(tr("chat.not_found"), weight="bold", size="4"),
+            rx.text(tr("chat.not_found_hint"), color_scheme="gray", size="2"),
+            rx.link(rx.button(tr("chat.back_to_list"), variant="soft"), href="/chat"),
             align="center",
             spacing="2",
         ),
@@ -198,7 +197,7 @@ def index() -> rx.Component:
                     rx.cond(
                         S.gone,
                         rx.callout(
-                            "이 채팅방에 더 이상 참여하고 있지 않아요.",
+                            tr("chat.no_longer"),
                             icon="info",
                             color_scheme="amber",
                             width="100%",

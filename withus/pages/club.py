@@ -22,9 +22,9 @@ def not_found_view() -> rx.Component:
     return rx.center(
         rx.vstack(
             rx.icon("search-x", size=36, color="var(--gray-9)"),
-            rx.heading("모임을 찾을 수 없어요", size="5"),
-            rx.text("없어졌거나 주소가 바뀌었을 수 있어요.", color_scheme="gray"),
-            rx.link(rx.button("다른 모임 찾아보기", variant="soft"), href="/"),
+            rx.heading(tr("club.not_found"), size="5"),
+            rx.text(tr("common.gone_hint"), color_scheme="gray"),
+            rx.link(rx.button(tr("club.find_other"), variant="soft"), href="/"),
             align="center",
             spacing="3",
         ),
@@ -55,24 +55,24 @@ def info_row(icon: str, text: rx.Var[str] | str) -> rx.Component:
 def join_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title("가입 신청"),
-            rx.dialog.description(
-                "모임장이나 운영진이 승인하면 멤버가 돼요. 하고 싶은 말을 남겨도 좋아요.", size="2", color_scheme="gray"
-            ),
+            rx.dialog.title(tr("club.apply")),
+            rx.dialog.description(tr("club.apply_hint"), size="2", color_scheme="gray"),
             rx.form(
                 rx.vstack(
                     text_area_field(
                         "join-message",
-                        label_text="가입 메시지 (선택)",
+                        label_text=tr("club.apply_message"),
                         name="message",
                         max_length=JOIN_MESSAGE_MAX,
                         rows="3",
-                        placeholder="간단한 자기소개나 가입 동기를 적어 주세요",
+                        placeholder=tr("club.apply_placeholder"),
                         error=ClubState.join_error,
                     ),
                     rx.hstack(
-                        rx.dialog.close(rx.button("취소", type="button", variant="soft", color_scheme="gray")),
-                        rx.button("신청하기", type="submit", loading=ClubState.acting),
+                        rx.dialog.close(
+                            rx.button(tr("common.cancel"), type="button", variant="soft", color_scheme="gray")
+                        ),
+                        rx.button(tr("club.apply_submit"), type="submit", loading=ClubState.acting),
                         spacing="2",
                         justify="end",
                         width="100%",
@@ -95,9 +95,9 @@ def join_actions() -> rx.Component:
     return rx.cond(
         c.invitation_id != 0,
         rx.hstack(
-            rx.badge("초대받았어요", color_scheme="teal", size="2"),
-            rx.button("초대 수락", on_click=ClubState.accept_invitation, loading=ClubState.acting),
-            rx.button("거절", variant="soft", color_scheme="gray", on_click=ClubState.decline_invitation),
+            rx.badge(tr("club.invited"), color_scheme="teal", size="2"),
+            rx.button(tr("club.accept_invite"), on_click=ClubState.accept_invitation, loading=ClubState.acting),
+            rx.button(tr("common.decline"), variant="soft", color_scheme="gray", on_click=ClubState.decline_invitation),
             spacing="2",
             align="center",
             wrap="wrap",
@@ -105,12 +105,12 @@ def join_actions() -> rx.Component:
         rx.cond(
             c.request_pending,
             rx.hstack(
-                rx.badge("가입 신청 중", color_scheme="amber", size="2"),
+                rx.badge(tr("club.request_pending"), color_scheme="amber", size="2"),
                 confirm_dialog(
-                    rx.button("신청 취소", variant="soft", color_scheme="gray"),
-                    title="가입 신청을 취소할까요?",
-                    description="다시 신청하려면 처음부터 신청해야 해요.",
-                    confirm_label="신청 취소",
+                    rx.button(tr("club.withdraw"), variant="soft", color_scheme="gray"),
+                    title=tr("club.withdraw_title"),
+                    description=tr("club.withdraw_body"),
+                    confirm_label=tr("club.withdraw"),
                     on_confirm=ClubState.withdraw,
                 ),
                 spacing="2",
@@ -118,21 +118,23 @@ def join_actions() -> rx.Component:
             ),
             rx.cond(
                 c.join_policy == "invite",
-                rx.text("초대받은 사람만 가입할 수 있는 모임이에요.", size="2", color_scheme="gray"),
+                rx.text(tr("club.invite_only"), size="2", color_scheme="gray"),
                 rx.cond(
                     c.recruiting,
                     rx.cond(
                         c.join_policy == "open",
                         rx.button(
                             rx.icon("user-plus", size=16),
-                            "가입하기",
+                            tr("club.join"),
                             size="3",
                             on_click=ClubState.join,
                             loading=ClubState.acting,
                         ),
-                        rx.button(rx.icon("send", size=16), "가입 신청", size="3", on_click=ClubState.open_join_dialog),
+                        rx.button(
+                            rx.icon("send", size=16), tr("club.apply"), size="3", on_click=ClubState.open_join_dialog
+                        ),
                     ),
-                    rx.button("모집이 마감되었어요", size="3", disabled=True, variant="soft"),
+                    rx.button(tr("club.recruiting_over"), size="3", disabled=True, variant="soft"),
                 ),
             ),
         ),
@@ -145,17 +147,20 @@ def member_actions() -> rx.Component:
         rx.badge(c.role_label, color_scheme="teal", size="2"),
         rx.cond(
             c.chat_room_id != 0,
-            rx.link(rx.button(rx.icon("message-circle", size=16), "채팅방", variant="soft"), href=ClubState.chat_href),
+            rx.link(
+                rx.button(rx.icon("message-circle", size=16), tr("club.chat_room"), variant="soft"),
+                href=ClubState.chat_href,
+            ),
         ),
         rx.cond(
             ClubState.is_staff,
             rx.fragment(
                 rx.link(
-                    rx.button(rx.icon("settings", size=16), "관리", variant="soft"),
+                    rx.button(rx.icon("settings", size=16), tr("club.manage"), variant="soft"),
                     href="/clubs/" + c.id.to_string() + "/manage",
                 ),
                 rx.link(
-                    rx.button(rx.icon("pencil", size=16), "수정", variant="soft"),
+                    rx.button(rx.icon("pencil", size=16), tr("common.edit"), variant="soft"),
                     href="/clubs/" + c.id.to_string() + "/edit",
                 ),
             ),
@@ -163,10 +168,10 @@ def member_actions() -> rx.Component:
         rx.cond(
             ~ClubState.is_host,
             confirm_dialog(
-                rx.button("탈퇴", variant="soft", color_scheme="gray"),
-                title="모임에서 나갈까요?",
-                description="나간 뒤에는 다시 가입해야 게시판과 채팅을 볼 수 있어요.",
-                confirm_label="탈퇴",
+                rx.button(tr("club.leave"), variant="soft", color_scheme="gray"),
+                title=tr("club.leave_title"),
+                description=tr("club.leave_body"),
+                confirm_label=tr("club.leave"),
                 on_confirm=ClubState.leave,
             ),
         ),
@@ -186,21 +191,22 @@ def club_header() -> rx.Component:
                 recruiting_badge(c.recruiting),
                 rx.badge(c.policy_label, variant="outline", color_scheme="gray"),
                 rx.cond(
-                    c.private, rx.badge(rx.icon("lock", size=12), "비공개", variant="outline", color_scheme="gray")
+                    c.private,
+                    rx.badge(rx.icon("lock", size=12), tr("club.private"), variant="outline", color_scheme="gray"),
                 ),
                 spacing="2",
                 wrap="wrap",
             ),
             rx.heading(c.name, size="7", as_="h1", overflow_wrap="anywhere"),
             rx.flex(
-                info_row("users", "멤버 " + c.members),
+                info_row("users", tr("club.members_prefix") + c.members),
                 rx.cond(c.location != "", info_row("map-pin", c.location)),
-                rx.cond(c.window != "", info_row("calendar", "모집 " + c.window)),
+                rx.cond(c.window != "", info_row("calendar", tr("club.recruiting_prefix") + c.window)),
                 rx.cond(
                     c.host_nickname != "",
                     rx.hstack(
                         author_avatar(c.host_avatar, c.host_nickname, size="1"),
-                        rx.text("모임장 ", size="2", color_scheme="gray"),
+                        rx.text(tr("club.host_prefix"), size="2", color_scheme="gray"),
                         rx.link(c.host_nickname, href="/users/" + c.host_id.to_string(), size="2", weight="medium"),
                         spacing="1",
                         align="center",
@@ -223,7 +229,7 @@ def club_header() -> rx.Component:
                     AuthState.logged_in,
                     join_actions(),
                     rx.hstack(
-                        rx.button("로그인하고 가입하기", size="3", on_click=AuthState.require_login),
+                        rx.button(tr("club.login_to_join"), size="3", on_click=AuthState.require_login),
                         spacing="2",
                     ),
                 ),
@@ -241,9 +247,9 @@ def members_only() -> rx.Component:
     return rx.center(
         rx.vstack(
             rx.icon("lock", size=32, color="var(--gray-9)"),
-            rx.text("멤버만 볼 수 있어요", weight="bold", size="4"),
+            rx.text(tr("club.members_only"), weight="bold", size="4"),
             rx.text(
-                "비공개 모임이에요. 가입하면 게시판과 멤버를 볼 수 있어요.",
+                tr("club.members_only_hint"),
                 color_scheme="gray",
                 size="2",
                 align="center",
@@ -259,20 +265,20 @@ def members_only() -> rx.Component:
 def write_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title("글쓰기"),
-            rx.dialog.description("모임 게시판에 글을 올려요.", size="2", color_scheme="gray"),
+            rx.dialog.title(tr("board.write")),
+            rx.dialog.description(tr("board.write_hint"), size="2", color_scheme="gray"),
             rx.form(
                 rx.vstack(
                     text_field(
                         "new-post-title",
-                        label_text="제목",
+                        label_text=tr("board.title"),
                         name="title",
                         max_length=TITLE_MAX,
                         error=ClubState.write_errors.get("title", ""),
                     ),
                     text_area_field(
                         "new-post-body",
-                        label_text="본문",
+                        label_text=tr("board.body"),
                         name="body",
                         max_length=BODY_MAX,
                         rows="8",
@@ -283,7 +289,7 @@ def write_dialog() -> rx.Component:
                         rx.text(
                             rx.flex(
                                 rx.checkbox(name="notice", id="new-post-notice"),
-                                "공지로 올리기 (게시판 맨 위에 고정돼요)",
+                                tr("board.as_notice"),
                                 gap="2",
                                 align="center",
                             ),
@@ -293,8 +299,10 @@ def write_dialog() -> rx.Component:
                     ),
                     form_error(ClubState.write_errors.get("form", "")),
                     rx.hstack(
-                        rx.dialog.close(rx.button("취소", type="button", variant="soft", color_scheme="gray")),
-                        rx.button("올리기", type="submit", loading=ClubState.write_sending),
+                        rx.dialog.close(
+                            rx.button(tr("common.cancel"), type="button", variant="soft", color_scheme="gray")
+                        ),
+                        rx.button(tr("board.submit"), type="submit", loading=ClubState.write_sending),
                         spacing="2",
                         justify="end",
                         width="100%",
@@ -314,10 +322,11 @@ def write_dialog() -> rx.Component:
 def board_tab() -> rx.Component:
     return rx.vstack(
         rx.hstack(
-            rx.heading("게시판", size="4", as_="h2"),
+            rx.heading(tr("club.board"), size="4", as_="h2"),
             rx.spacer(),
             rx.cond(
-                ClubState.is_member, rx.button(rx.icon("pencil", size=16), "글쓰기", on_click=ClubState.open_write)
+                ClubState.is_member,
+                rx.button(rx.icon("pencil", size=16), tr("board.write"), on_click=ClubState.open_write),
             ),
             width="100%",
             align="center",
@@ -328,8 +337,8 @@ def board_tab() -> rx.Component:
             rx.center(
                 rx.vstack(
                     rx.icon("notebook-pen", size=32, color="var(--gray-9)"),
-                    rx.text("아직 글이 없어요", weight="bold"),
-                    rx.cond(ClubState.is_member, rx.text("첫 글을 올려 보세요.", color_scheme="gray", size="2")),
+                    rx.text(tr("board.empty"), weight="bold"),
+                    rx.cond(ClubState.is_member, rx.text(tr("board.empty_hint"), color_scheme="gray", size="2")),
                     align="center",
                     spacing="2",
                 ),
@@ -341,7 +350,10 @@ def board_tab() -> rx.Component:
             ClubState.has_more_posts,
             rx.center(
                 rx.button(
-                    "더 보기", variant="outline", loading=ClubState.posts_loading, on_click=ClubState.load_more_posts
+                    tr("common.more"),
+                    variant="outline",
+                    loading=ClubState.posts_loading,
+                    on_click=ClubState.load_more_posts,
                 ),
                 width="100%",
             ),
@@ -364,7 +376,7 @@ def member_item(m: rx.Var) -> rx.Component:
         ),
         rx.badge(m.role_label, color_scheme=m.role_color, variant="soft"),
         rx.spacer(),
-        rx.text(m.joined, " 가입", size="1", color_scheme="gray"),
+        rx.text(m.joined, tr("club.joined_suffix"), size="1", color_scheme="gray"),
         width="100%",
         align="center",
         spacing="2",
@@ -376,13 +388,13 @@ def member_item(m: rx.Var) -> rx.Component:
 
 def members_tab() -> rx.Component:
     return rx.vstack(
-        rx.heading("멤버 ", ClubState.club.members, size="4", as_="h2"),
+        rx.heading(tr("club.members_prefix"), ClubState.club.members, size="4", as_="h2"),
         rx.vstack(rx.foreach(ClubState.members, member_item), spacing="0", width="100%"),
         rx.cond(
             ClubState.has_more_members,
             rx.center(
                 rx.button(
-                    "더 보기",
+                    tr("common.more"),
                     variant="outline",
                     loading=ClubState.members_loading,
                     on_click=ClubState.load_more_members,
@@ -402,9 +414,9 @@ def club_tabs() -> rx.Component:
             members_only(),
             rx.tabs.root(
                 rx.tabs.list(
-                    rx.tabs.trigger("게시판", value="board"),
+                    rx.tabs.trigger(tr("club.board"), value="board"),
                     rx.tabs.trigger(tr("event.tab"), value="events"),
-                    rx.tabs.trigger("멤버", value="members"),
+                    rx.tabs.trigger(tr("club.members"), value="members"),
                 ),
                 rx.tabs.content(board_tab(), value="board", padding_top="16px"),
                 rx.tabs.content(events_tab(), value="events", padding_top="16px"),

@@ -8,6 +8,7 @@ from withus.components.confirm_dialog import confirm_dialog
 from withus.components.forms import text_field
 from withus.components.layout import page
 from withus.components.post_item import author_avatar
+from withus.i18n.ui import tr
 from withus.state.club_manage import ManageState
 
 S = ManageState
@@ -19,7 +20,7 @@ def message(icon: str, title: str, text: str) -> rx.Component:
             rx.icon(icon, size=36, color="var(--gray-9)"),
             rx.heading(title, size="5"),
             rx.text(text, color_scheme="gray"),
-            rx.link(rx.button("홈으로 가기", variant="soft"), href="/"),
+            rx.link(rx.button(tr("common.go_home"), variant="soft"), href="/"),
             align="center",
             spacing="3",
         ),
@@ -79,9 +80,14 @@ def request_item(r: rx.Var) -> rx.Component:
             min_width="0",
         ),
         rx.hstack(
-            rx.button("승인", size="2", on_click=S.approve(r.user_id), disabled=S.busy),
+            rx.button(tr("manage.approve"), size="2", on_click=S.approve(r.user_id), disabled=S.busy),
             rx.button(
-                "거절", size="2", variant="soft", color_scheme="gray", on_click=S.decline(r.user_id), disabled=S.busy
+                tr("common.decline"),
+                size="2",
+                variant="soft",
+                color_scheme="gray",
+                on_click=S.decline(r.user_id),
+                disabled=S.busy,
             ),
             spacing="2",
             flex_shrink="0",
@@ -101,19 +107,19 @@ def role_menu(m: rx.Var) -> rx.Component:
     return rx.dropdown_menu.root(
         rx.dropdown_menu.trigger(
             rx.button(
-                "역할",
+                tr("manage.role"),
                 rx.icon("chevron-down", size=14),
                 size="1",
                 variant="soft",
                 color_scheme="gray",
-                aria_label=m.nickname + " 역할 바꾸기",
+                aria_label=m.nickname + tr("manage.change_role_suffix"),
             ),
         ),
         rx.dropdown_menu.content(
             rx.cond(
                 m.role == "member",
-                rx.dropdown_menu.item("운영진으로 지정", on_select=S.set_role(m.user_id, "moderator")),
-                rx.dropdown_menu.item("멤버로 바꾸기", on_select=S.set_role(m.user_id, "member")),
+                rx.dropdown_menu.item(tr("manage.make_moderator"), on_select=S.set_role(m.user_id, "moderator")),
+                rx.dropdown_menu.item(tr("manage.make_member"), on_select=S.set_role(m.user_id, "member")),
             ),
         ),
     )
@@ -124,7 +130,7 @@ def member_item(m: rx.Var) -> rx.Component:
         rx.hstack(
             person(m.avatar_url, m.nickname, m.user_id),
             rx.badge(m.role_label, color_scheme=m.role_color, variant="soft"),
-            rx.cond(m.is_me, rx.badge("나", variant="outline", color_scheme="gray")),
+            rx.cond(m.is_me, rx.badge(tr("manage.me"), variant="outline", color_scheme="gray")),
             spacing="2",
             align="center",
             flex="1",
@@ -135,10 +141,10 @@ def member_item(m: rx.Var) -> rx.Component:
             rx.cond(
                 m.can_change_role,
                 confirm_dialog(
-                    rx.button("모임장 넘기기", size="1", variant="soft", color_scheme="amber"),
-                    title="모임장을 넘길까요?",
-                    description=m.nickname + "님이 새 모임장이 되고, 나는 운영진이 돼요.",
-                    confirm_label="넘기기",
+                    rx.button(tr("manage.transfer"), size="1", variant="soft", color_scheme="amber"),
+                    title=tr("manage.transfer_title"),
+                    description=m.nickname + tr("manage.transfer_body"),
+                    confirm_label=tr("manage.transfer_confirm"),
                     on_confirm=S.transfer(m.user_id),
                     danger=False,
                 ),
@@ -147,17 +153,17 @@ def member_item(m: rx.Var) -> rx.Component:
                 m.can_remove,
                 rx.fragment(
                     confirm_dialog(
-                        rx.button("내보내기", size="1", variant="soft", color_scheme="red"),
-                        title="멤버를 내보낼까요?",
-                        description=m.nickname + "님을 모임에서 내보내요. 다시 가입할 수는 있어요.",
-                        confirm_label="내보내기",
+                        rx.button(tr("manage.remove"), size="1", variant="soft", color_scheme="red"),
+                        title=tr("manage.remove_title"),
+                        description=m.nickname + tr("manage.remove_body"),
+                        confirm_label=tr("manage.remove"),
                         on_confirm=S.remove(m.user_id),
                     ),
                     confirm_dialog(
-                        rx.button("차단", size="1", variant="soft", color_scheme="red"),
-                        title="내보내고 차단할까요?",
-                        description=m.nickname + "님을 내보내고 다시 가입하지 못하게 해요. 차단은 나중에 풀 수 있어요.",
-                        confirm_label="차단",
+                        rx.button(tr("manage.ban"), size="1", variant="soft", color_scheme="red"),
+                        title=tr("manage.ban_title"),
+                        description=m.nickname + tr("manage.ban_body"),
+                        confirm_label=tr("manage.ban"),
                         on_confirm=S.ban(m.user_id),
                     ),
                 ),
@@ -183,7 +189,7 @@ def invitation_item(i: rx.Var) -> rx.Component:
         rx.text(i.ago, size="1", color_scheme="gray"),
         rx.spacer(),
         rx.button(
-            "초대 취소",
+            tr("manage.cancel_invite"),
             size="1",
             variant="soft",
             color_scheme="gray",
@@ -199,10 +205,15 @@ def invitation_item(i: rx.Var) -> rx.Component:
 def ban_item(b: rx.Var) -> rx.Component:
     return rx.hstack(
         person(b.avatar_url, b.nickname, b.user_id),
-        rx.text(b.since, " 차단", size="1", color_scheme="gray"),
+        rx.text(b.since, tr("manage.ban_suffix"), size="1", color_scheme="gray"),
         rx.spacer(),
         rx.button(
-            "차단 풀기", size="1", variant="soft", color_scheme="gray", on_click=S.unban(b.user_id), disabled=S.busy
+            tr("manage.unban"),
+            size="1",
+            variant="soft",
+            color_scheme="gray",
+            on_click=S.unban(b.user_id),
+            disabled=S.busy,
         ),
         width="100%",
         align="center",
@@ -216,18 +227,22 @@ def invite_form() -> rx.Component:
             rx.box(
                 text_field(
                     "invite-user",
-                    label_text="초대할 회원",
+                    label_text=tr("manage.invite_who"),
                     name="user",
-                    placeholder="회원 번호 또는 프로필 주소",
+                    placeholder=tr("manage.invite_placeholder"),
                     error=S.invite_error,
-                    hint="상대의 프로필 주소(/users/번호)에 있는 번호예요. 상대가 수락해야 멤버가 돼요.",
+                    hint=tr("manage.invite_hint"),
                     auto_complete="off",
                 ),
                 flex="1",
                 width="100%",
             ),
             rx.button(
-                "초대하기", type="submit", size="3", loading=S.busy, margin_top=rx.breakpoints(initial="0", sm="26px")
+                tr("manage.invite"),
+                type="submit",
+                size="3",
+                loading=S.busy,
+                margin_top=rx.breakpoints(initial="0", sm="26px"),
             ),
             direction=rx.breakpoints(initial="column", sm="row"),
             gap="2",
@@ -248,9 +263,9 @@ def content() -> rx.Component:
             underline="none",
         ),
         rx.flex(
-            rx.heading("모임 관리", size="7", as_="h1"),
+            rx.heading(tr("manage.title"), size="7", as_="h1"),
             rx.link(
-                rx.button(rx.icon("flag", size=14), "신고 검토", variant="soft", color_scheme="gray", size="2"),
+                rx.button(rx.icon("flag", size=14), tr("admin.title"), variant="soft", color_scheme="gray", size="2"),
                 href="/admin/reports",
             ),
             justify="between",
@@ -260,7 +275,7 @@ def content() -> rx.Component:
         ),
         section(
             rx.hstack(
-                rx.heading("가입 신청", size="4", as_="h2"),
+                rx.heading(tr("manage.requests"), size="4", as_="h2"),
                 rx.badge(S.requests.length(), variant="soft"),
                 spacing="2",
                 align="center",
@@ -268,16 +283,16 @@ def content() -> rx.Component:
             rx.cond(
                 S.requests.length() > 0,
                 rx.vstack(rx.foreach(S.requests, request_item), spacing="0", width="100%"),
-                empty("기다리는 가입 신청이 없어요."),
+                empty(tr("manage.no_requests")),
             ),
         ),
         section(
-            "초대",
+            tr("manage.invitations"),
             invite_form(),
             rx.cond(
                 S.invitations.length() > 0,
                 rx.vstack(
-                    rx.text("응답을 기다리는 초대", size="2", weight="bold"),
+                    rx.text(tr("manage.pending_invitations"), size="2", weight="bold"),
                     rx.foreach(S.invitations, invitation_item),
                     spacing="1",
                     width="100%",
@@ -286,20 +301,20 @@ def content() -> rx.Component:
         ),
         section(
             rx.hstack(
-                rx.heading("멤버", size="4", as_="h2"),
+                rx.heading(tr("club.members"), size="4", as_="h2"),
                 rx.badge(S.members.length(), variant="soft"),
                 spacing="2",
                 align="center",
             ),
             rx.vstack(rx.foreach(S.members, member_item), spacing="0", width="100%"),
-            rx.cond(S.more_members, rx.text("멤버가 많아 처음 100명만 보여요.", size="1", color_scheme="gray")),
+            rx.cond(S.more_members, rx.text(tr("manage.members_capped"), size="1", color_scheme="gray")),
         ),
         section(
-            "차단한 사용자",
+            tr("manage.banned"),
             rx.cond(
                 S.bans.length() > 0,
                 rx.vstack(rx.foreach(S.bans, ban_item), spacing="0", width="100%"),
-                empty("차단한 사용자가 없어요."),
+                empty(tr("manage.no_banned")),
             ),
         ),
         spacing="4",
@@ -314,10 +329,10 @@ def index() -> rx.Component:
             rx.skeleton(rx.box(height="400px", width="100%"), loading=True),
             rx.cond(
                 S.not_found,
-                message("search-x", "모임을 찾을 수 없어요", "없어졌거나 주소가 바뀌었을 수 있어요."),
+                message("search-x", tr("club.not_found"), tr("common.gone_hint")),
                 rx.cond(
                     S.forbidden,
-                    message("lock", "모임장과 운영진만 볼 수 있어요", "이 모임을 관리할 권한이 없어요."),
+                    message("lock", tr("manage.forbidden_title"), tr("manage.forbidden")),
                     content(),
                 ),
             ),

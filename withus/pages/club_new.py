@@ -6,18 +6,19 @@ import reflex as rx
 
 from withus.components.club_form import club_form
 from withus.components.layout import page
+from withus.i18n.ui import tr
 from withus.state.club_form import ClubFormState
 
 
 def index() -> rx.Component:
     return page(
         rx.vstack(
-            rx.heading("모임 만들기", size="7", as_="h1"),
-            rx.text("함께할 사람들을 모아 보세요. 만든 사람이 모임장이 돼요.", color_scheme="gray"),
+            rx.heading(tr("club.create"), size="7", as_="h1"),
+            rx.text(tr("club_new.intro"), color_scheme="gray"),
             rx.cond(
                 ClubFormState.loading,
                 rx.skeleton(rx.box(height="480px", width="100%"), loading=True),
-                rx.card(club_form("모임 만들기"), size="3", width="100%"),
+                rx.card(club_form(tr("club.create")), size="3", width="100%"),
             ),
             spacing="4",
             width="100%",

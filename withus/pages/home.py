@@ -1,26 +1,27 @@
-"""/ — club discovery: categories, keyword search, newest first, "더 보기"."""
+"""/ — club discovery: categories, keyword search, newest first, 더 보기."""
 
 from __future__ import annotations
 
 import reflex as rx
 
+from withus.components.category import category_choices
 from withus.components.club_card import club_card
 from withus.components.event_items import home_upcoming
 from withus.components.layout import page
+from withus.i18n.ui import tr
 from withus.state.auth import AuthState
-from withus.state.categories import CATEGORY_CHOICES
 from withus.state.clubs import SEARCH_INPUT_ID, HomeState
 
 
 def hero() -> rx.Component:
     return rx.flex(
         rx.vstack(
-            rx.heading("함께할 모임을 찾아보세요", size="7"),
-            rx.text("운동, 게임, 맛집 탐방, 스터디까지 — 취미가 같은 사람들과 함께하세요.", color_scheme="gray"),
+            rx.heading(tr("home.title"), size="7"),
+            rx.text(tr("home.intro"), color_scheme="gray"),
             spacing="3",
         ),
         rx.link(
-            rx.button(rx.icon("plus", size=16), "모임 만들기", size="3"),
+            rx.button(rx.icon("plus", size=16), tr("club.create"), size="3"),
             href=rx.cond(AuthState.logged_in, "/clubs/new", "/login?next=/clubs/new"),
         ),
         direction=rx.breakpoints(initial="column", sm="row"),
@@ -48,36 +49,36 @@ def category_tab(code: str, label: str) -> rx.Component:
 def category_tabs() -> rx.Component:
     return rx.box(
         rx.hstack(
-            category_tab("", "전체"),
-            *[category_tab(code, label) for code, label in CATEGORY_CHOICES],
+            category_tab("", tr("home.all")),
+            *[category_tab(code, label) for code, label in category_choices()],
             spacing="2",
-            width="max-content",
+            # Wrapped, not scrolled sideways: on a phone every category stays in sight.
+            wrap="wrap",
+            width="100%",
         ),
         role="group",
-        aria_label="모임 분류",
-        overflow_x="auto",
+        aria_label=tr("home.categories"),
         width="100%",
-        padding_bottom="4px",
     )
 
 
 def search_box() -> rx.Component:
     return rx.form(
         rx.hstack(
-            rx.el.label("모임 검색", html_for=SEARCH_INPUT_ID, style=VISUALLY_HIDDEN),
+            rx.el.label(tr("home.search_label"), html_for=SEARCH_INPUT_ID, style=VISUALLY_HIDDEN),
             rx.input(
                 rx.input.slot(rx.icon("search", size=16)),
                 id=SEARCH_INPUT_ID,
                 name="q",
                 type="search",
-                placeholder="모임 이름이나 소개로 검색",
+                placeholder=tr("home.search_placeholder"),
                 default_value=HomeState.q,
                 max_length=100,
                 size="3",
                 width="100%",
                 enter_key_hint="search",
             ),
-            rx.button("검색", type="submit", size="3", variant="soft"),
+            rx.button(tr("home.search"), type="submit", size="3", variant="soft"),
             spacing="2",
             width="100%",
         ),
@@ -115,11 +116,11 @@ def empty_state() -> rx.Component:
             rx.icon("users", size=40, color="var(--gray-9)"),
             rx.cond(
                 HomeState.searching,
-                rx.text("검색 결과가 없어요", weight="bold", size="4"),
-                rx.text("아직 모임이 없어요", weight="bold", size="4"),
+                rx.text(tr("home.no_results"), weight="bold", size="4"),
+                rx.text(tr("home.empty"), weight="bold", size="4"),
             ),
-            rx.text("원하는 모임이 없다면 직접 만들어 보세요.", color_scheme="gray", size="2"),
-            rx.link(rx.button("모임 만들기", variant="soft"), href="/clubs/new"),
+            rx.text(tr("home.empty_hint"), color_scheme="gray", size="2"),
+            rx.link(rx.button(tr("club.create"), variant="soft"), href="/clubs/new"),
             align="center",
             spacing="2",
         ),
@@ -145,7 +146,7 @@ def club_list() -> rx.Component:
                     HomeState.has_more,
                     rx.center(
                         rx.button(
-                            "더 보기",
+                            tr("common.more"),
                             variant="outline",
                             size="3",
                             loading=HomeState.loading_more,
@@ -157,7 +158,7 @@ def club_list() -> rx.Component:
                 rx.cond(
                     HomeState.capped,
                     rx.center(
-                        rx.text("더 많은 모임은 분류를 고르거나 검색해서 찾아보세요.", color_scheme="gray", size="2"),
+                        rx.text(tr("home.capped"), color_scheme="gray", size="2"),
                         width="100%",
                     ),
                 ),
@@ -167,7 +168,7 @@ def club_list() -> rx.Component:
             rx.cond(
                 HomeState.failed,
                 rx.callout(
-                    "모임 목록을 불러오지 못했어요. 잠시 후 다시 시도해 주세요.",
+                    tr("home.load_failed"),
                     icon="triangle_alert",
                     color_scheme="red",
                 ),
@@ -187,8 +188,8 @@ def index() -> rx.Component:
             rx.cond(
                 HomeState.searching,
                 rx.hstack(
-                    rx.text("‘", HomeState.q, "’ 검색 결과", size="2", color_scheme="gray"),
-                    rx.button("검색 지우기", variant="ghost", size="1", on_click=HomeState.clear_search),
+                    rx.text("‘", HomeState.q, tr("home.results_for"), size="2", color_scheme="gray"),
+                    rx.button(tr("home.clear_search"), variant="ghost", size="1", on_click=HomeState.clear_search),
                     align="center",
                     spacing="2",
                 ),

@@ -6,13 +6,14 @@ import reflex as rx
 
 from withus.components.forms import form_card, form_error, submit_button, text_field
 from withus.components.layout import page
+from withus.i18n.ui import tr
 from withus.state.login import FORM_ID, LoginState
 
 
 def index() -> rx.Component:
     return page(
         form_card(
-            "로그인",
+            tr("header.login"),
             rx.cond(
                 LoginState.notice != "",
                 rx.callout(LoginState.notice, icon="info", size="1", role="status"),
@@ -22,7 +23,7 @@ def index() -> rx.Component:
                     text_field(
                         "login-id",
                         name="login",
-                        label_text="아이디 또는 이메일",
+                        label_text=tr("login.login"),
                         error=LoginState.login_error,
                         auto_complete="username",
                         auto_focus=True,
@@ -32,7 +33,7 @@ def index() -> rx.Component:
                     text_field(
                         "login-password",
                         name="password",
-                        label_text="비밀번호",
+                        label_text=tr("field.password"),
                         error=LoginState.password_error,
                         type="password",
                         auto_complete="current-password",
@@ -52,7 +53,7 @@ def index() -> rx.Component:
                             size="1",
                         ),
                     ),
-                    submit_button("로그인", loading=LoginState.submitting),
+                    submit_button(tr("header.login"), loading=LoginState.submitting),
                     rx.link(
                         "비밀번호를 잊으셨나요?",
                         href="/forgot-password",
@@ -70,12 +71,12 @@ def index() -> rx.Component:
                 width="100%",
             ),
             rx.hstack(
-                rx.text("아직 회원이 아니신가요?", size="2", color_scheme="gray"),
-                rx.link("회원가입", href="/signup", size="2", weight="medium"),
+                rx.text(tr("login.no_account"), size="2", color_scheme="gray"),
+                rx.link(tr("header.signup"), href="/signup", size="2", weight="medium"),
                 spacing="2",
                 justify="center",
                 width="100%",
             ),
-            subtitle="함께할 사람들이 기다리고 있어요.",
+            subtitle=tr("login.intro"),
         )
     )

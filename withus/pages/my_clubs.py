@@ -7,6 +7,7 @@ import reflex as rx
 from withus.components.category import category_badge
 from withus.components.club_card import club_card, club_cover
 from withus.components.layout import page
+from withus.i18n.ui import tr
 from withus.state.my_clubs import MyClubsState
 
 S = MyClubsState
@@ -32,15 +33,20 @@ def invitation_item(i: rx.Var) -> rx.Component:
                 ),
                 rx.link(c.name, href="/clubs/" + c.id.to_string(), weight="bold", size="3"),
                 rx.text(
-                    rx.cond(i.inviter != "", i.inviter + "님이 초대했어요 · ", ""), i.ago, size="1", color_scheme="gray"
+                    rx.cond(i.inviter != "", i.inviter + tr("my_clubs.invited_by"), ""),
+                    i.ago,
+                    size="1",
+                    color_scheme="gray",
                 ),
                 spacing="1",
                 flex="1",
                 min_width="0",
             ),
             rx.hstack(
-                rx.button("수락", on_click=S.accept(i.id), disabled=S.busy),
-                rx.button("거절", variant="soft", color_scheme="gray", on_click=S.decline(i.id), disabled=S.busy),
+                rx.button(tr("my_clubs.accept"), on_click=S.accept(i.id), disabled=S.busy),
+                rx.button(
+                    tr("common.decline"), variant="soft", color_scheme="gray", on_click=S.decline(i.id), disabled=S.busy
+                ),
                 spacing="2",
                 flex_shrink="0",
             ),
@@ -75,13 +81,11 @@ def empty_state() -> rx.Component:
     return rx.center(
         rx.vstack(
             rx.icon("users", size=40, color="var(--gray-9)"),
-            rx.text("아직 가입한 모임이 없어요", weight="bold", size="4"),
-            rx.text(
-                "관심 있는 모임을 찾아 가입하거나 직접 만들어 보세요.", color_scheme="gray", size="2", align="center"
-            ),
+            rx.text(tr("my_clubs.empty"), weight="bold", size="4"),
+            rx.text(tr("my_clubs.empty_hint"), color_scheme="gray", size="2", align="center"),
             rx.hstack(
-                rx.link(rx.button("모임 찾기", variant="soft"), href="/"),
-                rx.link(rx.button("모임 만들기"), href="/clubs/new"),
+                rx.link(rx.button(tr("header.find_clubs"), variant="soft"), href="/"),
+                rx.link(rx.button(tr("club.create")), href="/clubs/new"),
                 spacing="2",
             ),
             align="center",
@@ -95,7 +99,7 @@ def empty_state() -> rx.Component:
 def index() -> rx.Component:
     return page(
         rx.vstack(
-            rx.heading("내 모임", size="7", as_="h1"),
+            rx.heading(tr("header.my_clubs"), size="7", as_="h1"),
             rx.cond(
                 S.loading,
                 rx.skeleton(rx.box(height="240px", width="100%"), loading=True),
@@ -103,7 +107,7 @@ def index() -> rx.Component:
                     rx.cond(
                         S.invitations.length() > 0,
                         rx.vstack(
-                            rx.heading("받은 초대", size="4", as_="h2"),
+                            rx.heading(tr("my_clubs.invitations"), size="4", as_="h2"),
                             rx.foreach(S.invitations, invitation_item),
                             spacing="2",
                             width="100%",
@@ -122,7 +126,10 @@ def index() -> rx.Component:
                                 S.has_more,
                                 rx.center(
                                     rx.button(
-                                        "더 보기", variant="outline", loading=S.loading_more, on_click=S.load_more
+                                        tr("common.more"),
+                                        variant="outline",
+                                        loading=S.loading_more,
+                                        on_click=S.load_more,
                                     ),
                                     width="100%",
                                 ),

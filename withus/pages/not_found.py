@@ -3,6 +3,7 @@
 import reflex as rx
 
 from withus.components.layout import page
+from withus.i18n.ui import tr
 
 
 def index() -> rx.Component:
@@ -10,9 +11,9 @@ def index() -> rx.Component:
         rx.center(
             rx.vstack(
                 rx.heading("404", size="9", color_scheme="gray"),
-                rx.heading("페이지를 찾을 수 없습니다", size="5"),
-                rx.text("주소가 바뀌었거나 삭제된 페이지일 수 있어요.", color_scheme="gray"),
-                rx.link(rx.button("홈으로 가기"), href="/"),
+                rx.heading(tr("not_found.title"), size="5"),
+                rx.text(tr("not_found.hint"), color_scheme="gray"),
+                rx.link(rx.button(tr("common.go_home")), href="/"),
                 align="center",
                 spacing="3",
             ),

@@ -9,6 +9,7 @@ import reflex as rx
 
 from withus.components.layout import page
 from withus.components.notification_bell import type_icon, unread_dot
+from withus.i18n.ui import tr
 from withus.state.notifications import NotificationBellState, NotificationsPageState
 
 S = NotificationsPageState
@@ -60,8 +61,8 @@ def item(n: rx.Var) -> rx.Component:
                         color_scheme="gray",
                         size="2",
                         on_click=S.mark_read(n.id),
-                        aria_label="읽음으로 표시",
-                        title="읽음으로 표시",
+                        aria_label=tr("notifications.mark_read"),
+                        title=tr("notifications.mark_read"),
                     ),
                 ),
                 rx.icon_button(
@@ -70,8 +71,8 @@ def item(n: rx.Var) -> rx.Component:
                     color_scheme="gray",
                     size="2",
                     on_click=S.delete(n.id),
-                    aria_label="삭제",
-                    title="삭제",
+                    aria_label=tr("common.delete"),
+                    title=tr("common.delete"),
                 ),
                 spacing="1",
                 flex_shrink="0",
@@ -91,11 +92,11 @@ def empty() -> rx.Component:
         rx.vstack(
             rx.icon("bell-off", size=40, color="var(--gray-9)"),
             rx.text(
-                rx.cond(S.unread_only, "읽지 않은 알림이 없어요", "아직 받은 알림이 없어요"), weight="bold", size="4"
+                rx.cond(S.unread_only, tr("notifications.empty_unread"), tr("notifications.empty")),
+                weight="bold",
+                size="4",
             ),
-            rx.text(
-                "모임 초대, 댓글, 채팅 같은 소식이 생기면 여기에 모여요.", color_scheme="gray", size="2", align="center"
-            ),
+            rx.text(tr("notifications.empty_hint"), color_scheme="gray", size="2", align="center"),
             align="center",
             spacing="2",
         ),
@@ -108,19 +109,19 @@ def index() -> rx.Component:
     return page(
         rx.vstack(
             rx.flex(
-                rx.heading("알림", size="7", as_="h1"),
+                rx.heading(tr("bell.title"), size="7", as_="h1"),
                 rx.spacer(),
                 rx.hstack(
                     rx.segmented_control.root(
-                        rx.segmented_control.item("전체", value="all"),
-                        rx.segmented_control.item("읽지 않음", value="unread"),
+                        rx.segmented_control.item(tr("home.all"), value="all"),
+                        rx.segmented_control.item(tr("notifications.unread"), value="unread"),
                         value=rx.cond(S.unread_only, "unread", "all"),
                         on_change=lambda v: S.set_unread_only(v == "unread"),
                         size="2",
                     ),
                     rx.button(
                         rx.icon("check-check", size=16),
-                        "모두 읽음",
+                        tr("bell.read_all"),
                         variant="soft",
                         on_click=S.mark_all_read,
                         id="read-all",
@@ -143,7 +144,9 @@ def index() -> rx.Component:
                         rx.cond(
                             S.has_more,
                             rx.center(
-                                rx.button("더 보기", variant="outline", loading=S.loading_more, on_click=S.load_more),
+                                rx.button(
+                                    tr("common.more"), variant="outline", loading=S.loading_more, on_click=S.load_more
+                                ),
                                 width="100%",
                             ),
                         ),

@@ -9,6 +9,7 @@ from withus.components.confirm_dialog import confirm_dialog
 from withus.components.forms import form_error, text_area_field, text_field
 from withus.components.layout import page
 from withus.components.post_item import author_avatar, hidden_badge, notice_badge, text_with_links
+from withus.i18n.ui import tr
 from withus.models.comment import COMMENT_MAX
 from withus.models.post import BODY_MAX, TITLE_MAX
 from withus.models.report import REASON_MAX
@@ -27,20 +28,20 @@ def problem_view() -> rx.Component:
             ),
             rx.match(
                 PostState.problem,
-                ("members_only", rx.heading("멤버만 볼 수 있어요", size="5")),
-                ("login", rx.heading("멤버만 볼 수 있어요", size="5")),
-                rx.heading("글을 찾을 수 없어요", size="5"),
+                ("members_only", rx.heading(tr("club.members_only"), size="5")),
+                ("login", rx.heading(tr("club.members_only"), size="5")),
+                rx.heading(tr("post.not_found"), size="5"),
             ),
             rx.match(
                 PostState.problem,
-                ("members_only", rx.text("비공개 모임의 글은 멤버에게만 보여요.", color_scheme="gray")),
-                ("login", rx.text("로그인한 뒤 모임 멤버라면 볼 수 있어요.", color_scheme="gray")),
-                rx.text("지워졌거나 주소가 바뀌었을 수 있어요.", color_scheme="gray"),
+                ("members_only", rx.text(tr("post.members_only_hint"), color_scheme="gray")),
+                ("login", rx.text(tr("post.login_hint"), color_scheme="gray")),
+                rx.text(tr("post.gone_hint"), color_scheme="gray"),
             ),
             rx.cond(
                 PostState.problem == "login",
-                rx.button("로그인", on_click=AuthState.require_login),
-                rx.link(rx.button("홈으로 가기", variant="soft"), href="/"),
+                rx.button(tr("header.login"), on_click=AuthState.require_login),
+                rx.link(rx.button(tr("common.go_home"), variant="soft"), href="/"),
             ),
             align="center",
             spacing="3",
@@ -64,15 +65,23 @@ def post_actions() -> rx.Component:
     return rx.hstack(
         rx.cond(
             p.can_edit,
-            rx.button(rx.icon("pencil", size=14), "수정", variant="soft", size="1", on_click=PostState.start_edit_post),
+            rx.button(
+                rx.icon("pencil", size=14),
+                tr("common.edit"),
+                variant="soft",
+                size="1",
+                on_click=PostState.start_edit_post,
+            ),
         ),
         rx.cond(
             p.can_delete,
             confirm_dialog(
-                rx.button(rx.icon("trash-2", size=14), "삭제", variant="soft", color_scheme="red", size="1"),
-                title="글을 지울까요?",
-                description="지운 글은 되돌릴 수 없어요.",
-                confirm_label="삭제",
+                rx.button(
+                    rx.icon("trash-2", size=14), tr("common.delete"), variant="soft", color_scheme="red", size="1"
+                ),
+                title=tr("post.delete_title"),
+                description=tr("post.delete_body"),
+                confirm_label=tr("common.delete"),
                 on_confirm=PostState.delete_post,
             ),
         ),
@@ -80,7 +89,7 @@ def post_actions() -> rx.Component:
             AuthState.logged_in & (p.author_id != AuthState.user_id),
             rx.button(
                 rx.icon("flag", size=14),
-                "신고",
+                tr("common.report"),
                 variant="soft",
                 color_scheme="gray",
                 size="1",
@@ -98,7 +107,7 @@ def post_edit_form() -> rx.Component:
         rx.vstack(
             text_field(
                 "post-title",
-                label_text="제목",
+                label_text=tr("board.title"),
                 name="title",
                 default_value=p.title,
                 max_length=TITLE_MAX,
@@ -106,7 +115,7 @@ def post_edit_form() -> rx.Component:
             ),
             text_area_field(
                 "post-body",
-                label_text="본문",
+                label_text=tr("board.body"),
                 name="body",
                 default_value=p.body,
                 max_length=BODY_MAX,
@@ -115,9 +124,13 @@ def post_edit_form() -> rx.Component:
             ),
             rx.hstack(
                 rx.button(
-                    "취소", type="button", variant="soft", color_scheme="gray", on_click=PostState.cancel_edit_post
+                    tr("common.cancel"),
+                    type="button",
+                    variant="soft",
+                    color_scheme="gray",
+                    on_click=PostState.cancel_edit_post,
                 ),
-                rx.button("저장", type="submit", loading=PostState.post_saving),
+                rx.button(tr("common.save"), type="submit", loading=PostState.post_saving),
                 spacing="2",
                 justify="end",
                 width="100%",
@@ -154,7 +167,7 @@ def post_content() -> rx.Component:
                         ),
                         rx.hstack(
                             rx.text(p.full_time, size="1", color_scheme="gray"),
-                            rx.cond(p.edited, rx.text("(수정됨)", size="1", color_scheme="gray")),
+                            rx.cond(p.edited, rx.text(tr("common.edited"), size="1", color_scheme="gray")),
                             spacing="1",
                         ),
                         spacing="0",
@@ -172,7 +185,7 @@ def post_content() -> rx.Component:
             rx.cond(
                 p.hidden,
                 rx.callout(
-                    "신고 검토로 숨겨진 글이에요. 운영진에게만 보여요.",
+                    tr("post.hidden_notice"),
                     icon="eye-off",
                     color_scheme="gray",
                     size="1",
@@ -187,8 +200,8 @@ def post_content() -> rx.Component:
                     p.author_blocked & ~PostState.post_revealed,
                     rx.hstack(
                         rx.icon("user-x", size=16),
-                        rx.text("차단한 사용자의 글입니다", size="2"),
-                        rx.button("보기", variant="ghost", size="1", on_click=PostState.reveal_post),
+                        rx.text(tr("post.blocked"), size="2"),
+                        rx.button(tr("common.show"), variant="ghost", size="1", on_click=PostState.reveal_post),
                         spacing="2",
                         align="center",
                         color="var(--gray-11)",
@@ -217,7 +230,7 @@ def comment_form() -> rx.Component:
         rx.form(
             rx.vstack(
                 rx.el.label(
-                    "댓글 쓰기",
+                    tr("post.comment_label"),
                     html_for=COMMENT_INPUT_ID,
                     style={"fontWeight": "600", "fontSize": "var(--font-size-2)"},
                 ),
@@ -227,11 +240,11 @@ def comment_form() -> rx.Component:
                     max_length=COMMENT_MAX,
                     rows="3",
                     width="100%",
-                    placeholder="댓글을 입력하세요",
+                    placeholder=tr("post.comment_placeholder"),
                 ),
                 form_error(PostState.comment_error),
                 rx.hstack(
-                    rx.button("댓글 등록", type="submit", loading=PostState.comment_sending),
+                    rx.button(tr("post.comment_submit"), type="submit", loading=PostState.comment_sending),
                     justify="end",
                     width="100%",
                 ),
@@ -243,11 +256,9 @@ def comment_form() -> rx.Component:
         ),
         rx.cond(
             AuthState.logged_in,
+            rx.callout(tr("post.join_to_comment"), icon="info", size="1", color_scheme="gray", width="100%"),
             rx.callout(
-                "모임에 가입하면 댓글을 쓸 수 있어요.", icon="info", size="1", color_scheme="gray", width="100%"
-            ),
-            rx.callout(
-                "로그인하고 모임에 가입하면 댓글을 쓸 수 있어요.",
+                tr("post.login_to_comment"),
                 icon="info",
                 size="1",
                 color_scheme="gray",
@@ -259,17 +270,17 @@ def comment_form() -> rx.Component:
 
 def comments_section() -> rx.Component:
     return rx.vstack(
-        rx.heading("댓글 ", PostState.post.comment_count, size="4", as_="h2"),
+        rx.heading(tr("post.comments_prefix"), PostState.post.comment_count, size="4", as_="h2"),
         rx.cond(
             PostState.comments.length() > 0,
             rx.vstack(rx.foreach(PostState.comments, comment_thread), spacing="0", width="100%"),
-            rx.text("아직 댓글이 없어요. 첫 댓글을 남겨 보세요.", color_scheme="gray", size="2", padding_y="12px"),
+            rx.text(tr("post.no_comments"), color_scheme="gray", size="2", padding_y="12px"),
         ),
         rx.cond(
             PostState.has_more_comments,
             rx.center(
                 rx.button(
-                    "댓글 더 보기",
+                    tr("post.more_comments"),
                     variant="outline",
                     loading=PostState.comments_loading,
                     on_click=PostState.load_more_comments,
@@ -286,9 +297,9 @@ def comments_section() -> rx.Component:
 def report_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title("신고하기"),
+            rx.dialog.title(tr("post.report_title")),
             rx.dialog.description(
-                "신고 사유를 알려 주세요. 운영진이 검토한 뒤 처리해요. 신고만으로 글이 숨겨지지는 않아요.",
+                tr("post.report_hint"),
                 size="2",
                 color_scheme="gray",
             ),
@@ -296,16 +307,20 @@ def report_dialog() -> rx.Component:
                 rx.vstack(
                     text_area_field(
                         "report-reason",
-                        label_text="신고 사유",
+                        label_text=tr("field.report_reason_label"),
                         name="reason",
                         max_length=REASON_MAX,
                         rows="4",
-                        placeholder="예: 욕설, 광고, 개인정보 노출",
+                        placeholder=tr("post.report_placeholder"),
                         error=PostState.report_error,
                     ),
                     rx.hstack(
-                        rx.dialog.close(rx.button("취소", type="button", variant="soft", color_scheme="gray")),
-                        rx.button("신고", type="submit", color_scheme="red", loading=PostState.report_sending),
+                        rx.dialog.close(
+                            rx.button(tr("common.cancel"), type="button", variant="soft", color_scheme="gray")
+                        ),
+                        rx.button(
+                            tr("common.report"), type="submit", color_scheme="red", loading=PostState.report_sending
+                        ),
                         spacing="2",
                         justify="end",
                         width="100%",

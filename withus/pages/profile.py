@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from withus.components.layout import page, user_avatar
+from withus.i18n.ui import tr
 from withus.state.profile import HostedClubView, ProfileState
 
 
@@ -19,19 +20,19 @@ def tag_badges(tags: rx.Var[list[str]]) -> rx.Component:
 def actions() -> rx.Component:
     return rx.cond(
         ProfileState.is_me,
-        rx.link(rx.button(rx.icon("settings", size=16), "프로필 수정", variant="soft"), href="/settings"),
+        rx.link(rx.button(rx.icon("settings", size=16), tr("profile.edit"), variant="soft"), href="/settings"),
         rx.cond(
             ProfileState.is_deleted,
             rx.fragment(),
             rx.hstack(
                 rx.link(
-                    rx.button(rx.icon("message-circle", size=16), "채팅하기"),
+                    rx.button(rx.icon("message-circle", size=16), tr("profile.chat")),
                     href=ProfileState.chat_href,
                     id="chat-with",
                 ),
                 rx.button(
                     rx.icon(rx.cond(ProfileState.blocked, "shield-off", "shield-ban"), size=16),
-                    rx.cond(ProfileState.blocked, "차단 해제", "차단"),
+                    rx.cond(ProfileState.blocked, tr("profile.unblock"), tr("profile.block")),
                     variant="soft",
                     color_scheme=rx.cond(ProfileState.blocked, "gray", "red"),
                     loading=ProfileState.block_busy,
@@ -68,7 +69,7 @@ def hosted_club(club: HostedClubView) -> rx.Component:
                     rx.hstack(
                         rx.badge(club.category_label, variant="soft", size="1"),
                         rx.text(club.members, size="1", color_scheme="gray"),
-                        rx.cond(club.recruiting, rx.badge("모집 중", color_scheme="green", size="1")),
+                        rx.cond(club.recruiting, rx.badge(tr("club.recruiting"), color_scheme="green", size="1")),
                         spacing="2",
                         align="center",
                     ),
@@ -88,7 +89,7 @@ def hosted_club(club: HostedClubView) -> rx.Component:
 
 def hosted_section() -> rx.Component:
     return rx.vstack(
-        rx.heading("운영하는 모임", size="4", as_="h2"),
+        rx.heading(tr("profile.hosted"), size="4", as_="h2"),
         rx.cond(
             ProfileState.hosted.length() > 0,
             rx.grid(
@@ -98,9 +99,7 @@ def hosted_section() -> rx.Component:
                 width="100%",
             ),
             rx.text(
-                rx.cond(
-                    ProfileState.clubs_available, "운영하는 모임이 아직 없어요.", "모임 정보는 곧 여기에 표시됩니다."
-                ),
+                rx.cond(ProfileState.clubs_available, tr("profile.hosted_none"), tr("profile.hosted_soon")),
                 color_scheme="gray",
                 size="2",
                 id="hosted-empty",
@@ -120,13 +119,13 @@ def profile_card() -> rx.Component:
                 rx.heading(ProfileState.nickname, size="6", as_="h1", id="profile-nickname"),
                 rx.cond(
                     ProfileState.is_deleted,
-                    rx.text("탈퇴한 회원의 프로필입니다.", color_scheme="gray", size="2"),
+                    rx.text(tr("profile.deleted"), color_scheme="gray", size="2"),
                     rx.vstack(
                         rx.text(ProfileState.joined, color_scheme="gray", size="2"),
                         rx.cond(
                             ProfileState.introduction != "",
                             rx.text(ProfileState.introduction, white_space="pre-wrap", id="profile-introduction"),
-                            rx.text("아직 소개가 없어요.", color_scheme="gray", size="2"),
+                            rx.text(tr("profile.no_intro"), color_scheme="gray", size="2"),
                         ),
                         tag_badges(ProfileState.tags),
                         spacing="2",
@@ -153,9 +152,9 @@ def not_found() -> rx.Component:
     return rx.center(
         rx.vstack(
             rx.icon("user-x", size=40, color="var(--gray-9)"),
-            rx.heading("회원을 찾을 수 없습니다", size="5", as_="h1"),
-            rx.text("주소가 잘못되었거나 없는 회원입니다.", color_scheme="gray"),
-            rx.link(rx.button("홈으로 가기", variant="soft"), href="/"),
+            rx.heading(tr("profile.not_found"), size="5", as_="h1"),
+            rx.text(tr("profile.not_found_hint"), color_scheme="gray"),
+            rx.link(rx.button(tr("common.go_home"), variant="soft"), href="/"),
             align="center",
             spacing="3",
         ),
@@ -179,7 +178,7 @@ def index() -> rx.Component:
                 rx.cond(
                     ProfileState.failed,
                     rx.callout(
-                        "프로필을 불러오지 못했습니다. 잠시 후 다시 시도해 주세요.",
+                        tr("profile.load_failed"),
                         icon="triangle-alert",
                         color_scheme="red",
                     ),

@@ -15,6 +15,7 @@ from withus.components.forms import (
     text_field,
 )
 from withus.components.layout import page, user_avatar
+from withus.i18n.ui import tr
 from withus.services.images import MAX_BYTES
 from withus.state.rules import INTRODUCTION_MAX, TAGS_MAX
 from withus.state.settings import AVATAR_UPLOAD_ID, DELETE_FORM_ID, PASSWORD_FORM_ID, SettingsState
@@ -58,7 +59,7 @@ def tag_badge(tag: rx.Var[str]) -> rx.Component:
             radius="full",
             type="button",
             on_click=SettingsState.remove_tag(tag),
-            aria_label="태그 삭제: " + tag,
+            aria_label=tr("settings.remove_tag") + tag,
         ),
         size="2",
         variant="soft",
@@ -69,13 +70,13 @@ def tag_badge(tag: rx.Var[str]) -> rx.Component:
 
 def profile_section() -> rx.Component:
     return section_card(
-        "프로필",
+        tr("settings.profile"),
         rx.form(
             rx.vstack(
                 text_field(
                     "settings-nickname",
                     name="nickname",
-                    label_text="닉네임",
+                    label_text=tr("field.nickname"),
                     error=SettingsState.nickname_error,
                     value=SettingsState.nickname,
                     on_change=SettingsState.set_nickname,
@@ -85,12 +86,12 @@ def profile_section() -> rx.Component:
                 text_area_field(
                     "settings-introduction",
                     name="introduction",
-                    label_text="소개",
+                    label_text=tr("settings.introduction"),
                     error=SettingsState.introduction_error,
                     counter=char_counter(SettingsState.introduction_length, INTRODUCTION_MAX),
                     value=SettingsState.introduction,
                     on_change=SettingsState.set_introduction,
-                    placeholder="좋아하는 것, 함께 하고 싶은 것을 적어 보세요.",
+                    placeholder=tr("settings.introduction_placeholder"),
                     rows="4",
                     resize="vertical",
                 ),
@@ -106,14 +107,14 @@ def profile_section() -> rx.Component:
         rx.form(
             rx.vstack(
                 rx.el.label(
-                    f"관심 태그 (최대 {TAGS_MAX}개)",
+                    tr("settings.tags", max=TAGS_MAX),
                     html_for="tag-input",
                     style={"fontWeight": "600", "fontSize": "var(--font-size-2)"},
                 ),
                 rx.cond(
                     SettingsState.tags.length() > 0,
                     rx.flex(rx.foreach(SettingsState.tags, tag_badge), wrap="wrap", spacing="2", id="tag-list"),
-                    rx.text("아직 태그가 없어요.", size="2", color_scheme="gray"),
+                    rx.text(tr("settings.no_tags"), size="2", color_scheme="gray"),
                 ),
                 rx.hstack(
                     rx.input(
@@ -121,14 +122,16 @@ def profile_section() -> rx.Component:
                         name="tag",
                         value=SettingsState.tag_draft,
                         on_change=SettingsState.set_tag_draft,
-                        placeholder="예: 풋살, 보드게임",
+                        placeholder=tr("settings.tag_placeholder"),
                         max_length=20,
                         size="3",
                         width="100%",
                         disabled=~SettingsState.can_add_tag,
                         custom_attrs={"aria-describedby": "tag-input-error"},
                     ),
-                    rx.button("추가", type="submit", variant="soft", size="3", disabled=~SettingsState.can_add_tag),
+                    rx.button(
+                        tr("settings.add"), type="submit", variant="soft", size="3", disabled=~SettingsState.can_add_tag
+                    ),
                     spacing="2",
                     width="100%",
                 ),
@@ -145,7 +148,7 @@ def profile_section() -> rx.Component:
         rx.hstack(
             rx.spacer(),
             rx.button(
-                "프로필 저장",
+                tr("settings.save_profile"),
                 type="submit",
                 size="3",
                 loading=SettingsState.saving,
@@ -155,13 +158,13 @@ def profile_section() -> rx.Component:
             ),
             width="100%",
         ),
-        description="다른 회원에게 보이는 정보입니다.",
+        description=tr("settings.profile_hint"),
     )
 
 
 def avatar_section() -> rx.Component:
     return section_card(
-        "프로필 사진",
+        tr("settings.avatar"),
         rx.flex(
             rx.vstack(
                 rx.cond(
@@ -172,12 +175,16 @@ def avatar_section() -> rx.Component:
                         height="96px",
                         border_radius="50%",
                         object_fit="cover",
-                        alt="새 사진 미리보기",
+                        alt=tr("settings.avatar_preview"),
                         id="avatar-preview",
                     ),
                     user_avatar(SettingsState.avatar_url, SettingsState.nickname, size="7"),
                 ),
-                rx.text(rx.cond(avatar_picked, "미리보기", "현재 사진"), size="1", color_scheme="gray"),
+                rx.text(
+                    rx.cond(avatar_picked, tr("settings.preview"), tr("settings.current_photo")),
+                    size="1",
+                    color_scheme="gray",
+                ),
                 align="center",
                 spacing="1",
             ),
@@ -185,8 +192,8 @@ def avatar_section() -> rx.Component:
                 rx.upload(
                     rx.vstack(
                         rx.icon("image-up", size=24),
-                        rx.text("사진을 끌어다 놓거나 눌러서 고르세요", size="2", weight="medium"),
-                        rx.text("PNG, JPEG, WebP · 5MB 이하", size="1", color_scheme="gray"),
+                        rx.text(tr("settings.avatar_drop"), size="2", weight="medium"),
+                        rx.text(tr("form.image_rules"), size="1", color_scheme="gray"),
                         align="center",
                         spacing="1",
                     ),
@@ -201,11 +208,11 @@ def avatar_section() -> rx.Component:
                     padding="16px",
                     width="100%",
                     cursor="pointer",
-                    aria_label="프로필 사진 고르기",
+                    aria_label=tr("settings.avatar_choose"),
                 ),
                 rx.hstack(
                     rx.button(
-                        "사진 저장",
+                        tr("settings.avatar_save"),
                         on_click=SettingsState.upload_avatar(rx.upload_files(upload_id=AVATAR_UPLOAD_ID)),
                         loading=SettingsState.uploading,
                         disabled=~avatar_picked | SettingsState.uploading,
@@ -214,7 +221,7 @@ def avatar_section() -> rx.Component:
                     rx.cond(
                         avatar_picked,
                         rx.button(
-                            "취소",
+                            tr("common.cancel"),
                             variant="soft",
                             color_scheme="gray",
                             on_click=rx.clear_selected_files(AVATAR_UPLOAD_ID),
@@ -223,7 +230,7 @@ def avatar_section() -> rx.Component:
                     rx.cond(
                         SettingsState.has_avatar & ~avatar_picked,
                         rx.button(
-                            "기본 사진으로",
+                            tr("settings.avatar_default"),
                             variant="ghost",
                             color_scheme="gray",
                             on_click=SettingsState.remove_avatar,
@@ -251,7 +258,7 @@ def avatar_section() -> rx.Component:
 
 def password_section() -> rx.Component:
     return section_card(
-        "비밀번호 변경",
+        tr("settings.change_password"),
         rx.form(
             rx.vstack(
                 # For password managers: which account this is.
@@ -266,7 +273,7 @@ def password_section() -> rx.Component:
                 text_field(
                     "current-password",
                     name="current_password",
-                    label_text="현재 비밀번호",
+                    label_text=tr("settings.current_password"),
                     error=SettingsState.current_password_error,
                     type="password",
                     auto_complete="current-password",
@@ -276,9 +283,9 @@ def password_section() -> rx.Component:
                 text_field(
                     NEW_PASSWORD_ID,
                     name="new_password",
-                    label_text="새 비밀번호",
+                    label_text=tr("settings.new_password"),
                     error=SettingsState.new_password_error,
-                    hint="8자 이상. 너무 흔한 비밀번호는 쓸 수 없습니다.",
+                    hint=tr("field.password_hint"),
                     type="password",
                     auto_complete="new-password",
                     max_length=128,
@@ -287,7 +294,7 @@ def password_section() -> rx.Component:
                 text_field(
                     CONFIRM_ID,
                     name="new_password_confirm",
-                    label_text="새 비밀번호 확인",
+                    label_text=tr("settings.confirm_new_password"),
                     error=SettingsState.confirm_error,
                     type="password",
                     auto_complete="new-password",
@@ -296,7 +303,9 @@ def password_section() -> rx.Component:
                 ),
                 rx.hstack(
                     rx.spacer(),
-                    submit_button("비밀번호 변경", loading=SettingsState.changing_password, width="auto"),
+                    submit_button(
+                        tr("settings.change_password"), loading=SettingsState.changing_password, width="auto"
+                    ),
                     width="100%",
                 ),
                 spacing="3",
@@ -308,20 +317,19 @@ def password_section() -> rx.Component:
             no_validate=True,
             width="100%",
         ),
-        description="바꾸면 다른 기기의 로그인도 모두 끝나고, 새 비밀번호로 다시 로그인합니다.",
+        description=tr("settings.password_hint"),
     )
 
 
 def delete_dialog() -> rx.Component:
     return rx.alert_dialog.root(
         rx.alert_dialog.trigger(
-            rx.button("회원 탈퇴", color_scheme="red", variant="soft", id="open-delete"),
+            rx.button(tr("settings.delete_account"), color_scheme="red", variant="soft", id="open-delete"),
         ),
         rx.alert_dialog.content(
-            rx.alert_dialog.title("정말 탈퇴하시겠어요?"),
+            rx.alert_dialog.title(tr("settings.delete_title")),
             rx.alert_dialog.description(
-                "계정은 되돌릴 수 없습니다. 쓴 글과 댓글은 남고 작성자는 ‘탈퇴한 회원’으로 표시됩니다. "
-                "운영하던 모임은 가장 오래된 운영진이나 멤버에게 넘어가고, 아무도 없으면 닫힙니다.",
+                tr("settings.delete_body"),
                 size="2",
             ),
             rx.form(
@@ -329,7 +337,7 @@ def delete_dialog() -> rx.Component:
                     text_field(
                         "delete-password",
                         name="password",
-                        label_text="비밀번호 확인",
+                        label_text=tr("field.password_confirm"),
                         error=SettingsState.delete_password_error,
                         type="password",
                         auto_complete="current-password",
@@ -337,9 +345,11 @@ def delete_dialog() -> rx.Component:
                         auto_focus=True,
                     ),
                     rx.hstack(
-                        rx.alert_dialog.cancel(rx.button("취소", variant="soft", color_scheme="gray", type="button")),
+                        rx.alert_dialog.cancel(
+                            rx.button(tr("common.cancel"), variant="soft", color_scheme="gray", type="button")
+                        ),
                         rx.button(
-                            "탈퇴하기",
+                            tr("settings.delete_confirm"),
                             color_scheme="red",
                             type="submit",
                             loading=SettingsState.deleting,
@@ -368,17 +378,17 @@ def delete_dialog() -> rx.Component:
 
 def account_section() -> rx.Component:
     return section_card(
-        "계정",
+        tr("header.account"),
         rx.data_list.root(
-            rx.data_list.item(rx.data_list.label("아이디"), rx.data_list.value(SettingsState.username)),
-            rx.data_list.item(rx.data_list.label("이메일"), rx.data_list.value(SettingsState.email)),
+            rx.data_list.item(rx.data_list.label(tr("field.username")), rx.data_list.value(SettingsState.username)),
+            rx.data_list.item(rx.data_list.label(tr("field.email")), rx.data_list.value(SettingsState.email)),
             orientation=rx.breakpoints(initial="vertical", sm="horizontal"),
         ),
         rx.separator(size="4"),
         rx.flex(
             rx.vstack(
-                rx.text("회원 탈퇴", weight="bold"),
-                rx.text("비밀번호를 확인한 뒤 계정을 삭제합니다.", size="2", color_scheme="gray"),
+                rx.text(tr("settings.delete_account"), weight="bold"),
+                rx.text(tr("settings.delete_hint"), size="2", color_scheme="gray"),
                 spacing="1",
             ),
             delete_dialog(),
@@ -388,16 +398,16 @@ def account_section() -> rx.Component:
             spacing="3",
             width="100%",
         ),
-        description="이메일은 다른 회원에게 보이지 않습니다.",
+        description=tr("settings.email_hint"),
     )
 
 
 def index() -> rx.Component:
     return page(
         rx.vstack(
-            rx.heading("설정", size="7", as_="h1"),
+            rx.heading(tr("header.settings"), size="7", as_="h1"),
             rx.link(
-                "알림 설정 (사이트 알림, 메일) →", href="/settings/notifications", size="2", id="settings-notifications"
+                tr("settings.notifications_link"), href="/settings/notifications", size="2", id="settings-notifications"
             ),
             rx.cond(
                 SettingsState.loading,

@@ -6,6 +6,7 @@ import reflex as rx
 
 from withus.components.forms import form_card, form_error, submit_button, text_field
 from withus.components.layout import page
+from withus.i18n.ui import tr
 from withus.state.signup import FORM_ID, SignupState
 
 PASSWORD_ID = "signup-password"
@@ -39,13 +40,13 @@ def code_button() -> rx.Component:
 def index() -> rx.Component:
     return page(
         form_card(
-            "회원가입",
+            tr("header.signup"),
             rx.form(
                 rx.vstack(
                     text_field(
                         "signup-email",
                         name="email",
-                        label_text="이메일",
+                        label_text=tr("field.email"),
                         error=SignupState.email_error,
                         type="email",
                         auto_complete="email",
@@ -57,9 +58,9 @@ def index() -> rx.Component:
                     text_field(
                         "signup-code",
                         name="code",
-                        label_text="인증번호",
+                        label_text=tr("field.code"),
                         error=SignupState.code_error,
-                        hint="메일로 받은 숫자 6자리를 입력하세요. 10분 동안 유효합니다.",
+                        hint=tr("signup.code_hint"),
                         input_mode="numeric",
                         auto_complete="one-time-code",
                         max_length=6,
@@ -69,9 +70,9 @@ def index() -> rx.Component:
                     text_field(
                         "signup-username",
                         name="username",
-                        label_text="아이디",
+                        label_text=tr("field.username"),
                         error=SignupState.username_error,
-                        hint="로그인할 때 씁니다. 영문 소문자, 숫자, 밑줄(_) 4~20자",
+                        hint=tr("signup.username_hint"),
                         auto_complete="username",
                         auto_capitalize="none",
                         spell_check=False,
@@ -81,9 +82,9 @@ def index() -> rx.Component:
                     text_field(
                         "signup-nickname",
                         name="nickname",
-                        label_text="닉네임",
+                        label_text=tr("field.nickname"),
                         error=SignupState.nickname_error,
-                        hint="다른 회원에게 보이는 이름입니다. 2~20자",
+                        hint=tr("signup.nickname_hint"),
                         auto_complete="nickname",
                         max_length=20,
                         on_change=SignupState.set_nickname,
@@ -91,9 +92,9 @@ def index() -> rx.Component:
                     text_field(
                         PASSWORD_ID,
                         name="password",
-                        label_text="비밀번호",
+                        label_text=tr("field.password"),
                         error=SignupState.password_error,
-                        hint="8자 이상. 너무 흔한 비밀번호는 쓸 수 없습니다.",
+                        hint=tr("field.password_hint"),
                         type="password",
                         auto_complete="new-password",
                         max_length=128,
@@ -102,7 +103,7 @@ def index() -> rx.Component:
                     text_field(
                         CONFIRM_ID,
                         name="password_confirm",
-                        label_text="비밀번호 확인",
+                        label_text=tr("field.password_confirm"),
                         error=SignupState.confirm_error,
                         type="password",
                         auto_complete="new-password",
@@ -110,7 +111,7 @@ def index() -> rx.Component:
                         on_change=lambda v: SignupState.set_confirm_facts(_code_points(v), _same_as(v, PASSWORD_ID)),
                     ),
                     form_error(SignupState.form_error),
-                    submit_button("가입하기", loading=SignupState.submitting),
+                    submit_button(tr("signup.submit"), loading=SignupState.submitting),
                     spacing="3",
                     width="100%",
                     align="stretch",
@@ -121,13 +122,13 @@ def index() -> rx.Component:
                 width="100%",
             ),
             rx.hstack(
-                rx.text("이미 회원이신가요?", size="2", color_scheme="gray"),
-                rx.link("로그인", href="/login", size="2", weight="medium"),
+                rx.text(tr("signup.have_account"), size="2", color_scheme="gray"),
+                rx.link(tr("header.login"), href="/login", size="2", weight="medium"),
                 spacing="2",
                 justify="center",
                 width="100%",
             ),
-            subtitle="이메일 인증 후 바로 모임에 참여할 수 있어요.",
+            subtitle=tr("signup.intro"),
             max_width="480px",
         )
     )

@@ -34,7 +34,7 @@ LOGIN_WINDOW = 15 * 60
 
 
 def invalid_credentials() -> NotAuthenticated:
-    return NotAuthenticated("아이디(또는 이메일)나 비밀번호가 올바르지 않습니다.", code="invalid_credentials")
+    return NotAuthenticated(code="invalid_credentials")
 
 
 async def do_signup(

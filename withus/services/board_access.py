@@ -34,6 +34,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from withus.errors import Forbidden, NotFound
+from withus.i18n import Msg
 from withus.models.club import STAFF_ROLES, Club
 from withus.models.comment import Comment
 from withus.models.post import Post
@@ -42,7 +43,7 @@ from withus.services import clubs as club_service
 from withus.services import users as user_service
 
 EXCERPT = 80
-TOO_FAST = "글을 너무 자주 쓰고 있습니다. 잠시 후 다시 시도해 주세요."
+TOO_FAST = Msg("error.rate_limited.board_write")
 
 
 @dataclass(frozen=True)
@@ -101,14 +102,14 @@ Content = Literal["post", "comment"]
 
 _REFUSALS: dict[str, dict[str, str]] = {
     "post": {
-        "not_author": "글쓴이만 글을 고칠 수 있습니다.",
-        "not_a_member": "모임 회원만 글을 고칠 수 있습니다.",
-        "cannot_delete": "글쓴이와 모임 운영진만 글을 지울 수 있습니다.",
+        "not_author": Msg("error.not_author"),
+        "not_a_member": Msg("error.not_a_member.edit_post"),
+        "cannot_delete": Msg("error.cannot_delete"),
     },
     "comment": {
-        "not_author": "작성자만 댓글을 고칠 수 있습니다.",
-        "not_a_member": "모임 회원만 댓글을 고칠 수 있습니다.",
-        "cannot_delete": "작성자와 모임 운영진만 댓글을 지울 수 있습니다.",
+        "not_author": Msg("error.not_author.comment"),
+        "not_a_member": Msg("error.not_a_member.edit_comment"),
+        "cannot_delete": Msg("error.cannot_delete.comment"),
     },
 }
 
@@ -128,11 +129,11 @@ def moderates_condition(role: Any, is_admin: Any) -> ColumnElement[bool]:
 
 
 def post_not_found() -> NotFound:
-    return NotFound("게시글을 찾을 수 없습니다.", code="post_not_found")
+    return NotFound(code="post_not_found")
 
 
 def comment_not_found() -> NotFound:
-    return NotFound("댓글을 찾을 수 없습니다.", code="comment_not_found")
+    return NotFound(code="comment_not_found")
 
 
 def excerpt(text: str, length: int = EXCERPT) -> str:

@@ -54,6 +54,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from withus.db import after_commit
 from withus.errors import NotFound, ValidationFailed
+from withus.i18n import Msg
 from withus.kv import get_kv
 from withus.models.base import utcnow
 from withus.models.chat import (
@@ -86,7 +87,7 @@ OPEN_WINDOW = 3600.0  # ... per hour
 
 
 def room_not_found() -> NotFound:
-    return NotFound("채팅방을 찾을 수 없습니다.", code="room_not_found")
+    return NotFound(code="room_not_found")
 
 
 # ---------------------------------------------------------------- access
@@ -205,13 +206,13 @@ async def can_access(session: AsyncSession, *, room_id: int, user_id: int) -> bo
 def check_body(body: Any) -> str:
     """The message text, or 422 on ``body``: 1..1000 characters, not only spaces."""
     if not isinstance(body, str):
-        raise ValidationFailed.field("body", "메시지는 문자열이어야 합니다.")
+        raise ValidationFailed.field("body", Msg("validation.message_type"))
     if not body.strip():
-        raise ValidationFailed.field("body", "메시지를 입력해 주세요.")
+        raise ValidationFailed.field("body", Msg("validation.message_required"))
     if text_problem(body) is not None:
-        raise ValidationFailed.field("body", "메시지에 사용할 수 없는 문자가 있습니다.")
+        raise ValidationFailed.field("body", Msg("validation.message_chars"))
     if len(body) > BODY_MAX:
-        raise ValidationFailed.field("body", f"메시지는 {BODY_MAX:,}자 이하로 입력해 주세요.", code="message_too_long")
+        raise ValidationFailed.field("body", Msg("error.message_too_long", max=BODY_MAX), code="message_too_long")
     return body
 
 
@@ -219,7 +220,7 @@ def check_client_msg_id(value: Any) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not value or len(value) > CLIENT_MSG_ID_MAX or not value.isprintable():
-        raise ValidationFailed.field("client_msg_id", f"client_msg_id는 1~{CLIENT_MSG_ID_MAX}자의 문자열이어야 합니다.")
+        raise ValidationFailed.field("client_msg_id", Msg("validation.client_msg_id", max=CLIENT_MSG_ID_MAX))
     return value
 
 
@@ -264,9 +265,9 @@ async def list_messages(
     """
     assert user.id is not None
     if after_seq is not None and after_seq < 0:
-        raise ValidationFailed.field("after_seq", "0 이상의 정수를 입력해 주세요.")
+        raise ValidationFailed.field("after_seq", Msg("validation.non_negative_int"))
     if before_seq is not None and before_seq < 0:
-        raise ValidationFailed.field("before_seq", "0 이상의 정수를 입력해 주세요.")
+        raise ValidationFailed.field("before_seq", Msg("validation.non_negative_int"))
     n = clamp_limit(limit, default=MESSAGE_PAGE)
     access = await access_room(session, room_id=room_id, user_id=user.id)
     floor = max(access.cleared_seq, after_seq or 0)
@@ -302,7 +303,7 @@ async def do_mark_read(session: AsyncSession, *, user: User, room_id: int, seq: 
     """Mark the room read up to ``seq`` (clamped to the last message; never goes back). Returns the new value."""
     assert user.id is not None
     if seq < 0:
-        raise ValidationFailed.field("seq", "0 이상의 정수를 입력해 주세요.")
+        raise ValidationFailed.field("seq", Msg("validation.non_negative_int"))
     access = await access_room(session, room_id=room_id, user_id=user.id)
     target = min(seq, access.room.last_seq)
     participant = access.participant

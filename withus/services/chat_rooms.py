@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from withus.errors import Conflict, Forbidden, InvalidInput, NotFound
+from withus.i18n import Msg
 from withus.models.base import as_utc, utcnow
 from withus.models.chat import ChatMessage, ChatParticipant, ChatRoom, ClubSummary, MessagePublic, RoomPublic
 from withus.models.club import Club, ClubMember
@@ -28,7 +29,7 @@ from withus.services.pagination import clamp_limit
 
 
 def _user_not_found() -> NotFound:
-    return NotFound("사용자를 찾을 수 없습니다.", code="user_not_found")
+    return NotFound(code="user_not_found")
 
 
 # ---------------------------------------------------------------- rooms
@@ -41,14 +42,14 @@ async def do_open_direct_room(session: AsyncSession, *, user: User, peer_id: int
     """
     assert user.id is not None
     if peer_id == user.id:
-        raise InvalidInput("자기 자신과는 채팅할 수 없습니다.", code="cannot_chat_with_self")
+        raise InvalidInput(code="cannot_chat_with_self")
     peer = await session.get(User, peer_id)
     if peer is None or peer.deleted_at is not None:
         raise _user_not_found()
     if await user_service.is_blocked(session, blocker_id=peer_id, blocked_id=user.id):
-        raise Forbidden("이 사용자와는 채팅할 수 없습니다.", code="blocked")
+        raise Forbidden(code="blocked")
     if await user_service.is_blocked(session, blocker_id=user.id, blocked_id=peer_id):
-        raise Forbidden("차단한 사용자와는 채팅할 수 없습니다. 차단을 해제한 뒤 다시 시도해 주세요.", code="blocked")
+        raise Forbidden(Msg("error.blocked.by_me"), code="blocked")
     low, high = sorted((user.id, peer_id))
     existing = await _direct_room(session, low, high)
     if existing is not None:
@@ -59,7 +60,7 @@ async def do_open_direct_room(session: AsyncSession, *, user: User, peer_id: int
         str(user.id),
         limit=chat_service.OPEN_LIMIT,
         window=chat_service.OPEN_WINDOW,
-        detail="새 대화를 너무 많이 열었습니다.",
+        detail=Msg("error.rate_limited.chat_open"),
     )
     now = utcnow()
     # Two first messages at once race on the unique pair: the loser finds the winner's room.
@@ -150,7 +151,7 @@ async def do_hide_room(session: AsyncSession, *, user: User, room_id: int) -> No
     assert user.id is not None
     access = await chat_service.access_room(session, room_id=room_id, user_id=user.id)
     if access.room.kind != "direct":
-        raise Conflict("모임 채팅방은 숨길 수 없습니다. 모임을 탈퇴하면 나가집니다.", code="cannot_hide_club_room")
+        raise Conflict(code="cannot_hide_club_room")
     participant = access.participant
     assert participant is not None
     participant.hidden_at = utcnow()

@@ -39,6 +39,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from withus.db import after_commit
 from withus.errors import DomainError, Forbidden, NotAuthenticated
+from withus.i18n import Msg
 from withus.kv import get_kv
 from withus.models.base import as_utc, utcnow
 from withus.models.chat import ChatMessage, ChatParticipant, ChatRoom, MessagePublic
@@ -66,7 +67,7 @@ Outcome = tuple[MessagePublic, bool] | DomainError
 
 
 def account_gone() -> NotAuthenticated:
-    return NotAuthenticated("탈퇴한 계정입니다.", code="account_gone")
+    return NotAuthenticated(code="account_gone")
 
 
 @dataclass(slots=True)
@@ -320,7 +321,7 @@ async def _within_rate_limit(items: list[_Item], outcomes: list[Outcome | None])
         [str(item.request.sender_id) for item in items],
         limit=chat_service.SEND_LIMIT,
         window=chat_service.SEND_WINDOW,
-        detail="메시지를 너무 빨리 보내고 있습니다.",
+        detail=Msg("error.rate_limited.chat_send"),
     )
     passed = []
     for item, refusal in zip(items, refusals, strict=True):
@@ -417,10 +418,10 @@ def _allowed_in_direct_rooms(items: list[_Item], outcomes: list[Outcome | None])
             else:
                 passed.append(item)
         elif row.kind == "direct" and row.blocked:
-            outcomes[item.index] = Forbidden("이 사용자와는 채팅할 수 없습니다.", code="blocked")
+            outcomes[item.index] = Forbidden(code="blocked")
             refused.add(item.index)
         elif row.kind == "direct" and (row.peer_id is None or row.peer_deleted_at is not None):
-            outcomes[item.index] = Forbidden("탈퇴한 회원에게는 메시지를 보낼 수 없습니다.", code="user_deleted")
+            outcomes[item.index] = Forbidden(code="user_deleted")
             refused.add(item.index)
         else:
             passed.append(item)

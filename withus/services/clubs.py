@@ -35,6 +35,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from withus.db import fetch_rows
 from withus.errors import Forbidden, NotAuthenticated, NotFound, ValidationFailed
+from withus.i18n import Msg
 from withus.models.base import as_utc, utcnow
 from withus.models.club import (
     STAFF_ROLES,
@@ -61,7 +62,7 @@ on_club_created: list[OnClubCreated] = []
 on_membership_changed: list[OnMembershipChanged] = []
 
 CREATE_RATE = (10, 3600)  # clubs per user per hour
-TOO_FAST = "너무 자주 요청했습니다. 잠시 후 다시 시도해 주세요."
+TOO_FAST = Msg("error.rate_limited.clubs")
 
 
 # ---------------------------------------------------------------- access helpers
@@ -76,7 +77,7 @@ async def get(session: AsyncSession, *, club_id: int) -> Club | None:
 
 
 def club_not_found() -> NotFound:
-    return NotFound("모임을 찾을 수 없습니다.", code="club_not_found")
+    return NotFound(code="club_not_found")
 
 
 @dataclass(frozen=True)
@@ -189,19 +190,19 @@ def _check_reader(*, visibility: str, role: str | None, user: user_service.Calle
     if visibility == "public" or role is not None:
         return
     if user is None:
-        raise NotAuthenticated("로그인이 필요합니다.")
-    raise Forbidden("모임 멤버만 볼 수 있습니다.", code="not_a_member")
+        raise NotAuthenticated(Msg("error.not_authenticated"))
+    raise Forbidden(code="not_a_member")
 
 
 async def check_member(session: AsyncSession, *, club: Club, user: User | None) -> str:
     """The user's role in the club; not a member (or banned) → 403 ``not_a_member``."""
     if user is None:
-        raise NotAuthenticated("로그인이 필요합니다.")
+        raise NotAuthenticated(Msg("error.not_authenticated"))
     assert club.id is not None
     assert user.id is not None
     role = await get_role(session, club_id=club.id, user_id=user.id)
     if role is None:
-        raise Forbidden("모임 멤버가 아닙니다.", code="not_a_member")
+        raise Forbidden(Msg("error.not_a_member.not_member"), code="not_a_member")
     return role
 
 
@@ -209,7 +210,7 @@ async def check_staff(session: AsyncSession, *, club: Club, user: User | None) -
     """Host or moderator; a plain member → 403 ``insufficient_role``."""
     role = await check_member(session, club=club, user=user)
     if not is_staff(role):
-        raise Forbidden("모임장 또는 운영진만 할 수 있습니다.", code="insufficient_role")
+        raise Forbidden(code="insufficient_role")
     return role
 
 
@@ -217,7 +218,7 @@ async def check_host(session: AsyncSession, *, club: Club, user: User | None) ->
     """The host only; other members → 403 ``insufficient_role``."""
     role = await check_member(session, club=club, user=user)
     if role != "host":
-        raise Forbidden("모임장만 할 수 있습니다.", code="insufficient_role")
+        raise Forbidden(Msg("error.insufficient_role.host"), code="insufficient_role")
     return role
 
 
@@ -300,7 +301,7 @@ async def do_update_club(session: AsyncSession, *, club_id: int, user: User, dat
     changes = data.model_dump(exclude_unset=True)
     if "capacity" in changes and changes["capacity"] is not None and changes["capacity"] < club.member_count:
         raise ValidationFailed.field(
-            "capacity", f"정원은 현재 멤버 수({club.member_count}명)보다 적을 수 없습니다.", code="validation_failed"
+            "capacity", Msg("validation.capacity_below_members", count=club.member_count), code="validation_failed"
         )
     recruit_from = changes.get("recruit_from", club.recruit_from)
     recruit_until = changes.get("recruit_until", club.recruit_until)

@@ -131,9 +131,9 @@ async def do_create_comment(session: AsyncSession, *, post_id: int, user: User, 
     if data.parent_id is not None:
         answered = await session.get(Comment, data.parent_id)
         if answered is None or answered.post_id != post.id:
-            raise ValidationFailed.field("parent_id", "답글을 달 댓글을 찾을 수 없습니다.", code="invalid_parent")
+            raise ValidationFailed.field("parent_id", code="invalid_parent")
         if answered.deleted_at is not None or answered.hidden_at is not None:
-            raise Conflict("삭제되었거나 숨겨진 댓글에는 답글을 달 수 없습니다.", code="comment_deleted")
+            raise Conflict(code="comment_deleted")
         parent_id = answered.parent_id or answered.id
     await rate_limit.hit(
         "comment", str(user.id), limit=COMMENT_RATE[0], window=COMMENT_RATE[1], detail=board_access.TOO_FAST

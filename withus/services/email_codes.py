@@ -26,6 +26,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from withus.errors import InvalidInput, ValidationFailed
+from withus.i18n import DEFAULT_LOCALE, Msg
 from withus.kv import get_kv
 from withus.services import outbox, rate_limit
 from withus.services import users as user_service
@@ -44,13 +45,13 @@ def normalize_email(email: str, *, field: str = "email") -> str:
     """A syntactically valid address, lower-cased; 422 on ``field`` otherwise."""
     email = (email or "").strip()
     if not email:
-        raise ValidationFailed.field(field, "이메일을 입력해 주세요.")
+        raise ValidationFailed.field(field, Msg("validation.email_required"))
     if len(email) > MAX_EMAIL_LENGTH:
-        raise ValidationFailed.field(field, "이메일 주소가 너무 깁니다.")
+        raise ValidationFailed.field(field, Msg("validation.email_too_long"))
     try:
         result = validate_email(email, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError:
-        raise ValidationFailed.field(field, "올바른 이메일 주소를 입력해 주세요.") from None
+        raise ValidationFailed.field(field, Msg("validation.email_invalid")) from None
     return result.normalized.lower()
 
 
@@ -72,40 +73,39 @@ def _digest(email: str, code: str) -> str:
 
 
 def invalid_code(left: int | None = None) -> InvalidInput:
-    detail = "인증 코드가 올바르지 않습니다."
-    if left is not None:
-        detail += f" (남은 시도 {left}회)"
+    detail = Msg("error.invalid_code") if left is None else Msg("error.invalid_code.left", left=left)
     return InvalidInput(detail, code="invalid_code")
 
 
 def code_expired() -> InvalidInput:
-    return InvalidInput(
-        "인증 코드가 만료되었거나 더 이상 쓸 수 없습니다. 새 코드를 요청해 주세요.", code="code_expired"
-    )
+    return InvalidInput(code="code_expired")
 
 
-async def do_request_code(session: AsyncSession, *, email: str, ip: str) -> int:
-    """Mail a sign-up code to ``email`` (or a notice that it is taken); returns the code's lifetime."""
+async def do_request_code(session: AsyncSession, *, email: str, ip: str, locale: str = DEFAULT_LOCALE) -> int:
+    """Mail a sign-up code to ``email`` (or a notice that it is taken); returns the code's lifetime.
+
+    The code mail is written in ``locale`` (the page's); the notice in the account's own locale.
+    """
     address = normalize_email(email)
     await rate_limit.hit("ecode-ip", ip, limit=HOURLY_PER_IP, window=HOUR)
     await rate_limit.cooldown(
         "ecode-cool",
         address,
         seconds=RESEND_COOLDOWN,
-        detail=f"인증 코드는 {RESEND_COOLDOWN}초에 한 번만 요청할 수 있습니다.",
+        detail=Msg("error.rate_limited.code_resend", seconds=RESEND_COOLDOWN),
     )
     await rate_limit.hit("ecode-addr", address, limit=HOURLY_PER_ADDRESS, window=HOUR)
 
     kv = get_kv()
-    taken = await user_service.get_by_email(session, email=address) is not None
-    if taken:
-        await outbox.enqueue(session, to=address, template="signup_taken")
+    owner = await user_service.get_by_email(session, email=address)
+    if owner is not None:
+        await outbox.enqueue(session, to=address, template="signup_taken", locale=owner.locale)
     else:
         code = f"{secrets.randbelow(1_000_000):06d}"
         await kv.set(_code_key(address), _digest(address, code), ttl=CODE_TTL)
         await kv.delete(_tries_key(address))
         context = {"code": code, "minutes": CODE_TTL // 60}
-        await outbox.enqueue(session, to=address, template="signup_code", context=context)
+        await outbox.enqueue(session, to=address, template="signup_code", context=context, locale=locale)
     return CODE_TTL
 
 

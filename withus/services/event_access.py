@@ -9,6 +9,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from withus.errors import Forbidden, NotFound
+from withus.i18n import Msg
 from withus.models.club import Club
 from withus.models.event import Event
 from withus.services import clubs as club_service
@@ -60,6 +61,6 @@ async def access_event(
 def check_manage(role: str | None) -> None:
     """Host and moderators; a plain member → 403 ``insufficient_role``, others ``not_a_member``."""
     if role is None:
-        raise Forbidden("모임 멤버가 아닙니다.", code="not_a_member")
+        raise Forbidden(Msg("error.not_a_member.not_member"), code="not_a_member")
     if not may_manage(role):
-        raise Forbidden("모임장 또는 운영진만 할 수 있습니다.", code="insufficient_role")
+        raise Forbidden(code="insufficient_role")

@@ -118,7 +118,7 @@ async def attendees(session: AsyncSession, event_id: int, *, user: user_service.
     """Going and waitlist, each in answer order: for members of the club (and site administrators)."""
     access = await event_access.access_event(session, event_id, user=user)
     if user is None:
-        raise NotAuthenticated("로그인이 필요합니다.")
+        raise NotAuthenticated()
     if access.role is None and not user.is_admin:
         raise Forbidden("모임 멤버만 참석자를 볼 수 있습니다.", code="not_a_member")
     stmt = (

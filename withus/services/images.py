@@ -45,11 +45,11 @@ ALLOWED_FORMATS = frozenset({"PNG", "JPEG", "WEBP"})
 
 
 def too_large() -> TooLarge:
-    return TooLarge("이미지는 5MB 이하만 올릴 수 있습니다.", code="image_too_large")
+    return TooLarge(code="image_too_large")
 
 
 def invalid_image() -> InvalidInput:
-    return InvalidInput("PNG, JPEG, WebP 이미지만 올릴 수 있습니다.", code="invalid_image")
+    return InvalidInput(code="invalid_image")
 
 
 def too_many_pixels() -> InvalidInput:

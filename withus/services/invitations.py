@@ -57,9 +57,9 @@ async def do_invite(session: AsyncSession, *, club_id: int, actor: User, user_id
     if await club_service.get_role(session, club_id=club.id, user_id=user_id) is not None:
         raise membership_service.already_member()
     if await club_service.is_banned(session, club_id=club.id, user_id=user_id):
-        raise Conflict("이 모임에서 차단된 사용자입니다. 차단을 먼저 해제해 주세요.", code="user_banned")
+        raise Conflict(code="user_banned")
     if await membership_service.pending_invitations(session, club_id=club.id, user_id=user_id):
-        raise Conflict("이미 초대한 사용자입니다.", code="invitation_pending")
+        raise Conflict(code="invitation_pending")
     inv = Invitation(club_id=club.id, user_id=user_id, inviter_id=actor.id)
     session.add(inv)
     await session.flush()
@@ -93,9 +93,9 @@ async def do_cancel_invitation(session: AsyncSession, *, club_id: int, actor: Us
     await club_service.check_staff(session, club=club, user=actor)
     inv = await session.get(Invitation, invitation_id)
     if inv is None or inv.club_id != club.id:
-        raise NotFound("초대를 찾을 수 없습니다.", code="invitation_not_found")
+        raise NotFound(code="invitation_not_found")
     if inv.status != "pending":
-        raise Conflict("이미 응답했거나 취소된 초대입니다.", code="invitation_not_pending")
+        raise Conflict(code="invitation_not_pending")
     inv.status = "canceled"
     inv.responded_at = utcnow()
     session.add(inv)
@@ -116,7 +116,7 @@ async def list_my_invitations(session: AsyncSession, *, user: User) -> list[Invi
 async def _my_invitation_or_raise(session: AsyncSession, *, invitation_id: int, user: User) -> Invitation:
     inv = await session.get(Invitation, invitation_id)
     if inv is None or inv.user_id != user.id or await club_service.get(session, club_id=inv.club_id) is None:
-        raise NotFound("초대를 찾을 수 없습니다.", code="invitation_not_found")
+        raise NotFound(code="invitation_not_found")
     return inv
 
 
@@ -128,7 +128,7 @@ async def do_accept_invitation(session: AsyncSession, *, invitation_id: int, use
     assert club.id is not None
     await session.refresh(inv)
     if inv.status != "pending":
-        raise Conflict("이미 응답했거나 취소된 초대입니다.", code="invitation_not_pending")
+        raise Conflict(code="invitation_not_pending")
     if await club_service.is_banned(session, club_id=club.id, user_id=user.id):
         raise membership_service.banned()
     if await club_service.get_role(session, club_id=club.id, user_id=user.id) is not None:
@@ -146,7 +146,7 @@ async def do_decline_invitation(session: AsyncSession, *, invitation_id: int, us
     await club_service.lock_club(session, club_id=inv.club_id)
     await session.refresh(inv)
     if inv.status != "pending":
-        raise Conflict("이미 응답했거나 취소된 초대입니다.", code="invitation_not_pending")
+        raise Conflict(code="invitation_not_pending")
     inv.status = "declined"
     inv.responded_at = utcnow()
     session.add(inv)

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from withus.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from withus.i18n import Msg
 from withus.models.base import as_utc, utcnow
 from withus.models.club import (
     BanPublic,
@@ -85,7 +86,7 @@ def may_change_role(*, actor_role: str | None, target_role: str) -> bool:
 async def do_change_role(session: AsyncSession, *, club_id: int, actor: User, user_id: int, role: str) -> MemberPublic:
     """Host only: make a member a moderator or back. The host's own role changes only by transfer."""
     if role not in ("moderator", "member"):
-        raise ValidationFailed.field("role", "역할은 moderator 또는 member만 정할 수 있습니다.")
+        raise ValidationFailed.field("role", Msg("validation.role"))
     club = await club_service.lock_club(session, club_id=club_id)
     assert club.id is not None
     await club_service.check_host(session, club=club, user=actor)
@@ -93,7 +94,7 @@ async def do_change_role(session: AsyncSession, *, club_id: int, actor: User, us
     if member is None:
         raise membership_service.member_not_found()
     if not may_change_role(actor_role="host", target_role=member.role):  # check_host passed
-        raise Conflict("모임장의 역할은 모임장 넘기기로만 바꿀 수 있습니다.", code="use_transfer")
+        raise Conflict(code="use_transfer")
     if member.role != role:
         member.role = role
         session.add(member)
@@ -122,7 +123,7 @@ async def do_transfer_host(session: AsyncSession, *, club_id: int, actor: User, 
     assert actor.id is not None
     await club_service.check_host(session, club=club, user=actor)
     if user_id == actor.id:
-        raise Conflict("이미 모임장입니다.", code="already_host")
+        raise Conflict(code="already_host")
     target = await club_service.get_member(session, club_id=club.id, user_id=user_id)
     if target is None:
         raise membership_service.member_not_found()
@@ -161,14 +162,14 @@ async def do_remove_member(
     assert actor.id is not None
     actor_role = await club_service.check_staff(session, club=club, user=actor)
     if user_id == actor.id:
-        raise Conflict("자신은 내보낼 수 없습니다. 모임 나가기를 이용해 주세요.", code="cannot_remove_self")
+        raise Conflict(code="cannot_remove_self")
     member = await club_service.get_member(session, club_id=club.id, user_id=user_id)
     if member is None:
         if not ban:
             raise membership_service.member_not_found()
         await membership_service.get_user_or_raise(session, user_id)
     elif not may_remove(actor_role=actor_role, target_role=member.role, is_self=False):
-        raise Forbidden("모임장이나 다른 운영진은 내보낼 수 없습니다.", code="insufficient_role")
+        raise Forbidden(Msg("error.insufficient_role.remove_staff"), code="insufficient_role")
     if member is not None:
         await membership_service.remove_member(session, club=club, member=member)
     if ban and not await club_service.is_banned(session, club_id=club.id, user_id=user_id):
@@ -208,7 +209,7 @@ async def do_unban(session: AsyncSession, *, club_id: int, actor: User, user_id:
     await club_service.check_staff(session, club=club, user=actor)
     ban = await session.get(ClubBan, (club.id, user_id))
     if ban is None:
-        raise NotFound("차단된 사용자가 아닙니다.", code="ban_not_found")
+        raise NotFound(code="ban_not_found")
     await session.delete(ban)
     await session.flush()
 

@@ -26,6 +26,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from withus.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from withus.i18n import Msg
 from withus.models.base import as_utc, utcnow
 from withus.models.club import (
     JOIN_MESSAGE_MAX,
@@ -47,19 +48,19 @@ ROLE_LABELS = {"host": "모임장", "moderator": "운영진", "member": "멤버"
 
 
 def club_full() -> Conflict:
-    return Conflict("모임 정원이 가득 찼습니다.", code="club_full")
+    return Conflict(code="club_full")
 
 
 def already_member() -> Conflict:
-    return Conflict("이미 모임 멤버입니다.", code="already_member")
+    return Conflict(code="already_member")
 
 
 def banned() -> Forbidden:
-    return Forbidden("이 모임에 가입할 수 없습니다.", code="banned")
+    return Forbidden(code="banned")
 
 
 def member_not_found() -> NotFound:
-    return NotFound("모임 멤버를 찾을 수 없습니다.", code="member_not_found")
+    return NotFound(code="member_not_found")
 
 
 def is_full(club: Club) -> bool:
@@ -69,7 +70,7 @@ def is_full(club: Club) -> bool:
 async def get_user_or_raise(session: AsyncSession, user_id: int) -> User:
     user = await session.get(User, user_id)
     if user is None or user.deleted_at is not None:
-        raise NotFound("사용자를 찾을 수 없습니다.", code="user_not_found")
+        raise NotFound(code="user_not_found")
     return user
 
 
@@ -137,7 +138,7 @@ async def do_join(session: AsyncSession, *, club_id: int, user: User, message: s
     )
     message = (message or "").strip()
     if len(message) > JOIN_MESSAGE_MAX:
-        raise ValidationFailed.field("message", f"가입 메시지는 {JOIN_MESSAGE_MAX}자 이하로 입력해 주세요.")
+        raise ValidationFailed.field("message", Msg("validation.join_message_length", max=JOIN_MESSAGE_MAX))
     club = await club_service.lock_club(session, club_id=club_id)
     assert club.id is not None
     if await club_service.is_banned(session, club_id=club.id, user_id=user.id):
@@ -151,11 +152,11 @@ async def do_join(session: AsyncSession, *, club_id: int, user: User, message: s
         return "member"
     jr = await session.get(JoinRequest, (club.id, user.id))
     if jr is not None and jr.status == "pending":
-        raise Conflict("이미 가입을 요청했습니다. 승인을 기다려 주세요.", code="request_pending")
+        raise Conflict(code="request_pending")
     if club.join_policy == "invite":
-        raise Forbidden("초대를 받아야 가입할 수 있는 모임입니다.", code="invite_only")
+        raise Forbidden(code="invite_only")
     if not club_service.in_window(club):
-        raise Conflict("지금은 모집 기간이 아닙니다.", code="not_recruiting")
+        raise Conflict(code="not_recruiting")
     if is_full(club):
         raise club_full()
     if club.join_policy == "open":
@@ -187,7 +188,7 @@ async def do_withdraw_request(session: AsyncSession, *, club_id: int, user: User
     club = await club_service.lock_club(session, club_id=club_id)
     jr = await session.get(JoinRequest, (club.id, user.id))
     if jr is None or jr.status != "pending":
-        raise NotFound("대기 중인 가입 요청이 없습니다.", code="request_not_found")
+        raise NotFound(Msg("error.request_not_found.pending"), code="request_not_found")
     jr.status = "withdrawn"
     jr.decided_at = utcnow()
     session.add(jr)
@@ -201,9 +202,9 @@ async def do_leave(session: AsyncSession, *, club_id: int, user: User) -> None:
     assert club.id is not None
     member = await club_service.get_member(session, club_id=club.id, user_id=user.id)
     if member is None:
-        raise Forbidden("모임 멤버가 아닙니다.", code="not_a_member")
+        raise Forbidden(Msg("error.not_a_member.not_member"), code="not_a_member")
     if member.role == "host":
-        raise Conflict("모임장은 다른 멤버에게 모임장을 넘긴 뒤 나갈 수 있습니다.", code="host_must_transfer")
+        raise Conflict(code="host_must_transfer")
     await remove_member(session, club=club, member=member)
 
 
@@ -234,9 +235,9 @@ async def list_join_requests(session: AsyncSession, *, club_id: int, user: User)
 async def _pending_request_or_raise(session: AsyncSession, *, club_id: int, user_id: int) -> JoinRequest:
     jr = await session.get(JoinRequest, (club_id, user_id))
     if jr is None:
-        raise NotFound("가입 요청을 찾을 수 없습니다.", code="request_not_found")
+        raise NotFound(code="request_not_found")
     if jr.status != "pending":
-        raise Conflict("이미 처리되었거나 철회된 요청입니다.", code="request_not_pending")
+        raise Conflict(code="request_not_pending")
     return jr
 
 

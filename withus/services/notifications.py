@@ -190,7 +190,7 @@ async def get_own_or_raise(session: AsyncSession, *, user_id: int, notification_
     """My notification; someone else's answers 404 as if it did not exist."""
     n = await session.get(Notification, notification_id)
     if n is None or n.user_id != user_id:
-        raise NotFound("알림을 찾을 수 없습니다.", code="notification_not_found")
+        raise NotFound(code="notification_not_found")
     return n
 
 

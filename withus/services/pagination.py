@@ -55,4 +55,4 @@ def decode_cursor(cursor: str, *kinds: type) -> list[Any]:
                 out.append(kind(part))
         return out
     except (ValueError, TypeError, RecursionError, binascii.Error, json.JSONDecodeError, UnicodeDecodeError):
-        raise InvalidInput("목록 위치(cursor)가 올바르지 않습니다.", code="invalid_cursor") from None
+        raise InvalidInput(code="invalid_cursor") from None

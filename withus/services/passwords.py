@@ -32,6 +32,7 @@ from importlib import resources
 import bcrypt
 
 from withus.errors import ValidationFailed
+from withus.i18n import Msg
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
@@ -75,20 +76,20 @@ def check_password(
 ) -> None:
     """Raise :class:`ValidationFailed` (with ``field``) when ``password`` breaks a rule."""
     if not isinstance(password, str):
-        raise ValidationFailed.field(field, "비밀번호를 입력해 주세요.")
+        raise ValidationFailed.field(field, Msg("validation.password_required"))
     if len(password) < MIN_LENGTH:
-        raise ValidationFailed.field(field, f"비밀번호는 {MIN_LENGTH}자 이상이어야 합니다.")
+        raise ValidationFailed.field(field, Msg("validation.password_short", min=MIN_LENGTH))
     if len(password) > MAX_LENGTH:
-        raise ValidationFailed.field(field, f"비밀번호는 {MAX_LENGTH}자 이하여야 합니다.")
+        raise ValidationFailed.field(field, Msg("validation.password_long", max=MAX_LENGTH))
     if any(unicodedata.category(ch) == "Cc" for ch in password):
-        raise ValidationFailed.field(field, "비밀번호에 제어 문자를 쓸 수 없습니다.")
+        raise ValidationFailed.field(field, Msg("validation.password_control"))
     lowered = password.lower()
     if is_common(password):
-        raise ValidationFailed.field(field, "너무 흔한 비밀번호입니다. 다른 비밀번호를 사용해 주세요.")
+        raise ValidationFailed.field(field, Msg("validation.password_common"))
     if username and lowered == username.lower():
-        raise ValidationFailed.field(field, "아이디와 같은 비밀번호는 쓸 수 없습니다.")
+        raise ValidationFailed.field(field, Msg("validation.password_is_username"))
     if email and (lowered == email.lower() or lowered == email.lower().split("@", 1)[0]):
-        raise ValidationFailed.field(field, "이메일과 같은 비밀번호는 쓸 수 없습니다.")
+        raise ValidationFailed.field(field, Msg("validation.password_is_email"))
 
 
 def _prehash(password: str) -> bytes:

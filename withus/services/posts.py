@@ -207,7 +207,7 @@ async def do_create_post(session: AsyncSession, *, club_id: int, user: User, dat
     club = await club_service.get_club_or_raise(session, club_id=club_id)
     role = await club_service.check_member(session, club=club, user=user)
     if data.kind == "notice" and not club_service.is_staff(role):
-        raise Forbidden("공지는 모임장과 운영진만 쓸 수 있습니다.", code="notice_staff_only")
+        raise Forbidden(code="notice_staff_only")
     await rate_limit.hit("post", str(user.id), limit=POST_RATE[0], window=POST_RATE[1], detail=board_access.TOO_FAST)
     post = Post(club_id=club.id, author_id=user.id, kind=data.kind, title=data.title, body=data.body)  # type: ignore[arg-type]
     session.add(post)

@@ -27,6 +27,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from withus.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from withus.i18n import Msg
 from withus.models.base import as_utc, utcnow
 from withus.models.chat import ChatMessage
 from withus.models.club import STAFF_ROLES, Club, ClubMember
@@ -47,11 +48,11 @@ Decision = Literal["hide", "dismiss"]
 
 
 def _report_not_found() -> NotFound:
-    return NotFound("신고를 찾을 수 없습니다.", code="report_not_found")
+    return NotFound(code="report_not_found")
 
 
 def _target_not_found() -> NotFound:
-    return NotFound("신고할 대상을 찾을 수 없습니다.", code="target_not_found")
+    return NotFound(code="target_not_found")
 
 
 def _view(report: Report) -> ReportPublic:
@@ -137,7 +138,7 @@ async def do_create_report(session: AsyncSession, *, user: User, data: ReportCre
         str(user.id),
         limit=REPORT_RATE[0],
         window=REPORT_RATE[1],
-        detail="신고가 너무 많습니다. 잠시 후 다시 시도해 주세요.",
+        detail=Msg("error.rate_limited.reports"),
     )
     report = Report(
         reporter_id=user.id,
@@ -155,11 +156,11 @@ async def do_create_report(session: AsyncSession, *, user: User, data: ReportCre
 
 
 def _already_decided() -> Conflict:
-    return Conflict("이미 처리된 신고입니다.", code="already_decided")
+    return Conflict(code="already_decided")
 
 
 def _already_reported() -> Conflict:
-    return Conflict("이미 신고한 대상입니다.", code="already_reported")
+    return Conflict(code="already_reported")
 
 
 # ---------------------------------------------------------------- the queue
@@ -298,7 +299,7 @@ async def _hide_target(session: AsyncSession, *, report: Report, user: User) -> 
         await comment_service.do_hide_comment(session, comment_id=report.target_id)
         return
     if not user.is_admin:
-        raise Forbidden("이 신고는 사이트 관리자만 숨김 처리할 수 있습니다.", code="admin_only")
+        raise Forbidden(code="admin_only")
     if report.target_type == "message":
         await _hide_message(session, message_id=report.target_id)
     # Users and clubs: the decision is recorded on the reports; nothing else changes.

@@ -78,7 +78,6 @@ def _user_sessions(user_id: int) -> str:
 
 def refresh_token_reused() -> NotAuthenticated:
     return NotAuthenticated(
-        "이미 사용된 로그인 정보입니다. 보안을 위해 이 세션을 종료했습니다. 다시 로그인해 주세요.",
         code="refresh_token_reused",
     )
 

@@ -44,9 +44,7 @@ def _key(ticket: str) -> str:
 
 
 def invalid_ticket() -> NotAuthenticated:
-    return NotAuthenticated(
-        "알림 스트림 티켓이 올바르지 않거나 이미 사용되었습니다. 새 티켓을 받아 주세요.", code="invalid_ticket"
-    )
+    return NotAuthenticated(code="invalid_ticket")
 
 
 async def create(*, user_id: int, session_id: str) -> Ticket:

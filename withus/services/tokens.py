@@ -41,15 +41,15 @@ class Claims:
 
 
 def invalid_token() -> NotAuthenticated:
-    return NotAuthenticated("인증 정보가 올바르지 않습니다. 다시 로그인해 주세요.", code="invalid_token")
+    return NotAuthenticated(code="invalid_token")
 
 
 def token_expired() -> NotAuthenticated:
-    return NotAuthenticated("로그인이 만료되었습니다. 다시 로그인해 주세요.", code="token_expired")
+    return NotAuthenticated(code="token_expired")
 
 
 def token_revoked() -> NotAuthenticated:
-    return NotAuthenticated("로그아웃된 세션입니다. 다시 로그인해 주세요.", code="token_revoked")
+    return NotAuthenticated(code="token_revoked")
 
 
 def new_id() -> str:

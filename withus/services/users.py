@@ -30,6 +30,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from withus.db import fetch_rows
 from withus.errors import Conflict, FieldError, InvalidInput, NotFound, ValidationFailed
+from withus.i18n import Msg
+from withus.i18n import normalize as normalize_locale
 from withus.models.base import utcnow
 from withus.models.block import UserBlock
 from withus.models.user import DELETED_NICKNAME, User
@@ -119,7 +121,7 @@ async def live_account(session: AsyncSession, user_id: int) -> User | None:
 async def get_or_raise(session: AsyncSession, *, user_id: int) -> User:
     user = await session.get(User, user_id)
     if user is None:
-        raise NotFound("사용자를 찾을 수 없습니다.", code="user_not_found")
+        raise NotFound(code="user_not_found")
     return user
 
 
@@ -154,9 +156,9 @@ def normalize_username(username: str, *, field: str = "username") -> str:
     """4–20 of a-z, 0-9, _ (case-insensitive: stored lower-cased)."""
     value = (username or "").strip().lower()
     if not USERNAME_RE.fullmatch(value):
-        raise ValidationFailed.field(field, "아이디는 4~20자의 영문 소문자, 숫자, 밑줄(_)만 쓸 수 있습니다.")
+        raise ValidationFailed.field(field, Msg("validation.username_format"))
     if value in RESERVED_USERNAMES:
-        raise ValidationFailed.field(field, "쓸 수 없는 아이디입니다.")
+        raise ValidationFailed.field(field, Msg("validation.username_reserved"))
     return value
 
 
@@ -165,14 +167,14 @@ def normalize_nickname(nickname: str, *, field: str = "nickname") -> str:
     value = unicodedata.normalize("NFC", (nickname or "").strip())
     value = re.sub(r"\s+", " ", value)
     if not NICKNAME_MIN <= len(value) <= NICKNAME_MAX:
-        raise ValidationFailed.field(field, f"닉네임은 {NICKNAME_MIN}~{NICKNAME_MAX}자여야 합니다.")
+        raise ValidationFailed.field(field, Msg("validation.nickname_length", min=NICKNAME_MIN, max=NICKNAME_MAX))
     for ch in value:
         if ch in _NICKNAME_PUNCT:
             continue
         if not unicodedata.category(ch).startswith(("L", "N", "M")):
-            raise ValidationFailed.field(field, "닉네임에는 글자, 숫자와 _ - . 공백만 쓸 수 있습니다.")
+            raise ValidationFailed.field(field, Msg("validation.nickname_chars"))
     if value.lower() in RESERVED_NICKNAMES:
-        raise ValidationFailed.field(field, "쓸 수 없는 닉네임입니다.")
+        raise ValidationFailed.field(field, Msg("validation.nickname_reserved"))
     return value
 
 
@@ -180,25 +182,25 @@ def normalize_introduction(text: str, *, field: str = "introduction") -> str:
     value = unicodedata.normalize("NFC", (text or "").replace("\r\n", "\n").replace("\r", "\n")).strip()
     value = "".join(ch for ch in value if ch in "\n\t" or unicodedata.category(ch) != "Cc")
     if len(value) > INTRODUCTION_MAX:
-        raise ValidationFailed.field(field, f"소개는 {INTRODUCTION_MAX}자 이하여야 합니다.")
+        raise ValidationFailed.field(field, Msg("validation.introduction_length", max=INTRODUCTION_MAX))
     return value
 
 
 def normalize_tags(tags: list[str], *, field: str = "tags") -> list[str]:
     """At most 5 tags of 1–20 characters, trimmed (a leading # dropped), no duplicates."""
     if len(tags) > TAGS_MAX:
-        raise ValidationFailed.field(field, f"관심 태그는 {TAGS_MAX}개까지 넣을 수 있습니다.")
+        raise ValidationFailed.field(field, Msg("validation.tags_count", max=TAGS_MAX))
     out: list[str] = []
     seen: set[str] = set()
     for i, raw in enumerate(tags):
         tag = re.sub(r"\s+", " ", unicodedata.normalize("NFC", (raw or "").strip()).lstrip("#").strip())
         where = f"{field}.{i}"
         if not 1 <= len(tag) <= TAG_MAX:
-            raise ValidationFailed.field(where, f"태그는 1~{TAG_MAX}자여야 합니다.")
+            raise ValidationFailed.field(where, Msg("validation.tag_length", max=TAG_MAX))
         if any(unicodedata.category(ch) == "Cc" for ch in tag):
-            raise ValidationFailed.field(where, "태그에 쓸 수 없는 문자가 있습니다.")
+            raise ValidationFailed.field(where, Msg("validation.tag_chars"))
         if tag.lower() in seen:
-            raise ValidationFailed.field(where, "같은 태그가 두 번 있습니다.")
+            raise ValidationFailed.field(where, Msg("validation.tag_duplicate"))
         seen.add(tag.lower())
         out.append(tag)
     return out
@@ -230,9 +232,9 @@ def taken_field(exc: IntegrityError) -> str | None:
 
 def taken(field: str) -> Conflict:
     messages = {
-        "username": "이미 사용 중인 아이디입니다.",
-        "nickname": "이미 사용 중인 닉네임입니다.",
-        "email": "이미 가입된 이메일입니다.",
+        "username": Msg("error.username_taken"),
+        "nickname": Msg("error.nickname_taken"),
+        "email": Msg("error.email_taken"),
     }
     return Conflict(messages[field], code=f"{field}_taken", errors=[FieldError(field, messages[field])])
 
@@ -247,8 +249,9 @@ async def update(
     nickname: str | None = None,
     introduction: str | None = None,
     tags: list[str] | None = None,
+    locale: str | None = None,
 ) -> User:
-    """Change the profile fields that are given (others stay)."""
+    """Change the profile fields that are given (others stay); ``locale`` is ``ko`` or ``en``."""
     new_nickname, new_intro, new_tags = collect(
         lambda: normalize_nickname(nickname) if nickname is not None else None,
         lambda: normalize_introduction(introduction) if introduction is not None else None,
@@ -262,6 +265,8 @@ async def update(
         user.introduction = new_intro
     if new_tags is not None:
         user.tags = new_tags
+    if locale is not None:
+        user.locale = normalize_locale(locale)
     session.add(user)
     try:
         await session.flush()
@@ -304,9 +309,8 @@ async def check_current_password(*, user: User, password: str, field: str) -> No
     if not await passwords.verify_password(password or "", user.password_hash):
         await rate_limit.count("pw-confirm", ident, window=WRONG_PASSWORD_WINDOW)
         raise ValidationFailed(
-            "비밀번호가 올바르지 않습니다.",
             code="wrong_password",
-            errors=[FieldError(field, "비밀번호가 올바르지 않습니다.")],
+            errors=[FieldError(field, Msg("error.wrong_password"))],
         )
 
 
@@ -363,7 +367,7 @@ async def do_delete_account(session: AsyncSession, *, user: User, password: str)
 async def do_block(session: AsyncSession, *, user: User, target_id: int) -> None:
     """Block ``target_id`` (idempotent)."""
     if target_id == user.id:
-        raise InvalidInput("자기 자신은 차단할 수 없습니다.", code="cannot_block_self")
+        raise InvalidInput(code="cannot_block_self")
     await get_or_raise(session, user_id=target_id)
     assert user.id is not None
     if await session.get(UserBlock, (user.id, target_id)) is not None:
@@ -378,7 +382,7 @@ async def do_block(session: AsyncSession, *, user: User, target_id: int) -> None
 async def do_unblock(session: AsyncSession, *, user: User, target_id: int) -> None:
     """Unblock ``target_id`` (idempotent)."""
     if target_id == user.id:
-        raise InvalidInput("자기 자신은 차단할 수 없습니다.", code="cannot_block_self")
+        raise InvalidInput(code="cannot_block_self")
     await get_or_raise(session, user_id=target_id)
     await session.exec(
         delete(UserBlock).where(col(UserBlock.blocker_id) == user.id, col(UserBlock.blocked_id) == target_id)
