@@ -64,3 +64,29 @@ def test_card_titles_are_not_clipped_and_every_category_shows_on_a_phone(browser
             box = chip.bounding_box()
             assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, chip.inner_text()
         context.close()
+
+
+def test_a_cold_home_page_downloads_only_the_font_ranges_it_needs(browser: object, server: Server) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="ko-KR", base_url=server.url)  # type: ignore[attr-defined]
+    pg = context.new_page()
+    pg.goto("/")
+    expect(pg.get_by_role("heading", name="함께할 모임을 찾아보세요")).to_be_visible()
+    pg.evaluate("document.fonts.ready")
+    pg.wait_for_load_state("networkidle")
+    sizes = pg.evaluate(
+        """() => {
+        const nav = performance.getEntriesByType('navigation')[0];
+        const res = performance.getEntriesByType('resource');
+        const fonts = res.filter(r => r.name.includes('/fonts/'));
+        return {
+          total: (nav ? nav.transferSize : 0) + res.reduce((s, r) => s + r.transferSize, 0),
+          fonts: fonts.reduce((s, r) => s + r.transferSize, 0),
+          font_files: fonts.filter(r => r.name.endsWith('.woff2')).length,
+          fcp: (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime || 0,
+        };
+    }"""
+    )
+    print("cold home:", sizes)  # the README's figures come from here
+    assert 0 < sizes["font_files"] < 92, "every subset file was fetched: the unicode-range split does not work"
+    assert sizes["fonts"] < 300_000, sizes
+    context.close()
