@@ -14,8 +14,8 @@ from withus.errors import InvalidInput
 from withus.models.chat import MessagePublic, RoomPublic
 from withus.models.types import TEXT_PATTERN, Id, Seq, StrictId, StrictSeq, Text
 from withus.services import chat as chat_service
+from withus.services import chat_edits, chat_sending
 from withus.services import chat_rooms as room_service
-from withus.services import chat_sending
 from withus.services.pagination import decode_cursor, encode_cursor
 
 router = APIRouter(tags=["chat"], route_class=UnitOfWorkRoute)
@@ -38,6 +38,13 @@ class SendMessage(BaseModel):
         default=None,
         description="your id for this message (≤ 64 printable characters): a resend with the same id is stored once",
         json_schema_extra={"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[^\\u0000-\\u001f]*$"},
+    )
+
+
+class EditMessage(BaseModel):
+    body: Any = Field(
+        description="the new text: 1–1,000 characters, not only spaces",
+        json_schema_extra={"type": "string", "minLength": 1, "maxLength": 1000, "pattern": TEXT_PATTERN},
     )
 
 
@@ -181,4 +188,41 @@ async def hide_room(room_id: Id, session: SessionDep, user: CurrentUser) -> Resp
     """The room leaves my list and its history so far is cleared for me only; the other person keeps it.
     A new message brings the room back, with what came after."""
     await room_service.do_hide_room(session, user=user, room_id=room_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+MESSAGE_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such message, or not in one of your rooms (`message_not_found`)."}
+}
+
+
+@router.patch(
+    "/chat/messages/{message_id:int}",
+    response_model=MessagePublic,
+    summary="Edit my message",
+    responses={
+        **MESSAGE_NOT_FOUND,
+        403: {
+            "description": "`not_your_message`; `edit_window_passed` (24 hours after sending); "
+            "`message_gone` (deleted or hidden)"
+        },
+    },
+)
+async def edit_message(message_id: Id, body: EditMessage, session: SessionDep, user: CurrentUser) -> MessagePublic:
+    """The sender only, within 24 hours; the message gets `edited_at`. Delivered live again with the same
+    `id` and `seq` (STOMP header `withus-event:message_updated`)."""
+    return await chat_edits.do_edit_message(session, user=user, message_id=message_id, body=body.body)
+
+
+@router.delete(
+    "/chat/messages/{message_id:int}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a message",
+    responses={**MESSAGE_NOT_FOUND, 403: {"description": "`not_your_message`"}},
+)
+async def delete_message(message_id: Id, session: SessionDep, user: CurrentUser) -> Response:
+    """The sender, or in a club room the club's host and moderators. The text is removed from the database;
+    the message keeps its place as `{"deleted": true, "body": ""}` and is delivered live again with the same
+    `id` and `seq` (STOMP header `withus-event:message_deleted`)."""
+    await chat_edits.do_delete_message(session, user=user, message_id=message_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -44,13 +44,47 @@ async def dispatch(conn: Connection, channel: str, data: str) -> None:
             if sub.destination == USER_NOTIFICATIONS:
                 await _deliver(conn, sub, body, [])
         return
-    message = _decoded(data)
-    if message is None:
+    decoded = _decoded(data)
+    if decoded is None:
+        return
+    kind, message = decoded
+    if kind != "message":
+        await _deliver_change(conn, channel, kind, message)
         return
     if channel.startswith("chat:room:"):
         await _deliver_room_message(conn, message)
     elif channel.startswith("chat:user:"):
         body, extra = _encoded(message)
+        for sub in list(conn.subscriptions.values()):
+            if sub.destination == USER_MESSAGES:
+                await _deliver(conn, sub, body, extra)
+
+
+CHANGES = ("message_updated", "message_deleted")
+"""Events about a message already sent: delivered with ``withus-event:<event>``, the same id and seq."""
+
+
+async def _deliver_change(conn: Connection, channel: str, kind: str, message: dict[str, Any]) -> None:
+    """An edit or a delete. On a room topic only once its message has been delivered (seq at or below
+    the watermark); a message still held waits with the changed content, and one not yet seen comes
+    from the database as it is now."""
+    body, own = _encoded(message)
+    extra = [("withus-event", kind), *own]
+    if channel.startswith("chat:room:"):
+        room_id, seq = message.get("room_id"), message.get("seq")
+        if not isinstance(room_id, int) or not isinstance(seq, int):
+            return
+        cursor = conn.room_cursors.get(room_id)
+        if cursor is None:
+            return
+        if seq > cursor.watermark:
+            if seq in cursor.held:
+                cursor.held[seq] = message
+            return
+        for sub in list(conn.subscriptions.values()):
+            if sub.room_id == room_id:
+                await _deliver(conn, sub, body, extra)
+    elif channel.startswith("chat:user:"):
         for sub in list(conn.subscriptions.values()):
             if sub.destination == USER_MESSAGES:
                 await _deliver(conn, sub, body, extra)
@@ -132,19 +166,22 @@ async def catch_up_room(conn: Connection, room_id: int, cursor: RoomCursor) -> N
 
 
 @functools.lru_cache(maxsize=1024)
-def _decoded(data: str) -> dict[str, Any] | None:
-    """The message of a bus event (None for another event), decoded once per process however many
-    of its connections receive it: the hub hands every listener the same string, and the same dict
-    comes back for each (never changed by its users)."""
+def _decoded(data: str) -> tuple[str, dict[str, Any]] | None:
+    """The kind (``message`` or one of :data:`CHANGES`) and message of a bus event (None for another
+    event), decoded once per process however many of its connections receive it: the hub hands every
+    listener the same string, and the same dict comes back for each (never changed by its users)."""
     try:
         event = json.loads(data)
     except ValueError:
         log.warning("stomp: unreadable event %.80r", data)
         return None
-    if not isinstance(event, dict) or event.get("event") != "message" or not isinstance(event.get("message"), dict):
+    if not isinstance(event, dict) or not isinstance(event.get("message"), dict):
+        return None
+    kind = event.get("event")
+    if kind != "message" and kind not in CHANGES:
         return None
     message: dict[str, Any] = event["message"]
-    return message
+    return kind, message
 
 
 _ENCODED: collections.OrderedDict[int, tuple[dict[str, Any], bytes, list[tuple[str, str]]]] = collections.OrderedDict()

@@ -12,7 +12,9 @@
   club room the row only carries read state: who may enter is the club's membership,
   checked on every access, never copied here.
 - ``chat_messages``: ``seq`` unique per room; ``client_msg_id`` unique per (room,
-  sender) when present, which makes a resend idempotent.
+  sender) when present, which makes a resend idempotent. ``edited_at`` is set by an edit
+  (:mod:`withus.services.chat_edits`); ``deleted_at`` by a delete, which also empties ``body``
+  (the text is gone from the database, the message keeps its place).
 """
 
 from __future__ import annotations
@@ -86,6 +88,8 @@ class ChatMessage(Base, table=True):
     client_msg_id: str | None = Field(default=None, max_length=CLIENT_MSG_ID_MAX)
     created_at: datetime = created_at_field()
     hidden_at: datetime | None = Field(default=None, sa_type=_tz())
+    edited_at: datetime | None = Field(default=None, sa_type=_tz())
+    deleted_at: datetime | None = Field(default=None, sa_type=_tz())
 
 
 # ---------------------------------------------------------------- views
@@ -93,7 +97,8 @@ class ChatMessage(Base, table=True):
 
 class MessagePublic(SQLModel):
     """A message as REST, STOMP and the live UI show it. A message hidden by moderation
-    keeps its place (``seq``) with an empty body and ``hidden: true``."""
+    keeps its place (``seq``) with an empty body and ``hidden: true``; a deleted one with an
+    empty body and ``deleted: true``; an edited one has ``edited_at``."""
 
     id: int
     room_id: int
@@ -103,20 +108,25 @@ class MessagePublic(SQLModel):
     client_msg_id: str | None
     created_at: datetime
     hidden: bool = False
+    edited_at: datetime | None = None
+    deleted: bool = False
 
     @classmethod
     def of(cls, message: ChatMessage, sender: UserSummary) -> MessagePublic:
         assert message.id is not None
-        hidden = message.hidden_at is not None
+        deleted = message.deleted_at is not None
+        hidden = message.hidden_at is not None and not deleted
         return cls(
             id=message.id,
             room_id=message.room_id,
             seq=message.seq,
             sender=sender,
-            body="" if hidden else message.body,
+            body="" if hidden or deleted else message.body,
             client_msg_id=message.client_msg_id,
             created_at=as_utc(message.created_at),
             hidden=hidden,
+            edited_at=as_utc(message.edited_at) if message.edited_at is not None and not deleted else None,
+            deleted=deleted,
         )
 
 

@@ -100,6 +100,7 @@ class RoomAccess:
     room: ChatRoom
     participant: ChatParticipant | None
     club: Club | None = None
+    role: str | None = None  # the user's role in a club room's club
 
     @property
     def room_id(self) -> int:
@@ -189,7 +190,7 @@ async def access_room(session: AsyncSession, *, room_id: int, user_id: int) -> R
     )
     if not allowed:
         raise room_not_found()
-    return RoomAccess(room, participant, club)
+    return RoomAccess(room, participant, club, role)
 
 
 async def can_access(session: AsyncSession, *, room_id: int, user_id: int) -> bool:

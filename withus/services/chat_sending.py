@@ -147,6 +147,8 @@ def _statements() -> dict[str, Any]:
             col(ChatMessage.client_msg_id),
             col(ChatMessage.created_at),
             col(ChatMessage.hidden_at),
+            col(ChatMessage.edited_at),
+            col(ChatMessage.deleted_at),
         ).where(
             tuple_(col(ChatMessage.room_id), col(ChatMessage.sender_id), col(ChatMessage.client_msg_id)).in_(
                 bindparam("keys", expanding=True)
