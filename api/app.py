@@ -19,6 +19,7 @@ from api import openapi, problems
 from api.locale import ACCEPT_LANGUAGE_DOC
 from api.observe import ObserveMiddleware
 from api.routes import health, metrics
+from api.static_cache import StaticCacheMiddleware
 from api.stomp.route import stomp_endpoint
 from withus.errors import NotFound
 from withus.i18n import Msg
@@ -113,6 +114,7 @@ def build_api(lifespan: Any = None) -> FastAPI:
         openapi_url="/api/openapi.json",
     )
 
+    app.add_middleware(StaticCacheMiddleware)  # hashed assets immutable, pages no-cache (api/static_cache.py)
     app.add_middleware(ObserveMiddleware)  # inside RequestIdMiddleware: it reads the request id
     app.add_middleware(RequestIdMiddleware)
 

@@ -89,4 +89,9 @@ def test_a_cold_home_page_downloads_only_the_font_ranges_it_needs(browser: objec
     print("cold home:", sizes)  # the README's figures come from here
     assert 0 < sizes["font_files"] < 92, "every subset file was fetched: the unicode-range split does not work"
     assert sizes["fonts"] < 300_000, sizes
+    # hashed build files are cached for good, the page itself is revalidated
+    script = pg.evaluate("performance.getEntriesByType('resource').map(r => r.name).find(n => n.includes('/assets/'))")
+    assert script, "no /assets/ file loaded"
+    assert "immutable" in pg.request.get(script).headers.get("cache-control", "")
+    assert pg.request.get("/").headers.get("cache-control") == "no-cache"
     context.close()
