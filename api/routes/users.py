@@ -16,7 +16,7 @@ from api.schemas.accounts import AccountDeletion, PasswordChange, ProfileUpdate,
 from withus.errors import InvalidInput, TooLarge
 from withus.models.types import Id, Text, is_id
 from withus.models.user import UserPrivate, UserPublic, UserSummary
-from withus.services import images
+from withus.services import images, people_search
 from withus.services import users as user_service
 from withus.settings import get_settings
 
@@ -39,6 +39,26 @@ AVATAR_BODY = {
         },
     }
 }
+
+
+class PeoplePage(BaseModel):
+    items: list[UserPublic]
+    next_cursor: str | None = None
+
+
+@router.get("", response_model=PeoplePage, responses=problems(400, 401, 422), summary="Find people by nickname")
+async def search_people(
+    user: CurrentUser,
+    session: SessionDep,
+    q: Annotated[Text, Query(description="2–20 characters; nicknames that contain it (those starting with it first)")],
+    limit: Annotated[int | None, Query(ge=1, le=100, description="page size (default 20)")] = None,
+    cursor: Annotated[Text | None, Query(description="`next_cursor` of the previous page")] = None,
+) -> PeoplePage:
+    """Public views of people whose nickname contains `q`, case-insensitive; deleted accounts, me,
+    and people who blocked me or whom I blocked are left out."""
+    assert user.id is not None
+    items, next_cursor = await people_search.search_people(session, viewer_id=user.id, q=q, limit=limit, cursor=cursor)
+    return PeoplePage(items=items, next_cursor=next_cursor)
 
 
 class BlockedPage(BaseModel):

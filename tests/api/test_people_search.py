@@ -1,0 +1,66 @@
+"""GET /api/users?q=: people by nickname, prefix matches first, pages, blocked people and deleted
+accounts left out, bad queries refused (never a 500)."""
+
+from __future__ import annotations
+
+import secrets
+
+import httpx
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from tests.factories import DEFAULT_PASSWORD, auth_headers, make_user
+
+
+async def test_people_are_found_by_nickname_prefix_first_and_paged(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    tag = secrets.token_hex(2)
+    me = await make_user(session, nickname=f"나{tag}")
+    starts = [await make_user(session, nickname=f"{tag}달리기{i}") for i in range(3)]
+    inside = await make_user(session, nickname=f"가{tag}수영")
+    await make_user(session, nickname=f"무관{secrets.token_hex(2)}")
+    h = await auth_headers(me)
+
+    r = await client.get("/api/users", params={"q": tag, "limit": 2}, headers=h)
+    assert r.status_code == 200, r.text
+    page = r.json()
+    assert [u["id"] for u in page["items"]] == [starts[0].id, starts[1].id]
+    assert set(page["items"][0]) >= {"id", "nickname", "avatar_url", "introduction"} and "email" not in page["items"][0]
+    r = await client.get("/api/users", params={"q": tag, "limit": 2, "cursor": page["next_cursor"]}, headers=h)
+    rest = r.json()
+    assert [u["id"] for u in rest["items"]] == [starts[2].id, inside.id] and rest["next_cursor"] is None
+    # Case-insensitive, and LIKE's wildcards are plain characters.
+    r = await client.get("/api/users", params={"q": tag.upper()}, headers=h)
+    assert len(r.json()["items"]) == 4
+    assert (await client.get("/api/users", params={"q": "%%"}, headers=h)).json()["items"] == []
+
+
+async def test_blocked_people_either_way_and_deleted_accounts_are_left_out(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    tag = secrets.token_hex(2)
+    me = await make_user(session, nickname=f"{tag}나")
+    friend = await make_user(session, nickname=f"{tag}친구")
+    blocked_by_me = await make_user(session, nickname=f"{tag}차단")
+    blocks_me = await make_user(session, nickname=f"{tag}싫어")
+    gone = await make_user(session, nickname=f"{tag}탈퇴")
+    h = await auth_headers(me)
+    assert (await client.post(f"/api/users/{blocked_by_me.id}/block", headers=h)).status_code in (200, 204)
+    r = await client.post(f"/api/users/{me.id}/block", headers=await auth_headers(blocks_me))
+    assert r.status_code in (200, 204), r.text
+    g = await auth_headers(gone)
+    r = await client.request("DELETE", "/api/users/me", json={"password": DEFAULT_PASSWORD}, headers=g)
+    assert r.status_code == 204, r.text
+    found = await client.get("/api/users", params={"q": tag}, headers=h)
+    ids = [u["id"] for u in found.json()["items"]]
+    assert ids == [friend.id]
+
+
+async def test_bad_queries_are_refused(client: httpx.AsyncClient, session: AsyncSession) -> None:
+    h = await auth_headers(await make_user(session))
+    for params in ({"q": "a"}, {"q": "  a "}, {"q": "x" * 21}, {}, {"q": "ab", "limit": 0}):
+        r = await client.get("/api/users", params=params, headers=h)
+        assert r.status_code == 422, (params, r.text)
+    r = await client.get("/api/users", params={"q": "ab", "cursor": "garbage"}, headers=h)
+    assert r.status_code == 400 and r.json()["code"] == "invalid_cursor"
+    assert (await client.get("/api/users", params={"q": "ab"})).status_code == 401
