@@ -87,10 +87,25 @@ def day_separator(label: rx.Var) -> rx.Component:
 def _bubble(m: rx.Var) -> rx.Component:
     return rx.box(
         rx.cond(
-            m.hidden,
-            rx.text(tr("chat.hidden_message"), size="2", color_scheme="gray", style={"font_style": "italic"}),
-            # Plain text: React escapes it; line breaks are kept by white-space.
-            rx.text(m.body, size="2", white_space="pre-wrap", word_break="break-word"),
+            m.deleted,
+            rx.text(tr("chat.deleted_message"), size="2", style={"font_style": "italic", "opacity": "0.75"}),
+            rx.cond(
+                m.hidden,
+                rx.text(tr("chat.hidden_message"), size="2", color_scheme="gray", style={"font_style": "italic"}),
+                # Plain text: React escapes it; line breaks are kept by white-space.
+                rx.fragment(
+                    rx.text(m.body, size="2", white_space="pre-wrap", word_break="break-word"),
+                    rx.cond(
+                        m.edited,
+                        rx.text(
+                            tr("chat.edited"),
+                            size="1",
+                            style={"opacity": "0.75"},
+                            custom_attrs={"data-testid": "message-edited"},
+                        ),
+                    ),
+                ),
+            ),
         ),
         padding="8px 12px",
         border_radius="14px",

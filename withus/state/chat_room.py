@@ -169,9 +169,13 @@ class ChatRoomState(rx.State):
             return True
 
         async def receive(batch: tasks.Batch) -> list[Any] | None:
-            incoming = [m for _, data in batch if (m := _event_message(data)) is not None and m.room_id == room_id]
+            events = [e for _, data in batch if (e := _event_message(data)) is not None and e[1].room_id == room_id]
+            incoming = [m for kind, m in events if kind == "message"]
+            changed = [m for kind, m in events if kind != "message"]
             if incoming and not await self._receive(uid, room_id, gen, incoming):
                 return None
+            if changed:
+                await self._apply_changes(uid, gen, changed)
             return []
 
         async def still_here() -> bool:
@@ -226,6 +230,17 @@ class ChatRoomState(rx.State):
         if fresh:
             await self._mark_read(uid, room_id, top)
         return True
+
+    async def _apply_changes(self, uid: int, gen: int, changed: list[MessagePublic]) -> None:
+        """Edits and deletes: a message the page shows is replaced in place (same seq)."""
+        async with self:
+            if self._gen != gen:
+                return
+            by_seq = {m.seq: m for m in changed}
+            if not any(v.seq in by_seq for v in self.messages):
+                return
+            views = [message_row(by_seq[v.seq], uid) if v.seq in by_seq else plain_message(v) for v in self.messages]
+            self._set_messages(views)
 
     async def _catch_up(self, uid: int, room_id: int, gen: int) -> bool:
         """Fetch what follows the page's last message (at the present only). False: stop."""
@@ -375,12 +390,17 @@ class ChatRoomState(rx.State):
         return [rx.toast.success("채팅방을 나갔어요."), rx.redirect("/chat")]
 
 
-def _event_message(data: str) -> MessagePublic | None:
+LIVE_EVENTS = ("message", "message_updated", "message_deleted")
+
+
+def _event_message(data: str) -> tuple[str, MessagePublic] | None:
+    """A new message (``message``) or a change to one (``message_updated`` / ``message_deleted``)."""
     try:
         event = json.loads(data)
-        if event.get("event") != "message":
+        kind = event.get("event")
+        if kind not in LIVE_EVENTS:
             return None
-        return MessagePublic.model_validate(event["message"])
+        return kind, MessagePublic.model_validate(event["message"])
     except (ValueError, KeyError, TypeError, AttributeError):
         log.warning("chat: ignored a payload that is not a message")
         return None

@@ -140,6 +140,8 @@ class MessageView:
     initial: str = ""
     body: str = ""
     hidden: bool = False
+    deleted: bool = False
+    edited: bool = False
     mine: bool = False
     time: str = ""
     day: str = ""
@@ -159,6 +161,8 @@ def message_row(m: MessagePublic, me: int) -> MessageView:
         initial=m.sender.nickname[:1],
         body=m.body,
         hidden=m.hidden,
+        deleted=m.deleted,
+        edited=m.edited_at is not None,
         mine=m.sender.id == me,
         time=clock(m.created_at),
         day=day_label(m.created_at),

@@ -1,0 +1,40 @@
+"""An edit and a delete show up live in the other person's open room (no reload)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.conftest import Server
+from tests.e2e.test_realtime import LIVE, Person, api, browser_for, messages, open_room, sign_up, wait_live
+
+
+@pytest.fixture(scope="module")
+def pair(server: Server) -> dict[str, Person]:
+    return {"alice": sign_up(server, "edita", "수정"), "bob": sign_up(server, "editb", "보기")}
+
+
+def test_an_edit_and_a_delete_change_the_open_room_in_place(
+    browser: Browser, server: Server, pair: dict[str, Person]
+) -> None:
+    alice, bob = pair["alice"], pair["bob"]
+    room_id = open_room(server, alice, bob)
+    b: Page = browser_for(browser, server, bob)
+    try:
+        b.goto(f"/chat/{room_id}")
+        wait_live(b, "#chat-messages")
+        first = api(server, alice, "POST", f"/api/chat/rooms/{room_id}/messages", json={"body": "7시에 만나요"}).json()
+        second = api(server, alice, "POST", f"/api/chat/rooms/{room_id}/messages", json={"body": "지울 메시지"}).json()
+        expect(messages(b)).to_have_count(2, timeout=LIVE)
+
+        r = api(server, alice, "PATCH", f"/api/chat/messages/{first['id']}", json={"body": "8시에 만나요"})
+        assert r.status_code == 200, r.text
+        expect(messages(b).first).to_contain_text("8시에 만나요", timeout=LIVE)
+        expect(b.locator('[data-testid="message-edited"]')).to_have_text("수정됨")
+
+        assert api(server, alice, "DELETE", f"/api/chat/messages/{second['id']}").status_code == 204
+        expect(messages(b).last).to_have_text("삭제된 메시지입니다", timeout=LIVE)
+        expect(messages(b)).to_have_count(2)
+        expect(b.get_by_text("지울 메시지")).to_have_count(0)
+    finally:
+        b.context.close()
