@@ -37,7 +37,12 @@ class SendMessage(BaseModel):
     client_msg_id: Any = Field(
         default=None,
         description="your id for this message (≤ 64 printable characters): a resend with the same id is stored once",
-        json_schema_extra={"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[^\\u0000-\\u001f]*$"},
+        json_schema_extra={
+            "type": ["string", "null"],
+            "minLength": 1,
+            "maxLength": 64,
+            "pattern": "^[^\\u0000-\\u001f]*$",
+        },
     )
 
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, status
@@ -21,7 +20,7 @@ from withus.models.event_schemas import (
     RsvpResult,
     aware_kst,
 )
-from withus.models.types import Id
+from withus.models.types import Id, IsoDateTime
 from withus.services import event_lists, event_views, events, rsvp
 
 router = APIRouter(tags=["events"], route_class=UnitOfWorkRoute)
@@ -50,8 +49,8 @@ async def list_club_events(
     club_id: Id,
     session: SessionDep,
     user: OptionalUser,
-    from_: Annotated[datetime | None, Query(alias="from", description="Start at or after (default: now).")] = None,
-    to: Annotated[datetime | None, Query(description="Start before.")] = None,
+    from_: Annotated[IsoDateTime | None, Query(alias="from", description="Start at or after (default: now).")] = None,
+    to: Annotated[IsoDateTime | None, Query(description="Start before.")] = None,
     past: Annotated[bool, Query(description="Events that started before `to` (default now), newest first.")] = False,
     limit: Limit = 20,
     cursor: Cursor = None,

@@ -5,10 +5,12 @@ JSON nested 30,000 deep, and a frame that never completes. Each gets its ERROR (
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
+from websockets.exceptions import ConnectionClosed
 
 from tests.factories import make_user
 from tests.realtime.conftest import LiveServer
@@ -73,3 +75,48 @@ async def test_a_frame_that_never_completes_is_timed_out(
     await asyncio.sleep(1.0)
     await idle.send("SUBSCRIBE", {"id": "q", "destination": "/user/queue/messages", "receipt": "alive"})
     assert (await idle.recv()).get("receipt-id") == "alive"
+
+
+HOSTILE_VALUES = [str(PAST_INT32), "9" * 19, "-1", "0"]
+HOSTILE_BODIES = [json.dumps({"body": "a\ud800"}), json.dumps({"body": "a\u0000"}), "[" * 30_000 + "]" * 30_000]
+
+
+def _frames_of_every_command(room_id: int) -> list[tuple[str, dict[str, str], str]]:
+    """Each client command with ids past the range in each header that names something, and each
+    hostile body where a body is allowed."""
+    frames: list[tuple[str, dict[str, str], str]] = []
+    for value in HOSTILE_VALUES:
+        frames += [
+            ("SUBSCRIBE", {"id": value, "destination": f"/topic/chat/rooms/{value}"}, ""),
+            ("SEND", {"destination": f"/app/chat/rooms/{value}"}, '{"body":"hi"}'),
+            ("SEND", {"destination": f"/app/chat/rooms/{room_id}", "transaction": value}, '{"body":"hi"}'),
+            ("UNSUBSCRIBE", {"id": value}, ""),
+            ("ACK", {"id": value}, ""),
+            ("NACK", {"id": value}, ""),
+            ("BEGIN", {"transaction": value}, ""),
+            ("COMMIT", {"transaction": value}, ""),
+            ("ABORT", {"transaction": value}, ""),
+            ("DISCONNECT", {}, ""),
+        ]
+    for body in HOSTILE_BODIES:
+        frames += [("SEND", {"destination": f"/app/chat/rooms/{room_id}"}, body)]
+        frames += [(command, {"id": "0", "transaction": "t"}, body) for command in ("UNSUBSCRIBE", "ACK", "BEGIN")]
+    return frames
+
+
+async def test_every_command_answers_hostile_values_without_an_internal_error(
+    live_server: LiveServer, session: AsyncSession
+) -> None:
+    alice, bob = await make_user(session), await make_user(session)
+    room_id = await _room(live_server, alice, bob)
+    for command, headers, body in _frames_of_every_command(room_id):
+        peer = await _connected(live_server, alice)
+        await peer.send(command, {**headers, "receipt": "r"}, body)
+        frames = []
+        with contextlib.suppress(ConnectionClosed, TimeoutError):  # closed after an ERROR, or left open
+            while True:
+                frames.append(await peer.recv(timeout=3))
+        errors = [f.get("message") for f in frames if f.command == "ERROR"]
+        assert "internal_error" not in errors, (command, headers, body[:40], frames)
+        assert errors or any(f.command == "RECEIPT" for f in frames), (command, headers, body[:40], frames)
+    assert await _message_count() == 0

@@ -25,7 +25,7 @@ from sqlmodel import Field, SQLModel
 
 from withus.i18n import Msg
 from withus.models.base import Base, created_at_field
-from withus.models.types import Text
+from withus.models.types import IsoDateTime, Text
 from withus.models.user import UserPublic, UserSummary
 
 # (code, label_ko, label_en), in the order the UI shows them.
@@ -211,8 +211,8 @@ class ClubCreate(SQLModel):
     join_policy: JoinPolicy = "open"
     visibility: Visibility = "public"
     capacity: int | None = Field(default=None, schema_extra={"json_schema_extra": _CAPACITY_DOC})
-    recruit_from: datetime | None = None
-    recruit_until: datetime | None = None
+    recruit_from: IsoDateTime | None = None
+    recruit_until: IsoDateTime | None = None
     location: Text | None = Field(default=None, schema_extra={"json_schema_extra": _LOCATION_DOC})
 
     @field_validator("name")
@@ -251,14 +251,16 @@ class ClubCreate(SQLModel):
 class ClubUpdate(SQLModel):
     """Only the fields sent are changed; ``null`` clears capacity, window and location."""
 
-    name: Text | None = Field(default=None, schema_extra={"json_schema_extra": _NAME_DOC})
+    name: Text = Field(  # type: ignore[assignment]
+        default=None, schema_extra={"json_schema_extra": _NAME_DOC}
+    )
     description: Text | None = Field(default=None, schema_extra={"json_schema_extra": _DESCRIPTION_DOC})
-    category: Category | None = None
-    join_policy: JoinPolicy | None = None
-    visibility: Visibility | None = None
+    category: Category = None  # type: ignore[assignment]
+    join_policy: JoinPolicy = None  # type: ignore[assignment]
+    visibility: Visibility = None  # type: ignore[assignment]
     capacity: int | None = Field(default=None, schema_extra={"json_schema_extra": _CAPACITY_DOC})
-    recruit_from: datetime | None = None
-    recruit_until: datetime | None = None
+    recruit_from: IsoDateTime | None = None
+    recruit_until: IsoDateTime | None = None
     location: Text | None = Field(default=None, schema_extra={"json_schema_extra": _LOCATION_DOC})
 
     @field_validator("name")

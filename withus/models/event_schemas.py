@@ -24,7 +24,7 @@ from withus.models.event import (
     RsvpResponse,
     RsvpStatus,
 )
-from withus.models.types import Text
+from withus.models.types import IsoDateTime, Text
 from withus.models.user import UserSummary
 
 KST = ZoneInfo("Asia/Seoul")
@@ -88,7 +88,7 @@ class RepeatSpec(BaseModel):
 
     freq: RepeatFreq
     count: int | None = Field(default=None, ge=2, description="How many occurrences, the first included.")
-    until: datetime | None = Field(default=None, description="The last occurrence starts on or before this.")
+    until: IsoDateTime | None = Field(default=None, description="The last occurrence starts on or before this.")
 
     @field_validator("until")
     @classmethod
@@ -99,12 +99,12 @@ class RepeatSpec(BaseModel):
 class EventCreate(BaseModel):
     title: Text
     description: Text = ""
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: IsoDateTime
+    ends_at: IsoDateTime
     location: Text | None = None
     map_url: Text | None = Field(default=None, description="A map link for the place (http/https).")
     capacity: int | None = None
-    rsvp_deadline: datetime | None = None
+    rsvp_deadline: IsoDateTime | None = None
     repeat: RepeatSpec | None = None
 
     _t = field_validator("title")(_title)
@@ -124,12 +124,12 @@ class EventUpdate(BaseModel):
 
     title: Text | None = None
     description: Text | None = None
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
+    starts_at: IsoDateTime | None = None
+    ends_at: IsoDateTime | None = None
     location: Text | None = None
     map_url: Text | None = None
     capacity: int | None = None
-    rsvp_deadline: datetime | None = None
+    rsvp_deadline: IsoDateTime | None = None
 
     @field_validator("title")
     @classmethod
@@ -176,12 +176,12 @@ class EventPublic(BaseModel):
     series_id: int | None
     title: str
     description: str
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: IsoDateTime
+    ends_at: IsoDateTime
     location: str | None
     map_url: str | None = None
     capacity: int | None
-    rsvp_deadline: datetime | None
+    rsvp_deadline: IsoDateTime | None
     status: EventStatus
     going_count: int
     waitlist_count: int

@@ -73,8 +73,12 @@ class PostCreate(SQLModel):
 class PostUpdate(SQLModel):
     """Only the text changes; the kind and the club stay as they were created."""
 
-    title: Text | None = Field(default=None, schema_extra=doc(TITLE_DOC))
-    body: Text | None = Field(default=None, schema_extra=doc(BODY_DOC))
+    title: Text = Field(  # type: ignore[assignment]
+        default=None, schema_extra=doc(TITLE_DOC)
+    )
+    body: Text = Field(  # type: ignore[assignment]
+        default=None, schema_extra=doc(BODY_DOC)
+    )
 
     @field_validator("title")
     @classmethod

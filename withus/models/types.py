@@ -3,8 +3,10 @@
 - ``Id`` — a row id as it comes in a path or a query (text parsed as an integer), 1..2**31-1:
   every id column is a 32-bit ``INTEGER`` on both databases, so a larger number names nothing.
   The API edge answers an out-of-range id in a path with 404, like any other absent row.
-- ``StrictId`` — the same range in a JSON body, where it must be a JSON integer: ``true``,
-  ``"7"`` and ``7.0`` are not ids (pydantic's lax mode would take ``true`` for user 1).
+- ``StrictId`` — the same range in a JSON body, where it must be a JSON integer: ``true`` and
+  ``"7"`` are not ids (pydantic's lax mode would take ``true`` for user 1); ``7.0`` is one, as
+  JSON Schema says.
+- ``IsoDateTime`` — ISO 8601 text; a number is refused (lax mode would read ``0`` as 1970).
 - ``Seq`` — a chat message's ``seq`` (also a 32-bit column), 0..2**31-1; ``StrictSeq`` in bodies.
 - ``Text`` — any string a client sends: no NUL (PostgreSQL cannot store it) and no lone UTF-16
   surrogate (``"\\ud800"`` is valid JSON but not Unicode text; no database encoding takes it).
@@ -17,10 +19,12 @@ The limits show in the OpenAPI document (``minimum``/``maximum``, ``pattern``).
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from typing import Annotated
 
 from annotated_types import Ge, Le
-from pydantic import AfterValidator, Field, Strict
+from pydantic import AfterValidator, BeforeValidator, Field
 
 INT32_MAX = 2**31 - 1
 
@@ -52,13 +56,31 @@ def check_text(value: str) -> str:
     return value
 
 
+def _json_integer(value: object) -> object:
+    """A JSON integer: JSON Schema counts ``7.0`` as one (lax int takes it), never ``true`` or ``"7"``."""
+    if isinstance(value, bool | str | bytes):
+        raise ValueError("정수여야 합니다.")
+    return value
+
+
+_NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+
+
+def _datetime_text(value: object) -> object:
+    """A date-time is ISO 8601 text: a number (pydantic's lax mode reads it as Unix time) is not one."""
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+        raise ValueError("날짜·시간은 ISO 8601 형식(예: 2026-05-01T19:00:00+09:00)으로 입력해 주세요.")
+    return value
+
+
 def is_id(value: object) -> bool:
     """A JSON integer in the id range (not a bool)."""
     return type(value) is int and 1 <= value <= INT32_MAX
 
 
 Id = Annotated[int, Ge(1), Le(INT32_MAX)]
-StrictId = Annotated[int, Strict(), Ge(1), Le(INT32_MAX)]
+StrictId = Annotated[int, BeforeValidator(_json_integer), Ge(1), Le(INT32_MAX)]
 Seq = Annotated[int, Ge(0), Le(INT32_MAX)]
-StrictSeq = Annotated[int, Strict(), Ge(0), Le(INT32_MAX)]
+StrictSeq = Annotated[int, BeforeValidator(_json_integer), Ge(0), Le(INT32_MAX)]
+IsoDateTime = Annotated[datetime, BeforeValidator(_datetime_text)]
 Text = Annotated[str, AfterValidator(check_text), Field(json_schema_extra={"pattern": TEXT_PATTERN})]
