@@ -79,8 +79,8 @@ def is_id(value: object) -> bool:
 
 
 Id = Annotated[int, Ge(1), Le(INT32_MAX)]
-StrictId = Annotated[int, BeforeValidator(_json_integer), Ge(1), Le(INT32_MAX)]
+StrictId = Annotated[int, Ge(1), Le(INT32_MAX), BeforeValidator(_json_integer)]
 Seq = Annotated[int, Ge(0), Le(INT32_MAX)]
-StrictSeq = Annotated[int, BeforeValidator(_json_integer), Ge(0), Le(INT32_MAX)]
+StrictSeq = Annotated[int, Ge(0), Le(INT32_MAX), BeforeValidator(_json_integer)]
 IsoDateTime = Annotated[datetime, BeforeValidator(_datetime_text)]
 Text = Annotated[str, AfterValidator(check_text), Field(json_schema_extra={"pattern": TEXT_PATTERN})]
