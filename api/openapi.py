@@ -150,8 +150,8 @@ def _correct_operation(operation: dict[str, Any], route: Any, method: str, login
         if not key.isdigit() or not 400 <= int(key) < 600:
             continue
         status = int(key)
-        if status >= 500 and set(response.get("content", {})) - {PROBLEM_MEDIA_TYPE}:
-            continue  # a 5xx with a body of its own (the health check's)
+        if set(response.get("content", {})) - {PROBLEM_MEDIA_TYPE, "application/json"}:
+            continue  # a body of its own (the health check's 503, a page for a browser's 400)
         if status == 422 and response.get("description") == "Validation Error":
             response["description"] = DEFAULT_DESCRIPTIONS[422]
         response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_REF}}

@@ -82,7 +82,13 @@ def _page(title: str, message: str, *, form_token: str | None = None, status: in
     return HTMLResponse(html, status_code=status)
 
 
-@router.get("/mail/unsubscribe", response_class=HTMLResponse, include_in_schema=True, tags=["notifications"])
+@router.get(
+    "/mail/unsubscribe",
+    response_class=HTMLResponse,
+    include_in_schema=True,
+    tags=["notifications"],
+    responses={400: {"description": "A link not made here: a page that says so.", "content": {"text/html": {}}}},
+)
 async def unsubscribe_page(token: str = Query(max_length=200)) -> HTMLResponse:
     """The unsubscribe link opened in a browser: a page (Korean) that asks to confirm; nothing
     changes on a GET (mail scanners follow links)."""
