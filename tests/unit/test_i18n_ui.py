@@ -28,3 +28,12 @@ def test_the_header_compiles_with_the_switch() -> None:
     assert "language-switch" in rendered and "Switch to English" in rendered
     assert json.dumps("모임 찾기")[1:-1].replace("\\", "\\\\") in rendered and "Find clubs" in rendered
     assert str(IS_EN).count("===") == 1
+
+
+def test_a_refused_action_is_toasted_in_the_readers_language() -> None:
+    from withus.errors import Conflict
+    from withus.state.handlers import error_toast
+
+    exc = Conflict(code="club_full")
+    assert "The club is full." in str(error_toast(exc, "en"))
+    assert json.dumps("모임 정원이 가득 찼습니다.")[1:-1] in str(error_toast(exc)).replace("\\\\", "\\")

@@ -35,17 +35,19 @@ from typing import Any, TypeVar
 import reflex as rx
 
 from withus.errors import DomainError, NotAuthenticated
+from withus.i18n import DEFAULT_LOCALE, localize
 from withus.models.user import User
 from withus.state.common import current_user_id, load_user, login_redirect
+from withus.state.locale import current_locale
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 _acting_user_id: ContextVar[int | None] = ContextVar("withus_acting_user_id", default=None)
 
 
-def error_toast(exc: DomainError) -> Any:
-    """What a page shows for a refused action: the error's message, as an error toast."""
-    return rx.toast.error(exc.detail)
+def error_toast(exc: DomainError, locale: str = DEFAULT_LOCALE) -> Any:
+    """What a page shows for a refused action: the error's message in the reader's language, as a toast."""
+    return rx.toast.error(str(localize(exc.detail, locale)))
 
 
 def acting_user_id() -> int:
@@ -79,7 +81,7 @@ def needs_login(fn: F) -> F:
                 async for event in fn(self, *args, **kwargs):
                     yield event
             except DomainError as exc:
-                yield error_toast(exc)
+                yield error_toast(exc, await current_locale(self))
             finally:
                 with contextlib.suppress(ValueError):  # a step resumed in another context
                     _acting_user_id.reset(token)
@@ -95,7 +97,7 @@ def needs_login(fn: F) -> F:
         try:
             return await fn(self, *args, **kwargs)
         except DomainError as exc:
-            return error_toast(exc)
+            return error_toast(exc, await current_locale(self))
         finally:
             _acting_user_id.reset(token)
 

@@ -54,7 +54,7 @@ class SignupState(rx.State):
     def code_button_text(self) -> str:
         if self.cooldown > 0:
             return f"다시 받기 ({self.cooldown}초)"
-        return "인증번호 다시 받기" if self.code_sent else "인증번호 받기"
+        return "인증 코드 다시 받기" if self.code_sent else "인증 코드 받기"
 
     @rx.event
     def reset_form(self) -> None:
@@ -86,7 +86,7 @@ class SignupState(rx.State):
 
     @rx.event
     def set_code(self, value: str) -> None:
-        self.code_error = "" if not value or value.isdigit() else "인증번호는 숫자 6자리입니다."
+        self.code_error = "" if not value or value.isdigit() else "인증 코드는 숫자 6자리입니다."
 
     @rx.event
     def set_username(self, value: str) -> None:
@@ -136,7 +136,7 @@ class SignupState(rx.State):
             self.cooldown = COOLDOWN_SECONDS
             yield SignupState.tick
             yield rx.toast.success(
-                "인증번호를 보냈습니다. 메일이 도착하기까지 1분 정도 걸릴 수 있습니다. (10분 동안 유효)"
+                "인증 코드를 보냈습니다. 메일이 도착하기까지 1분 정도 걸릴 수 있습니다. (10분 동안 유효)"
             )
             yield rx.set_focus("signup-code")
             return
@@ -144,13 +144,13 @@ class SignupState(rx.State):
             if outcome.retry_after:
                 self.cooldown = outcome.retry_after
                 yield SignupState.tick
-            self.email_error = retry_message("인증번호 요청이 너무 많습니다.", outcome.retry_after)
+            self.email_error = retry_message("인증 코드 요청이 너무 많습니다.", outcome.retry_after)
             return
         errors = outcome.field_errors()
         if "email" in errors:
             self.email_error = errors["email"]
             return
-        yield rx.toast.error(outcome.detail or "인증번호를 보내지 못했습니다. 잠시 후 다시 시도해 주세요.")
+        yield rx.toast.error(outcome.detail or "인증 코드를 보내지 못했습니다. 잠시 후 다시 시도해 주세요.")
 
     @rx.event(background=True)
     async def tick(self) -> None:
@@ -190,7 +190,7 @@ class SignupState(rx.State):
         else:
             self.confirm_error = ""
         if not self.code_sent and not self.code_error:
-            self.code_error = "먼저 인증번호를 받아 주세요."
+            self.code_error = "먼저 인증 코드를 받아 주세요."
         return not any(
             (
                 self.email_error,
@@ -220,7 +220,7 @@ class SignupState(rx.State):
         self.submitting = False
         code = outcome.code
         if code in ("invalid_code", "code_expired") or (code.startswith("code_") and outcome.status == 400):
-            self.code_error = outcome.detail or "인증번호가 올바르지 않습니다."
+            self.code_error = outcome.detail or "인증 코드가 올바르지 않습니다."
             return rx.set_focus("signup-code")
         if code == "email_taken":
             self.email_error = outcome.detail or "이미 가입된 이메일입니다."
