@@ -36,5 +36,22 @@ def test_an_edit_and_a_delete_change_the_open_room_in_place(
         expect(messages(b).last).to_have_text("삭제된 메시지입니다", timeout=LIVE)
         expect(messages(b)).to_have_count(2)
         expect(b.get_by_text("지울 메시지")).to_have_count(0)
+        expect(b.locator('[data-testid="message-delete"]')).to_have_count(0)  # not bob's to delete
+
+        # 삭제 on my own message in my window: gone in both, no reload.
+        a: Page = browser_for(browser, server, alice)
+        try:
+            api(server, alice, "POST", f"/api/chat/rooms/{room_id}/messages", json={"body": "버튼으로 지우기"})
+            a.goto(f"/chat/{room_id}")
+            wait_live(a, "#chat-messages")
+            expect(messages(a).last).to_have_text("버튼으로 지우기")
+            expect(messages(b).last).to_have_text("버튼으로 지우기", timeout=LIVE)
+            a.locator('[data-testid="message"]').last.locator('[data-testid="message-delete"]').click()
+            expect(messages(a).last).to_have_text("삭제된 메시지입니다", timeout=LIVE)
+            expect(messages(b).last).to_have_text("삭제된 메시지입니다", timeout=LIVE)
+            stored = api(server, bob, "GET", f"/api/chat/rooms/{room_id}/messages").json()["items"]
+            assert [m["deleted"] for m in stored] == [False, True, True]
+        finally:
+            a.context.close()
     finally:
         b.context.close()

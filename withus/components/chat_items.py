@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from withus.i18n.ui import tr
@@ -117,12 +119,26 @@ def _bubble(m: rx.Var) -> rx.Component:
     )
 
 
-def message_item(m: rx.Var) -> rx.Component:
+def message_item(m: rx.Var, on_delete: Any = None) -> rx.Component:
+    """One message; ``on_delete(id)`` (the page's handler) adds 삭제 to a message I may delete."""
     time = rx.cond(
         m.show_time,
         rx.text(m.time, size="1", color_scheme="gray", white_space="nowrap", padding_bottom="2px"),
     )
-    mine = rx.hstack(time, _bubble(m), spacing="2", align="end", justify="end", width="100%")
+    delete = rx.fragment()
+    if on_delete is not None:
+        delete = rx.cond(
+            m.can_delete,
+            rx.button(
+                tr("chat.delete"),
+                size="1",
+                variant="ghost",
+                color_scheme="gray",
+                on_click=on_delete(m.id),
+                custom_attrs={"data-testid": "message-delete"},
+            ),
+        )
+    mine = rx.hstack(delete, time, _bubble(m), spacing="2", align="end", justify="end", width="100%")
     theirs = rx.hstack(
         rx.box(
             rx.cond(

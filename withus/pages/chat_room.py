@@ -82,7 +82,7 @@ def history() -> rx.Component:
                 ),
             ),
         ),
-        rx.foreach(S.messages, message_item),
+        rx.foreach(S.messages, lambda m: message_item(m, S.delete_message)),
         spacing="0",
         width="100%",
         padding="12px 4px",

@@ -28,13 +28,13 @@ from withus.models.chat import BODY_MAX, MessagePublic
 from withus.realtime import presence
 from withus.realtime.bus import room_channel
 from withus.services import chat as chat_service
+from withus.services import chat_edits, chat_sending
 from withus.services import chat_rooms as room_service
-from withus.services import chat_sending
 from withus.state import live as tasks
 from withus.state.auth import AuthState
 from withus.state.chat_views import MessageView, RoomHeader, arrange, is_next, message_row, plain_message, room_header
 from withus.state.common import GENERIC_ERROR, current_user_id, load_user, login_redirect, path_id
-from withus.state.handlers import acting_user_id, needs_login
+from withus.state.handlers import acting_user, acting_user_id, needs_login
 
 log = logging.getLogger(__name__)
 
@@ -376,6 +376,16 @@ class ChatRoomState(rx.State):
             self.gone = True
         finally:
             self.loading_older = False
+
+    @rx.event
+    @needs_login
+    async def delete_message(self, message_id: int) -> Any:
+        """삭제 on my message: the text leaves the database; every open view (this one too) hears
+        ``message_deleted`` and shows 삭제된 메시지입니다 in its place."""
+        async with session_scope() as session:
+            user = await acting_user(session)
+            await chat_edits.do_delete_message(session, user=user, message_id=int(message_id))
+        return None
 
     @rx.event
     @needs_login

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from withus.models.chat import MessagePublic, RoomPublic
+from withus.services.chat_edits import delete_refusal
 from withus.state.text import as_kst
 
 GROUP_GAP = 5 * 60  # seconds: a sender's messages closer than this share one name line
@@ -142,6 +143,7 @@ class MessageView:
     hidden: bool = False
     deleted: bool = False
     edited: bool = False
+    can_delete: bool = False
     mine: bool = False
     time: str = ""
     day: str = ""
@@ -163,6 +165,8 @@ def message_row(m: MessagePublic, me: int) -> MessageView:
         hidden=m.hidden,
         deleted=m.deleted,
         edited=m.edited_at is not None,
+        can_delete=not m.deleted
+        and delete_refusal(sender_id=m.sender.id, user_id=me, room_kind="direct", role=None) is None,
         mine=m.sender.id == me,
         time=clock(m.created_at),
         day=day_label(m.created_at),
