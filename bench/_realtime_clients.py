@@ -303,6 +303,7 @@ class LoadGen:
                     return
             client.start_reading(self.window)
             new.append(client)
+            self.clients.append(client)  # heart-beats from now on, while the others are still opening
 
         self.opened_with = {
             "url": url,
@@ -312,11 +313,12 @@ class LoadGen:
             "concurrency": concurrency,
             "compression": compression,
         }
+        if heart_beat != "0,0" and self.heartbeats is None:
+            # before the first connection is open: on a slow machine opening thousands takes longer
+            # than the server's heart-beat timeout
+            self.heartbeats = asyncio.create_task(self._beat(int(heart_beat.split(",")[0]) / 1000))
         async with asyncio.timeout(timeout):
             await asyncio.gather(*(one(u) for u in users))
-        self.clients.extend(new)
-        if heart_beat != "0,0" and self.heartbeats is None:
-            self.heartbeats = asyncio.create_task(self._beat(int(heart_beat.split(",")[0]) / 1000))
         return {"opened": len(new), "errors": errors[:5], "failed": len(errors), "seconds": time.monotonic() - started}
 
     async def stomp_reopen(self) -> dict[str, Any]:
