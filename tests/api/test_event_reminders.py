@@ -75,15 +75,19 @@ async def test_exactly_once_across_two_instances_and_a_restart(
     await session.commit()
     assert {n.link for n in notes} == {f"/events/{soon}", f"/events/{later}"}
 
+    # The cancelled event's attendees get its cancellation mail too: count the reminders only.
+    def reminder_mails() -> list:
+        return [m for m in smtp.messages if "다가옵니다" in m["Subject"]]
+
     await event_mail.drain()
     for _ in range(100):
-        if len(smtp.messages) >= 13:
+        if len(reminder_mails()) >= 13:
             break
         await asyncio.sleep(0.1)
-    assert Counter(m["To"] for m in smtp.messages) == Counter(
+    await asyncio.sleep(0.5)  # a reminder mailed twice would arrive by now
+    assert Counter(m["To"] for m in reminder_mails()) == Counter(
         {m.email: 1 + (1 if i < 3 else 0) for i, m in enumerate(club.members[:10])}
     )
-    assert "다가옵니다" in smtp.messages[0]["Subject"]
 
 
 async def test_promoted_inside_the_window_is_reminded_and_started_events_are_not(

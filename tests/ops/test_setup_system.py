@@ -88,12 +88,12 @@ def test_unknown_profile_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize("target", ["test", "run", "dev", "screenshots"])
 def test_make_targets_run_the_setup_first(target: str) -> None:
     plan = subprocess.run(
-        ["make", "-n", target],
+        ["make", "--no-print-directory", "-n", target],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=30,
-        env={**os.environ, "MAKEFLAGS": ""},
+        env={k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")},
     ).stdout.splitlines()
     first = plan[0]
     assert first.startswith("bash deploy/setup-system.sh"), plan[:3]
