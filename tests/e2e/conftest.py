@@ -76,7 +76,9 @@ def start_server(
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "REDIS_URL", "SMTP_HOST", "ENV", "PYTEST_CURRENT_TEST")
+        # PROMETHEUS_MULTIPROC_DIR: the test process's own, once it has imported the metrics;
+        # the server must pick a folder of its own under its DATA_DIR.
+        if k not in ("DATABASE_URL", "REDIS_URL", "SMTP_HOST", "ENV", "PYTEST_CURRENT_TEST", "PROMETHEUS_MULTIPROC_DIR")
     }
     env.update(
         {

@@ -271,7 +271,7 @@ def test_a_replayed_client_token_gets_no_state_of_the_logged_in_tab(
     page.goto("about:blank")
     page.wait_for_timeout(1000)
 
-    context = browser.new_context(base_url=server.url)
+    context = browser.new_context(base_url=server.url, locale="ko-KR")
     try:
         context.add_init_script(
             f"""
@@ -315,7 +315,9 @@ def test_a_replayed_client_token_gets_no_state_of_the_logged_in_tab(
 def test_account_pages_fit_a_phone_screen(browser: Browser, server: Server) -> None:
     username = _name("phone")
     user_id = create_user(server, username, introduction="모바일에서도 잘 보여요", tags=["러닝", "사진"])
-    context = browser.new_context(viewport={"width": 375, "height": 740}, base_url=server.url, is_mobile=True)
+    context = browser.new_context(
+        viewport={"width": 375, "height": 740}, base_url=server.url, is_mobile=True, locale="ko-KR"
+    )
     try:
         pg = context.new_page()
         for path in ("/login", "/signup"):

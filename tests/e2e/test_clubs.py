@@ -14,6 +14,7 @@ import re
 import secrets
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,16 +43,20 @@ class Person:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-def _mail_code(server: Server, address: str) -> str:
-    for path in reversed(server.outbox()):
-        msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-        if str(msg["To"]).strip().lower() != address:
-            continue
-        body = msg.get_body(preferencelist=("plain",))
-        assert body is not None
-        found = re.search(r"\b(\d{6})\b", body.get_content())  # type: ignore[attr-defined]
-        if found:
-            return found.group(1)
+def _mail_code(server: Server, address: str, timeout: float = 15.0) -> str:
+    # The code goes out through the mail outbox's worker, a moment after the request's commit.
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for path in reversed(server.outbox()):
+            msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            if str(msg["To"]).strip().lower() != address:
+                continue
+            body = msg.get_body(preferencelist=("plain",))
+            assert body is not None
+            found = re.search(r"\b(\d{6})\b", body.get_content())  # type: ignore[attr-defined]
+            if found:
+                return found.group(1)
+        time.sleep(0.2)
     raise AssertionError(f"no code mailed to {address}")
 
 

@@ -407,7 +407,7 @@ def test_a_browser_eventsource_streams_notifications_by_cookie_and_by_ticket(
     assert event["id"] == str(event["data"]["id"])
 
     # No cookie at all: a single-use ticket fetched with the access token.
-    context = browser.new_context(base_url=server.url)
+    context = browser.new_context(base_url=server.url, locale="ko-KR")
     try:
         anon = context.new_page()
         anon.goto("/")

@@ -35,7 +35,9 @@ def test_unknown_address_shows_the_404_page(page: Page) -> None:
 
 
 def test_home_fits_a_phone_screen(browser: object, server: Server) -> None:
-    context = browser.new_context(viewport={"width": 375, "height": 740}, base_url=server.url, is_mobile=True)  # type: ignore[attr-defined]
+    context = browser.new_context(
+        viewport={"width": 375, "height": 740}, base_url=server.url, is_mobile=True, locale="ko-KR"
+    )  # type: ignore[attr-defined]
     pg = context.new_page()
     pg.goto("/")
     expect(pg.get_by_role("heading", name="함께할 모임을 찾아보세요")).to_be_visible()
