@@ -5,8 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
+
+# A command is not a server: its metrics stay in memory (withus/observability/multiproc.py) instead
+# of a folder of files that no /metrics reads. Set before the services import prometheus-client.
+os.environ.setdefault("WITHUS_METRICS_IN_MEMORY", "1")
 
 from withus.services.admin import grant_admin
 from withus.services.mail_worker import run_worker

@@ -129,3 +129,15 @@ def test_every_worker_is_counted_whichever_answers_the_scrape(two_workers: str, 
     folder = tmp_path / "data" / "metrics"
     workers = {p.name for p in folder.glob("ppid-*/histogram_*.db")}
     assert len(workers) >= 2, workers
+
+
+def test_a_command_keeps_its_metrics_in_memory_and_leaves_no_folder(tmp_path: Path) -> None:
+    """``python -m withus.cli migrate`` is not a server: no ``ppid-`` folder of files nobody reads."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PROMETHEUS_MULTIPROC_DIR", "DATABASE_URL")}
+    env.update({"DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": f"sqlite:///{tmp_path / 'withus.db'}"})
+    done = subprocess.run(
+        [sys.executable, "-m", "withus.cli", "migrate"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "withus.db").exists()
+    assert not (tmp_path / "data" / "metrics").exists() or not any((tmp_path / "data" / "metrics").iterdir())

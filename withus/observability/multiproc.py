@@ -9,6 +9,8 @@ So:
 - :func:`prepare_for_server`, called by the process that starts the workers (``rxconfig.py``
   runs in the ``reflex run`` process before it starts granian), picks a fresh folder,
   ``DATA_DIR/metrics/<its pid>``, empties it, and sets the variable, which the workers inherit;
+- a one-shot command (``python -m withus.cli migrate``) keeps its values in memory and makes no
+  folder;
 - :func:`ensure` (called by ``withus.observability.metrics`` before it imports
   prometheus-client) leaves a variable that is set alone; otherwise (a worker of a server
   started without ``rxconfig``, such as ``uvicorn api:build_server --factory``) it uses
@@ -31,6 +33,7 @@ from withus.settings import get_settings
 
 VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 _PREPARED_BY = "WITHUS_METRICS_PREPARED_BY"
+IN_MEMORY = "WITHUS_METRICS_IN_MEMORY"
 
 
 def _root() -> Path:
@@ -85,8 +88,13 @@ def prepare_for_server() -> Path:
     return folder
 
 
-def ensure() -> Path:
-    """The folder this process writes to; chosen (see the module's docstring) when not set."""
+def ensure() -> Path | None:
+    """The folder this process writes to; chosen (see the module's docstring) when not set.
+
+    None for a one-shot command (``withus.cli`` sets ``WITHUS_METRICS_IN_MEMORY``): its values stay
+    in memory, as prometheus-client keeps them without the variable, and no folder is left behind."""
+    if os.environ.get(IN_MEMORY) and not os.environ.get(VARIABLE):
+        return None
     given = os.environ.get(VARIABLE)
     if given:
         folder = Path(given)
