@@ -223,6 +223,21 @@ async def get_optional_reader_id(
     return verified[0].user_id if verified is not None else None
 
 
+async def get_caller_id(
+    request: Request,
+    _bearer: Annotated[object, Depends(_bearer_doc)] = None,
+    _cookie: Annotated[object, Depends(_cookie_doc)] = None,
+) -> int:
+    """The caller's user id from a verified token or cookie (401 without one), *without* reading
+    their account: for a route whose service reads it later, inside its own unit of work (an
+    answer to an event queues per event before it takes a database connection,
+    ``withus.services.rsvp.answer``)."""
+    verified = await _verified_claims(request)
+    if verified is None:
+        raise NotAuthenticated()
+    return verified[0].user_id
+
+
 async def get_auth(auth: Annotated[Auth | None, Depends(get_optional_auth)]) -> Auth:
     if auth is None:
         raise NotAuthenticated()
@@ -242,3 +257,4 @@ OptionalAuth = Annotated[Auth | None, Depends(get_optional_auth)]
 CurrentUser = Annotated[User, Depends(get_current_user)]
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]
 OptionalReaderId = Annotated[int | None, Depends(get_optional_reader_id)]
+CallerId = Annotated[int, Depends(get_caller_id)]

@@ -122,7 +122,7 @@ def _calls(dependant: Dependant, wanted: Callable[..., Any]) -> bool:
 
 def _correct_operation(operation: dict[str, Any], route: Any, method: str, logins: list[dict[str, Any]]) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
-    needs_login = _calls(route.dependant, deps.get_auth)
+    needs_login = any(_calls(route.dependant, f) for f in (deps.get_auth, deps.get_caller_id))
     reads_login = needs_login or any(
         _calls(route.dependant, f) for f in (deps.get_optional_auth, deps.get_optional_reader_id)
     )

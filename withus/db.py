@@ -123,7 +123,7 @@ def get_engine() -> AsyncEngine:
                 pool_size=settings.db_pool_size,
                 max_overflow=settings.db_max_overflow,
                 pool_recycle=1800,
-                pool_timeout=10,
+                pool_timeout=settings.db_pool_timeout,
                 connect_args={"timeout": 5, "command_timeout": 30},
             )
         _sessionmaker = async_sessionmaker(_engine, class_=AsyncSession, expire_on_commit=False)

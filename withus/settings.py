@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     # for a burst and closed again (each a new PostgreSQL backend: costly when it happens all the time).
     db_pool_size: int = Field(default=30, ge=1, le=500)
     db_max_overflow: int = Field(default=10, ge=0, le=500)
+    db_pool_timeout: float = Field(default=10, gt=0, le=300)
+    """Seconds a request waits for a pooled connection before it answers 503."""
     redis_url: str | None = None
     smtp_host: str | None = None
     smtp_port: int = 587

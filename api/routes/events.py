@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, status
 
-from api.deps import CurrentUser, OptionalUser, SessionDep, UnitOfWorkRoute
+from api.deps import CallerId, CurrentUser, OptionalUser, SessionDep, UnitOfWorkRoute
 from api.schemas.board import problems
 from api.schemas.clubs import Cursor, Limit
 from withus.models.event_schemas import (
@@ -139,11 +139,13 @@ async def cancel_event(event_id: Id, session: SessionDep, user: CurrentUser, sco
         s409="Cancelled, past the deadline or started (`rsvp_closed`).",
     ),
 )
-async def put_rsvp(event_id: Id, body: RsvpBody, session: SessionDep, user: CurrentUser) -> RsvpResult:
+async def put_rsvp(event_id: Id, body: RsvpBody, user_id: CallerId) -> RsvpResult:
     """Members. `going` when there is room, otherwise `waitlisted` with a position, first come first
     served; answering the same again changes nothing. When someone going answers `not_going`, the first
     on the waitlist moves to going at once and is notified (`event_promoted`, and a mail)."""
-    return await rsvp.do_rsvp(session, event_id, user=user, response=body.response)
+    # Its own unit of work, opened when the event's turn in this process comes (not the route's):
+    # a burst of answers to one event waits without holding database connections.
+    return await rsvp.answer(event_id, user_id=user_id, response=body.response)
 
 
 @router.get(

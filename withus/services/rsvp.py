@@ -9,6 +9,10 @@ answer order is the order in which they got the lock. ``going`` when there is ro
 club) or the capacity grows, the first on the waitlist moves to going in the same transaction
 and is told (``event_promoted``).
 
+Every edge answers through :func:`answer`, which waits for the event's turn in this process
+(``withus.services.event_queue``) before it opens its unit of work: a burst of answers to one
+event holds one database connection per process, not the pool.
+
 Answering again what one already answered changes nothing (a waitlisted member keeps their
 place). Going back from ``not_going`` to ``going`` is a new answer: the end of the line.
 """
@@ -21,6 +25,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from withus.db import session_scope
 from withus.errors import Conflict, Forbidden
 from withus.models.base import as_utc, utcnow
 from withus.models.club import Club
@@ -28,8 +33,9 @@ from withus.models.event import Event, EventRsvp, RsvpResponse
 from withus.models.event_schemas import RsvpResult, korean
 from withus.models.user import User
 from withus.services import clubs as club_service
-from withus.services import event_access, event_live, event_mail
+from withus.services import event_access, event_live, event_mail, event_queue, tokens
 from withus.services import notifications as notification_service
+from withus.services import users as user_service
 
 ATTENDING = ("going", "waitlisted")
 LOCK_EVENT = True
@@ -73,6 +79,17 @@ async def result_of(session: AsyncSession, answer: EventRsvp | None) -> RsvpResu
             status="waitlisted", waitlist_position=await waitlist_position(session, answer.event_id, answer.seq)
         )
     return RsvpResult(status=answer.status)  # type: ignore[arg-type]
+
+
+async def answer(event_id: int, *, user_id: int, response: RsvpResponse) -> RsvpResult:
+    """:func:`do_rsvp` in a unit of work of its own, opened when the event's turn in this process
+    comes (committed, and its after-commit hooks run, before the next answer's turn). The caller
+    is read inside it: a deleted account → 401 ``token_revoked``."""
+    async with event_queue.in_turn(event_id), session_scope() as session:
+        user = await user_service.live_account(session, user_id)
+        if user is None:
+            raise tokens.token_revoked()
+        return await do_rsvp(session, event_id, user=user, response=response)
 
 
 async def do_rsvp(session: AsyncSession, event_id: int, *, user: User, response: RsvpResponse) -> RsvpResult:

@@ -182,10 +182,7 @@ class EventPageState(rx.State):
             return await login_redirect(self)
         self.answering = True
         try:
-            async with session_scope() as session:
-                user = await load_user(session, uid)
-                assert user is not None
-                await rsvp.do_rsvp(session, self.event.id, user=user, response=response)  # type: ignore[arg-type]
+            await rsvp.answer(self.event.id, user_id=uid, response=response)  # type: ignore[arg-type]
             await self._refresh(self.event.id, uid)
         except DomainError as exc:
             return rx.toast.error(exc.detail)

@@ -1,0 +1,120 @@
+"""A burst of answers to one event is absorbed, never a 503: 200 members answer ``going`` at once.
+
+Answers to one event run one after another (the event's row lock). Before answers queued per
+event in the process (``withus.services.event_queue``), each waiting answer held a pooled
+connection while it waited for that lock: the burst held the whole pool and the later answers
+timed out waiting for a connection (503 ``database_unavailable``). The test makes that visible
+with a small pool and a short pool timeout: without the queue (``WITHUS_TEST_RSVP_UNQUEUED=1``
+sends the answers the old way, through the request's own unit of work) it fails on PostgreSQL
+with 503s and with every pooled connection checked out at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+from sqlalchemy import event as sa_event
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from tests.api.events_helpers import club_with_members, create_event, rsvp
+from withus import db
+from withus.models.base import utcnow
+from withus.models.event import Event, EventRsvp
+from withus.services import event_queue
+from withus.settings import get_settings
+
+POOL = 3
+MEMBERS = 200
+PLACES = 50
+
+
+@contextlib.contextmanager
+def small_pool(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("DB_POOL_SIZE", str(POOL))
+    monkeypatch.setenv("DB_MAX_OVERFLOW", "0")
+    monkeypatch.setenv("DB_POOL_TIMEOUT", "0.5")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@contextlib.asynccontextmanager
+async def peak_checkouts() -> AsyncIterator[list[int]]:
+    """The most connections checked out of the pool at once during the block."""
+    await db.dispose_engine()
+    engine = db.get_engine().sync_engine
+    peak = [0]
+    out = [0]
+
+    def checkout(*_: object) -> None:
+        out[0] += 1
+        peak[0] = max(peak[0], out[0])
+
+    def checkin(*_: object) -> None:
+        out[0] -= 1
+
+    sa_event.listen(engine, "checkout", checkout)
+    sa_event.listen(engine, "checkin", checkin)
+    try:
+        yield peak
+    finally:
+        sa_event.remove(engine, "checkout", checkout)
+        sa_event.remove(engine, "checkin", checkin)
+
+
+def unqueued(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The answer path before the queue: the caller's own unit of work, taken at once."""
+
+    @contextlib.asynccontextmanager
+    async def no_turn(event_id: int) -> AsyncIterator[None]:
+        yield
+
+    monkeypatch.setattr(event_queue, "in_turn", no_turn)
+
+
+async def test_two_hundred_answers_at_once_on_a_small_pool(
+    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    club = await club_with_members(session, MEMBERS)
+    eid = (await create_event(client, club, capacity=PLACES))["id"]
+    await session.commit()
+    if os.environ.get("WITHUS_TEST_RSVP_UNQUEUED"):
+        unqueued(monkeypatch)
+    with small_pool(monkeypatch):
+        async with peak_checkouts() as peak:
+            responses = await asyncio.gather(*(rsvp(client, eid, club.h(m)) for m in club.members))
+        failed = [r.text for r in responses if r.status_code != 200]
+        assert not failed, f"{len(failed)} of {MEMBERS} failed: {failed[:3]}"
+        # The burst used one connection at a time (the pool stayed free for everything else).
+        assert peak[0] == 1
+        assert event_queue.queued(eid) == 0  # the queue is gone once the burst is over
+
+    rows = list(
+        (await session.exec(select(EventRsvp).where(EventRsvp.event_id == eid).order_by(col(EventRsvp.seq)))).all()
+    )
+    stored = await session.get(Event, eid, populate_existing=True)
+    await session.commit()
+    assert stored is not None
+    assert (stored.going_count, stored.waitlist_count) == (PLACES, MEMBERS - PLACES)
+    assert [r.status for r in rows] == ["going"] * PLACES + ["waitlisted"] * (MEMBERS - PLACES)
+    answers = {m.id: r.json() for m, r in zip(club.members, responses, strict=True)}
+    for position, row in enumerate(rows[PLACES:], start=1):
+        assert answers[row.user_id] == {"status": "waitlisted", "waitlist_position": position}
+
+
+async def test_a_deleted_account_cannot_answer(client: httpx.AsyncClient, session: AsyncSession) -> None:
+    club = await club_with_members(session, 1)
+    eid = (await create_event(client, club))["id"]
+    member = club.members[0]
+    headers = club.h(member)
+    member.deleted_at = utcnow()
+    session.add(member)
+    await session.commit()
+    r = await rsvp(client, eid, headers)
+    assert r.status_code == 401 and r.json()["code"] in {"token_revoked", "session_revoked"}, r.text
