@@ -299,6 +299,7 @@ class Server:
     deflate: bool = False  # uvicorn only: accept permessage-deflate when a client offers it
     proc: subprocess.Popen[bytes] | None = None
     log: Path | None = None
+    cwd: Path = ROOT  # the checkout the server runs from (--app-root: an older one, for an A/B of the app)
 
     @property
     def url(self) -> str:
@@ -356,7 +357,7 @@ class Server:
             self.proc = subprocess.Popen(
                 self.command(),
                 env=self.env,
-                cwd=ROOT,
+                cwd=self.cwd,
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 preexec_fn=_prepare_server_process,
@@ -595,6 +596,8 @@ class Bench:
         self.echo = Server(
             "echo", "bench.realtime_chat:build_echo_app", echo_port, env, "/health", kind, workers, deflate
         )
+        if self.args.app_root:
+            self.app.cwd = Path(self.args.app_root).resolve()
         self.app.start(self.root)
         self.echo.start(self.root)
         peers = set(self.args.peers.split(",")) if self.args.peers else set()
@@ -911,8 +914,41 @@ class Bench:
         if done.returncode != 0 or not out.exists():
             print(f"   py-spy failed: {done.stderr.strip()[-500:]}")
             return
+        if self.args.profile_out:
+            shutil.copyfile(out, self.args.profile_out)
         for line in profile_top(out.read_text(errors="replace")):
             print("   " + line)
+
+    # -- CPU per message: a figure a busy machine changes less than latency (for an A/B with --app-root)
+
+    def cost(self, rate: float) -> list[Result]:
+        """CPU milliseconds per message of the server (every message sent, from the start of the load until
+        the server is idle again), PostgreSQL and Redis (per message delivered in the window) at ``rate``."""
+        assert self.app is not None
+        print(f"-- cost: CPU per delivered message at {rate:g} msg/s for {self.args.duration:g} s")
+        self.open_chat(self.app, "stomp")
+        time.sleep(2)
+        self.quiesce(self.app)
+        before = self.app.cpu_seconds()
+        s = self.step(self.app, rate, warmup=1.0, duration=self.args.duration)
+        self.quiesce(self.app, limit=60.0)  # what is still queued is this load's work too
+        server_ms = 1000 * (self.app.cpu_seconds() - before) / max(1, s.sent)
+        call_all(self.gens, "stomp_close")
+        cores = psutil.cpu_count() or 1
+        per = {k: v / 100 * cores * s.duration * 1000 / max(1, s.delivered) for k, v in s.cpu.items()}
+        per["server"] = server_ms  # from before the warm-up until the server is idle again, per message sent
+        print("   CPU ms per message: " + ", ".join(f"{k} {v:.3f}" for k, v in per.items()))
+        return [
+            Result(
+                name=f"server CPU per delivered message at {rate:g} msg/s",
+                value=per.get("server", 0.0),
+                unit="ms",
+                baseline_name="PostgreSQL",
+                baseline=per.get("PostgreSQL", 0.0),
+                target="—",
+                met=None,
+            )
+        ]
 
     # -- 2. and 3. for the app and each baseline, the same clients and rooms
 
@@ -1186,6 +1222,8 @@ class Bench:
             )
             results += self.chat_phase(n, rooms, rate, unit)
 
+        if "cost" in phases:
+            results += self.cost(rate)
         if a.profile:
             self.profile(a.profile)
         if "sse" in phases:
@@ -1270,12 +1308,23 @@ def arguments() -> argparse.ArgumentParser:
         default="off",
         help="uvicorn: accept permessage-deflate when clients offer it (the site's granian never does)",
     )
-    parser.add_argument("--phases", default="chat,sse,idle", help="any of chat,sse,idle")
+    parser.add_argument(
+        "--phases",
+        default="chat,sse,idle",
+        help="any of chat,sse,idle,cost (cost: CPU per delivered message at --rate, for an A/B with --app-root)",
+    )
     parser.add_argument(
         "--profile",
         type=float,
         default=0.0,
         help="msg/s: also profile the app with py-spy at this rate (its top functions are printed); 0: no profile",
+    )
+    parser.add_argument("--profile-out", default="", help="also keep the profile's raw py-spy stacks in this file")
+    parser.add_argument(
+        "--app-root",
+        default="",
+        help="run the app from this checkout instead (an older commit, for an A/B on the same schema and load: "
+        "the schema is this checkout's migrations, a superset of an older one's)",
     )
     parser.add_argument(
         "--peers",
