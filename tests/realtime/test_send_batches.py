@@ -186,6 +186,37 @@ async def test_a_deleted_sender_is_refused_as_gone(session: AsyncSession) -> Non
     assert _code(to_deleted) == "user_deleted"
 
 
+async def test_batches_of_nearby_sizes_run_the_same_statements(session: AsyncSession) -> None:
+    """The expanding IN lists are padded to a power of two: batches of 5 to 8 messages (each with a
+    client_msg_id, so the resend check runs too) send the same statement texts, which the driver
+    prepares once (a text per batch size was a prepare round trip for most statements of a batch)."""
+    from sqlalchemy import event
+
+    from withus.db import get_engine
+
+    users = [await make_user(session) for _ in range(16)]
+    rooms = [await _direct_room(users[i], users[i + 1]) for i in range(0, 16, 2)]
+    texts: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        texts.append(statement)
+
+    engine = get_engine().sync_engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        per_size: dict[int, set[str]] = {}
+        for size in (5, 6, 7, 8):
+            texts.clear()
+            requests = [SendRequest(users[2 * i].id, rooms[i], f"{size}-{i}", f"c{size}-{i}") for i in range(size)]  # type: ignore[arg-type]
+            assert {_code(o) for o in await _send(requests)} == {"created"}
+            per_size[size] = set(texts)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert any(" IN " in t.upper() for t in per_size[8])
+    assert per_size[5] == per_size[6] == per_size[7] == per_size[8]
+    assert chat_sending.padded([3, 5, 9]) == [3, 5, 9, 9] and chat_sending.padded([1]) == [1]
+
+
 # ---------------------------------------------------------------- the queue
 
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import DateTime, Integer, and_, bindparam, case, or_, tuple_, update
+from sqlalchemy import DateTime, Integer, and_, bindparam, case, or_, text, tuple_, update
 from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -187,6 +187,36 @@ def _statements() -> dict[str, Any]:
     }
 
 
+_UNNEST_INSERT = text(
+    "INSERT INTO chat_messages (room_id, seq, sender_id, body, client_msg_id, created_at) "
+    "SELECT r, s, u, b, c, :created_at FROM unnest("
+    "CAST(:room_ids AS INTEGER[]), CAST(:seqs AS INTEGER[]), CAST(:sender_ids AS INTEGER[]), "
+    "CAST(:bodies AS TEXT[]), CAST(:client_ids AS TEXT[])) AS t(r, s, u, b, c) "
+    "RETURNING id, room_id, seq"
+).bindparams(bindparam("created_at", type_=DateTime(timezone=True)))
+
+
+async def _inserted(conn: Any, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert the messages; their ids, in the order of ``rows``. On PostgreSQL one statement text
+    whatever their number (arrays through ``unnest``: prepared once by the driver, where a VALUES
+    list of each length was a new text, so a prepare round trip per batch)."""
+    if conn.dialect.name != "postgresql":
+        return [row.id for row in await conn.execute(_statements()["insert"], rows)]
+    result = await conn.execute(
+        _UNNEST_INSERT,
+        {
+            "room_ids": [r["room_id"] for r in rows],
+            "seqs": [r["seq"] for r in rows],
+            "sender_ids": [r["sender_id"] for r in rows],
+            "bodies": [r["body"] for r in rows],
+            "client_ids": [r["client_msg_id"] for r in rows],
+            "created_at": rows[0]["created_at"],
+        },
+    )
+    by_seq = {(row.room_id, row.seq): row.id for row in result}
+    return [by_seq[(r["room_id"], r["seq"])] for r in rows]
+
+
 @cache
 def _upsert_participant(dialect: str) -> Any:
     """A club member's first message in the room creates their read state (or, if a read mark
@@ -256,7 +286,7 @@ async def send_messages(session: AsyncSession, requests: Sequence[SendRequest]) 
         }
         for item in new
     ]
-    ids = [row.id for row in await conn.execute(statements["insert"], rows)]
+    ids = await _inserted(conn, rows)
     await _mark_read(conn, new)
 
     published: dict[int, MessagePublic] = {}
@@ -299,7 +329,16 @@ def _done(outcomes: list[Outcome | None]) -> list[Outcome]:
 
 
 def _rooms_of(items: list[_Item]) -> dict[str, Any]:
-    return {"room_ids": sorted({item.request.room_id for item in items})}
+    return {"room_ids": padded(sorted({item.request.room_id for item in items}))}
+
+
+def padded(values: list[Any]) -> list[Any]:
+    """``values`` (not empty) lengthened to the next power of two by repeating the last one, for an
+    expanding ``IN``: the same rows, and a statement text of one of a few lengths, so that the
+    driver's prepared statements are used again (asyncpg keeps them per text; a batch of any size
+    made a new text, one more round trip and a parse and plan by PostgreSQL for each statement)."""
+    size = 1 << (len(values) - 1).bit_length()
+    return values + [values[-1]] * (size - len(values))
 
 
 def _validated(requests: Sequence[SendRequest], outcomes: list[Outcome | None]) -> list[_Item]:
@@ -338,9 +377,9 @@ async def _with_access(conn: Any, items: list[_Item], outcomes: list[Outcome | N
     """Step 3: the room exists and the sender may enter it (:func:`chat.may_enter`)."""
     pairs = sorted({(item.request.room_id, item.request.sender_id) for item in items})
     params = {
-        "pairs": pairs,
-        "room_ids": sorted({p[0] for p in pairs}),
-        "sender_ids": sorted({p[1] for p in pairs}),
+        "pairs": padded(pairs),
+        "room_ids": padded(sorted({p[0] for p in pairs})),
+        "sender_ids": padded(sorted({p[1] for p in pairs})),
     }
     rows = {(row.room_id, row.sender_id): row for row in await conn.execute(_statements()["access"], params)}
     passed = []
@@ -384,7 +423,7 @@ async def _without_resends(conn: Any, items: list[_Item], outcomes: list[Outcome
         return items
     stored = {
         (r.room_id, r.sender_id, r.client_msg_id): r
-        for r in await conn.execute(_statements()["resent"], {"keys": keys})
+        for r in await conn.execute(_statements()["resent"], {"keys": padded(keys)})
     }
     earlier: dict[tuple[int, int, str], _Item] = {}
     passed = []
@@ -468,7 +507,7 @@ async def _recipients(conn: Any, new: list[_Item]) -> dict[int, list[int]]:
             clubs.setdefault(row.club_id, []).append(row.room_id)
     if clubs:
         members: dict[int, list[int]] = {club_id: [] for club_id in clubs}
-        for row in await conn.execute(_statements()["members"], {"club_ids": sorted(clubs)}):
+        for row in await conn.execute(_statements()["members"], {"club_ids": padded(sorted(clubs))}):
             members[row.club_id].append(row.user_id)
         for club_id, room_ids in clubs.items():
             for room_id in room_ids:
