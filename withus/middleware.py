@@ -22,8 +22,11 @@ from typing import TYPE_CHECKING, Any
 from reflex.middleware.middleware import Middleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from withus.i18n import negotiate, t
+from withus.i18n.reader import set_reader
 from withus.kv import get_kv
 from withus.state.auth import AuthState, binding_key, session_fingerprint, session_token
+from withus.state.locale import LocaleState, resolve
 
 if TYPE_CHECKING:
     from reflex.app import App
@@ -59,11 +62,27 @@ class SessionBindingMiddleware(Middleware):
         return None
 
 
+class ReaderMiddleware(Middleware):
+    """Before every event: its reader (locale, browser zone) for the texts and times a handler writes.
+
+    ``withus.i18n.reader`` holds it for the event's context; view builders ask ``here(key)`` and
+    ``withus.i18n.dates`` instead of carrying a locale through every call.
+    """
+
+    async def preprocess(self, app: App, state: BaseState, event: Event) -> StateUpdate | None:
+        root: Any = state
+        locale_state: Any = await root.get_state(LocaleState)
+        set_reader(resolve(locale_state), locale_state.browser_zone)
+        return None
+
+
 UPLOAD_PATH = "/_upload"
-UPLOAD_REFUSED = json.dumps(
-    {"detail": "로그인이 필요합니다. 페이지를 새로 고친 뒤 다시 시도해 주세요.", "code": "upload_not_allowed"},
-    ensure_ascii=False,
-).encode()
+
+
+def upload_refused(accept_language: str | None) -> bytes:
+    """The 403 body of a refused upload, in the language the request asks for."""
+    detail = t("error.upload_not_allowed", negotiate(accept_language))
+    return json.dumps({"detail": detail, "code": "upload_not_allowed"}, ensure_ascii=False).encode()
 
 
 def upload_guard(app: ASGIApp) -> ASGIApp:
@@ -92,7 +111,8 @@ def upload_guard(app: ASGIApp) -> ASGIApp:
                         "headers": [(b"content-type", b"application/json; charset=utf-8")],
                     }
                 )
-                await send({"type": "http.response.body", "body": UPLOAD_REFUSED})
+                body = upload_refused(headers.get("accept-language"))
+                await send({"type": "http.response.body", "body": body})
                 return
         await app(scope, receive, send)
 

@@ -7,7 +7,7 @@ from reflex_base.environment import environment
 
 from api import build_api
 from withus.lifecycle import running
-from withus.middleware import SessionBindingMiddleware, upload_guard
+from withus.middleware import ReaderMiddleware, SessionBindingMiddleware, upload_guard
 from withus.pages import register_pages
 from withus.theme import BASE_STYLE, STYLESHEETS
 
@@ -35,4 +35,6 @@ app = rx.App(
 app.register_lifespan_task(running)
 # First: a tab's cached state is reset before anything reads it when the login cookie changed.
 app.add_middleware(SessionBindingMiddleware(), index=0)
+# Then: the event's reader (locale, browser zone) for the texts and times its handler writes.
+app.add_middleware(ReaderMiddleware())
 register_pages(app)

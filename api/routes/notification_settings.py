@@ -9,8 +9,10 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from api.deps import CurrentUser, SessionDep, UnitOfWorkRoute
+from api.locale import LOCALE_COOKIE, request_locale
 from api.schemas.accounts import problems
 from withus.errors import DomainError
+from withus.i18n import normalize, t
 from withus.services import notification_settings, unsubscribe
 from withus.services.notification_settings import KINDS, Setting
 
@@ -62,24 +64,35 @@ async def put_notification_settings(
     return _body(await notification_settings.do_update(session, user.id, changes))
 
 
-def _page(title: str, message: str, *, form_token: str | None = None, status: int = 200) -> HTMLResponse:
+def _page(locale: str, title: str, message: str, *, form_token: str | None = None, status: int = 200) -> HTMLResponse:
     form = ""
     if form_token is not None:
         form = (
             f'<form method="post" action="/api/mail/unsubscribe?token={escape(form_token)}">'
             '<input type="hidden" name="confirm" value="1">'
-            '<button type="submit" style="padding:10px 18px;font-size:16px">수신 거부</button></form>'
+            '<button type="submit" style="padding:10px 18px;font-size:16px">'
+            f"{escape(t('unsubscribe.button', locale))}</button></form>"
         )
     html = (
-        '<!doctype html><html lang="ko"><head><meta charset="utf-8">'
+        f'<!doctype html><html lang="{locale}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)} — withUs</title></head>"
         '<body style="font-family:Pretendard,sans-serif;max-width:520px;margin:48px auto;'
         'padding:0 16px;line-height:1.6">'
         f"<h1>{escape(title)}</h1><p>{escape(message)}</p>{form}"
-        '<p><a href="/settings/notifications">알림 설정으로 가기</a></p></body></html>'
+        f'<p><a href="/settings/notifications">{escape(t("unsubscribe.settings_link", locale))}</a></p></body></html>'
     )
     return HTMLResponse(html, status_code=status)
+
+
+def _page_locale(request: Request) -> str:
+    """The page's language: the site's locale cookie, else ``Accept-Language``."""
+    chosen = request.cookies.get(LOCALE_COOKIE)
+    return normalize(chosen) if chosen else request_locale(request)
+
+
+def _kind_name(type_: str, locale: str) -> str:
+    return t(f"notification.{type_}.setting", locale) if type_ in KINDS else type_
 
 
 @router.get(
@@ -89,16 +102,17 @@ def _page(title: str, message: str, *, form_token: str | None = None, status: in
     tags=["notifications"],
     responses={400: {"description": "A link not made here: a page that says so.", "content": {"text/html": {}}}},
 )
-async def unsubscribe_page(token: str = Query(max_length=200)) -> HTMLResponse:
-    """The unsubscribe link opened in a browser: a page (Korean) that asks to confirm; nothing
-    changes on a GET (mail scanners follow links)."""
+async def unsubscribe_page(request: Request, token: str = Query(max_length=200)) -> HTMLResponse:
+    """The unsubscribe link opened in a browser: a page (in the site's locale cookie, else
+    `Accept-Language`) that asks to confirm; nothing changes on a GET (mail scanners follow links)."""
+    locale = _page_locale(request)
+    title = t("unsubscribe.title", locale)
     try:
         target = unsubscribe.read_token(token)
     except DomainError:
-        return _page("수신 거부", "수신 거부 링크가 올바르지 않습니다.", status=400)
-    kind = KINDS.get(target.type)
-    label = kind.label if kind else target.type
-    return _page("수신 거부", f"'{label}' 알림 메일을 더 이상 받지 않으시겠어요?", form_token=token)
+        return _page(locale, title, t("unsubscribe.invalid", locale), status=400)
+    question = t("unsubscribe.question", locale, kind=_kind_name(target.type, locale))
+    return _page(locale, title, question, form_token=token)
 
 
 @router.post(
@@ -116,9 +130,7 @@ async def unsubscribe_one_click(request: Request, session: SessionDep, token: st
     await notification_settings.do_turn_off_email(session, target.user_id, target.type)
     form = await request.form()
     if form.get("confirm") == "1":
-        kind = KINDS.get(target.type)
-        label = kind.label if kind else target.type
-        return _page(
-            "수신 거부 완료", f"'{label}' 알림 메일을 더 이상 보내지 않습니다. 알림 설정에서 언제든 다시 켤 수 있어요."
-        )
+        locale = _page_locale(request)
+        done = t("unsubscribe.done", locale, kind=_kind_name(target.type, locale))
+        return _page(locale, t("unsubscribe.done_title", locale), done)
     return Response(status_code=204)

@@ -88,13 +88,13 @@ def register_pages(app: rx.App) -> None:
     app.add_page(
         recovery.forgot_password,
         route="/forgot-password",
-        title="비밀번호 찾기 — withUs",
+        title=tr("title.forgot_password"),
         on_load=[AuthState.redirect_if_logged_in, ForgotPasswordState.reset_form],
     )
     app.add_page(
         recovery.reset_password,
         route="/reset-password",
-        title="새 비밀번호 — withUs",
+        title=tr("title.reset_password"),
         on_load=ResetPasswordState.load,
     )
     app.add_page(profile.index, route="/users/[id]", title=tr("title.profile"), on_load=ProfileState.load)
@@ -107,7 +107,7 @@ def register_pages(app: rx.App) -> None:
     app.add_page(
         notification_settings.index,
         route="/settings/notifications",
-        title="알림 설정 — withUs",
+        title=tr("title.notification_settings"),
         on_load=NotificationSettingsState.load,
     )
     # Chat and notifications (live: see withus.state.live).

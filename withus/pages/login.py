@@ -45,7 +45,7 @@ def index() -> rx.Component:
                         LoginState.login_failed,
                         rx.callout(
                             rx.link(
-                                "비밀번호가 기억나지 않나요? 재설정 링크 받기",
+                                tr("login.failed_forgot"),
                                 href="/forgot-password",
                                 id="login-failed-forgot",
                             ),
@@ -55,7 +55,7 @@ def index() -> rx.Component:
                     ),
                     submit_button(tr("header.login"), loading=LoginState.submitting),
                     rx.link(
-                        "비밀번호를 잊으셨나요?",
+                        tr("login.forgot"),
                         href="/forgot-password",
                         size="2",
                         id="login-forgot",

@@ -8,7 +8,8 @@ import reflex as rx
 
 from withus.components.forms import section_card
 from withus.components.layout import page
-from withus.state.notification_settings import TEXT, NotificationSettingsState
+from withus.i18n.ui import tr
+from withus.state.notification_settings import NotificationSettingsState
 
 
 def _row(row: rx.Var[dict[str, Any]]) -> rx.Component:
@@ -21,7 +22,7 @@ def _row(row: rx.Var[dict[str, Any]]) -> rx.Component:
                 checked=row["in_app"].to(bool),
                 on_change=lambda v: NotificationSettingsState.switch(type_, "in_app", v),
                 id=f"ns-{type_}-in_app",
-                aria_label=label + " " + TEXT["in_app"],
+                aria_label=label + " " + tr("notification_settings.in_app"),
             )
         ),
         rx.table.cell(
@@ -29,7 +30,7 @@ def _row(row: rx.Var[dict[str, Any]]) -> rx.Component:
                 checked=row["email"].to(bool),
                 on_change=lambda v: NotificationSettingsState.switch(type_, "email", v),
                 id=f"ns-{type_}-email",
-                aria_label=label + " " + TEXT["email"],
+                aria_label=label + " " + tr("notification_settings.email"),
             )
         ),
     )
@@ -38,18 +39,18 @@ def _row(row: rx.Var[dict[str, Any]]) -> rx.Component:
 def index() -> rx.Component:
     return page(
         rx.vstack(
-            rx.link("← 설정", href="/settings", size="2"),
+            rx.link(tr("notification_settings.back"), href="/settings", size="2"),
             section_card(
-                TEXT["title"],
+                tr("notification_settings.title"),
                 rx.cond(
                     NotificationSettingsState.loading,
                     rx.spinner(),
                     rx.table.root(
                         rx.table.header(
                             rx.table.row(
-                                rx.table.column_header_cell(TEXT["kind"]),
-                                rx.table.column_header_cell(TEXT["in_app"]),
-                                rx.table.column_header_cell(TEXT["email"]),
+                                rx.table.column_header_cell(tr("notification_settings.kind")),
+                                rx.table.column_header_cell(tr("notification_settings.in_app")),
+                                rx.table.column_header_cell(tr("notification_settings.email")),
                             )
                         ),
                         rx.table.body(rx.foreach(NotificationSettingsState.rows, _row)),
@@ -57,8 +58,8 @@ def index() -> rx.Component:
                         size="1",
                     ),
                 ),
-                rx.text(TEXT["chat_note"], size="1", color_scheme="gray"),
-                description=TEXT["description"],
+                rx.text(tr("notification_settings.chat_note"), size="1", color_scheme="gray"),
+                description=tr("notification_settings.description"),
             ),
             width="100%",
             max_width="640px",

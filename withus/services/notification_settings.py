@@ -28,6 +28,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from withus.errors import ValidationFailed
+from withus.i18n import Msg
 from withus.models.notification_setting import NotificationSetting
 from withus.models.user import User
 from withus.services import outbox
@@ -35,9 +36,7 @@ from withus.services import outbox
 
 @dataclass(frozen=True)
 class Kind:
-    type: str
-    label: str
-    label_en: str
+    type: str  # its names are the catalogue's notification.<type>.setting / .badge
     in_app: bool = True
     email: bool = False
     mail_now: bool = True
@@ -47,21 +46,21 @@ class Kind:
 KINDS: dict[str, Kind] = {
     k.type: k
     for k in (
-        Kind("club_invitation", "모임 초대", "Club invitations", email=True),
-        Kind("join_request", "가입 신청 (내가 운영하는 모임)", "Join requests (clubs I run)"),
-        Kind("join_approved", "가입 승인", "Join request approved", email=True),
-        Kind("join_declined", "가입 거절", "Join request declined", email=True),
-        Kind("comment", "내 글의 댓글", "Comments on my posts"),
-        Kind("reply", "내 댓글의 답글", "Replies to my comments"),
-        Kind("notice", "모임 공지", "Club notices"),
-        Kind("chat_message", "읽지 않은 채팅", "Unread chat", email=True, mail_now=False),
-        Kind("role_changed", "역할 변경", "Role changes", email=True),
-        Kind("removed_from_club", "모임에서 내보내짐", "Removed from a club", email=True),
-        Kind("event_created", "새 일정", "New events"),
-        Kind("event_updated", "일정 변경", "Event changes"),
-        Kind("event_cancelled", "일정 취소", "Event cancellations", email=True),
-        Kind("event_promoted", "대기자에서 참석 확정", "Moved up from the waitlist", email=True),
-        Kind("event_reminder", "일정 알림 (하루 전)", "Event reminders", email=True),
+        Kind("club_invitation", email=True),
+        Kind("join_request"),
+        Kind("join_approved", email=True),
+        Kind("join_declined", email=True),
+        Kind("comment"),
+        Kind("reply"),
+        Kind("notice"),
+        Kind("chat_message", email=True, mail_now=False),
+        Kind("role_changed", email=True),
+        Kind("removed_from_club", email=True),
+        Kind("event_created"),
+        Kind("event_updated"),
+        Kind("event_cancelled", email=True),
+        Kind("event_promoted", email=True),
+        Kind("event_reminder", email=True),
     )
 }
 
@@ -74,7 +73,7 @@ class Setting:
 
 
 def _kind(type_: str) -> Kind:
-    return KINDS.get(type_) or Kind(type_, type_, type_)
+    return KINDS.get(type_) or Kind(type_)
 
 
 async def _rows(session: AsyncSession, user_id: int) -> dict[str, NotificationSetting]:
@@ -102,7 +101,7 @@ async def do_update(session: AsyncSession, user_id: int, changes: list[Setting])
     """Set some kinds (a subset may be given); unknown kinds are refused (422 naming them)."""
     unknown = sorted({c.type for c in changes} - KINDS.keys())
     if unknown:
-        raise ValidationFailed.field("items", f"알 수 없는 알림 종류입니다: {', '.join(unknown)}")
+        raise ValidationFailed.field("items", Msg("validation.notification_kind", kinds=", ".join(unknown)))
     rows = await _rows(session, user_id)
     for change in changes:
         row = rows.get(change.type) or NotificationSetting(user_id=user_id, type=change.type, in_app=True, email=True)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from withus.errors import InvalidInput
+from withus.i18n import Msg
 from withus.settings import get_settings
 
 
@@ -35,7 +36,7 @@ def make_token(user_id: int, type_: str) -> str:
 
 
 def invalid_token() -> InvalidInput:
-    return InvalidInput("수신 거부 링크가 올바르지 않습니다.", code="invalid_token")
+    return InvalidInput(Msg("unsubscribe.invalid"), code="invalid_token")
 
 
 def read_token(token: str) -> Unsubscribe:

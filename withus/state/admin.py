@@ -12,9 +12,10 @@ import reflex as rx
 
 from withus.db import read_scope, session_scope
 from withus.errors import DomainError
+from withus.i18n.reader import here
 from withus.models.report import ReportReview
 from withus.services import reports as report_service
-from withus.state.common import GENERIC_ERROR, current_user_id, load_user, login_redirect
+from withus.state.common import current_user_id, generic_error, load_user, login_redirect, said
 from withus.state.handlers import acting_user, acting_user_id, needs_login
 from withus.state.text import ago, full_time
 
@@ -23,8 +24,14 @@ log = logging.getLogger(__name__)
 PAGE = 20
 MAX_REPORTS = 200
 STATUSES = ("open", "hidden", "dismissed")
-TARGET_LABELS = {"post": "글", "comment": "댓글", "user": "사용자", "club": "모임", "message": "채팅 메시지"}
-STATUS_LABELS = {"open": "검토 대기", "hidden": "숨김", "dismissed": "기각"}
+TARGET_LABELS = {
+    "post": "admin.target.post",
+    "comment": "admin.target.comment",
+    "user": "admin.target.user",
+    "club": "admin.target.club",
+    "message": "admin.target.message",
+}
+STATUS_LABELS = {"open": "admin.status.open", "hidden": "admin.status.hidden", "dismissed": "admin.status.dismissed"}
 
 
 @dataclasses.dataclass
@@ -45,15 +52,15 @@ class ReportRow:
 def _row(r: ReportReview) -> ReportRow:
     return ReportRow(
         id=r.id,
-        target_label=TARGET_LABELS.get(r.target_type, r.target_type),
-        preview=r.target_preview or "(삭제된 대상)",
+        target_label=here(TARGET_LABELS[r.target_type]) if r.target_type in TARGET_LABELS else r.target_type,
+        preview=r.target_preview or here("admin.deleted_target"),
         link=r.target_link or "",
         reason=r.reason,
         reporter=r.reporter.nickname,
         ago=ago(r.created_at),
         full_time=full_time(r.created_at),
         status=r.status,
-        status_label=STATUS_LABELS.get(r.status, r.status),
+        status_label=here(STATUS_LABELS[r.status]) if r.status in STATUS_LABELS else r.status,
         decided_by=r.decided_by.nickname if r.decided_by else "",
     )
 
@@ -91,10 +98,10 @@ class AdminReportsState(rx.State):
         try:
             await self._fetch(uid, append=False)
         except DomainError as exc:
-            yield rx.toast.error(exc.detail)
+            yield rx.toast.error(said(exc.detail))
         except Exception:
             log.exception("report queue failed")
-            yield rx.toast.error(GENERIC_ERROR)
+            yield rx.toast.error(generic_error())
         self.loading = False
 
     @rx.event
@@ -134,12 +141,10 @@ class AdminReportsState(rx.State):
                 await report_service.do_decide(session, report_id=report_id, user=user, decision=decision)  # type: ignore[arg-type]
             await self._fetch(uid, append=False)
         except DomainError as exc:
-            return rx.toast.error(exc.detail)
+            return rx.toast.error(said(exc.detail))
         finally:
             self.busy = False
-        return rx.toast.success(
-            "숨겼어요. 같은 대상의 신고도 함께 처리됐어요." if decision == "hide" else "신고를 기각했어요."
-        )
+        return rx.toast.success(here("admin.hidden_done" if decision == "hide" else "admin.dismissed_done"))
 
     @rx.event
     async def hide(self, report_id: int) -> Any:

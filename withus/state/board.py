@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from withus.db import read_scope, session_scope
 from withus.errors import DomainError, Forbidden, NotAuthenticated, NotFound
+from withus.i18n.reader import here
 from withus.models.comment import CommentCreate, CommentUpdate
 from withus.models.post import PostUpdate
 from withus.models.report import ReportCreate
@@ -23,11 +24,12 @@ from withus.services import posts as post_service
 from withus.services import reports as report_service
 from withus.state.board_views import CommentView, PostView, comment_view, post_view
 from withus.state.common import (
-    GENERIC_ERROR,
     current_user_id,
     first_message,
+    generic_error,
     load_user,
     path_id,
+    said,
     validation_messages,
 )
 from withus.state.handlers import acting_user, needs_login
@@ -134,11 +136,11 @@ class PostState(rx.State):
         try:
             await self._reload()
         except DomainError as exc:
-            yield rx.toast.error(exc.detail)
+            yield rx.toast.error(said(exc.detail))
         except Exception:
             log.exception("post page failed")
             self.problem = "not_found"
-            yield rx.toast.error(GENERIC_ERROR)
+            yield rx.toast.error(generic_error())
         self.loading = False
 
     @rx.event
@@ -153,7 +155,7 @@ class PostState(rx.State):
                 user = await load_user(session, uid)
                 await self._load_comments(session, user, append=True)
         except DomainError as exc:
-            yield rx.toast.error(exc.detail)
+            yield rx.toast.error(said(exc.detail))
         self.comments_loading = False
 
     async def _refresh_comments(self) -> None:
@@ -206,7 +208,7 @@ class PostState(rx.State):
                 public = await post_service.do_update_post(session, post_id=self.post.id, user=user, data=data)
             self.post = post_view(public)
             self.editing_post = False
-            yield rx.toast.success("글을 고쳤어요.")
+            yield rx.toast.success(here("board.post_edited"))
         finally:
             self.post_saving = False
 
@@ -217,7 +219,7 @@ class PostState(rx.State):
         async with session_scope() as session:
             user = await acting_user(session)
             await post_service.do_delete_post(session, post_id=self.post.id, user=user)
-        return [rx.toast.success("글을 지웠어요."), rx.redirect(f"/clubs/{club_id}")]
+        return [rx.toast.success(here("board.post_deleted")), rx.redirect(f"/clubs/{club_id}")]
 
     # ------------------------------------------------------------ comments
 
@@ -258,10 +260,10 @@ class PostState(rx.State):
                 yield rx.set_value(COMMENT_INPUT_ID, "")
         except DomainError as exc:
             if reply:
-                self.reply_error = exc.detail
+                self.reply_error = said(exc.detail)
             else:
-                self.comment_error = exc.detail
-            yield rx.toast.error(exc.detail)
+                self.comment_error = said(exc.detail)
+            yield rx.toast.error(said(exc.detail))
         finally:
             self.comment_sending = False
 
@@ -309,7 +311,7 @@ class PostState(rx.State):
             self.editing_comment = 0
             await self._refresh_comments()
         except DomainError as exc:
-            self.edit_error = exc.detail
+            self.edit_error = said(exc.detail)
         finally:
             self.comment_sending = False
 
@@ -320,7 +322,7 @@ class PostState(rx.State):
             user = await acting_user(session)
             await comment_service.do_delete_comment(session, comment_id=comment_id, user=user)
         await self._refresh_comments()
-        return rx.toast.success("댓글을 지웠어요.")
+        return rx.toast.success(here("board.comment_deleted"))
 
     # ------------------------------------------------------------ reports
 
@@ -357,8 +359,8 @@ class PostState(rx.State):
                 user = await acting_user(session)
                 await report_service.do_create_report(session, user=user, data=data)
             self.report_open = False
-            yield rx.toast.success("신고했어요. 운영진이 검토할 거예요.")
+            yield rx.toast.success(here("board.reported"))
         except DomainError as exc:
-            self.report_error = exc.detail
+            self.report_error = said(exc.detail)
         finally:
             self.report_sending = False

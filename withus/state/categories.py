@@ -3,7 +3,8 @@ data, shared by the states that build view rows and by ``withus.components.categ
 
 from __future__ import annotations
 
-from withus.models.club import CATEGORIES, CATEGORY_LABELS_KO
+from withus.i18n.reader import reader
+from withus.models.club import CATEGORIES, CATEGORY_LABELS_EN, CATEGORY_LABELS_KO
 
 # One colour per category, used by the badge and by the placeholder of a club without a cover.
 CATEGORY_COLORS: dict[str, str] = {
@@ -21,7 +22,9 @@ CATEGORY_CHOICES: list[tuple[str, str]] = [(code, ko) for code, ko, _ in CATEGOR
 
 
 def category_label(code: str) -> str:
-    return CATEGORY_LABELS_KO.get(code, "기타")
+    """The category's name in the reader's language ("Other" / 기타 for an unknown code)."""
+    labels = CATEGORY_LABELS_EN if reader().locale == "en" else CATEGORY_LABELS_KO
+    return labels.get(code, labels["ETC"])
 
 
 def category_color(code: str) -> str:

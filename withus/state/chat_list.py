@@ -19,13 +19,14 @@ import reflex as rx
 
 from withus.db import read_scope, session_scope
 from withus.errors import DomainError, NotFound
+from withus.i18n.reader import here
 from withus.realtime.bus import user_channel
 from withus.services import chat_rooms as room_service
 from withus.services.pagination import decode_cursor, encode_cursor
 from withus.state import live as tasks
 from withus.state.auth import AuthState
 from withus.state.chat_views import RoomView, copy_view, room_row
-from withus.state.common import GENERIC_ERROR, current_user_id, load_user, login_redirect
+from withus.state.common import current_user_id, generic_error, load_user, login_redirect, said
 from withus.state.handlers import acting_user_id, needs_login
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ class ChatListState(rx.State):
         except Exception:
             log.exception("chat list failed")
             self.loading = False
-            return [*events, rx.toast.error(GENERIC_ERROR)]
+            return [*events, rx.toast.error(generic_error())]
         self.rooms, self._cursor, self.has_more = rooms, cursor, cursor is not None
         self.loading = False
         self._uid = uid
@@ -91,7 +92,7 @@ class ChatListState(rx.State):
     async def _open_with(self, uid: int, peer: str) -> Any:
         """``/chat?with={user_id}``: the 1:1 room's address, or a toast saying why not."""
         if not peer.isdigit() or len(peer) > 12:
-            return rx.toast.error("대화 상대를 찾을 수 없습니다.")
+            return rx.toast.error(here("chat.peer_not_found"))
         try:
             async with session_scope() as session:
                 user = await load_user(session, uid)
@@ -100,7 +101,7 @@ class ChatListState(rx.State):
                 room, _ = await room_service.do_open_direct_room(session, user=user, peer_id=int(peer))
                 room_id = room.id
         except DomainError as exc:
-            return rx.toast.error(exc.detail)
+            return rx.toast.error(said(exc.detail))
         return f"/chat/{room_id}"
 
     @rx.event

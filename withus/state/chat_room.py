@@ -24,6 +24,7 @@ import reflex as rx
 
 from withus.db import read_scope, session_scope
 from withus.errors import DomainError, NotFound
+from withus.i18n.reader import here
 from withus.models.chat import BODY_MAX, MessagePublic
 from withus.realtime import presence
 from withus.realtime.bus import room_channel
@@ -33,7 +34,7 @@ from withus.services import chat_rooms as room_service
 from withus.state import live as tasks
 from withus.state.auth import AuthState
 from withus.state.chat_views import MessageView, RoomHeader, arrange, is_next, message_row, plain_message, room_header
-from withus.state.common import GENERIC_ERROR, current_user_id, load_user, login_redirect, path_id
+from withus.state.common import current_user_id, generic_error, load_user, login_redirect, path_id, said
 from withus.state.handlers import acting_user, acting_user_id, needs_login
 
 log = logging.getLogger(__name__)
@@ -135,7 +136,7 @@ class ChatRoomState(rx.State):
         except Exception:
             log.exception("chat room failed")
             self.loading = False
-            return rx.toast.error(GENERIC_ERROR)
+            return rx.toast.error(generic_error())
         self.room = room_header(room)
         self._set_messages([message_row(m, uid) for m in items])
         self.has_older = has_more
@@ -303,12 +304,12 @@ class ChatRoomState(rx.State):
             return None
         self.draft_len = 0
         if len(body) > BODY_MAX:
-            return self._put_back(body, f"메시지는 {BODY_MAX:,}자 이하로 입력해 주세요.")
+            return self._put_back(body, here("chat.message_too_long", max=BODY_MAX))
         uid = await current_user_id(self)
         if uid is None:
             return await login_redirect(self)
         if not self._room_id or self.gone:
-            return self._put_back(body, "이 채팅방에 더 이상 들어갈 수 없어요.")
+            return self._put_back(body, here("chat.room_gone"))
         try:
             async with session_scope() as session:
                 user = await load_user(session, uid)
@@ -319,9 +320,9 @@ class ChatRoomState(rx.State):
                 )
         except NotFound:
             self.gone = True
-            return self._put_back(body, "이 채팅방에 더 이상 들어갈 수 없어요.")
+            return self._put_back(body, here("chat.room_gone"))
         except DomainError as exc:
-            return self._put_back(body, exc.detail)
+            return self._put_back(body, said(exc.detail))
         if self.has_newer:
             await self._jump(uid)
         else:
@@ -397,7 +398,7 @@ class ChatRoomState(rx.State):
             if user is None:
                 return await login_redirect(self)
             await room_service.do_hide_room(session, user=user, room_id=self._room_id)
-        return [rx.toast.success("채팅방을 나갔어요."), rx.redirect("/chat")]
+        return [rx.toast.success(here("chat.left_room")), rx.redirect("/chat")]
 
 
 LIVE_EVENTS = ("message", "message_updated", "message_deleted")

@@ -4,12 +4,13 @@ sender's messages, and the test for the next message of a room (both chat pages 
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime, timedelta
+from datetime import UTC
 from typing import Any
 
+from withus.i18n.dates import clock, day_label, list_time
+from withus.i18n.reader import here
 from withus.models.chat import MessagePublic, RoomPublic
 from withus.services.chat_edits import delete_refusal
-from withus.state.text import as_kst
 
 GROUP_GAP = 5 * 60  # seconds: a sender's messages closer than this share one name line
 PREVIEW = 80
@@ -18,37 +19,7 @@ PREVIEW = 80
 # ---------------------------------------------------------------- times
 
 
-def _ampm(local: datetime) -> str:
-    hour = local.hour % 12 or 12
-    return f"{'오전' if local.hour < 12 else '오후'} {hour}:{local.minute:02d}"
-
-
-def clock(value: datetime) -> str:
-    """ "오후 3:05" in Korean time."""
-    return _ampm(as_kst(value))
-
-
-def list_time(value: datetime | None, *, now: datetime | None = None) -> str:
-    """The room list's time: today "오후 3:05", then "어제", "3월 5일", "2023. 3. 5."."""
-    if value is None:
-        return ""
-    local = as_kst(value)
-    today = as_kst(now or datetime.now(UTC)).date()
-    if local.date() == today:
-        return _ampm(local)
-    if local.date() == today - timedelta(days=1):
-        return "어제"
-    if local.year == today.year:
-        return f"{local.month}월 {local.day}일"
-    return f"{local.year}. {local.month}. {local.day}."
-
-
-_WEEKDAYS = "월화수목금토일"
-
-
-def day_label(value: datetime) -> str:
-    local = as_kst(value)
-    return f"{local.year}년 {local.month}월 {local.day}일 {_WEEKDAYS[local.weekday()]}요일"
+# clock "오후 3:05" / "3:05 PM", list_time, day_label: per locale in withus.i18n.dates
 
 
 # ---------------------------------------------------------------- views
@@ -72,8 +43,8 @@ class RoomView:
 def _preview(r: RoomPublic) -> str:
     m = r.last_message
     if m is None:
-        return "아직 메시지가 없어요"
-    text = "숨겨진 메시지입니다" if m.hidden else " ".join(m.body.split())
+        return here("chat.no_messages_yet")
+    text = here("chat.hidden_message") if m.hidden else " ".join(m.body.split())
     if len(text) > PREVIEW:
         text = text[: PREVIEW - 1] + "…"
     if r.kind == "club":
@@ -93,7 +64,7 @@ def room_row(r: RoomPublic) -> RoomView:
     return RoomView(
         id=r.id,
         kind=r.kind,
-        title=r.title or ("모임 채팅" if r.kind == "club" else "알 수 없는 사용자"),
+        title=r.title or here("chat.club_room" if r.kind == "club" else "chat.unknown_user"),
         avatar_url=avatar,
         initial=(r.title or "?")[:1],
         preview=_preview(r),
@@ -120,12 +91,12 @@ def room_header(r: RoomPublic) -> RoomHeader:
     if r.kind == "direct":
         href = f"/users/{r.peer.id}" if r.peer else ""
         avatar = r.peer.avatar_url if r.peer else ""
-        subtitle = "1:1 채팅"
+        subtitle = here("chat.direct_room")
     else:
         href = f"/clubs/{r.club.id}" if r.club else ""
         avatar = (r.club.cover_url or "") if r.club else ""
-        subtitle = "모임 채팅"
-    title = r.title or "알 수 없는 사용자"
+        subtitle = here("chat.club_room")
+    title = r.title or here("chat.unknown_user")
     return RoomHeader(
         id=r.id, kind=r.kind, title=title, avatar_url=avatar, initial=title[:1], href=href, subtitle=subtitle
     )

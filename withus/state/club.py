@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from withus.db import read_scope, session_scope
 from withus.errors import DomainError, NotFound
+from withus.i18n.reader import here
 from withus.models.club import ClubPublic, MemberPublic
 from withus.models.post import PostCreate
 from withus.services import club_listing
@@ -24,9 +25,17 @@ from withus.services import member_roles as member_service
 from withus.services import membership as membership_service
 from withus.services import posts as post_service
 from withus.state.board_views import PostRow, post_row
-from withus.state.categories import category_color
+from withus.state.categories import category_color, category_label
 from withus.state.clubs import capacity_text
-from withus.state.common import GENERIC_ERROR, current_user_id, load_user, login_redirect, path_id, validation_messages
+from withus.state.common import (
+    current_user_id,
+    generic_error,
+    load_user,
+    login_redirect,
+    path_id,
+    said,
+    validation_messages,
+)
 from withus.state.handlers import acting_user, needs_login
 from withus.state.text import Segment, day, recruiting_window, segments
 
@@ -37,9 +46,14 @@ MAX_POSTS = 200
 MEMBER_PAGE = 50
 MAX_MEMBERS = 300
 
-ROLE_LABELS = {"host": "모임장", "moderator": "운영진", "member": "멤버"}
+ROLE_LABELS = {"host": "role.host", "moderator": "role.moderator", "member": "role.member"}
 ROLE_COLORS = {"host": "amber", "moderator": "blue", "member": "gray"}
-POLICY_LABELS = {"open": "바로 가입", "approval": "승인 후 가입", "invite": "초대만"}
+POLICY_LABELS = {"open": "policy.open", "approval": "policy.approval", "invite": "policy.invite"}
+
+
+def label_of(labels: dict[str, str], code: str, default: str | None = None) -> str:
+    """The reader's name for ``code`` from a table of catalogue keys (the code itself when unknown)."""
+    return here(labels[code]) if code in labels else (code if default is None else default)
 
 
 @dataclasses.dataclass
@@ -78,7 +92,7 @@ def club_view(c: ClubPublic) -> ClubView:
         description=c.description,
         description_segments=segments(c.description),
         category=c.category,
-        category_label=c.category_label,
+        category_label=category_label(c.category),
         color=category_color(c.category),
         cover_url=c.cover_url or "",
         location=c.location or "",
@@ -86,13 +100,13 @@ def club_view(c: ClubPublic) -> ClubView:
         recruiting=c.recruiting,
         window=recruiting_window(c.recruit_from, c.recruit_until),
         join_policy=c.join_policy,
-        policy_label=POLICY_LABELS.get(c.join_policy, c.join_policy),
+        policy_label=label_of(POLICY_LABELS, c.join_policy),
         private=c.visibility == "private",
         host_id=c.host.id if c.host else 0,
         host_nickname=c.host.nickname if c.host else "",
         host_avatar=c.host.avatar_url if c.host else "",
         my_role=c.my_role or "",
-        role_label=ROLE_LABELS.get(c.my_role or "", ""),
+        role_label=label_of(ROLE_LABELS, c.my_role or "", ""),
         request_pending=c.my_request_status == "pending",
         invitation_id=c.my_invitation_id or 0,
         chat_room_id=c.chat_room_id or 0,
@@ -118,7 +132,7 @@ def member_view(m: MemberPublic) -> MemberView:
         nickname=m.user.nickname,
         avatar_url=m.user.avatar_url,
         role=m.role,
-        role_label=ROLE_LABELS.get(m.role, m.role),
+        role_label=label_of(ROLE_LABELS, m.role),
         role_color=ROLE_COLORS.get(m.role, "gray"),
         joined=day(m.joined_at),
     )
@@ -200,11 +214,11 @@ class ClubState(rx.State):
         except NotFound:
             self.not_found = True
         except DomainError as exc:
-            yield rx.toast.error(exc.detail)
+            yield rx.toast.error(said(exc.detail))
         except Exception:
             log.exception("club page failed")
             self.not_found = True
-            yield rx.toast.error(GENERIC_ERROR)
+            yield rx.toast.error(generic_error())
         self.loading = False
 
     @rx.event
@@ -229,7 +243,7 @@ class ClubState(rx.State):
             self._posts_cursor = page.next_cursor
             self.has_more_posts = page.next_cursor is not None and len(merged) < MAX_POSTS
         except DomainError as exc:
-            yield rx.toast.error(exc.detail)
+            yield rx.toast.error(said(exc.detail))
         finally:
             self.posts_loading = False
 
@@ -251,7 +265,7 @@ class ClubState(rx.State):
             self._members_cursor = cursor
             self.has_more_members = cursor is not None and len(merged) < MAX_MEMBERS
         except DomainError as exc:
-            yield rx.toast.error(exc.detail)
+            yield rx.toast.error(said(exc.detail))
         finally:
             self.members_loading = False
 
@@ -284,8 +298,8 @@ class ClubState(rx.State):
         except DomainError as exc:
             self.acting = False
             if action == "join":
-                self.join_error = exc.detail
-            return rx.toast.error(exc.detail)
+                self.join_error = said(exc.detail)
+            return rx.toast.error(said(exc.detail))
         self.acting = False
         return result
 
@@ -294,9 +308,9 @@ class ClubState(rx.State):
         """바로 가입 (open clubs)."""
         result = await self._act("join")
         if result == "member":
-            return rx.toast.success("모임에 가입했어요!")
+            return rx.toast.success(here("club.joined"))
         if result == "pending":
-            return rx.toast.success("가입을 신청했어요. 승인을 기다려 주세요.")
+            return rx.toast.success(here("club.join_requested"))
         return result
 
     @rx.event
@@ -318,33 +332,33 @@ class ClubState(rx.State):
         result = await self._act("join", message=str(form_data.get("message", "")))
         if result == "pending":
             self.join_open = False
-            return rx.toast.success("가입을 신청했어요. 승인을 기다려 주세요.")
+            return rx.toast.success(here("club.join_requested"))
         if result == "member":
             self.join_open = False
-            return rx.toast.success("모임에 가입했어요!")
+            return rx.toast.success(here("club.joined"))
         return result
 
     @rx.event
     async def withdraw(self) -> Any:
         result = await self._act("withdraw")
-        return result if result is not None else rx.toast.info("가입 신청을 취소했어요.")
+        return result if result is not None else rx.toast.info(here("club.request_cancelled"))
 
     @rx.event
     async def leave(self) -> Any:
         result = await self._act("leave")
-        return result if result is not None else rx.toast.info("모임에서 나왔어요.")
+        return result if result is not None else rx.toast.info(here("club.left"))
 
     @rx.event
     async def accept_invitation(self) -> Any:
         result = await self._act("accept")
         if isinstance(result, rx.event.EventSpec):
             return result
-        return rx.toast.success("초대를 수락했어요. 환영해요!")
+        return rx.toast.success(here("club.invitation_accepted"))
 
     @rx.event
     async def decline_invitation(self) -> Any:
         result = await self._act("decline")
-        return result if result is not None else rx.toast.info("초대를 거절했어요.")
+        return result if result is not None else rx.toast.info(here("club.invitation_declined"))
 
     # ------------------------------------------------------------ writing
 
@@ -379,6 +393,6 @@ class ClubState(rx.State):
             self.write_open = False
             yield rx.redirect(f"/posts/{post.id}")
         except DomainError as exc:
-            self.write_errors = {"form": exc.detail}
+            self.write_errors = {"form": said(exc.detail)}
         finally:
             self.write_sending = False

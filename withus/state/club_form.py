@@ -21,11 +21,20 @@ from pydantic import ValidationError
 
 from withus.db import session_scope
 from withus.errors import DomainError, NotFound
+from withus.i18n.reader import here
 from withus.kv import get_kv
 from withus.models.club import ClubCreate, ClubUpdate
 from withus.services import club_listing
 from withus.services import clubs as club_service
-from withus.state.common import GENERIC_ERROR, current_user_id, load_user, login_redirect, path_id, validation_messages
+from withus.state.common import (
+    current_user_id,
+    generic_error,
+    load_user,
+    login_redirect,
+    path_id,
+    said,
+    validation_messages,
+)
 from withus.state.handlers import acting_user, needs_login
 from withus.state.text import date_input_value, parse_day
 
@@ -36,7 +45,7 @@ COVER_MAX_BYTES = 5 * 1024 * 1024
 COVER_TTL = 3600
 PREVIEW_SIDE = 640
 PREVIEW_FORMATS = frozenset({"PNG", "JPEG", "WEBP"})
-COVER_ERROR = "PNG, JPEG, WebP 이미지만 올릴 수 있어요."
+COVER_ERROR = here("club_form.image_types")
 
 
 def _preview(content: bytes) -> str:
@@ -60,7 +69,7 @@ def _optional_int(raw: Any) -> int | None:
     if not text:
         return None
     if not text.isdigit() or len(text) > 7:
-        raise ValueError("정원은 숫자로 입력해 주세요.")
+        raise ValueError(here("club_form.capacity_number"))
     return int(text)
 
 
@@ -143,7 +152,7 @@ class ClubFormState(rx.State):
             self.not_found = True
         except DomainError as exc:
             self.loading = False
-            return rx.toast.error(exc.detail)
+            return rx.toast.error(said(exc.detail))
         self.form_key += 1
         self.loading = False
         return None
@@ -161,7 +170,7 @@ class ClubFormState(rx.State):
         content = await upload.read(COVER_MAX_BYTES + 1)
         self.errors = {k: v for k, v in self.errors.items() if k != "cover"}
         if len(content) > COVER_MAX_BYTES:
-            self.errors = {**self.errors, "cover": "이미지는 5MB 이하만 올릴 수 있어요."}
+            self.errors = {**self.errors, "cover": here("club_form.image_size")}
             return None
         try:
             preview = await asyncio.to_thread(_preview, content)
@@ -176,9 +185,9 @@ class ClubFormState(rx.State):
                     club = await club_service.do_set_cover(session, club_id=self.club_id, user=user, content=content)
                     self.cover_preview = club_service.cover_url(club) or preview
             except DomainError as exc:
-                self.errors = {**self.errors, "cover": exc.detail}
+                self.errors = {**self.errors, "cover": said(exc.detail)}
                 return None
-            return rx.toast.success("대표 이미지를 바꿨어요.")
+            return rx.toast.success(here("club_form.cover_changed"))
         key = f"upload:cover:{secrets.token_hex(16)}"
         await get_kv().set(key, base64.b64encode(content).decode(), ttl=COVER_TTL)
         if self._cover_key:
@@ -215,7 +224,7 @@ class ClubFormState(rx.State):
             try:
                 values[key] = parse_day(str(form_data.get(key, "")), end_of_day=end)
             except ValueError:
-                errors[key] = "날짜를 확인해 주세요."
+                errors[key] = here("form.check_date")
         if errors:
             raise _FieldErrors(errors)
         return values
@@ -228,11 +237,11 @@ class ClubFormState(rx.State):
             data: ClubCreate | ClubUpdate = ClubCreate(**values) if self.mode == "new" else ClubUpdate(**values)
         except _FieldErrors as exc:
             self.errors = exc.errors
-            yield rx.toast.error("입력한 내용을 확인해 주세요.")
+            yield rx.toast.error(here("form.check_fields"))
             return
         except ValidationError as exc:
             self.errors = validation_messages(exc)
-            yield rx.toast.error("입력한 내용을 확인해 주세요.")
+            yield rx.toast.error(here("form.check_fields"))
             return
         self.saving = True
         self.errors = {}
@@ -258,15 +267,15 @@ class ClubFormState(rx.State):
             if self._cover_key:
                 await get_kv().delete(self._cover_key)
                 self._cover_key = ""
-            yield rx.toast.success("모임을 만들었어요!" if self.mode == "new" else "모임 정보를 저장했어요.")
+            yield rx.toast.success(here("club_form.created") if self.mode == "new" else here("club_form.saved"))
             yield rx.redirect(f"/clubs/{club_id}")
         except DomainError as exc:
-            field_errors = {e.field.rsplit(".", 1)[-1]: e.message for e in exc.errors}
-            self.errors = field_errors or {"form": exc.detail}
-            yield rx.toast.error(exc.detail)
+            field_errors = {e.field.rsplit(".", 1)[-1]: said(e.message) for e in exc.errors}
+            self.errors = field_errors or {"form": said(exc.detail)}
+            yield rx.toast.error(said(exc.detail))
         except Exception:
             log.exception("saving a club failed")
-            yield rx.toast.error(GENERIC_ERROR)
+            yield rx.toast.error(generic_error())
         finally:
             self.saving = False
 
@@ -276,7 +285,7 @@ class ClubFormState(rx.State):
         async with session_scope() as session:
             user = await acting_user(session)
             await club_service.do_close_club(session, club_id=self.club_id, user=user)
-        return [rx.toast.info("모임을 닫았어요."), rx.redirect("/me/clubs")]
+        return [rx.toast.info(here("club_form.closed")), rx.redirect("/me/clubs")]
 
 
 class _FieldErrors(Exception):

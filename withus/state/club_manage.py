@@ -17,14 +17,15 @@ import reflex as rx
 
 from withus.db import read_scope, session_scope
 from withus.errors import DomainError, NotFound
+from withus.i18n.reader import here
 from withus.models.club import BanPublic, InvitationPublic, JoinRequestPublic, MemberPublic
 from withus.services import club_listing
 from withus.services import clubs as club_service
 from withus.services import invitations as invitation_service
 from withus.services import member_roles as member_service
 from withus.services import membership as membership_service
-from withus.state.club import ROLE_COLORS, ROLE_LABELS
-from withus.state.common import GENERIC_ERROR, current_user_id, load_user, login_redirect, path_id
+from withus.state.club import ROLE_COLORS, ROLE_LABELS, label_of
+from withus.state.common import current_user_id, generic_error, load_user, login_redirect, path_id, said
 from withus.state.handlers import acting_user, acting_user_id, needs_login
 from withus.state.text import ago, day, full_time
 
@@ -95,7 +96,7 @@ def _member(m: MemberPublic, *, me: int, my_role: str) -> ManagedMember:
         nickname=m.user.nickname,
         avatar_url=m.user.avatar_url,
         role=m.role,
-        role_label=ROLE_LABELS.get(m.role, m.role),
+        role_label=label_of(ROLE_LABELS, m.role),
         role_color=ROLE_COLORS.get(m.role, "gray"),
         joined=day(m.joined_at),
         is_me=is_me,
@@ -186,10 +187,10 @@ class ManageState(rx.State):
         except NotFound:
             self.not_found = True
         except DomainError as exc:
-            yield rx.toast.error(exc.detail)
+            yield rx.toast.error(said(exc.detail))
         except Exception:
             log.exception("manage page failed")
-            yield rx.toast.error(GENERIC_ERROR)
+            yield rx.toast.error(generic_error())
         self.loading = False
 
     @needs_login
@@ -206,41 +207,37 @@ class ManageState(rx.State):
 
     @rx.event
     async def approve(self, user_id: int) -> Any:
-        return await self._run(membership_service.do_approve_request, "가입을 승인했어요.", user_id=user_id)
+        return await self._run(membership_service.do_approve_request, here("manage.approved"), user_id=user_id)
 
     @rx.event
     async def decline(self, user_id: int) -> Any:
-        return await self._run(membership_service.do_decline_request, "가입 신청을 거절했어요.", user_id=user_id)
+        return await self._run(membership_service.do_decline_request, here("manage.declined"), user_id=user_id)
 
     @rx.event
     async def set_role(self, user_id: int, role: str) -> Any:
-        label = ROLE_LABELS.get(role, role)
-        return await self._run(
-            member_service.do_change_role, f"역할을 {label}(으)로 바꿨어요.", user_id=user_id, role=role
-        )
+        text = here("manage.role_changed", role=label_of(ROLE_LABELS, role))
+        return await self._run(member_service.do_change_role, text, user_id=user_id, role=role)
 
     @rx.event
     async def transfer(self, user_id: int) -> Any:
-        return await self._run(member_service.do_transfer_host, "모임장을 넘겼어요.", user_id=user_id)
+        return await self._run(member_service.do_transfer_host, here("manage.host_transferred"), user_id=user_id)
 
     @rx.event
     async def remove(self, user_id: int) -> Any:
-        return await self._run(member_service.do_remove_member, "멤버를 내보냈어요.", user_id=user_id)
+        return await self._run(member_service.do_remove_member, here("manage.removed"), user_id=user_id)
 
     @rx.event
     async def ban(self, user_id: int) -> Any:
-        return await self._run(
-            member_service.do_remove_member, "내보내고 다시 가입하지 못하게 했어요.", user_id=user_id, ban=True
-        )
+        return await self._run(member_service.do_remove_member, here("manage.banned_done"), user_id=user_id, ban=True)
 
     @rx.event
     async def unban(self, user_id: int) -> Any:
-        return await self._run(member_service.do_unban, "차단을 풀었어요.", user_id=user_id)
+        return await self._run(member_service.do_unban, here("manage.unbanned"), user_id=user_id)
 
     @rx.event
     async def cancel_invitation(self, invitation_id: int) -> Any:
         return await self._run(
-            invitation_service.do_cancel_invitation, "초대를 취소했어요.", invitation_id=invitation_id
+            invitation_service.do_cancel_invitation, here("manage.invitation_cancelled"), invitation_id=invitation_id
         )
 
     @rx.event
@@ -249,7 +246,7 @@ class ManageState(rx.State):
         self.invite_error = ""
         user_id = parse_user_ref(str(form_data.get("user", "")))
         if user_id is None:
-            self.invite_error = "회원 번호를 숫자로 입력해 주세요. 프로필 주소(/users/번호)를 붙여 넣어도 돼요."
+            self.invite_error = here("manage.invite_number")
             return None
         self.busy = True
         try:
@@ -258,8 +255,8 @@ class ManageState(rx.State):
                 inv = await invitation_service.do_invite(session, club_id=self.club_id, actor=actor, user_id=user_id)
             await self._refresh(acting_user_id())
         except DomainError as exc:
-            self.invite_error = exc.detail
+            self.invite_error = said(exc.detail)
             return None
         finally:
             self.busy = False
-        return [rx.set_value("invite-user", ""), rx.toast.success(f"{inv.user.nickname}님을 초대했어요.")]
+        return [rx.set_value("invite-user", ""), rx.toast.success(here("manage.invited", nickname=inv.user.nickname))]

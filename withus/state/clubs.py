@@ -12,10 +12,11 @@ import reflex as rx
 
 from withus.db import read_scope
 from withus.errors import DomainError
+from withus.i18n.reader import here
 from withus.models.club import ClubCard
 from withus.services import club_listing
 from withus.state.categories import CATEGORY_CHOICES, category_color, category_label
-from withus.state.common import GENERIC_ERROR
+from withus.state.common import generic_error, said
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,9 @@ class ClubCardView:
 
 
 def capacity_text(member_count: int, capacity: int | None) -> str:
-    return f"{member_count} / {capacity}명" if capacity else f"{member_count}명"
+    if capacity:
+        return here("club.member_count_of", count=member_count, capacity=capacity)
+    return here("club.member_count", count=member_count)
 
 
 def card_view(card: ClubCard) -> ClubCardView:
@@ -50,7 +53,7 @@ def card_view(card: ClubCard) -> ClubCardView:
         id=card.id,
         name=card.name,
         category=card.category,
-        category_label=card.category_label or category_label(card.category),
+        category_label=category_label(card.category),
         color=category_color(card.category),
         cover_url=card.cover_url or "",
         members=capacity_text(card.member_count, card.capacity),
@@ -90,11 +93,11 @@ class HomeState(rx.State):
                 cards = [card_view(c) for c in rows]
         except DomainError as exc:
             self.failed = not append
-            return rx.toast.error(exc.detail)
+            return rx.toast.error(said(exc.detail))
         except Exception:
             log.exception("club list failed")
             self.failed = not append
-            return rx.toast.error(GENERIC_ERROR)
+            return rx.toast.error(generic_error())
         self.failed = False
         merged = (self.clubs + cards) if append else cards
         self.capped = len(merged) >= MAX_CARDS and cursor is not None

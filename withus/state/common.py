@@ -12,10 +12,20 @@ from typing import Any
 import reflex as rx
 from pydantic import ValidationError
 
+from withus.i18n import localize
+from withus.i18n.reader import here, reader
 from withus.models.user import User
 from withus.state.auth import AuthState
 
-GENERIC_ERROR = "요청을 처리하지 못했어요. 잠시 후 다시 시도해 주세요."
+
+def said(message: str) -> str:
+    """A service's message (a ``Msg``, or text) in the reader's language."""
+    return str(localize(message, reader().locale))
+
+
+def generic_error() -> str:
+    """The toast for a failure we cannot explain, in the reader's language."""
+    return here("form.generic_error")
 
 
 async def current_user_id(state: rx.State) -> int | None:
@@ -50,28 +60,40 @@ def path_id(state: rx.State, position: int = 1) -> int | None:
     return int(raw)
 
 
+# pydantic's own error types → the message shown under a field (our validators write theirs).
+_TYPE_MESSAGES = {
+    "int_parsing": "form.number",
+    "int_type": "form.number",
+    "literal_error": "form.choose",
+    "enum": "form.choose",
+    "missing": "form.fill_in",
+}
+
+
+def _message(err: Any) -> str:
+    locale = reader().locale
+    kind = str(err.get("type", ""))
+    if kind == "value_error":
+        # Our own validators raise ValueError with a message written for people (a Msg, or text).
+        exc = (err.get("ctx") or {}).get("error")
+        if exc is not None and exc.args and isinstance(exc.args[0], str) and exc.args[0]:
+            return str(localize(exc.args[0], locale))
+    if kind in _TYPE_MESSAGES:
+        return here(_TYPE_MESSAGES[kind])
+    if kind.startswith(("datetime", "date")):
+        return here("form.check_date")
+    return here("error.validation_failed")
+
+
 def validation_messages(exc: ValidationError) -> dict[str, str]:
-    """Field → the first Korean message of a pydantic error (validators raise ValueError in Korean)."""
+    """Field → the first message of a pydantic error, in the reader's language."""
     out: dict[str, str] = {}
     for err in exc.errors():
         field = str(err["loc"][0]) if err.get("loc") else ""
-        msg = str(err.get("msg", ""))
-        if msg.startswith("Value error, "):
-            msg = msg[len("Value error, ") :]
-        elif err.get("type") in ("int_parsing", "int_type"):
-            msg = "숫자로 입력해 주세요."
-        elif err.get("type") in ("literal_error", "enum"):
-            msg = "목록에서 골라 주세요."
-        elif err.get("type") in ("missing",):
-            msg = "입력해 주세요."
-        elif err.get("type", "").startswith(("datetime", "date")):
-            msg = "날짜를 확인해 주세요."
-        elif not any("\uac00" <= ch <= "\ud7a3" for ch in msg):
-            msg = "입력값을 확인해 주세요."
-        out.setdefault(field, msg)
+        out.setdefault(field, _message(err))
     return out
 
 
 def first_message(exc: ValidationError) -> str:
     messages = validation_messages(exc)
-    return next(iter(messages.values()), "입력값을 확인해 주세요.")
+    return next(iter(messages.values()), here("error.validation_failed"))

@@ -15,11 +15,13 @@ from pydantic import ValidationError
 
 from withus.db import read_scope, session_scope
 from withus.errors import DomainError, NotFound
+from withus.i18n import dates
+from withus.i18n.reader import here
 from withus.models.event_schemas import EventPublic, EventUpdate
 from withus.realtime.bus import GAP, ListenerClosed
 from withus.services import event_live, event_views, events, rsvp
 from withus.state import live as tasks
-from withus.state.common import GENERIC_ERROR, current_user_id, load_user, login_redirect, path_id
+from withus.state.common import current_user_id, generic_error, load_user, login_redirect, path_id, said
 from withus.state.events import form_errors, my_label, when_text
 
 log = logging.getLogger(__name__)
@@ -68,9 +70,13 @@ def detail(e: EventPublic) -> EventDetail:
         when=when_text(e.starts_at, e.ends_at),
         place=e.location or "",
         map_url=e.map_url or "",
-        capacity_text=f"{e.going_count}/{e.capacity}명" if e.capacity is not None else f"{e.going_count}명",
+        capacity_text=(
+            here("event.capacity_of", count=e.going_count, capacity=e.capacity)
+            if e.capacity is not None
+            else here("event.people", count=e.going_count)
+        ),
         deadline_text=(
-            f"{e.rsvp_deadline.month}월 {e.rsvp_deadline.day}일 {e.rsvp_deadline:%H:%M}까지" if e.rsvp_deadline else ""
+            here("event.deadline_until", when=dates.month_day_time(e.rsvp_deadline)) if e.rsvp_deadline else ""
         ),
         cancelled=e.status == "cancelled",
         repeating=e.series_id is not None,
@@ -185,10 +191,10 @@ class EventPageState(rx.State):
             await rsvp.answer(self.event.id, user_id=uid, response=response)  # type: ignore[arg-type]
             await self._refresh(self.event.id, uid)
         except DomainError as exc:
-            return rx.toast.error(exc.detail)
+            return rx.toast.error(said(exc.detail))
         except Exception:
             log.exception("rsvp failed")
-            return rx.toast.error(GENERIC_ERROR)
+            return rx.toast.error(generic_error())
         finally:
             self.answering = False
         return None
@@ -227,7 +233,7 @@ class EventPageState(rx.State):
             self.edit_errors = form_errors(exc)
             return None
         self.edit_open = False
-        return rx.toast.success("일정을 고쳤어요.")
+        return rx.toast.success(here("event.updated"))
 
     @rx.event
     async def cancel_event(self) -> Any:
@@ -241,5 +247,5 @@ class EventPageState(rx.State):
                 await events.do_cancel_event(session, self.event.id, user=user, scope=self.scope)  # type: ignore[arg-type]
             await self._refresh(self.event.id, uid)
         except DomainError as exc:
-            return rx.toast.error(exc.detail)
-        return rx.toast.success("일정을 취소했어요. 참석자들에게 알렸어요.")
+            return rx.toast.error(said(exc.detail))
+        return rx.toast.success(here("event.cancelled_done"))

@@ -14,34 +14,40 @@ from pydantic import ValidationError
 
 from withus.db import read_scope, session_scope
 from withus.errors import DomainError, NotFound, ValidationFailed
+from withus.i18n import dates
+from withus.i18n.reader import here
 from withus.models.event_schemas import EventCreate, EventPublic, RepeatSpec
 from withus.services import calendar as calendar_service
 from withus.services import clubs as club_service
 from withus.services import event_access, event_lists, events
-from withus.state.common import GENERIC_ERROR, current_user_id, load_user, login_redirect, path_id, validation_messages
+from withus.state.common import (
+    current_user_id,
+    generic_error,
+    load_user,
+    login_redirect,
+    path_id,
+    said,
+    validation_messages,
+)
 
 log = logging.getLogger(__name__)
 
-WEEKDAYS = "월화수목금토일"
 UPCOMING_PAGE = 20
 PAST_PAGE = 10
 
 
 def when_text(start: datetime, end: datetime) -> str:
-    """``12월 5일 (토) 19:00–21:00`` (another day's end gets its date)."""
-    head = f"{start.month}월 {start.day}일 ({WEEKDAYS[start.weekday()]}) {start:%H:%M}"
-    if end.date() == start.date():
-        return f"{head}–{end:%H:%M}"
-    return f"{head} – {end.month}월 {end.day}일 {end:%H:%M}"
+    """``12월 5일 (토) 19:00–21:00`` / ``Sat, Dec 5, 19:00–21:00`` (another day's end gets its date)."""
+    return dates.span(start, end)
 
 
 def my_label(e: EventPublic) -> str:
     if e.my_rsvp == "going":
-        return "참석"
+        return here("event.mine.going")
     if e.my_rsvp == "waitlisted":
-        return f"대기 {e.waitlist_position}번"
+        return here("event.mine.waitlisted", position=e.waitlist_position)
     if e.my_rsvp == "not_going":
-        return "불참"
+        return here("event.mine.not_going")
     return ""
 
 
@@ -62,7 +68,7 @@ class EventRow:
 
 def event_row(e: EventPublic) -> EventRow:
     cap = f"/{e.capacity}" if e.capacity is not None else ""
-    wait = f" · 대기 {e.waitlist_count}" if e.waitlist_count else ""
+    wait = here("event.waitlist_suffix", count=e.waitlist_count) if e.waitlist_count else ""
     return EventRow(
         id=e.id,
         href=f"/events/{e.id}",
@@ -72,7 +78,7 @@ def event_row(e: EventPublic) -> EventRow:
         when=when_text(e.starts_at, e.ends_at),
         place=e.location or "",
         cancelled=e.status == "cancelled",
-        going_text=f"참석 {e.going_count}{cap}{wait}",
+        going_text=here("event.going_count", count=e.going_count, cap=cap, wait=wait),
         mine=my_label(e),
         repeating=e.series_id is not None,
     )
@@ -83,8 +89,8 @@ def form_errors(exc: DomainError | ValidationError) -> dict[str, str]:
     if isinstance(exc, ValidationError):
         return validation_messages(exc)
     if isinstance(exc, ValidationFailed) and exc.errors:
-        return {e.field.split(".")[0]: e.message for e in exc.errors}
-    return {"form": exc.detail}
+        return {e.field.split(".")[0]: said(e.message) for e in exc.errors}
+    return {"form": said(exc.detail)}
 
 
 def _time(date: str, clock: str) -> datetime | str:
@@ -185,7 +191,7 @@ class ClubEventsState(rx.State):
         except Exception:
             log.exception("creating an event failed")
             self.saving = False
-            yield rx.toast.error(GENERIC_ERROR)
+            yield rx.toast.error(generic_error())
             return
         self.saving = False
         self.create_open = False
@@ -259,10 +265,10 @@ class CalendarFeedState(rx.State):
             self.has_feed = True
         finally:
             self.busy = False
-        return rx.toast.success("새 캘린더 주소를 만들었어요. 이전 주소는 더 이상 쓸 수 없어요.")
+        return rx.toast.success(here("event.feed.renewed"))
 
     @rx.event
     def copy(self) -> Any:
         if not self.url:
             return None
-        return [rx.set_clipboard(self.url), rx.toast.success("주소를 복사했어요.")]
+        return [rx.set_clipboard(self.url), rx.toast.success(here("event.feed.copied"))]

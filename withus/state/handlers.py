@@ -9,7 +9,7 @@
             async with session_scope() as session:
                 user = await acting_user(session)
                 await post_service.do_delete_post(session, post_id=self.post.id, user=user)
-            return rx.toast.success("글을 지웠어요.")
+            return rx.toast.success(here("board.post_deleted"))
 
 :func:`needs_login` checks the session cookie again (:meth:`AuthState.require_user_id`: a
 session revoked elsewhere stops working at once), sends someone logged out to the login page
@@ -35,7 +35,8 @@ from typing import Any, TypeVar
 import reflex as rx
 
 from withus.errors import DomainError, NotAuthenticated
-from withus.i18n import DEFAULT_LOCALE, localize
+from withus.i18n import localize
+from withus.i18n.reader import reader
 from withus.models.user import User
 from withus.state.common import current_user_id, load_user, login_redirect
 from withus.state.locale import current_locale
@@ -45,9 +46,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 _acting_user_id: ContextVar[int | None] = ContextVar("withus_acting_user_id", default=None)
 
 
-def error_toast(exc: DomainError, locale: str = DEFAULT_LOCALE) -> Any:
+def error_toast(exc: DomainError, locale: str | None = None) -> Any:
     """What a page shows for a refused action: the error's message in the reader's language, as a toast."""
-    return rx.toast.error(str(localize(exc.detail, locale)))
+    return rx.toast.error(str(localize(exc.detail, locale or reader().locale)))
 
 
 def acting_user_id() -> int:

@@ -12,10 +12,10 @@ import reflex as rx
 
 from withus.i18n.catalog import Locale, normalize
 from withus.i18n.negotiate import negotiate
+from withus.i18n.reader import Reader
 
 COOKIE = "withus_locale"
 TZ_COOKIE = "withus_tz"
-KOREA_ZONE = "Asia/Seoul"
 YEAR = 365 * 86400
 
 
@@ -48,5 +48,4 @@ async def current_locale(state: rx.State) -> Locale:
 
 async def zone_differs(state: rx.State) -> bool:
     """Whether the browser's zone is not Korea's (then times name their zone)."""
-    zone = (await state.get_state(LocaleState)).browser_zone
-    return bool(zone) and zone != KOREA_ZONE
+    return Reader(zone=(await state.get_state(LocaleState)).browser_zone).zone_differs

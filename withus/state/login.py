@@ -12,14 +12,15 @@ from typing import Any
 import reflex as rx
 from reflex.event import EventSpec
 
+from withus.i18n.reader import here
 from withus.state.outcome import ApiOutcome, retry_message
 
 FORM_ID = "login-form"
-INVALID_CREDENTIALS = "아이디 또는 비밀번호가 올바르지 않습니다."
+# ?reason= → the notice shown above the form
 NOTICES = {
-    "password_changed": "비밀번호를 바꿨습니다. 새 비밀번호로 다시 로그인해 주세요.",
-    "password_reset": "새 비밀번호를 정했습니다. 모든 기기에서 로그아웃되었으니 새 비밀번호로 로그인해 주세요.",
-    "account_deleted": "탈퇴가 완료되었습니다. 그동안 withUs를 이용해 주셔서 감사합니다.",
+    "password_changed": "login.notice.password_changed",
+    "password_reset": "login.notice.password_reset",
+    "account_deleted": "login.notice.account_deleted",
 }
 
 
@@ -39,7 +40,8 @@ class LoginState(rx.State):
         self.password_error = ""
         self.form_error = ""
         self.login_failed = False
-        self.notice = NOTICES.get(self.router.url.query_parameters.get("reason", ""), "")
+        reason = self.router.url.query_parameters.get("reason", "")
+        self.notice = here(NOTICES[reason]) if reason in NOTICES else ""
 
     @rx.event
     def submit(self) -> EventSpec | None:
@@ -70,15 +72,15 @@ class LoginState(rx.State):
         self.submitting = False
         if outcome.code == "missing_fields":
             missing = set(outcome.fields)
-            self.login_error = "아이디 또는 이메일을 입력해 주세요." if "login" in missing else ""
-            self.password_error = "비밀번호를 입력해 주세요." if "password" in missing else ""
+            self.login_error = here("login.login_required") if "login" in missing else ""
+            self.password_error = here("login.password_required") if "password" in missing else ""
             return None
         if outcome.status == 401:
-            self.form_error = INVALID_CREDENTIALS
+            self.form_error = here("login.invalid_credentials")
             self.login_failed = True  # the page offers "forgot password?" more visibly
             return rx.set_focus("login-password")
         if outcome.status == 429:
-            self.form_error = retry_message("로그인 시도가 너무 많습니다.", outcome.retry_after)
+            self.form_error = retry_message(here("login.too_many"), outcome.retry_after)
             return None
         if outcome.status == 422 and outcome.errors:
             for field, message in outcome.errors:
@@ -87,4 +89,4 @@ class LoginState(rx.State):
                 elif field.endswith("password"):
                     self.password_error = message
             return None
-        return rx.toast.error(outcome.detail or "로그인하지 못했습니다. 잠시 후 다시 시도해 주세요.")
+        return rx.toast.error(outcome.detail or here("login.failed"))

@@ -10,12 +10,13 @@ import reflex as rx
 
 from withus.db import read_scope, session_scope
 from withus.errors import DomainError
+from withus.i18n.reader import here
 from withus.models.club import InvitationPublic, MyClub
 from withus.services import club_listing
 from withus.services import invitations as invitation_service
-from withus.state.club import ROLE_COLORS, ROLE_LABELS
+from withus.state.club import ROLE_COLORS, ROLE_LABELS, label_of
 from withus.state.clubs import ClubCardView, card_view
-from withus.state.common import GENERIC_ERROR, current_user_id, load_user, login_redirect
+from withus.state.common import current_user_id, generic_error, load_user, login_redirect, said
 from withus.state.handlers import acting_user, acting_user_id, needs_login
 from withus.state.text import ago
 
@@ -45,7 +46,7 @@ def _my_club(c: MyClub) -> MyClubView:
     return MyClubView(
         card=card_view(c),
         role=c.my_role,
-        role_label=ROLE_LABELS.get(c.my_role, c.my_role),
+        role_label=label_of(ROLE_LABELS, c.my_role),
         role_color=ROLE_COLORS.get(c.my_role, "gray"),
     )
 
@@ -87,10 +88,10 @@ class MyClubsState(rx.State):
         try:
             await self._refresh(uid)
         except DomainError as exc:
-            yield rx.toast.error(exc.detail)
+            yield rx.toast.error(said(exc.detail))
         except Exception:
             log.exception("my clubs failed")
-            yield rx.toast.error(GENERIC_ERROR)
+            yield rx.toast.error(generic_error())
         self.loading = False
 
     @rx.event
@@ -124,10 +125,10 @@ class MyClubsState(rx.State):
                     await invitation_service.do_decline_invitation(session, invitation_id=invitation_id, user=user)
             await self._refresh(uid)
         except DomainError as exc:
-            return rx.toast.error(exc.detail)
+            return rx.toast.error(said(exc.detail))
         finally:
             self.busy = False
-        return rx.toast.success("초대를 수락했어요. 환영해요!" if accept else "초대를 거절했어요.")
+        return rx.toast.success(here("club.invitation_accepted") if accept else here("club.invitation_declined"))
 
     @rx.event
     async def accept(self, invitation_id: int) -> Any:

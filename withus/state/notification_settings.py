@@ -12,27 +12,17 @@ from typing import Any
 import reflex as rx
 
 from withus.db import read_scope, session_scope
+from withus.i18n.reader import here
 from withus.services import notification_settings
 from withus.services.notification_settings import KINDS, Setting
 from withus.state.auth import AuthState
 
 log = logging.getLogger(__name__)
 
-TEXT = {
-    "title": "알림 설정",
-    "description": "알림마다 사이트 알림과 메일을 따로 켜고 끌 수 있어요. 바꾸면 바로 저장됩니다.",
-    "kind": "알림 종류",
-    "in_app": "사이트 알림",
-    "email": "메일",
-    "saved": "알림 설정을 저장했습니다.",
-    "failed": "알림 설정을 저장하지 못했습니다. 잠시 후 다시 시도해 주세요.",
-    "chat_note": "읽지 않은 채팅은 채팅방을 15분 넘게 열지 않았을 때 방마다 한 번 메일로 알려 드려요.",
-}
-
 
 def _rows(settings: list[Setting]) -> list[dict[str, Any]]:
     return [
-        {"type": s.type, "label": KINDS[s.type].label, "in_app": s.in_app, "email": s.email}
+        {"type": s.type, "label": here(f"notification.{s.type}.setting"), "in_app": s.in_app, "email": s.email}
         for s in settings
         if s.type in KINDS
     ]
@@ -75,6 +65,6 @@ class NotificationSettingsState(rx.State):
                 self.rows = _rows(await notification_settings.do_update(session, me, [change]))
         except Exception:
             log.exception("notification settings not saved")
-            yield rx.toast.error(TEXT["failed"])
+            yield rx.toast.error(here("notification_settings.failed"))
             return
-        yield rx.toast.success(TEXT["saved"], duration=1500)
+        yield rx.toast.success(here("notification_settings.saved"), duration=1500)

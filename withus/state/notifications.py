@@ -21,12 +21,14 @@ import reflex as rx
 
 from withus.db import read_scope, session_scope
 from withus.errors import DomainError
+from withus.i18n.reader import here
 from withus.models.notification import NotificationPublic
 from withus.realtime.bus import notify_channel
 from withus.services import notifications as notification_service
+from withus.services.notification_settings import KINDS
 from withus.state import live as tasks
 from withus.state.auth import AuthState
-from withus.state.common import GENERIC_ERROR, current_user_id, login_redirect
+from withus.state.common import current_user_id, generic_error, login_redirect
 from withus.state.handlers import acting_user_id, needs_login
 from withus.state.text import ago, full_time
 
@@ -37,23 +39,8 @@ PAGE = 20
 MAX_PAGE_ITEMS = 200
 MAX_TOASTS_PER_BATCH = 3
 
-TYPE_LABELS = {
-    "club_invitation": "모임 초대",
-    "join_request": "가입 신청",
-    "join_approved": "가입 승인",
-    "join_declined": "가입 거절",
-    "comment": "댓글",
-    "reply": "답글",
-    "notice": "공지",
-    "chat_message": "채팅",
-    "role_changed": "역할 변경",
-    "removed_from_club": "모임 내보내기",
-    "event_created": "새 일정",
-    "event_updated": "일정 변경",
-    "event_cancelled": "일정 취소",
-    "event_promoted": "참석 확정",
-    "event_reminder": "일정 알림",
-}
+# The badge of a notification names its kind: notification.<type>.badge in the catalogue.
+KNOWN_TYPES = frozenset(KINDS)
 
 
 @dataclasses.dataclass
@@ -87,7 +74,7 @@ def view(n: NotificationPublic) -> NotificationView:
     return NotificationView(
         id=n.id,
         type=n.type,
-        type_label=TYPE_LABELS.get(n.type, "알림"),
+        type_label=here(f"notification.{n.type}.badge") if n.type in KNOWN_TYPES else here("notifications.badge"),
         title=n.title,
         body=n.body,
         link=safe_link(n.link),
@@ -320,7 +307,7 @@ class NotificationsPageState(rx.State):
             await self._reload(uid)
         except Exception:
             log.exception("notifications page failed")
-            return rx.toast.error(GENERIC_ERROR)
+            return rx.toast.error(generic_error())
         finally:
             self.loading = False
         return None
@@ -369,7 +356,7 @@ class NotificationsPageState(rx.State):
             await notification_service.do_mark_all_read(session, user_id=uid)
         self._mark_read_local(None)
         await self._bell(uid)
-        return rx.toast.success("모든 알림을 읽음으로 표시했어요.")
+        return rx.toast.success(here("notifications.all_read"))
 
     @rx.event
     @needs_login

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from withus.i18n.reader import here
+
 
 @dataclass(frozen=True)
 class ApiOutcome:
@@ -23,7 +25,7 @@ class ApiOutcome:
     @classmethod
     def of(cls, result: Any) -> ApiOutcome:
         if not isinstance(result, dict):
-            return cls(ok=False, detail="요청을 처리하지 못했습니다. 잠시 후 다시 시도해 주세요.")
+            return cls(ok=False, detail=here("form.generic_error"))
         errors = []
         for e in result.get("errors") or []:
             if isinstance(e, dict):
@@ -54,12 +56,12 @@ class ApiOutcome:
 
 def wait_text(seconds: int) -> str:
     if seconds >= 90:
-        return f"약 {round(seconds / 60)}분"
-    return f"{max(1, seconds)}초"
+        return here("form.wait_minutes", n=round(seconds / 60))
+    return here("form.wait_seconds", n=max(1, seconds))
 
 
 def retry_message(prefix: str, retry_after: int) -> str:
     """``로그인 시도가 너무 많습니다. 30초 후에 다시 시도해 주세요.``"""
     if retry_after > 0:
-        return f"{prefix} {wait_text(retry_after)} 후에 다시 시도해 주세요."
-    return f"{prefix} 잠시 후 다시 시도해 주세요."
+        return here("form.retry_in", prefix=prefix, wait=wait_text(retry_after))
+    return here("form.retry_later", prefix=prefix)

@@ -9,10 +9,15 @@ import reflex as rx
 
 from withus.db import session_scope
 from withus.errors import DomainError
+from withus.i18n import dates
+from withus.i18n.reader import here
 from withus.models.user import UserPublic
 from withus.services import club_listing
 from withus.services import users as user_service
 from withus.state.auth import AuthState
+from withus.state.categories import category_label
+from withus.state.clubs import capacity_text
+from withus.state.common import said
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +42,7 @@ def _profile_id(path: str) -> int | None:
 
 
 def _joined_text(public: UserPublic) -> str:
-    return f"{public.created_at.year}년 {public.created_at.month}월 가입"
+    return here("profile.joined", month=dates.year_month(public.created_at))
 
 
 async def _hosted_clubs(session: object, user_id: int) -> tuple[bool, list[HostedClubView]]:
@@ -46,12 +51,12 @@ async def _hosted_clubs(session: object, user_id: int) -> tuple[bool, list[Hoste
     views = []
     for club in list(clubs)[:MAX_HOSTED]:
         card = club_listing.card(club)
-        members = f"{card.member_count} / {card.capacity}명" if card.capacity else f"{card.member_count}명"
+        members = capacity_text(card.member_count, card.capacity)
         views.append(
             HostedClubView(
                 id=card.id,
                 name=card.name,
-                category_label=card.category_label,
+                category_label=category_label(card.category),
                 members=members,
                 cover_url=card.cover_url or "",
                 recruiting=card.recruiting,
@@ -157,12 +162,12 @@ class ProfileState(rx.State):
                     await user_service.do_block(session, user=user, target_id=self.profile_id)
             self.blocked = not self.blocked
             yield rx.toast.success(
-                f"{self.nickname}님을 차단했습니다." if self.blocked else f"{self.nickname}님의 차단을 해제했습니다."
+                here("profile.blocked" if self.blocked else "profile.unblocked", nickname=self.nickname)
             )
         except DomainError as exc:
-            yield rx.toast.error(exc.detail)
+            yield rx.toast.error(said(exc.detail))
         except Exception:
             log.exception("block toggle failed")
-            yield rx.toast.error("처리하지 못했습니다. 잠시 후 다시 시도해 주세요.")
+            yield rx.toast.error(here("form.generic_error"))
         finally:
             self.block_busy = False

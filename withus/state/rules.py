@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from withus.errors import ValidationFailed
+from withus.i18n import localize
+from withus.i18n.reader import here, reader
 from withus.services import email_codes, passwords
 from withus.services import users as user_service
 
@@ -23,7 +25,7 @@ def _message(check: Callable[[], object]) -> str:
     try:
         check()
     except ValidationFailed as exc:
-        return exc.errors[0].message if exc.errors else exc.detail
+        return str(localize(exc.errors[0].message if exc.errors else exc.detail, reader().locale))
     return ""
 
 
@@ -33,23 +35,23 @@ def email_error(value: str) -> str:
 
 def username_error(value: str) -> str:
     if not value:
-        return "아이디를 입력해 주세요."
+        return here("validation.username_required")
     return _message(lambda: user_service.normalize_username(value))
 
 
 def nickname_error(value: str) -> str:
     if not value.strip():
-        return "닉네임을 입력해 주세요."
+        return here("validation.nickname_required")
     return _message(lambda: user_service.normalize_nickname(value))
 
 
 def password_length_error(length: int) -> str:
     if length <= 0:
-        return "비밀번호를 입력해 주세요."
+        return here("validation.password_required")
     if length < passwords.MIN_LENGTH:
-        return f"비밀번호는 {passwords.MIN_LENGTH}자 이상이어야 합니다."
+        return here("validation.password_short", min=passwords.MIN_LENGTH)
     if length > passwords.MAX_LENGTH:
-        return f"비밀번호는 {passwords.MAX_LENGTH}자 이하여야 합니다."
+        return here("validation.password_long", max=passwords.MAX_LENGTH)
     return ""
 
 

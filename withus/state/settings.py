@@ -13,11 +13,13 @@ from reflex.event import EventSpec
 
 from withus.db import session_scope
 from withus.errors import DomainError
+from withus.i18n.reader import here
 from withus.models.user import User, UserPrivate
 from withus.services import images
 from withus.services import users as user_service
 from withus.state import rules
 from withus.state.auth import AuthState
+from withus.state.common import generic_error, said
 from withus.state.outcome import ApiOutcome, retry_message
 
 log = logging.getLogger(__name__)
@@ -25,7 +27,6 @@ log = logging.getLogger(__name__)
 AVATAR_UPLOAD_ID = "avatar"
 PASSWORD_FORM_ID = "password-form"
 DELETE_FORM_ID = "delete-form"
-GENERIC_ERROR = "처리하지 못했습니다. 잠시 후 다시 시도해 주세요."
 
 
 class SettingsState(rx.State):
@@ -119,7 +120,7 @@ class SettingsState(rx.State):
                 self._show(user)
         except Exception:
             log.exception("settings could not be loaded")
-            yield rx.toast.error(GENERIC_ERROR)
+            yield rx.toast.error(generic_error())
         finally:
             self.loading = False
 
@@ -166,7 +167,7 @@ class SettingsState(rx.State):
         self.nickname_error = rules.nickname_error(self.nickname)
         self.introduction_error = rules.introduction_error(self.introduction)
         if self.nickname_error or self.introduction_error:
-            yield rx.toast.error("입력한 내용을 확인해 주세요.")
+            yield rx.toast.error(here("form.check_fields"))
             return
         self.saving = True
         yield
@@ -186,17 +187,17 @@ class SettingsState(rx.State):
                 )
                 self._show(user)
                 await self._sync_header(user)
-            yield rx.toast.success("프로필을 저장했습니다.")
+            yield rx.toast.success(here("settings.profile_saved"))
         except DomainError as exc:
-            errors = {e.field.split(".", 1)[0]: e.message for e in exc.errors}
+            errors = {e.field.split(".", 1)[0]: said(e.message) for e in exc.errors}
             self.nickname_error = errors.get("nickname", "")
             self.introduction_error = errors.get("introduction", "")
             self.tag_error = errors.get("tags", "")
             if not errors:
-                yield rx.toast.error(exc.detail)
+                yield rx.toast.error(said(exc.detail))
         except Exception:
             log.exception("profile save failed")
-            yield rx.toast.error(GENERIC_ERROR)
+            yield rx.toast.error(generic_error())
         finally:
             self.saving = False
 
@@ -205,7 +206,7 @@ class SettingsState(rx.State):
     @rx.event
     async def upload_avatar(self, files: list[rx.UploadFile]):
         if not files:
-            self.avatar_error = "올릴 사진을 골라 주세요."
+            self.avatar_error = here("settings.choose_photo")
             return
         self.uploading = True
         self.avatar_error = ""
@@ -223,12 +224,12 @@ class SettingsState(rx.State):
                 self._show(user)
                 await self._sync_header(user)
             yield rx.clear_selected_files(AVATAR_UPLOAD_ID)
-            yield rx.toast.success("프로필 사진을 바꿨습니다.")
+            yield rx.toast.success(here("settings.photo_changed"))
         except DomainError as exc:
-            self.avatar_error = exc.detail
+            self.avatar_error = said(exc.detail)
         except Exception:
             log.exception("avatar upload failed")
-            self.avatar_error = GENERIC_ERROR
+            self.avatar_error = generic_error()
         finally:
             self.uploading = False
 
@@ -248,18 +249,18 @@ class SettingsState(rx.State):
                 await user_service.do_remove_avatar(session, user=user)
                 self._show(user)
                 await self._sync_header(user)
-            yield rx.toast.success("기본 사진으로 바꿨습니다.")
+            yield rx.toast.success(here("settings.photo_default"))
         except DomainError as exc:
-            self.avatar_error = exc.detail
+            self.avatar_error = said(exc.detail)
         except Exception:
             log.exception("avatar removal failed")
-            self.avatar_error = GENERIC_ERROR
+            self.avatar_error = generic_error()
         finally:
             self.uploading = False
 
     @rx.event
     def avatar_rejected(self, _rejected: list[dict[str, Any]]) -> None:
-        self.avatar_error = "PNG, JPEG, WebP 이미지(5MB 이하)만 올릴 수 있습니다."
+        self.avatar_error = here("settings.photo_rules")
 
     # -- password (via the API, from the browser) ---------------------------
 
@@ -271,13 +272,13 @@ class SettingsState(rx.State):
         )
         self.new_passwords_match = bool(matches)
         if self.confirm_length:
-            self.confirm_error = "" if matches else "새 비밀번호가 일치하지 않습니다."
+            self.confirm_error = "" if matches else here("settings.new_password_mismatch")
 
     @rx.event
     def set_confirm_facts(self, length: int, matches: bool) -> None:
         self.confirm_length = int(length or 0)
         self.new_passwords_match = bool(matches)
-        self.confirm_error = "" if matches or not self.confirm_length else "새 비밀번호가 일치하지 않습니다."
+        self.confirm_error = "" if matches or not self.confirm_length else here("settings.new_password_mismatch")
 
     @rx.event
     def clear_current_password_error(self) -> None:
@@ -289,9 +290,9 @@ class SettingsState(rx.State):
             return None
         self.new_password_error = rules.password_length_error(self.new_password_length)
         if not self.confirm_length:
-            self.confirm_error = "새 비밀번호를 한 번 더 입력해 주세요."
+            self.confirm_error = here("settings.confirm_new_password_again")
         elif not self.new_passwords_match:
-            self.confirm_error = "새 비밀번호가 일치하지 않습니다."
+            self.confirm_error = here("settings.new_password_mismatch")
         if self.new_password_error or self.confirm_error:
             return None
         self.changing_password = True
@@ -304,10 +305,10 @@ class SettingsState(rx.State):
             return None  # the script logs out and loads /login
         self.changing_password = False
         if outcome.code == "missing_fields":
-            self.current_password_error = "현재 비밀번호를 입력해 주세요."
+            self.current_password_error = here("settings.current_password_required")
             return rx.set_focus("current-password")
         if outcome.status == 429:
-            self.current_password_error = retry_message("시도가 너무 많습니다.", outcome.retry_after)
+            self.current_password_error = retry_message(here("form.too_many_attempts"), outcome.retry_after)
             return None
         errors = outcome.field_errors()
         if errors:
@@ -316,7 +317,7 @@ class SettingsState(rx.State):
             return None
         if outcome.status == 401:
             return rx.call_script("window.location.assign('/login?next=/settings')")
-        return rx.toast.error(outcome.detail or GENERIC_ERROR)
+        return rx.toast.error(outcome.detail or generic_error())
 
     # -- account deletion (via the API, from the browser) -------------------
 
@@ -340,13 +341,13 @@ class SettingsState(rx.State):
             return None  # the script loads /login
         self.deleting = False
         if outcome.code == "missing_fields":
-            self.delete_password_error = "비밀번호를 입력해 주세요."
+            self.delete_password_error = here("validation.password_required")
             return rx.set_focus("delete-password")
         if outcome.status == 429:
-            self.delete_password_error = retry_message("시도가 너무 많습니다.", outcome.retry_after)
+            self.delete_password_error = retry_message(here("form.too_many_attempts"), outcome.retry_after)
             return None
         errors = outcome.field_errors()
         if errors:
             self.delete_password_error = errors.get("password", next(iter(errors.values())))
             return rx.set_focus("delete-password")
-        return rx.toast.error(outcome.detail or GENERIC_ERROR)
+        return rx.toast.error(outcome.detail or generic_error())

@@ -20,6 +20,7 @@ from typing import Any
 import reflex as rx
 from reflex.event import EventSpec
 
+from withus.i18n.reader import here
 from withus.state import rules
 from withus.state.outcome import ApiOutcome, retry_message
 
@@ -53,8 +54,8 @@ class SignupState(rx.State):
     @rx.var
     def code_button_text(self) -> str:
         if self.cooldown > 0:
-            return f"다시 받기 ({self.cooldown}초)"
-        return "인증 코드 다시 받기" if self.code_sent else "인증 코드 받기"
+            return here("signup.resend_in", seconds=self.cooldown)
+        return here("signup.resend_code") if self.code_sent else here("signup.send_code")
 
     @rx.event
     def reset_form(self) -> None:
@@ -86,7 +87,7 @@ class SignupState(rx.State):
 
     @rx.event
     def set_code(self, value: str) -> None:
-        self.code_error = "" if not value or value.isdigit() else "인증 코드는 숫자 6자리입니다."
+        self.code_error = "" if not value or value.isdigit() else here("validation.code_format")
 
     @rx.event
     def set_username(self, value: str) -> None:
@@ -105,13 +106,13 @@ class SignupState(rx.State):
         self.password_error = rules.password_length_error(self.password_length) if self.password_length else ""
         self.passwords_match = bool(matches)
         if self.confirm_length:
-            self.confirm_error = "" if self.passwords_match else "비밀번호가 일치하지 않습니다."
+            self.confirm_error = "" if self.passwords_match else here("form.password_mismatch")
 
     @rx.event
     def set_confirm_facts(self, length: int, matches: bool) -> None:
         self.confirm_length = int(length or 0)
         self.passwords_match = bool(matches)
-        self.confirm_error = "" if self.passwords_match or not self.confirm_length else "비밀번호가 일치하지 않습니다."
+        self.confirm_error = "" if self.passwords_match or not self.confirm_length else here("form.password_mismatch")
 
     # -- the email code -----------------------------------------------------
 
@@ -135,22 +136,20 @@ class SignupState(rx.State):
             self.code_error = ""
             self.cooldown = COOLDOWN_SECONDS
             yield SignupState.tick
-            yield rx.toast.success(
-                "인증 코드를 보냈습니다. 메일이 도착하기까지 1분 정도 걸릴 수 있습니다. (10분 동안 유효)"
-            )
+            yield rx.toast.success(here("signup.code_sent"))
             yield rx.set_focus("signup-code")
             return
         if outcome.status == 429:
             if outcome.retry_after:
                 self.cooldown = outcome.retry_after
                 yield SignupState.tick
-            self.email_error = retry_message("인증 코드 요청이 너무 많습니다.", outcome.retry_after)
+            self.email_error = retry_message(here("signup.too_many_codes"), outcome.retry_after)
             return
         errors = outcome.field_errors()
         if "email" in errors:
             self.email_error = errors["email"]
             return
-        yield rx.toast.error(outcome.detail or "인증 코드를 보내지 못했습니다. 잠시 후 다시 시도해 주세요.")
+        yield rx.toast.error(outcome.detail or here("signup.code_failed"))
 
     @rx.event(background=True)
     async def tick(self) -> None:
@@ -184,13 +183,13 @@ class SignupState(rx.State):
         self.nickname_error = rules.nickname_error(self.nickname)
         self.password_error = rules.password_length_error(self.password_length)
         if not self.confirm_length:
-            self.confirm_error = "비밀번호를 한 번 더 입력해 주세요."
+            self.confirm_error = here("form.confirm_password")
         elif not self.passwords_match:
-            self.confirm_error = "비밀번호가 일치하지 않습니다."
+            self.confirm_error = here("form.password_mismatch")
         else:
             self.confirm_error = ""
         if not self.code_sent and not self.code_error:
-            self.code_error = "먼저 인증 코드를 받아 주세요."
+            self.code_error = here("signup.code_first")
         return not any(
             (
                 self.email_error,
@@ -208,7 +207,7 @@ class SignupState(rx.State):
             return None
         self.form_error = ""
         if not self._check_all():
-            return rx.toast.error("입력한 내용을 확인해 주세요.")
+            return rx.toast.error(here("form.check_fields"))
         self.submitting = True
         return rx.call_script(f"withus.signup('{FORM_ID}')", callback=SignupState.finish)
 
@@ -220,19 +219,19 @@ class SignupState(rx.State):
         self.submitting = False
         code = outcome.code
         if code in ("invalid_code", "code_expired") or (code.startswith("code_") and outcome.status == 400):
-            self.code_error = outcome.detail or "인증 코드가 올바르지 않습니다."
+            self.code_error = outcome.detail or here("error.invalid_code")
             return rx.set_focus("signup-code")
         if code == "email_taken":
-            self.email_error = outcome.detail or "이미 가입된 이메일입니다."
+            self.email_error = outcome.detail or here("error.email_taken")
             return None
         if code == "username_taken":
-            self.username_error = outcome.detail or "이미 사용 중인 아이디입니다."
+            self.username_error = outcome.detail or here("error.username_taken")
             return rx.set_focus("signup-username")
         if code == "nickname_taken":
-            self.nickname_error = outcome.detail or "이미 사용 중인 닉네임입니다."
+            self.nickname_error = outcome.detail or here("error.nickname_taken")
             return rx.set_focus("signup-nickname")
         if outcome.status == 429:
-            self.form_error = retry_message("요청이 너무 많습니다.", outcome.retry_after)
+            self.form_error = retry_message(here("form.too_many_requests"), outcome.retry_after)
             return None
         errors = outcome.field_errors()
         if errors:
@@ -242,5 +241,5 @@ class SignupState(rx.State):
             self.nickname_error = errors.get("nickname", self.nickname_error)
             self.password_error = errors.get("password", self.password_error)
             return None
-        self.form_error = outcome.detail or "가입하지 못했습니다. 잠시 후 다시 시도해 주세요."
+        self.form_error = outcome.detail or here("signup.failed")
         return None

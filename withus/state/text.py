@@ -1,4 +1,4 @@
-"""Formatting for the pages: times in Korean, plain text split into safe link segments.
+"""Formatting for the pages: times (per locale: :mod:`withus.i18n.dates`), plain text split into safe link segments.
 
 Nothing here produces HTML: bodies become a list of segments that the page renders
 as text nodes and ``<a>`` elements, so React escapes every character people typed.
@@ -9,9 +9,11 @@ from __future__ import annotations
 import dataclasses
 import re
 from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
 
-KST = ZoneInfo("Asia/Seoul")
+from withus.i18n.dates import KST, ago, as_kst, day, full_time
+from withus.i18n.reader import here
+
+__all__ = ["KST", "Segment", "ago", "as_kst", "date_input_value", "day", "full_time", "parse_day", "segments"]
 
 # http(s) URLs only; a trailing punctuation mark belongs to the sentence, not the link.
 _URL = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
@@ -47,46 +49,6 @@ def segments(body: str) -> list[Segment]:
     return out
 
 
-def as_kst(value: datetime) -> datetime:
-    if value.tzinfo is None:  # SQLite hands back naive UTC
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(KST)
-
-
-def ago(value: datetime | None, *, now: datetime | None = None) -> str:
-    """ "방금 전", "5분 전", "3시간 전", "2일 전", then the date."""
-    if value is None:
-        return ""
-    local = as_kst(value)
-    current = (now or datetime.now(UTC)).astimezone(KST)
-    seconds = (current - local).total_seconds()
-    if seconds < 60:
-        return "방금 전"
-    if seconds < 3600:
-        return f"{int(seconds // 60)}분 전"
-    if seconds < 86400:
-        return f"{int(seconds // 3600)}시간 전"
-    if seconds < 7 * 86400:
-        return f"{int(seconds // 86400)}일 전"
-    if local.year == current.year:
-        return f"{local.month}월 {local.day}일"
-    return f"{local.year}년 {local.month}월 {local.day}일"
-
-
-def full_time(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    local = as_kst(value)
-    return f"{local.year}.{local.month:02d}.{local.day:02d} {local.hour:02d}:{local.minute:02d}"
-
-
-def day(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    local = as_kst(value)
-    return f"{local.year}.{local.month:02d}.{local.day:02d}"
-
-
 def date_input_value(value: datetime | None) -> str:
     """The ``YYYY-MM-DD`` an ``<input type=date>`` shows for a stored instant (Korean calendar day)."""
     return as_kst(value).date().isoformat() if value is not None else ""
@@ -106,7 +68,7 @@ def recruiting_window(start: datetime | None, until: datetime | None) -> str:
     if start is None and until is None:
         return ""
     if start is not None and until is not None:
-        return f"{day(start)} ~ {day(until)}"
+        return here("club.window_between", start=day(start), until=day(until))
     if start is not None:
-        return f"{day(start)}부터"
-    return f"{day(until)}까지"
+        return here("club.window_from", start=day(start))
+    return here("club.window_until", until=day(until))
