@@ -158,8 +158,19 @@ def after_commit(session: AsyncSession, callback: AfterCommit) -> None:
     session.info.setdefault("after_commit", []).append(callback)
 
 
-async def _run_after_commit(session: AsyncSession) -> None:
+def take_after_commit(session: AsyncSession) -> list[AfterCommit]:
+    """Take the session's after-commit callbacks, for the caller to run with
+    :func:`run_after_commit` once the transaction committed (after it released something it held
+    around the unit of work: an answer's turn on its event)."""
     callbacks: list[AfterCommit] = session.info.pop("after_commit", [])
+    return callbacks
+
+
+async def _run_after_commit(session: AsyncSession) -> None:
+    await run_after_commit(take_after_commit(session))
+
+
+async def run_after_commit(callbacks: list[AfterCommit]) -> None:
     for cb in callbacks:
         try:
             await cb()

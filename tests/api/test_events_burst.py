@@ -3,10 +3,10 @@
 Answers to one event run one after another (the event's row lock). Before answers queued per
 event in the process (``withus.services.event_queue``), each waiting answer held a pooled
 connection while it waited for that lock: the burst held the whole pool and the later answers
-timed out waiting for a connection (503 ``database_unavailable``). The test makes that visible
-with a small pool and a short pool timeout: without the queue (``WITHUS_TEST_RSVP_UNQUEUED=1``
-sends the answers the old way, through the request's own unit of work) it fails on PostgreSQL
-with 503s and with every pooled connection checked out at once.
+timed out waiting for a connection (503 ``database_unavailable``). The test counts the answers
+holding a connection in their locked part at once (one, with the queue) on a small pool with a
+short pool timeout: without the queue (``WITHUS_TEST_RSVP_UNQUEUED=1``) it fails on both stacks
+(many at once), and on PostgreSQL with 503s as well.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import asyncio
 import contextlib
 import os
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event as sa_event
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -27,6 +27,7 @@ from withus import db
 from withus.models.base import utcnow
 from withus.models.event import Event, EventRsvp
 from withus.services import event_queue
+from withus.services import rsvp as rsvp_service
 from withus.settings import get_settings
 
 POOL = 3
@@ -38,34 +39,29 @@ PLACES = 50
 def small_pool(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("DB_POOL_SIZE", str(POOL))
     monkeypatch.setenv("DB_MAX_OVERFLOW", "0")
-    monkeypatch.setenv("DB_POOL_TIMEOUT", "0.5")
+    monkeypatch.setenv("DB_POOL_TIMEOUT", "2")
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
 
 
-@contextlib.asynccontextmanager
-async def peak_checkouts() -> AsyncIterator[list[int]]:
-    """The most connections checked out of the pool at once during the block."""
-    await db.dispose_engine()
-    engine = db.get_engine().sync_engine
-    peak = [0]
-    out = [0]
+@contextlib.contextmanager
+def peak_locked(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    """The most answers inside their unit of work's locked part at once (each holds a connection
+    there, waiting for the event's row lock or holding it)."""
+    inside, peak = [0], [0]
+    real = rsvp_service.do_rsvp
 
-    def checkout(*_: object) -> None:
-        out[0] += 1
-        peak[0] = max(peak[0], out[0])
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        inside[0] += 1
+        peak[0] = max(peak[0], inside[0])
+        try:
+            return await real(*args, **kwargs)
+        finally:
+            inside[0] -= 1
 
-    def checkin(*_: object) -> None:
-        out[0] -= 1
-
-    sa_event.listen(engine, "checkout", checkout)
-    sa_event.listen(engine, "checkin", checkin)
-    try:
-        yield peak
-    finally:
-        sa_event.remove(engine, "checkout", checkout)
-        sa_event.remove(engine, "checkin", checkin)
+    monkeypatch.setattr(rsvp_service, "do_rsvp", counted)
+    yield peak
 
 
 def unqueued(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -87,11 +83,12 @@ async def test_two_hundred_answers_at_once_on_a_small_pool(
     if os.environ.get("WITHUS_TEST_RSVP_UNQUEUED"):
         unqueued(monkeypatch)
     with small_pool(monkeypatch):
-        async with peak_checkouts() as peak:
+        await db.dispose_engine()
+        with peak_locked(monkeypatch) as peak:
             responses = await asyncio.gather(*(rsvp(client, eid, club.h(m)) for m in club.members))
         failed = [r.text for r in responses if r.status_code != 200]
         assert not failed, f"{len(failed)} of {MEMBERS} failed: {failed[:3]}"
-        # The burst used one connection at a time (the pool stayed free for everything else).
+        # One answer at a time held a connection for the locked part; the others waited without one.
         assert peak[0] == 1
         assert event_queue.queued(eid) == 0  # the queue is gone once the burst is over
 

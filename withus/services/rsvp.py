@@ -25,7 +25,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from withus.db import session_scope
+from withus.db import read_scope, run_after_commit, session_scope, take_after_commit
 from withus.errors import Conflict, Forbidden
 from withus.models.base import as_utc, utcnow
 from withus.models.club import Club
@@ -82,22 +82,27 @@ async def result_of(session: AsyncSession, answer: EventRsvp | None) -> RsvpResu
 
 
 async def answer(event_id: int, *, user_id: int, response: RsvpResponse) -> RsvpResult:
-    """:func:`do_rsvp` in a unit of work of its own, opened when the event's turn in this process
-    comes (committed, and its after-commit hooks run, before the next answer's turn). The caller
-    is read inside it: a deleted account → 401 ``token_revoked``."""
-    async with event_queue.in_turn(event_id), session_scope() as session:
+    """Answer ``going`` or ``not_going`` (every edge answers through here). Who may answer is read
+    first, on a connection held only for those reads; then the answer waits for the event's turn
+    in this process and runs :func:`do_rsvp` in a unit of work of its own, committed before the
+    turn passes on; what runs after the commit (the live update, a promotion's mail) runs after
+    the turn too. A deleted account → 401 ``token_revoked``."""
+    async with read_scope() as session:
         user = await user_service.live_account(session, user_id)
         if user is None:
             raise tokens.token_revoked()
-        return await do_rsvp(session, event_id, user=user, response=response)
+        club = await club_for_answer(session, event_id, user=user)
+    async with event_queue.in_turn(event_id), session_scope() as session:
+        result = await do_rsvp(session, event_id, user_id=user_id, club=club, response=response)
+        after = take_after_commit(session)
+    await run_after_commit(after)
+    return result
 
 
-async def do_rsvp(session: AsyncSession, event_id: int, *, user: User, response: RsvpResponse) -> RsvpResult:
-    """Answer ``going`` or ``not_going``: members only (403 ``not_a_member``), while
-    :func:`rsvp_open` (409 ``rsvp_closed``)."""
+async def club_for_answer(session: AsyncSession, event_id: int, *, user: User) -> Club:
+    """The event's open club when ``user`` may answer: members only (403 ``not_a_member``; a
+    private club's event is 404/403 as for reading). An event never changes club."""
     assert user.id is not None
-    # Who may answer is read before the lock (an event never changes club), so that the locked
-    # part, which every answer to this event waits for, is as short as it can be.
     club_id = (await session.exec(select(Event.club_id).where(Event.id == event_id))).first()
     club = await club_service.get(session, club_id=club_id) if club_id is not None else None
     if club_id is None or club is None:
@@ -106,12 +111,20 @@ async def do_rsvp(session: AsyncSession, event_id: int, *, user: User, response:
     if role is None:
         club_service.read_access_of(club_id=club_id, visibility=club.visibility, role=None, user=user)
         raise Forbidden("모임 멤버만 참석 여부를 답할 수 있습니다.", code="not_a_member")
+    return club
+
+
+async def do_rsvp(
+    session: AsyncSession, event_id: int, *, user_id: int, club: Club, response: RsvpResponse
+) -> RsvpResult:
+    """The answer under the event's row lock, while :func:`rsvp_open` (409 ``rsvp_closed``): the
+    part every answer to this event waits for, as short as it can be."""
     event = await lock_event(session, event_id)
     if event is None:
         raise event_access.event_not_found()
     if not rsvp_open(event):
         raise rsvp_closed()
-    answer = await session.get(EventRsvp, (event_id, user.id), populate_existing=True)
+    answer = await session.get(EventRsvp, (event_id, user_id), populate_existing=True)
     before = answer.status if answer is not None else "not_going"
     if response == "going" and before in ATTENDING:
         return await result_of(session, answer)
@@ -123,7 +136,7 @@ async def do_rsvp(session: AsyncSession, event_id: int, *, user: User, response:
         full = event.capacity is not None and event.going_count >= event.capacity
         status = "waitlisted" if full else "going"
         if answer is None:
-            answer = EventRsvp(event_id=event_id, user_id=user.id, status=status, seq=event.rsvp_seq, answered_at=now)
+            answer = EventRsvp(event_id=event_id, user_id=user_id, status=status, seq=event.rsvp_seq, answered_at=now)
         else:
             answer.status, answer.seq, answer.answered_at, answer.reminded_at = status, event.rsvp_seq, now, None
         _count(event, status, +1)
