@@ -75,6 +75,8 @@ class Subscription:
     destination: str
     ack: str
     room_id: int | None = None
+    # the MESSAGE frame's lines of this subscription, encoded once (api/stomp/delivery.py)
+    wire: tuple[str, bytes, bytes] | None = None
 
 
 class Connection:

@@ -8,6 +8,7 @@ import collections
 import functools
 import json
 import logging
+from dataclasses import dataclass, field
 from typing import Any
 
 from api.stomp.config import USER_MESSAGES, USER_NOTIFICATIONS
@@ -17,7 +18,7 @@ from withus.db import read_scope
 from withus.errors import NotFound
 from withus.observability import metrics
 from withus.realtime.bus import GAP
-from withus.realtime.stomp_frames import Frame
+from withus.realtime.stomp_frames import encode_header
 from withus.services import chat as chat_service
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ async def dispatch(conn: Connection, channel: str, data: str) -> None:
         body = data.encode()
         for sub in list(conn.subscriptions.values()):
             if sub.destination == USER_NOTIFICATIONS:
-                await _deliver(conn, sub, body, [])
+                await _deliver(conn, sub, _tail(body, [], conn.version))
         return
     decoded = _decoded(data)
     if decoded is None:
@@ -54,10 +55,10 @@ async def dispatch(conn: Connection, channel: str, data: str) -> None:
     if channel.startswith("chat:room:"):
         await _deliver_room_message(conn, message)
     elif channel.startswith("chat:user:"):
-        body, extra = _encoded(message)
+        tail = _encoded(message).tail(conn.version)
         for sub in list(conn.subscriptions.values()):
             if sub.destination == USER_MESSAGES:
-                await _deliver(conn, sub, body, extra)
+                await _deliver(conn, sub, tail)
 
 
 CHANGES = ("message_updated", "message_deleted")
@@ -68,8 +69,8 @@ async def _deliver_change(conn: Connection, channel: str, kind: str, message: di
     """An edit or a delete. On a room topic only once its message has been delivered (seq at or below
     the watermark); a message still held waits with the changed content, and one not yet seen comes
     from the database as it is now."""
-    body, own = _encoded(message)
-    extra = [("withus-event", kind), *own]
+    encoded = _encoded(message)
+    tail = _tail(encoded.body, [("withus-event", kind), *encoded.extra], conn.version)
     if channel.startswith("chat:room:"):
         room_id, seq = message.get("room_id"), message.get("seq")
         if not isinstance(room_id, int) or not isinstance(seq, int):
@@ -83,11 +84,11 @@ async def _deliver_change(conn: Connection, channel: str, kind: str, message: di
             return
         for sub in list(conn.subscriptions.values()):
             if sub.room_id == room_id:
-                await _deliver(conn, sub, body, extra)
+                await _deliver(conn, sub, tail)
     elif channel.startswith("chat:user:"):
         for sub in list(conn.subscriptions.values()):
             if sub.destination == USER_MESSAGES:
-                await _deliver(conn, sub, body, extra)
+                await _deliver(conn, sub, tail)
 
 
 async def _deliver_room_message(conn: Connection, message: dict[str, Any]) -> None:
@@ -110,26 +111,45 @@ async def _deliver_room_message(conn: Connection, message: dict[str, Any]) -> No
 
 
 async def _send_room_message(conn: Connection, room_id: int, message: dict[str, Any]) -> None:
-    body, extra = _encoded(message)
+    tail = _encoded(message).tail(conn.version)
     for sub in list(conn.subscriptions.values()):
         if sub.room_id == room_id:
-            await _deliver(conn, sub, body, extra)
+            await _deliver(conn, sub, tail)
 
 
-async def _deliver(conn: Connection, sub: Subscription, body: bytes, extra: list[tuple[str, str]]) -> None:
+async def _deliver(conn: Connection, sub: Subscription, tail: bytes) -> None:
+    """One MESSAGE frame: the subscription's lines (encoded once per subscription), its message-id
+    (and ack), and ``tail``, the message's own headers and body (encoded once per message): the
+    bytes :func:`~withus.realtime.stomp_frames.encode` writes for the same headers in this order."""
     if conn.closing:
         raise Closed()
-    message_id = conn.next_message_id()
-    headers = [
-        ("destination", sub.destination),
-        ("message-id", message_id),
-        ("subscription", sub.id),
-        ("content-type", "application/json"),
-    ]
-    if sub.ack != "auto":
-        headers.append(("ack", message_id))
-    headers.extend(extra)
-    await conn.send_frame(Frame("MESSAGE", headers, body))
+    message_id = conn.next_message_id().encode()  # the session id (URL-safe) and a counter: nothing to escape
+    wire = sub.wire
+    if wire is None or wire[0] != conn.version:
+        wire = sub.wire = _subscription_wire(sub, conn.version)
+    if sub.ack == "auto":
+        await conn.write(b"".join((wire[1], message_id, wire[2], tail)))
+    else:
+        await conn.write(b"".join((wire[1], message_id, wire[2], b"ack:", message_id, b"\n", tail)))
+
+
+def _subscription_wire(sub: Subscription, version: str) -> tuple[str, bytes, bytes]:
+    """The lines of a MESSAGE frame of ``sub`` before and after its message-id."""
+    head = b"MESSAGE\n" + encode_header("destination", sub.destination, version=version) + b"message-id:"
+    after = (
+        b"\n"
+        + encode_header("subscription", sub.id, version=version)
+        + encode_header("content-type", "application/json", version=version)
+    )
+    return version, head, after
+
+
+def _tail(body: bytes, extra: list[tuple[str, str]], version: str) -> bytes:
+    """A MESSAGE frame's last headers (``extra``, then content-length), the blank line, body and NUL."""
+    lines = [encode_header(name, value, version=version) for name, value in extra]
+    if body:
+        lines.append(b"content-length:%d\n" % len(body))
+    return b"".join(lines) + b"\n" + body + b"\0"
 
 
 async def _catch_up(conn: Connection) -> None:
@@ -184,23 +204,37 @@ def _decoded(data: str) -> tuple[str, dict[str, Any]] | None:
     return kind, message
 
 
-_ENCODED: collections.OrderedDict[int, tuple[dict[str, Any], bytes, list[tuple[str, str]]]] = collections.OrderedDict()
+@dataclass(slots=True)
+class Encoded:
+    """A message's MESSAGE body and its own headers, and the frame's tail per STOMP version."""
+
+    message: dict[str, Any]  # held, so that its id is not reused while the entry is kept
+    body: bytes
+    extra: list[tuple[str, str]]
+    tails: dict[str, bytes] = field(default_factory=dict)
+
+    def tail(self, version: str) -> bytes:
+        tail = self.tails.get(version)
+        if tail is None:
+            tail = self.tails[version] = _tail(self.body, self.extra, version)
+        return tail
+
+
+_ENCODED: collections.OrderedDict[int, Encoded] = collections.OrderedDict()
 ENCODED_KEPT = 1024
 
 
-def _encoded(message: dict[str, Any]) -> tuple[bytes, list[tuple[str, str]]]:
-    """A message's MESSAGE body and its own headers, encoded once for every connection and
-    subscription that delivers the same message (the dict from :func:`_decoded`); kept for the
-    last ``ENCODED_KEPT`` messages, each entry holding its dict so that its id is not reused."""
+def _encoded(message: dict[str, Any]) -> Encoded:
+    """A message encoded once for every connection and subscription that delivers the same
+    message (the dict from :func:`_decoded`); kept for the last ``ENCODED_KEPT`` messages."""
     key = id(message)
     hit = _ENCODED.get(key)
-    if hit is not None and hit[0] is message:
-        return hit[1], hit[2]
-    body, extra = _json_bytes(message), _message_headers(message)
-    _ENCODED[key] = (message, body, extra)
+    if hit is not None and hit.message is message:
+        return hit
+    encoded = _ENCODED[key] = Encoded(message, _json_bytes(message), _message_headers(message))
     if len(_ENCODED) > ENCODED_KEPT:
         _ENCODED.popitem(last=False)
-    return body, extra
+    return encoded
 
 
 def _json_bytes(payload: Any) -> bytes:

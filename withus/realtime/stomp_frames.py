@@ -23,6 +23,7 @@ __all__ = [
     "StompProtocolError",
     "decode_json",
     "encode",
+    "encode_header",
     "error_frame",
     "heartbeat",
     "negotiate_version",
@@ -103,6 +104,15 @@ def _encode_header_part(text: str, version: str, escape: bool, is_name: bool) ->
     if "\n" in text or "\r" in text or (is_name and ":" in text) or (is_name and not text):
         raise ValueError(f"header {'name' if is_name else 'value'} {text!r} cannot be encoded")
     return text
+
+
+def encode_header(name: str, value: str, *, version: str = "1.2") -> bytes:
+    """One header line (``name:value`` and EOL) of a frame whose headers are escaped (any but
+    CONNECT, STOMP and CONNECTED), as :func:`encode` writes it: for the parts of a frame encoded
+    once and sent many times (:mod:`api.stomp.delivery`)."""
+    return (
+        _encode_header_part(name, version, True, True) + ":" + _encode_header_part(value, version, True, False) + "\n"
+    ).encode()
 
 
 def encode(frame: Frame, *, version: str = "1.2") -> bytes:
