@@ -86,3 +86,32 @@ async def test_publish_reaches_channel_and_pattern_subscribers(stack: object) ->
     assert await asyncio.wait_for(take(pattern, 2), 2) == [("room:1", "hello"), ("room:2", "other")]
     await exact.close()
     await pattern.close()
+
+
+async def test_publish_many_keeps_the_order_of_every_message(stack: object) -> None:
+    kv = get_kv()
+    sub = await kv.subscribe(patterns=("room:*",))
+    await asyncio.sleep(0.05)
+    shared = '{"seq":2}'
+    messages = [
+        ("room:1", '{"seq":1}'),
+        ("room:2", '{"seq":1}'),  # the same data on the next channel: sent once with both channels
+        ("room:1", shared),
+        ("room:3", shared),
+        ("room:1", '{"seq":3}'),
+        ("room:1", '{"seq":3}'),  # the same channel twice: published twice
+        ("room:4", ""),
+    ]
+    await kv.publish_many(messages)
+    await kv.publish_many([])
+    out: list[tuple[str, str]] = []
+
+    async def take() -> None:
+        async for item in sub:  # type: ignore[attr-defined]
+            out.append(item)
+            if len(out) == len(messages):
+                return
+
+    await asyncio.wait_for(take(), 2)
+    assert out == messages
+    await sub.close()
