@@ -31,7 +31,7 @@ from withus.models.user import User
 from withus.realtime.bus import Listener, get_hub, room_channel, stop_hub, user_channel
 from withus.services import chat as chat_service
 from withus.services import chat_rooms as room_service
-from withus.services import chat_sending, rate_limit
+from withus.services import chat_send_statements, chat_sending, rate_limit
 from withus.services.chat_sending import SendRequest
 
 
@@ -214,7 +214,7 @@ async def test_batches_of_nearby_sizes_run_the_same_statements(session: AsyncSes
         event.remove(engine, "before_cursor_execute", seen)
     assert any(" IN " in t.upper() for t in per_size[8])
     assert per_size[5] == per_size[6] == per_size[7] == per_size[8]
-    assert chat_sending.padded([3, 5, 9]) == [3, 5, 9, 9] and chat_sending.padded([1]) == [1]
+    assert chat_send_statements.padded([3, 5, 9]) == [3, 5, 9, 9] and chat_send_statements.padded([1]) == [1]
 
 
 # ---------------------------------------------------------------- the queue

@@ -25,16 +25,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import DateTime, Integer, and_, bindparam, case, or_, text, tuple_, update
-from sqlalchemy import insert as sa_insert
-from sqlalchemy import select as sa_select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import aliased
-from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from withus.db import after_commit
@@ -42,8 +34,7 @@ from withus.errors import DomainError, Forbidden, NotAuthenticated
 from withus.i18n import Msg
 from withus.kv import get_kv
 from withus.models.base import as_utc, utcnow
-from withus.models.chat import ChatMessage, ChatParticipant, ChatRoom, MessagePublic
-from withus.models.club import Club, ClubMember
+from withus.models.chat import ChatMessage, MessagePublic
 from withus.models.user import User, UserSummary
 from withus.observability import metrics
 from withus.realtime import presence
@@ -51,7 +42,7 @@ from withus.realtime.bus import dumps, room_channel, user_channel
 from withus.services import chat as chat_service
 from withus.services import notifications as notification_service
 from withus.services import rate_limit
-from withus.services import users as user_service
+from withus.services.chat_send_statements import inserted, padded, statements, upsert_participant
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,151 +75,6 @@ class _Item:
     first: _Item | None = None  # the earlier request of the same batch this one resends
 
 
-# ---------------------------------------------------------------- statements (built once)
-
-
-@cache
-def _statements() -> dict[str, Any]:
-    sender = aliased(User, name="sender")
-    peer = aliased(User, name="peer")
-    peer_id = case(
-        (col(ChatRoom.user_low_id) == sender.id, col(ChatRoom.user_high_id)), else_=col(ChatRoom.user_low_id)
-    )
-    blocked = sa_select(1).where(user_service.blocked_either_way(sender.id, peer.id)).exists()
-    pairs: Any = bindparam("pairs", expanding=True)
-    return {
-        # Per (room, sender): everything the checks need, one row per pair whose room exists.
-        "access": sa_select(
-            col(ChatRoom.id).label("room_id"),
-            col(ChatRoom.kind),
-            col(ChatRoom.club_id),
-            col(ChatRoom.user_low_id),
-            col(ChatRoom.user_high_id),
-            col(sender.id).label("sender_id"),
-            col(sender.nickname),
-            col(sender.avatar_path),
-            col(sender.deleted_at).label("sender_deleted_at"),
-            col(ChatParticipant.user_id).is_not(None).label("has_participant"),
-            col(peer.id).label("peer_id"),
-            col(peer.deleted_at).label("peer_deleted_at"),
-            blocked.label("blocked"),
-            col(Club.name).label("club_name"),
-            col(Club.closed_at).label("club_closed_at"),
-            col(ClubMember.role),
-        )
-        .select_from(ChatRoom)
-        .join(sender, tuple_(col(ChatRoom.id), col(sender.id)).in_(pairs))
-        .outerjoin(
-            ChatParticipant,
-            and_(col(ChatParticipant.room_id) == col(ChatRoom.id), col(ChatParticipant.user_id) == col(sender.id)),
-        )
-        .outerjoin(peer, and_(col(ChatRoom.kind) == "direct", col(peer.id) == peer_id))
-        .outerjoin(Club, col(Club.id) == col(ChatRoom.club_id))
-        .outerjoin(
-            ClubMember,
-            and_(col(ClubMember.club_id) == col(ChatRoom.club_id), col(ClubMember.user_id) == col(sender.id)),
-        )
-        .where(
-            col(ChatRoom.id).in_(bindparam("room_ids", expanding=True)),
-            col(sender.id).in_(bindparam("sender_ids", expanding=True)),
-        ),
-        # In id order: two transactions that lock several rooms never wait for each other in a
-        # circle. (SQLite has no FOR UPDATE; its BEGIN IMMEDIATE already serializes writers.)
-        "lock": sa_select(col(ChatRoom.id), col(ChatRoom.last_seq))
-        .where(col(ChatRoom.id).in_(bindparam("room_ids", expanding=True)))
-        .order_by(col(ChatRoom.id))
-        .with_for_update(),
-        "resent": sa_select(
-            col(ChatMessage.id),
-            col(ChatMessage.room_id),
-            col(ChatMessage.seq),
-            col(ChatMessage.sender_id),
-            col(ChatMessage.body),
-            col(ChatMessage.client_msg_id),
-            col(ChatMessage.created_at),
-            col(ChatMessage.hidden_at),
-            col(ChatMessage.edited_at),
-            col(ChatMessage.deleted_at),
-        ).where(
-            tuple_(col(ChatMessage.room_id), col(ChatMessage.sender_id), col(ChatMessage.client_msg_id)).in_(
-                bindparam("keys", expanding=True)
-            )
-        ),
-        "advance": update(ChatRoom)
-        .where(col(ChatRoom.id) == bindparam("the_room_id", type_=Integer()))
-        .values(
-            last_seq=bindparam("the_seq", type_=Integer()),
-            last_activity_at=bindparam("the_now", type_=DateTime(timezone=True)),
-        ),
-        "insert": sa_insert(ChatMessage).returning(col(ChatMessage.id), sort_by_parameter_order=True),
-        # Names unlike any column's: an UPDATE reserves those for its SET clause. One UPDATE for
-        # both: the sender's read mark, and every hidden mark of the room.
-        "read_and_unhide": update(ChatParticipant)
-        .where(
-            col(ChatParticipant.room_id) == bindparam("the_room_id", type_=Integer()),
-            or_(
-                col(ChatParticipant.user_id) == bindparam("the_sender_id", type_=Integer()),
-                col(ChatParticipant.hidden_at).is_not(None),
-            ),
-        )
-        .values(
-            last_read_seq=case(
-                (
-                    col(ChatParticipant.user_id) == bindparam("the_sender_id", type_=Integer()),
-                    bindparam("the_seq", type_=Integer()),
-                ),
-                else_=col(ChatParticipant.last_read_seq),
-            ),
-            hidden_at=None,
-        ),
-        "members": sa_select(col(ClubMember.club_id), col(ClubMember.user_id)).where(
-            col(ClubMember.club_id).in_(bindparam("club_ids", expanding=True))
-        ),
-    }
-
-
-_UNNEST_INSERT = text(
-    "INSERT INTO chat_messages (room_id, seq, sender_id, body, client_msg_id, created_at) "
-    "SELECT r, s, u, b, c, :created_at FROM unnest("
-    "CAST(:room_ids AS INTEGER[]), CAST(:seqs AS INTEGER[]), CAST(:sender_ids AS INTEGER[]), "
-    "CAST(:bodies AS TEXT[]), CAST(:client_ids AS TEXT[])) AS t(r, s, u, b, c) "
-    "RETURNING id, room_id, seq"
-).bindparams(bindparam("created_at", type_=DateTime(timezone=True)))
-
-
-async def _inserted(conn: Any, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert the messages; their ids, in the order of ``rows``. On PostgreSQL one statement text
-    whatever their number (arrays through ``unnest``: prepared once by the driver, where a VALUES
-    list of each length was a new text, so a prepare round trip per batch)."""
-    if conn.dialect.name != "postgresql":
-        return [row.id for row in await conn.execute(_statements()["insert"], rows)]
-    result = await conn.execute(
-        _UNNEST_INSERT,
-        {
-            "room_ids": [r["room_id"] for r in rows],
-            "seqs": [r["seq"] for r in rows],
-            "sender_ids": [r["sender_id"] for r in rows],
-            "bodies": [r["body"] for r in rows],
-            "client_ids": [r["client_msg_id"] for r in rows],
-            "created_at": rows[0]["created_at"],
-        },
-    )
-    by_seq = {(row.room_id, row.seq): row.id for row in result}
-    return [by_seq[(r["room_id"], r["seq"])] for r in rows]
-
-
-@cache
-def _upsert_participant(dialect: str) -> Any:
-    """A club member's first message in the room creates their read state (or, if a read mark
-    was stored meanwhile, moves it to the message)."""
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(ChatParticipant)
-    return stmt.on_conflict_do_update(
-        index_elements=[col(ChatParticipant.room_id), col(ChatParticipant.user_id)],
-        set_={"last_read_seq": stmt.excluded.last_read_seq},
-    )
-
-
 # ---------------------------------------------------------------- sending
 
 
@@ -257,7 +103,7 @@ async def send_messages(session: AsyncSession, requests: Sequence[SendRequest]) 
     items = await _with_access(conn, items, outcomes)
     if not items:
         return _done(outcomes)
-    last_seq = {row.id: row.last_seq for row in await conn.execute(_statements()["lock"], _rooms_of(items))}
+    last_seq = {row.id: row.last_seq for row in await conn.execute(statements()["lock"], _rooms_of(items))}
     items = _still_there(items, last_seq, outcomes)
     items = await _without_resends(conn, items, outcomes)
     items = _allowed_in_direct_rooms(items, outcomes)
@@ -270,10 +116,9 @@ async def send_messages(session: AsyncSession, requests: Sequence[SendRequest]) 
             last_seq[item.request.room_id] += 1
             item.seq = last_seq[item.request.room_id]
     new = [item for item in items if item.first is None]
-    statements = _statements()
     rooms = sorted({item.request.room_id for item in new})
     await conn.execute(
-        statements["advance"], [{"the_room_id": r, "the_seq": last_seq[r], "the_now": now} for r in rooms]
+        statements()["advance"], [{"the_room_id": r, "the_seq": last_seq[r], "the_now": now} for r in rooms]
     )
     rows = [
         {
@@ -286,7 +131,7 @@ async def send_messages(session: AsyncSession, requests: Sequence[SendRequest]) 
         }
         for item in new
     ]
-    ids = await _inserted(conn, rows)
+    ids = await inserted(conn, rows)
     await _mark_read(conn, new)
 
     published: dict[int, MessagePublic] = {}
@@ -332,15 +177,6 @@ def _rooms_of(items: list[_Item]) -> dict[str, Any]:
     return {"room_ids": padded(sorted({item.request.room_id for item in items}))}
 
 
-def padded(values: list[Any]) -> list[Any]:
-    """``values`` (not empty) lengthened to the next power of two by repeating the last one, for an
-    expanding ``IN``: the same rows, and a statement text of one of a few lengths, so that the
-    driver's prepared statements are used again (asyncpg keeps them per text; a batch of any size
-    made a new text, one more round trip and a parse and plan by PostgreSQL for each statement)."""
-    size = 1 << (len(values) - 1).bit_length()
-    return values + [values[-1]] * (size - len(values))
-
-
 def _validated(requests: Sequence[SendRequest], outcomes: list[Outcome | None]) -> list[_Item]:
     items = []
     for index, request in enumerate(requests):
@@ -381,7 +217,7 @@ async def _with_access(conn: Any, items: list[_Item], outcomes: list[Outcome | N
         "room_ids": padded(sorted({p[0] for p in pairs})),
         "sender_ids": padded(sorted({p[1] for p in pairs})),
     }
-    rows = {(row.room_id, row.sender_id): row for row in await conn.execute(_statements()["access"], params)}
+    rows = {(row.room_id, row.sender_id): row for row in await conn.execute(statements()["access"], params)}
     passed = []
     for item in items:
         row = rows.get((item.request.room_id, item.request.sender_id))
@@ -423,7 +259,7 @@ async def _without_resends(conn: Any, items: list[_Item], outcomes: list[Outcome
         return items
     stored = {
         (r.room_id, r.sender_id, r.client_msg_id): r
-        for r in await conn.execute(_statements()["resent"], {"keys": padded(keys)})
+        for r in await conn.execute(statements()["resent"], {"keys": padded(keys)})
     }
     earlier: dict[tuple[int, int, str], _Item] = {}
     passed = []
@@ -478,7 +314,7 @@ async def _mark_read(conn: Any, new: list[_Item]) -> None:
     missing = [i for i in last.values() if not i.row.has_participant]
     if existing:
         await conn.execute(
-            _statements()["read_and_unhide"],
+            statements()["read_and_unhide"],
             [
                 {"the_room_id": i.request.room_id, "the_sender_id": i.request.sender_id, "the_seq": i.seq}
                 for i in existing
@@ -487,7 +323,7 @@ async def _mark_read(conn: Any, new: list[_Item]) -> None:
     if missing:
         now = utcnow()
         await conn.execute(
-            _upsert_participant(conn.dialect.name),
+            upsert_participant(conn.dialect.name),
             [
                 {"room_id": i.request.room_id, "user_id": i.request.sender_id, "last_read_seq": i.seq, "joined_at": now}
                 for i in missing
@@ -507,7 +343,7 @@ async def _recipients(conn: Any, new: list[_Item]) -> dict[int, list[int]]:
             clubs.setdefault(row.club_id, []).append(row.room_id)
     if clubs:
         members: dict[int, list[int]] = {club_id: [] for club_id in clubs}
-        for row in await conn.execute(_statements()["members"], {"club_ids": padded(sorted(clubs))}):
+        for row in await conn.execute(statements()["members"], {"club_ids": padded(sorted(clubs))}):
             members[row.club_id].append(row.user_id)
         for club_id, room_ids in clubs.items():
             for room_id in room_ids:
