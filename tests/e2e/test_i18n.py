@@ -95,3 +95,26 @@ def test_a_cold_home_page_downloads_only_the_font_ranges_it_needs(browser: objec
     assert "immutable" in pg.request.get(script).headers.get("cache-control", "")
     assert pg.request.get("/").headers.get("cache-control") == "no-cache"
     context.close()
+
+
+def test_texts_a_state_writes_follow_the_locale(browser: object, server: Server) -> None:
+    """Member counts and dates are written by the state on the server: in English for an English reader."""
+    from tests.e2e.test_clubs import create_club
+
+    host = SimpleNamespace(id=create_user(server, "datecheck", nickname="날짜확인"))
+    club_id = create_club(
+        server, host, name="Date check club", capacity=12, recruit_from="2031-03-01T00:00:00+09:00", join_policy="open"
+    )
+    for locale, members, window in (
+        ("en-US", "1 / 12 members", "From Mar 1, 2031"),
+        ("ko-KR", "1 / 12명", "2031.03.01부터"),
+    ):
+        context = browser.new_context(  # type: ignore[attr-defined]
+            viewport={"width": 1280, "height": 800}, locale=locale, timezone_id="Europe/Berlin", base_url=server.url
+        )
+        pg = context.new_page()
+        pg.goto(f"/clubs/{club_id}")
+        expect(pg.get_by_text(window)).to_be_visible()
+        expect(pg.get_by_text(members).first).to_be_visible()
+        assert {c["name"]: c["value"] for c in context.cookies()}.get("withus_tz") == "Europe%2FBerlin"
+        context.close()
