@@ -21,8 +21,9 @@ from withus.models.types import StrictId, Text
 from withus.models.user import UserSummary
 
 COMMENT_MAX = 1000
-DELETED_PLACEHOLDER = "삭제된 댓글입니다"
-HIDDEN_PLACEHOLDER = "운영진이 숨긴 댓글입니다"
+# The body a deleted or hidden comment is returned with (the pages write their own, per reader).
+DELETED_PLACEHOLDER = Msg("comment.deleted_placeholder")
+HIDDEN_PLACEHOLDER = Msg("comment.hidden_placeholder")
 
 
 BODY_DOC = {"minLength": 1, "maxLength": COMMENT_MAX}

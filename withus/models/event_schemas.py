@@ -48,14 +48,14 @@ def aware_kst(value: datetime | None) -> datetime | None:
 def _title(value: str) -> str:
     value = value.strip()
     if not value or "\n" in value or len(value) > TITLE_MAX:
-        raise ValueError(f"제목은 한 줄로 1~{TITLE_MAX}자 입력해 주세요.")
+        raise ValueError(Msg("validation.event_title", max=TITLE_MAX))
     return value
 
 
 def _description(value: str) -> str:
     value = value.strip()
     if len(value) > DESCRIPTION_MAX:
-        raise ValueError(f"설명은 {DESCRIPTION_MAX:,}자 이하로 입력해 주세요.")
+        raise ValueError(Msg("validation.event_description", max=DESCRIPTION_MAX))
     return value
 
 
@@ -73,13 +73,13 @@ def _map_url(value: str | None) -> str | None:
     if not value:
         return None
     if len(value) > MAP_URL_MAX or not value.startswith(("https://", "http://")):
-        raise ValueError("지도 링크는 http:// 또는 https://로 시작하는 주소여야 합니다.")
+        raise ValueError(Msg("validation.map_url"))
     return value
 
 
 def _capacity(value: int | None) -> int | None:
     if value is not None and not 1 <= value <= CAPACITY_MAX:
-        raise ValueError(f"정원은 1~{CAPACITY_MAX:,}명 사이로 정해 주세요.")
+        raise ValueError(Msg("validation.event_capacity", max=CAPACITY_MAX))
     return value
 
 
@@ -135,7 +135,7 @@ class EventUpdate(BaseModel):
     @classmethod
     def _title(cls, v: str | None) -> str:
         if v is None:
-            raise ValueError("제목은 비워 둘 수 없습니다.")
+            raise ValueError(Msg("validation.event_title_required"))
         return _title(v)
 
     @field_validator("description")
@@ -147,7 +147,7 @@ class EventUpdate(BaseModel):
     @classmethod
     def _required_time(cls, v: datetime | None) -> datetime:
         if v is None:
-            raise ValueError("시각은 비워 둘 수 없습니다.")
+            raise ValueError(Msg("validation.time_required"))
         return aware_kst(v)  # type: ignore[return-value]
 
     _l = field_validator("location")(_location)

@@ -26,14 +26,16 @@ from typing import Annotated
 from annotated_types import Ge, Le
 from pydantic import AfterValidator, BeforeValidator, Field
 
+from withus.i18n import Msg
+
 INT32_MAX = 2**31 - 1
 
 # ECMA-262 (JSON Schema) spelling: no NUL anywhere. Lone surrogates need no pattern: a JSON Schema
 # string is Unicode text, which has none (and validators such as Rust's regex cannot name them).
 TEXT_PATTERN = "^[^\\u0000]*$"
 
-NUL_MESSAGE = "사용할 수 없는 문자(NUL)가 들어 있습니다."
-SURROGATE_MESSAGE = "올바르지 않은 문자(짝이 없는 서로게이트)가 들어 있습니다."
+NUL_MESSAGE = Msg("validation.text_nul")
+SURROGATE_MESSAGE = Msg("validation.text_surrogate")
 
 
 def text_problem(value: str) -> str | None:
@@ -59,7 +61,7 @@ def check_text(value: str) -> str:
 def _json_integer(value: object) -> object:
     """A JSON integer: JSON Schema counts ``7.0`` as one (lax int takes it), never ``true`` or ``"7"``."""
     if isinstance(value, bool | str | bytes):
-        raise ValueError("정수여야 합니다.")
+        raise ValueError(Msg("validation.integer"))
     return value
 
 
@@ -69,7 +71,7 @@ _NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
 def _datetime_text(value: object) -> object:
     """A date-time is ISO 8601 text: a number (pydantic's lax mode reads it as Unix time) is not one."""
     if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
-        raise ValueError("날짜·시간은 ISO 8601 형식(예: 2026-05-01T19:00:00+09:00)으로 입력해 주세요.")
+        raise ValueError(Msg("validation.iso_datetime"))
     return value
 
 

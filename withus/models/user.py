@@ -14,9 +14,10 @@ from pydantic import BaseModel
 from sqlalchemy import JSON, Column, DateTime
 from sqlmodel import Field, SQLModel
 
+from withus.i18n import Msg
 from withus.models.base import Base, as_utc, created_at_field
 
-DELETED_NICKNAME = "탈퇴한 회원"
+DELETED_NICKNAME = Msg("user.deleted_nickname")  # a deleted account's name (pages: shown_name)
 DEFAULT_AVATAR_URL = "/default-avatar.svg"
 MEDIA_URL_PREFIX = "/media/"
 

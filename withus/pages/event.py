@@ -171,9 +171,9 @@ def details() -> rx.Component:
                         rx.button(tr("event.edit"), variant="soft", on_click=S.set_edit_open(True)),
                         confirm_dialog(
                             rx.button(tr("event.cancel"), color_scheme="red", variant="soft"),
-                            title="일정을 취소할까요?",
-                            description="참석자들에게 취소 알림이 가요.",
-                            confirm_label="일정 취소",
+                            title=tr("event.cancel_title"),
+                            description=tr("event.cancel_body"),
+                            confirm_label=tr("event.cancel_confirm"),
                             on_confirm=S.cancel_event,
                         ),
                     ),

@@ -114,7 +114,7 @@ async def has_feed(session: AsyncSession, *, user_id: int) -> bool:
 
 
 def feed_not_found() -> NotFound:
-    return NotFound("캘린더 주소를 찾을 수 없습니다. 설정에서 새 주소를 받아 주세요.", code="feed_not_found")
+    return NotFound(code="feed_not_found")
 
 
 async def feed_ics(session: AsyncSession, token: str) -> bytes:

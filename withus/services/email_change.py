@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from withus.errors import Conflict, ValidationFailed
+from withus.i18n import Msg
 from withus.kv import get_kv
 from withus.models.user import User
 from withus.services import email_codes, outbox, rate_limit
@@ -49,7 +50,7 @@ def _digest(user_id: int, email: str, code: str) -> str:
 
 
 def email_taken() -> Conflict:
-    return Conflict("이미 사용 중인 이메일입니다.", code="email_taken")
+    return Conflict(Msg("error.email_in_use"), code="email_taken")
 
 
 async def do_request(session: AsyncSession, *, user: User, new_email: str, password: str) -> int:
@@ -57,13 +58,13 @@ async def do_request(session: AsyncSession, *, user: User, new_email: str, passw
     assert user.id is not None
     address = email_codes.normalize_email(new_email, field="new_email")
     if address == user.email:
-        raise ValidationFailed.field("new_email", "지금 쓰고 있는 이메일 주소입니다.")
+        raise ValidationFailed.field("new_email", Msg("error.same_email"))
     await session.commit()  # no transaction held across bcrypt
     await user_service.check_current_password(user=user, password=password, field="password")
     if await user_service.get_by_email(session, email=address) is not None:
         raise email_taken()
     await rate_limit.cooldown(
-        "echange-cool", str(user.id), seconds=COOLDOWN, detail=f"인증 코드는 {COOLDOWN}초에 한 번만 요청할 수 있습니다."
+        "echange-cool", str(user.id), seconds=COOLDOWN, detail=Msg("error.email_change_cooldown", seconds=COOLDOWN)
     )
     await rate_limit.hit("echange-hour", str(user.id), limit=HOURLY, window=HOUR)
     code = f"{secrets.randbelow(1_000_000):06d}"

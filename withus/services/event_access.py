@@ -17,7 +17,7 @@ from withus.services import users as user_service
 
 
 def event_not_found() -> NotFound:
-    return NotFound("일정을 찾을 수 없습니다.", code="event_not_found")
+    return NotFound(code="event_not_found")
 
 
 def link(event_id: int) -> str:

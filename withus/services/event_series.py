@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from dateutil.rrule import MONTHLY, WEEKLY, rrule
 
 from withus.errors import ValidationFailed
+from withus.i18n import Msg
 from withus.models.event_schemas import KST, RepeatSpec
 
 HORIZON_DAYS = 365
@@ -27,23 +28,21 @@ def occurrences(first_start: datetime, repeat: RepeatSpec) -> list[datetime]:
     """The start of every occurrence, the first included (in UTC, as stored)."""
     cap = MAX_OCCURRENCES[repeat.freq]
     if repeat.count is not None and repeat.until is not None:
-        raise ValidationFailed.field("repeat", "반복 횟수와 종료 날짜 중 하나만 정해 주세요.", code="invalid_repeat")
+        raise ValidationFailed.field("repeat", code="invalid_repeat")
     if repeat.count is not None and repeat.count > cap:
         raise ValidationFailed.field(
-            "repeat.count", f"반복은 최대 {cap}회까지 만들 수 있습니다.", code="repeat_count_too_large"
+            "repeat.count", Msg("error.repeat_count_too_large", max=cap), code="repeat_count_too_large"
         )
     local = first_start.astimezone(KST)
     horizon = local + timedelta(days=HORIZON_DAYS)
     if repeat.until is not None:
         until = repeat.until.astimezone(KST)
         if until < local:
-            raise ValidationFailed.field(
-                "repeat.until", "반복 종료 날짜는 첫 일정 뒤여야 합니다.", code="invalid_repeat"
-            )
+            raise ValidationFailed.field("repeat.until", Msg("error.repeat_until_before_start"), code="invalid_repeat")
         if until > horizon:
             raise ValidationFailed.field(
                 "repeat.until",
-                f"반복은 첫 일정부터 {HORIZON_DAYS}일 안에서만 만들 수 있습니다.",
+                Msg("error.repeat_until_too_far", days=HORIZON_DAYS),
                 code="repeat_until_too_far",
             )
     naive = local.replace(tzinfo=None)

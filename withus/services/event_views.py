@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from withus.errors import Forbidden, NotAuthenticated
+from withus.i18n import Msg
 from withus.models.base import utcnow
 from withus.models.club import Club
 from withus.models.event import Event, EventRsvp
@@ -120,7 +121,7 @@ async def attendees(session: AsyncSession, event_id: int, *, user: user_service.
     if user is None:
         raise NotAuthenticated()
     if access.role is None and not user.is_admin:
-        raise Forbidden("모임 멤버만 참석자를 볼 수 있습니다.", code="not_a_member")
+        raise Forbidden(Msg("error.attendees_members_only"), code="not_a_member")
     stmt = (
         select(EventRsvp.status, User)
         .join(User, col(User.id) == col(EventRsvp.user_id))

@@ -35,18 +35,14 @@ from withus.services import notifications as notification_service
 
 def check_times(starts_at: datetime, ends_at: datetime, deadline: datetime | None, *, field_prefix: str = "") -> None:
     if ends_at <= starts_at:
-        raise ValidationFailed.field(
-            f"{field_prefix}ends_at", "끝나는 시각은 시작 시각보다 뒤여야 합니다.", code="ends_before_start"
-        )
+        raise ValidationFailed.field(f"{field_prefix}ends_at", code="ends_before_start")
     if deadline is not None and deadline > starts_at:
-        raise ValidationFailed.field(
-            f"{field_prefix}rsvp_deadline", "참석 마감은 시작 시각보다 늦을 수 없습니다.", code="deadline_after_start"
-        )
+        raise ValidationFailed.field(f"{field_prefix}rsvp_deadline", code="deadline_after_start")
 
 
 def _check_future(starts_at: datetime, now: datetime) -> None:
     if starts_at <= now:
-        raise ValidationFailed.field("starts_at", "시작 시각은 지금보다 뒤여야 합니다.", code="starts_in_past")
+        raise ValidationFailed.field("starts_at", code="starts_in_past")
 
 
 # ---------------------------------------------------------------- create
@@ -141,7 +137,7 @@ async def do_update_event(
     event_access.check_manage(access.role)
     event = access.event
     if event.status == "cancelled":
-        raise Conflict("취소된 일정은 고칠 수 없습니다.", code="event_cancelled")
+        raise Conflict(code="event_cancelled")
     sent = data.model_fields_set
     now = utcnow()
     base_start = as_utc(event.starts_at)
@@ -157,10 +153,7 @@ async def do_update_event(
     for target in targets:
         changed_place_or_time = _apply(target, data, sent, shift=shift, end_shift=end_shift, lead=deadline_lead)
         if "capacity" in sent and data.capacity is not None and data.capacity < target.going_count:
-            raise Conflict(
-                f"이미 {target.going_count}명이 참석으로 답했습니다. 정원은 그보다 적게 줄일 수 없습니다.",
-                code="capacity_below_going",
-            )
+            raise Conflict(code="capacity_below_going", params={"going": target.going_count})
         target.sequence += 1
         target.updated_at = now
         session.add(target)

@@ -35,6 +35,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from withus.db import after_commit
 from withus.errors import InvalidInput, TooLarge
+from withus.i18n import Msg
 from withus.settings import get_settings
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -53,9 +54,7 @@ def invalid_image() -> InvalidInput:
 
 
 def too_many_pixels() -> InvalidInput:
-    return InvalidInput(
-        f"이미지는 {MAX_SIDE_PX}×{MAX_SIDE_PX} 픽셀(약 1,670만 화소) 이하만 올릴 수 있습니다.", code="invalid_image"
-    )
+    return InvalidInput(Msg("error.image_too_many_pixels", side=MAX_SIDE_PX), code="invalid_image")
 
 
 def _reencode(content: bytes, max_side: int, square: bool) -> bytes:

@@ -26,6 +26,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from withus.errors import FieldError, InvalidInput, ValidationFailed
+from withus.i18n import Msg
 from withus.models.account_tokens import PasswordResetToken
 from withus.models.base import as_utc, utcnow
 from withus.models.user import User
@@ -46,11 +47,11 @@ def _hash(token: str) -> str:
 
 
 def invalid_token() -> InvalidInput:
-    return InvalidInput("비밀번호 재설정 링크가 올바르지 않거나 이미 사용되었습니다.", code="invalid_token")
+    return InvalidInput(Msg("error.reset_link_invalid"), code="invalid_token")
 
 
 def token_expired() -> InvalidInput:
-    return InvalidInput("비밀번호 재설정 링크가 만료되었습니다. 새 링크를 요청해 주세요.", code="token_expired")
+    return InvalidInput(Msg("error.reset_link_expired"), code="token_expired")
 
 
 def reset_url(token: str) -> str:
@@ -69,7 +70,7 @@ async def do_request(session: AsyncSession, *, email: str, ip: str) -> None:
         "pwreset-cool",
         address,
         seconds=RESEND_COOLDOWN,
-        detail=f"비밀번호 재설정 메일은 {RESEND_COOLDOWN}초에 한 번만 요청할 수 있습니다.",
+        detail=Msg("error.reset_cooldown", seconds=RESEND_COOLDOWN),
     )
     await rate_limit.hit("pwreset-addr", address, limit=HOURLY_PER_ADDRESS, window=HOUR)
     user = await user_service.get_by_email(session, email=address)

@@ -98,7 +98,7 @@ async def _resolve_target(session: AsyncSession, *, user: User, target_type: str
 def _refuse_own(owner_id: int | None, user: User) -> None:
     """Nobody reports themselves, nor what they wrote or host (422 ``cannot_report_self``)."""
     if owner_id == user.id:
-        raise ValidationFailed.field("target_id", "자신이나 자신의 글은 신고할 수 없습니다.", code="cannot_report_self")
+        raise ValidationFailed.field("target_id", code="cannot_report_self")
 
 
 async def _resolve_message(session: AsyncSession, *, user: User, message_id: int) -> int | None:

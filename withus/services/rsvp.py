@@ -27,6 +27,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from withus.db import read_scope, run_after_commit, session_scope, take_after_commit
 from withus.errors import Conflict, Forbidden
+from withus.i18n import Msg
 from withus.models.base import as_utc, utcnow
 from withus.models.club import Club
 from withus.models.event import Event, EventRsvp, RsvpResponse
@@ -52,7 +53,7 @@ def rsvp_open(event: Event, *, now: datetime | None = None) -> bool:
 
 
 def rsvp_closed() -> Conflict:
-    return Conflict("참석 응답을 받지 않는 일정입니다.", code="rsvp_closed")
+    return Conflict(code="rsvp_closed")
 
 
 async def lock_event(session: AsyncSession, event_id: int) -> Event | None:
@@ -110,7 +111,7 @@ async def club_for_answer(session: AsyncSession, event_id: int, *, user: User) -
     role = await club_service.get_role(session, club_id=club_id, user_id=user.id)
     if role is None:
         club_service.read_access_of(club_id=club_id, visibility=club.visibility, role=None, user=user)
-        raise Forbidden("모임 멤버만 참석 여부를 답할 수 있습니다.", code="not_a_member")
+        raise Forbidden(Msg("error.rsvp_members_only"), code="not_a_member")
     return club
 
 

@@ -7,9 +7,13 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from withus.i18n.reader import here
 from withus.models.comment import CommentPublic
 from withus.models.post import PostPublic
-from withus.state.text import Segment, ago, full_time, segments
+from withus.state.text import Segment, ago, full_time, segments, shown_name
+
+# a comment whose author is masked: deleted (True) or hidden by the staff (False)
+_PLACEHOLDERS = {True: "comment.deleted_placeholder", False: "comment.hidden_placeholder"}
 
 
 @dataclasses.dataclass
@@ -35,7 +39,7 @@ def post_row(p: PostPublic) -> PostRow:
         title=p.title,
         notice=p.kind == "notice",
         author_id=p.author.id,
-        nickname=p.author.nickname,
+        nickname=shown_name(p.author.nickname),
         avatar_url=p.author.avatar_url,
         author_blocked=p.author_blocked,
         comment_count=p.comment_count,
@@ -75,7 +79,7 @@ def post_view(p: PostPublic) -> PostView:
         body_segments=segments(p.body),
         notice=p.kind == "notice",
         author_id=p.author.id,
-        nickname=p.author.nickname,
+        nickname=shown_name(p.author.nickname),
         avatar_url=p.author.avatar_url,
         author_blocked=p.author_blocked,
         comment_count=p.comment_count,
@@ -117,10 +121,10 @@ def _reply_fields(c: CommentPublic) -> dict[str, Any]:
         "id": c.id,
         "parent_id": c.parent_id or 0,
         "author_id": c.author.id if c.author else 0,
-        "nickname": c.author.nickname if c.author else "",
+        "nickname": shown_name(c.author.nickname) if c.author else "",
         "avatar_url": c.author.avatar_url if c.author else "",
         "author_blocked": c.author_blocked,
-        "body": c.body,
+        "body": c.body if c.author is not None else here(_PLACEHOLDERS[c.deleted]),
         "body_segments": segments(c.body) if c.author is not None else [],
         "masked": c.author is None,
         "hidden": c.hidden,

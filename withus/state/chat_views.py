@@ -11,6 +11,7 @@ from withus.i18n.dates import clock, day_label, list_time
 from withus.i18n.reader import here
 from withus.models.chat import MessagePublic, RoomPublic
 from withus.services.chat_edits import delete_refusal
+from withus.state.text import shown_name
 
 GROUP_GAP = 5 * 60  # seconds: a sender's messages closer than this share one name line
 PREVIEW = 80
@@ -48,7 +49,7 @@ def _preview(r: RoomPublic) -> str:
     if len(text) > PREVIEW:
         text = text[: PREVIEW - 1] + "…"
     if r.kind == "club":
-        text = f"{m.sender.nickname}: {text}"
+        text = f"{shown_name(m.sender.nickname)}: {text}"
     return text
 
 
@@ -129,9 +130,9 @@ def message_row(m: MessagePublic, me: int) -> MessageView:
         id=m.id,
         seq=m.seq,
         sender_id=m.sender.id,
-        nickname=m.sender.nickname,
+        nickname=shown_name(m.sender.nickname),
         avatar_url=m.sender.avatar_url,
-        initial=m.sender.nickname[:1],
+        initial=shown_name(m.sender.nickname)[:1],
         body=m.body,
         hidden=m.hidden,
         deleted=m.deleted,

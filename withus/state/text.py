@@ -12,8 +12,20 @@ from datetime import UTC, date, datetime, time
 
 from withus.i18n.dates import KST, ago, as_kst, day, full_time
 from withus.i18n.reader import here
+from withus.models.user import DELETED_NICKNAME
 
-__all__ = ["KST", "Segment", "ago", "as_kst", "date_input_value", "day", "full_time", "parse_day", "segments"]
+__all__ = [
+    "KST",
+    "Segment",
+    "ago",
+    "as_kst",
+    "date_input_value",
+    "day",
+    "full_time",
+    "parse_day",
+    "segments",
+    "shown_name",
+]
 
 # http(s) URLs only; a trailing punctuation mark belongs to the sentence, not the link.
 _URL = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
@@ -72,3 +84,8 @@ def recruiting_window(start: datetime | None, until: datetime | None) -> str:
     if start is not None:
         return here("club.window_from", start=day(start))
     return here("club.window_until", until=day(until))
+
+
+def shown_name(nickname: str) -> str:
+    """A nickname as the reader sees it: a deleted account's is named in their language."""
+    return here("user.deleted_nickname") if nickname == DELETED_NICKNAME else nickname
