@@ -44,6 +44,7 @@ def _comment_view(
     deleted = comment.deleted_at is not None
     hidden = comment.hidden_at is not None
     masked = deleted or (hidden and not viewer.moderates)
+    body: str
     if deleted:
         body = DELETED_PLACEHOLDER
     elif masked:
