@@ -13,8 +13,8 @@ from withus.i18n import Msg, keys, localize, negotiate, normalize, t
 from withus.i18n.catalog import messages
 
 ROOT = Path(__file__).resolve().parents[2]
-# Keys the code builds at run time (f"category.{slug}"): the prefix stands for them.
-DYNAMIC_PREFIXES = ("error.", "category.", "role.", "visibility.", "notification.")
+# Keys the code builds at run time (f"category.{slug}", f"mail.{name}.subject"): the prefix stands for them.
+DYNAMIC_PREFIXES = ("error.", "category.", "role.", "visibility.", "notification.", "mail.")
 # Keys the code builds from a number (f"problem.title.{status}"): every one of them counts as used.
 BUILT_FROM_NUMBERS = ("problem.title.",)
 CALLS = {"tr", "t", "Msg"}
