@@ -69,10 +69,15 @@ async def confirm_password_reset(body: PasswordResetConfirm, session: SessionDep
     responses=problems(401, 403, 409, 422, 429),
     tags=["users"],
 )
-async def request_email_change(body: EmailChangeRequest, user: CurrentUser, session: SessionDep) -> EmailChangeAccepted:
+async def request_email_change(
+    body: EmailChangeRequest, user: CurrentUser, session: SessionDep, ip: ClientIP
+) -> EmailChangeAccepted:
     """Mail a 6-digit code to the new address (valid 10 minutes). Needs the password
-    (`wrong_password`, 422); the new address must not be taken (`email_taken`, 409)."""
-    expires_in = await email_change.do_request(session, user=user, new_email=body.new_email, password=body.password)
+    (`wrong_password`, 422); the new address must not be taken (`email_taken`, 409).
+    Limited per user, per new address (60 s, 5 an hour) and per IP (20 an hour): 429."""
+    expires_in = await email_change.do_request(
+        session, user=user, new_email=body.new_email, password=body.password, ip=ip
+    )
     return EmailChangeAccepted(expires_in=expires_in)
 
 

@@ -214,6 +214,28 @@ window.withus = (() => {
     return outcome(result);
   }
 
+  /** Settings, the email panel: the password and the new address go to the API, never to the state. */
+  async function requestEmailChange(formId) {
+    const v = formValues(formId);
+    const absent = missing(v, ["new_email", "password"]);
+    if (absent) return absent;
+    const email = String(v.new_email || "").trim();
+    const result = await api("POST", "/api/users/me/email", { new_email: email, password: String(v.password || "") });
+    if (result.ok) {
+      const form = document.getElementById(formId);
+      if (form) form.reset();
+      return { ...outcome(result), email };
+    }
+    return outcome(result);
+  }
+
+  async function confirmEmailChange(formId) {
+    const v = formValues(formId);
+    const absent = missing(v, ["code"]);
+    if (absent) return absent;
+    return outcome(await api("POST", "/api/users/me/email/confirm", { code: String(v.code || "").trim() }));
+  }
+
   /** The value of a field, for comparisons made in the browser (a password never leaves it). */
   function fieldValue(id) {
     const el = document.getElementById(id);
@@ -230,6 +252,6 @@ window.withus = (() => {
 
   return {
     api, cookie, safeNext, setLocale, login, logout, requestCode, signup, changePassword, deleteAccount,
-    forgotPassword, resetPassword, fieldValue,
+    forgotPassword, resetPassword, requestEmailChange, confirmEmailChange, fieldValue,
   };
 })();

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import httpx
+import pytest
 from sqlalchemy import update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -162,3 +163,32 @@ async def test_email_change_needs_the_password_a_free_address_and_the_code_sent_
     r = await client.post(f"{url}/confirm", json={"code": code}, headers=headers)
     assert r.status_code == 400 and r.json()["code"] == "code_expired"  # spent
     assert (await login(client, "new@example.com", DEFAULT_PASSWORD)).status_code == 200
+
+
+async def test_email_change_codes_are_limited_per_new_address_and_per_ip(
+    client: httpx.AsyncClient, smtp: Inbox, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from withus.services import email_change
+
+    users = [await make_user(session, username=f"mover{i}", email=f"mover{i}@example.com") for i in range(4)]
+    headers = [bearer((await login_pair(u)).access_token) for u in users]
+    url = "/api/users/me/email"
+    body = {"new_email": "target@example.com", "password": DEFAULT_PASSWORD}
+
+    first = await client.post(url, json=body, headers=headers[0])
+    assert first.status_code == 202, first.text
+    # Another account asking for a code to the same inbox within the minute: refused.
+    second = await client.post(url, json=body, headers=headers[1])
+    assert second.status_code == 429 and int(second.headers["Retry-After"]) > 0
+    assert second.json()["code"] == "rate_limited"
+    await smtp.settle()
+    assert len(smtp.to("target@example.com")) == 1
+
+    # From one IP, only so many requests an hour whatever the accounts and addresses.
+    monkeypatch.setattr(email_change, "HOURLY_PER_IP", 3)
+    third = await client.post(url, json={**body, "new_email": "t2@example.com"}, headers=headers[2])
+    assert third.status_code == 202, third.text
+    fourth = await client.post(url, json={**body, "new_email": "t3@example.com"}, headers=headers[3])
+    assert fourth.status_code == 429
+    await smtp.settle()
+    assert smtp.to("t3@example.com") == []

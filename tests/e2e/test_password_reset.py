@@ -13,7 +13,7 @@ import time
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import E2E_PASSWORD, Server, create_user, login, screenshot
+from tests.e2e.conftest import E2E_PASSWORD, Server, create_user, login, read_code, screenshot
 from withus.settings import ROOT
 
 NEW_PASSWORD = "new-e2e-Passw0rd!"
@@ -125,3 +125,35 @@ def test_turning_a_mail_type_off_in_settings_stops_that_mail(page: Page, server:
         assert time.monotonic() < deadline, "the join approval was not mailed"
         time.sleep(0.2)
     assert not any("두 번째 초대" in s for s in _mails_to(server, address))
+
+
+def test_changing_the_email_in_settings_with_the_code_sent_to_the_new_address(page: Page, server: Server) -> None:
+    username = f"mover_{secrets.token_hex(3)}"
+    old, new = f"{username}@example.com", f"{username}.new@example.com"
+    create_user(server, username, email=old)
+    login(page, username, E2E_PASSWORD, next_path="/settings")
+    page.goto("/settings")
+    section = page.locator("#email-section")
+    expect(section).to_be_visible()
+
+    section.get_by_label("새 이메일").fill(new)
+    section.get_by_label("현재 비밀번호").fill("not-the-password")
+    section.get_by_role("button", name="인증 코드 받기").click()
+    expect(section.get_by_text("비밀번호가 올바르지 않습니다")).to_be_visible()
+
+    before = len(server.outbox())
+    section.get_by_label("현재 비밀번호").fill(E2E_PASSWORD)
+    section.get_by_role("button", name="인증 코드 받기").click()
+    expect(page.locator("#email-code-sent")).to_contain_text(new)
+    code = read_code(server, new, after=before)
+    section.get_by_label("인증 코드").fill(code)
+    screenshot(page, "settings-email-code")
+    section.get_by_role("button", name="이메일 변경").click()
+    expect(page.get_by_text(f"이메일을 바꿨습니다: {new}")).to_be_visible()
+    expect(page.get_by_text(new).first).to_be_visible()
+
+    deadline = time.monotonic() + 20
+    while not _mails_to(server, old):  # the old address is told
+        assert time.monotonic() < deadline, "the old address was not told"
+        time.sleep(0.2)
+    assert any("변경" in s for s in _mails_to(server, old))

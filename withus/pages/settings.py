@@ -1,4 +1,4 @@
-"""/settings — my profile and photo, password change, account deletion."""
+"""/settings — my profile and photo, password change, email change (pages/settings_email.py), account deletion."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from withus.components.forms import (
 )
 from withus.components.layout import page, user_avatar
 from withus.i18n.ui import tr
+from withus.pages.settings_email import email_section
 from withus.services.images import MAX_BYTES
 from withus.state.rules import INTRODUCTION_MAX, TAGS_MAX
 from withus.state.settings import AVATAR_UPLOAD_ID, DELETE_FORM_ID, PASSWORD_FORM_ID, SettingsState
@@ -420,6 +421,7 @@ def index() -> rx.Component:
                     profile_section(),
                     avatar_section(),
                     password_section(),
+                    email_section(),
                     feed_card(),
                     account_section(),
                     spacing="5",

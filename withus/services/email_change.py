@@ -4,8 +4,10 @@
   sensitive changes), that the new address is valid, not the current one and not taken
   (409 ``email_taken``), then mails a 6-digit code to the new address through the outbox.
   The code is stored only as an HMAC under the user's id (with the new address) for 10
-  minutes; a new request replaces it; 5 wrong tries burn it. One request per 60 s and 5 an
-  hour per user.
+  minutes; a new request replaces it; 5 wrong tries burn it. Requests are limited like sign-up
+  codes, per user, per new address and per IP: one per 60 s per user and per address, 5 an
+  hour per user and per address, 20 an hour per IP (so nobody floods one inbox with codes
+  from many accounts, nor tries many addresses from one place).
 * :func:`do_confirm` takes the code of *this* user (another user's code is simply wrong:
   400 ``invalid_code``; gone or burnt: 400 ``code_expired``), checks again that the address
   is free (409 ``email_taken``), changes the email and mails the old address that it changed.
@@ -33,6 +35,7 @@ CODE_TTL = 600
 MAX_WRONG_TRIES = 5
 COOLDOWN = 60
 HOURLY = 5
+HOURLY_PER_IP = 20
 HOUR = 3600
 
 
@@ -53,7 +56,7 @@ def email_taken() -> Conflict:
     return Conflict(Msg("error.email_in_use"), code="email_taken")
 
 
-async def do_request(session: AsyncSession, *, user: User, new_email: str, password: str) -> int:
+async def do_request(session: AsyncSession, *, user: User, new_email: str, password: str, ip: str | None = None) -> int:
     """Mail a code to ``new_email``; returns the code's lifetime in seconds."""
     assert user.id is not None
     address = email_codes.normalize_email(new_email, field="new_email")
@@ -63,10 +66,13 @@ async def do_request(session: AsyncSession, *, user: User, new_email: str, passw
     await user_service.check_current_password(user=user, password=password, field="password")
     if await user_service.get_by_email(session, email=address) is not None:
         raise email_taken()
-    await rate_limit.cooldown(
-        "echange-cool", str(user.id), seconds=COOLDOWN, detail=Msg("error.email_change_cooldown", seconds=COOLDOWN)
-    )
+    if ip:
+        await rate_limit.hit("echange-ip", ip, limit=HOURLY_PER_IP, window=HOUR)
+    resend = Msg("error.email_change_cooldown", seconds=COOLDOWN)
+    await rate_limit.cooldown("echange-cool", str(user.id), seconds=COOLDOWN, detail=resend)
+    await rate_limit.cooldown("echange-addr-cool", address, seconds=COOLDOWN, detail=resend)
     await rate_limit.hit("echange-hour", str(user.id), limit=HOURLY, window=HOUR)
+    await rate_limit.hit("echange-addr", address, limit=HOURLY, window=HOUR)
     code = f"{secrets.randbelow(1_000_000):06d}"
     kv = get_kv()
     payload = json.dumps({"email": address, "digest": _digest(user.id, address, code)})
