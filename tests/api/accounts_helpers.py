@@ -75,8 +75,9 @@ def point_smtp_at(port: int | None) -> None:
     get_settings.cache_clear()
 
 
-FAST = Timing(poll=0.05, retry_base=0.2, retry_max=1.0, server_pause_max=0.5)
-"""The mail worker's timing in tests: the same steps, in fractions of a second."""
+FAST = Timing(poll=0.05, retry_base=0.2, retry_max=1.0, server_pause_max=0.5, chat_sweep=3600.0)
+"""The mail worker's timing in tests: the same steps, in fractions of a second (the unread-chat
+sweep only when the worker starts: tests of it call ``mail_chat.sweep`` themselves)."""
 
 
 async def settle_outbox(timeout: float = 15.0) -> None:

@@ -4,6 +4,7 @@ registers every table on ``withus.models.base.metadata`` (Alembic reads it)."""
 from withus.models.account_tokens import PasswordResetToken
 from withus.models.block import UserBlock
 from withus.models.chat import ChatMessage, ChatParticipant, ChatRoom
+from withus.models.chat_mail import ChatMailDue
 from withus.models.club import Club, ClubBan, ClubMember, Invitation, JoinRequest
 from withus.models.comment import Comment
 from withus.models.event import CalendarFeed, Event, EventRsvp, EventSeries
@@ -16,6 +17,7 @@ from withus.models.user import User
 
 __all__ = [
     "CalendarFeed",
+    "ChatMailDue",
     "ChatMessage",
     "ChatParticipant",
     "ChatRoom",

@@ -48,6 +48,7 @@ from sqlalchemy import (
     Integer,
     and_,
     bindparam,
+    delete,
 )
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -65,6 +66,7 @@ from withus.models.chat import (
     ChatRoom,
     MessagePublic,
 )
+from withus.models.chat_mail import ChatMailDue
 from withus.models.club import Club, ClubMember
 from withus.models.types import text_problem
 from withus.models.user import User, UserSummary
@@ -320,4 +322,13 @@ async def do_mark_read(session: AsyncSession, *, user: User, room_id: int, seq: 
         session, user_channel(user.id), {"event": "read", "room_id": room_id, "seq": value, "unread_count": unread}
     )
     forget_notified_after_commit(session, user_id=user.id, room_id=room_id)
+    # Read up to the first message an unread-chat mail is about: that mail is no longer due, or
+    # (mailed already) the next message that finds them away may mail again (services.mail_chat).
+    await session.exec(
+        delete(ChatMailDue).where(  # type: ignore[call-overload]
+            col(ChatMailDue.room_id) == room_id,
+            col(ChatMailDue.user_id) == user.id,
+            col(ChatMailDue.first_seq) <= value,
+        )
+    )
     return value

@@ -40,8 +40,8 @@ from withus.observability import metrics
 from withus.realtime import presence
 from withus.realtime.bus import dumps, room_channel, user_channel
 from withus.services import chat as chat_service
+from withus.services import mail_chat, rate_limit
 from withus.services import notifications as notification_service
-from withus.services import rate_limit
 from withus.services.chat_send_statements import inserted, padded, statements, upsert_participant
 
 
@@ -371,10 +371,12 @@ async def _notify_absent(
         return
     viewing = await presence.viewing_each(candidates)
     notified: list[tuple[int, int]] = []
+    mail_due: list[tuple[int, int, int]] = []
     for (room_id, uid), looking in zip(candidates, viewing, strict=True):
         if looking:
             continue
         item = first_for[(room_id, uid)]
+        mail_due.append((room_id, uid, item.seq))
         message = published[item.index]
         await notification_service.notify(
             session,
@@ -386,6 +388,7 @@ async def _notify_absent(
             data={"room_id": room_id, "message_id": message.id, "seq": message.seq, "sender_id": message.sender.id},
         )
         notified.append((room_id, uid))
+    await mail_chat.schedule(session, mail_due)  # one mail per room later, if they stay away
     if notified:
 
         async def _remember() -> None:

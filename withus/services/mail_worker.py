@@ -20,6 +20,9 @@
   ``250`` and the commit that follows it (one round trip); it then carries the same
   ``Message-ID``, so a receiving system can recognise it.
 
+* **Unread chat.** Every :attr:`Timing.chat_sweep` seconds the worker first claims the unread-chat
+  mails that fell due (:func:`withus.services.mail_chat.sweep`), so they go out in the same round.
+
 Metric hooks: :data:`counters` (``sent``, ``retried``, ``failed``, per process) and
 :func:`on_event` (a callback ``(kind, row)`` for each of them); the outbox depth is
 :func:`withus.services.outbox.depth`.
@@ -47,7 +50,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from withus import db
 from withus.models.base import as_utc, utcnow
 from withus.models.mail import FAILED, PENDING, SENT, MailOutbox
-from withus.services import outbox
+from withus.services import mail_chat, outbox
 from withus.services.mail import Mail, MailError, Transport
 from withus.settings import get_settings
 
@@ -82,6 +85,8 @@ class Timing:
     """While the server cannot be reached the worker waits 1, 2, 4, ... seconds, at most this."""
     give_up_after: float = 86400.0
     batch: int = 100
+    chat_sweep: float = 30.0
+    """Seconds between looks for unread-chat mails that fell due (:mod:`withus.services.mail_chat`)."""
 
 
 SWEEP_EVERY = 60.0
@@ -107,6 +112,7 @@ class MailWorker:
         self._stopping = False
         self._server_pause = 0.0
         self._last_sweep = float("-inf")
+        self._last_chat_sweep = float("-inf")
 
     # --- one row --------------------------------------------------------------------------
 
@@ -188,6 +194,12 @@ class MailWorker:
         if loop_now - self._last_sweep >= SWEEP_EVERY:
             self._last_sweep = loop_now
             await self._give_up_stale()
+        if loop_now - self._last_chat_sweep >= self.timing.chat_sweep:
+            self._last_chat_sweep = loop_now
+            try:  # the unread-chat mails that fell due join this round's outbox
+                await mail_chat.sweep()
+            except Exception:
+                log.exception("unread chat mail sweep failed")
         if get_settings().is_sqlite:
             return await self._round_sqlite()
         return await self._round_pg()
