@@ -97,4 +97,10 @@ async def leave(*, room_id: int, user_id: int, viewer_id: str) -> None:
 async def viewing_each(pairs: list[tuple[int, int]]) -> list[bool]:
     """Whether each user of ``(room_id, user_id)`` is present in the room (a viewer is open), in
     one round trip (a set emptied by the last ``leave`` no longer exists)."""
-    return await get_kv().exists_each([_key(room_id, user_id) for room_id, user_id in pairs])
+    return await get_kv().exists_each(viewing_keys(pairs))
+
+
+def viewing_keys(pairs: list[tuple[int, int]]) -> list[str]:
+    """The keys whose existence :func:`viewing_each` answers, for a caller that asks them with keys
+    of its own in the same round trip (``kv.exists_each``)."""
+    return [_key(room_id, user_id) for room_id, user_id in pairs]

@@ -365,15 +365,14 @@ async def _notify_absent(
         return
     pairs = list(first_for)
     kv = get_kv()
-    flags = await kv.mget([chat_service.notified_key(uid, room_id) for room_id, uid in pairs])
-    candidates = [pair for pair, flag in zip(pairs, flags, strict=True) if flag is None]
-    if not candidates:
-        return
-    viewing = await presence.viewing_each(candidates)
+    # one round trip: notified already (the flag), and present in the room (presence)
+    found = await kv.exists_each(
+        [chat_service.notified_key(uid, room_id) for room_id, uid in pairs] + presence.viewing_keys(pairs)
+    )
     notified: list[tuple[int, int]] = []
     mail_due: list[tuple[int, int, int]] = []
-    for (room_id, uid), looking in zip(candidates, viewing, strict=True):
-        if looking:
+    for (room_id, uid), flagged, looking in zip(pairs, found[: len(pairs)], found[len(pairs) :], strict=True):
+        if flagged or looking:
             continue
         item = first_for[(room_id, uid)]
         mail_due.append((room_id, uid, item.seq))
