@@ -74,7 +74,7 @@ def test_weekly_event_rsvp_waitlist_and_live_promotion(browser: Browser, server:
     dialog = host.get_by_role("dialog")
     dialog.get_by_label("제목").fill("토요일 풋살")
     dialog.get_by_label("설명").fill("잠실에서 만나요")
-    dialog.get_by_label("날짜").fill(day)
+    dialog.get_by_label("날짜", exact=True).fill(day)
     dialog.get_by_label("시작 시각").fill("19:00")
     dialog.get_by_label("끝나는 시각").fill("21:00")
     dialog.get_by_label("장소").fill("잠실 풋살장")
@@ -144,3 +144,68 @@ def test_calendar_feed_address_in_settings(browser: Browser, server: Server) -> 
     assert pg.request.get(first_url).status == 404
     assert pg.request.get(url_box.input_value()).status == 200
     pg.context.close()
+
+
+@pytest.mark.timeout(900)  # alone, it is the first test of its run (the production build)
+def test_edit_time_capacity_deadline_of_following_and_cancel_this(browser: Browser, server: Server) -> None:
+    """The host makes a weekly series until a date, edits the second occurrence's time, capacity
+    and deadline for it and the later ones, then cancels only the third."""
+    host_id = create_user(server, "evedit", nickname="편집장")
+    club_id = _club(server, host_id, [])
+    host = _window(browser, server, "evedit", width=375, height=812)  # a phone
+    host.goto(f"/clubs/{club_id}")
+    host.get_by_role("tab", name="일정").click()
+    host.get_by_role("button", name="새 일정").click()
+    start = datetime.now(ZoneInfo("Asia/Seoul")).date() + timedelta(days=3)
+    dialog = host.get_by_role("dialog")
+    dialog.get_by_label("제목").fill("수요 보드게임")
+    dialog.get_by_label("날짜", exact=True).fill(start.isoformat())
+    dialog.get_by_label("시작 시각").fill("19:00")
+    dialog.get_by_label("끝나는 시각").fill("21:00")
+    dialog.get_by_label("정원 (비우면 제한 없음)").fill("5")
+    dialog.get_by_label("반복", exact=True).select_option("weekly")
+    dialog.get_by_label("반복 종료일").fill((start + timedelta(days=15)).isoformat())  # three weeks
+    dialog.get_by_role("button", name="만들기").click()
+    host.wait_for_url("**/events/*")
+
+    host.goto(f"/clubs/{club_id}")
+    host.get_by_role("tab", name="일정").click()
+    rows = host.get_by_test_id("events-tab").get_by_test_id("event-row")
+    expect(rows).to_have_count(3)
+    hrefs = [rows.nth(i).get_attribute("href") for i in range(3)]
+
+    host.goto(str(hrefs[1]))
+    host.get_by_role("button", name="일정 수정").click()
+    dialog = host.get_by_role("dialog")
+    expect(dialog.get_by_label("시작 시각")).to_have_value("19:00")
+    dialog.get_by_label("시작 시각").fill("20:00")
+    dialog.get_by_label("끝나는 시각").fill("22:30")
+    dialog.get_by_label("정원 (비우면 제한 없음)").fill("8")
+    dialog.get_by_label("참석 마감 날짜").fill((start + timedelta(days=7)).isoformat())
+    dialog.get_by_label("참석 마감 시각").fill("18:00")
+    dialog.get_by_test_id("edit-scope").get_by_text("이 일정과 이후 일정 모두").click()
+    dialog.get_by_role("button", name="저장").click()
+    expect(host.get_by_role("dialog")).to_have_count(0)
+    details = host.locator("body")
+    expect(details).to_contain_text("20:00")
+    expect(details).to_contain_text("22:30")
+    expect(details).to_contain_text("0/8")
+    expect(details).to_contain_text("18:00")
+    width = host.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, f"the event page is {width}px wide on a 375px phone"
+
+    host.goto(str(hrefs[2]))  # a later one moved with it, deadline kept as far before its start
+    expect(host.locator("body")).to_contain_text("20:00")
+    expect(host.locator("body")).to_contain_text("0/8")
+    host.get_by_role("button", name="일정 취소").click()
+    alert = host.get_by_role("alertdialog")
+    alert.get_by_test_id("cancel-scope").get_by_text("이 일정만").click()
+    alert.get_by_role("button", name="일정 취소").click()
+    expect(host.locator("body").get_by_text("취소됨", exact=True)).to_be_visible()
+
+    host.goto(str(hrefs[0]))  # the first one was not touched
+    expect(host.locator("body")).to_contain_text("19:00")
+    expect(host.locator("body")).to_contain_text("0/5")
+    host.goto(str(hrefs[1]))
+    expect(host.locator("body").get_by_text("취소됨", exact=True)).to_have_count(0)
+    host.context.close()

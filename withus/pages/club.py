@@ -7,13 +7,13 @@ import reflex as rx
 from withus.components.category import category_badge
 from withus.components.club_card import club_cover, recruiting_badge
 from withus.components.confirm_dialog import confirm_dialog
-from withus.components.event_items import events_tab
 from withus.components.forms import form_error, text_area_field, text_field
 from withus.components.layout import page
 from withus.components.post_item import author_avatar, post_row, text_with_links
 from withus.i18n.ui import tr
 from withus.models.club import JOIN_MESSAGE_MAX
 from withus.models.post import BODY_MAX, TITLE_MAX
+from withus.pages.club_events import events_tab
 from withus.state.auth import AuthState
 from withus.state.club import ClubState
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from withus.components.confirm_dialog import confirm_dialog
+from withus.components.event_form import event_fields, scope_choice
 from withus.components.layout import page
 from withus.i18n.ui import tr
-from withus.models.event import DESCRIPTION_MAX, LOCATION_MAX, TITLE_MAX
 from withus.state.event_page import EventPageState
 
 S = EventPageState
@@ -68,60 +67,64 @@ def rsvp_bar() -> rx.Component:
 
 
 def edit_dialog() -> rx.Component:
-    e = S.event
+    """Every field of the event (only what changed is sent) and, in a series, this / following."""
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title(tr("event.edit")),
             rx.form(
                 rx.vstack(
-                    rx.el.label(tr("event.field.title"), html_for="edit-title"),
-                    rx.input(id="edit-title", name="title", default_value=e.title, max_length=TITLE_MAX, width="100%"),
-                    rx.el.label(tr("event.field.description"), html_for="edit-description"),
-                    rx.text_area(
-                        id="edit-description",
-                        name="description",
-                        default_value=e.description,
-                        max_length=DESCRIPTION_MAX,
-                        width="100%",
-                    ),
-                    rx.el.label(tr("event.field.location"), html_for="edit-location"),
-                    rx.input(
-                        id="edit-location",
-                        name="location",
-                        default_value=e.location,
-                        max_length=LOCATION_MAX,
-                        width="100%",
-                    ),
+                    # The dialog's content mounts when it opens: the inputs start from the values then.
+                    event_fields("edit", S.edit_errors, S.form),
+                    rx.cond(S.event.repeating, scope_choice(S.scope, S.set_scope, testid="edit-scope")),
                     rx.cond(
-                        e.repeating,
-                        rx.radio_group(
-                            ["this", "following"],
-                            value=S.scope,
-                            on_change=S.set_scope,
-                            direction="row",
-                        ),
-                    ),
-                    rx.foreach(
-                        S.edit_errors.values(), lambda m: rx.text(m, color_scheme="red", size="2", role="alert")
+                        S.edit_errors.contains("form"),
+                        rx.callout(S.edit_errors["form"], color_scheme="red", role="alert"),
                     ),
                     rx.flex(
                         rx.dialog.close(
                             rx.button(tr("event.close"), variant="soft", color_scheme="gray", type="button")
                         ),
-                        rx.button(tr("event.save"), type="submit"),
+                        rx.button(tr("event.save"), type="submit", loading=S.saving),
                         gap="8px",
                         justify="end",
                         width="100%",
                     ),
-                    spacing="2",
+                    spacing="3",
                     width="100%",
                 ),
                 on_submit=S.save,
             ),
-            max_width="520px",
+            max_width="560px",
         ),
         open=S.edit_open,
         on_open_change=S.set_edit_open,
+    )
+
+
+def cancel_dialog() -> rx.Component:
+    """Cancel, after a confirmation; in a series, this one or it and every later one."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.button(tr("event.cancel"), color_scheme="red", variant="soft", on_click=S.set_scope("this"))
+        ),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(tr("event.cancel_title")),
+            rx.alert_dialog.description(tr("event.cancel_body"), size="2"),
+            rx.cond(
+                S.event.repeating,
+                rx.box(scope_choice(S.scope, S.set_scope, testid="cancel-scope"), margin_top="12px"),
+            ),
+            rx.flex(
+                rx.alert_dialog.cancel(rx.button(tr("event.cancel_keep"), variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(
+                    rx.button(tr("event.cancel_confirm"), color_scheme="red", on_click=S.cancel_event)
+                ),
+                spacing="3",
+                margin_top="16px",
+                justify="end",
+            ),
+            max_width="440px",
+        ),
     )
 
 
@@ -169,13 +172,7 @@ def details() -> rx.Component:
                     e.can_manage & ~e.cancelled,
                     rx.fragment(
                         rx.button(tr("event.edit"), variant="soft", on_click=S.set_edit_open(True)),
-                        confirm_dialog(
-                            rx.button(tr("event.cancel"), color_scheme="red", variant="soft"),
-                            title=tr("event.cancel_title"),
-                            description=tr("event.cancel_body"),
-                            confirm_label=tr("event.cancel_confirm"),
-                            on_confirm=S.cancel_event,
-                        ),
+                        cancel_dialog(),
                     ),
                 ),
                 gap="8px",

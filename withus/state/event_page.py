@@ -17,11 +17,12 @@ from withus.db import read_scope, session_scope
 from withus.errors import DomainError, NotFound
 from withus.i18n import dates
 from withus.i18n.reader import here
-from withus.models.event_schemas import EventPublic, EventUpdate
+from withus.models.event_schemas import EventPublic
 from withus.realtime.bus import GAP, ListenerClosed
 from withus.services import event_live, event_views, events, rsvp
 from withus.state import live as tasks
 from withus.state.common import current_user_id, generic_error, load_user, login_redirect, path_id, said
+from withus.state.event_form import EditValues, edit_values, update_body
 from withus.state.events import form_errors, my_label, when_text
 
 log = logging.getLogger(__name__)
@@ -100,9 +101,13 @@ class EventPageState(rx.State):
     not_found: bool = False
     forbidden: bool = False
     answering: bool = False
+    saving: bool = False
     live: bool = False
     edit_open: bool = False
     edit_errors: dict[str, str] = {}
+    # The edit form's first values; what the form sends is compared with them (only changes go).
+    form: EditValues = EditValues()
+    # For an occurrence of a series: edit or cancel this one, or it and every later one.
     scope: str = "this"
 
     _uid: int | None = None
@@ -113,6 +118,7 @@ class EventPageState(rx.State):
             user = await load_user(session, uid)
             view = await event_views.get_event(session, event_id, user=user)
             self.event = detail(view)
+            self.form = edit_values(view)
             try:
                 people = await event_views.attendees(session, event_id, user=user)
             except DomainError:
@@ -211,6 +217,7 @@ class EventPageState(rx.State):
     def set_edit_open(self, value: bool) -> None:
         self.edit_open = value
         self.edit_errors = {}
+        self.scope = "this"
 
     @rx.event
     def set_scope(self, value: str) -> None:
@@ -221,17 +228,29 @@ class EventPageState(rx.State):
         uid = await current_user_id(self)
         if uid is None:
             return await login_redirect(self)
-        fields = {k: form_data.get(k, "") for k in ("title", "description", "location")}
         try:
-            data = EventUpdate.model_validate(fields)
+            data = update_body(form_data, self.form)
+        except ValidationError as exc:
+            self.edit_errors = form_errors(exc)
+            return None
+        if not data.model_fields_set:
+            self.edit_open = False
+            return rx.toast.info(here("event.edit.nothing"))
+        self.saving = True
+        try:
             async with session_scope() as session:
                 user = await load_user(session, uid)
                 assert user is not None
                 await events.do_update_event(session, self.event.id, user=user, data=data, scope=self.scope)  # type: ignore[arg-type]
             await self._refresh(self.event.id, uid)
-        except (ValidationError, DomainError) as exc:
+        except DomainError as exc:
             self.edit_errors = form_errors(exc)
             return None
+        except Exception:
+            log.exception("editing an event failed")
+            return rx.toast.error(generic_error())
+        finally:
+            self.saving = False
         self.edit_open = False
         return rx.toast.success(here("event.updated"))
 
@@ -248,4 +267,7 @@ class EventPageState(rx.State):
             await self._refresh(self.event.id, uid)
         except DomainError as exc:
             return rx.toast.error(said(exc.detail))
+        except Exception:
+            log.exception("cancelling an event failed")
+            return rx.toast.error(generic_error())
         return rx.toast.success(here("event.cancelled_done"))

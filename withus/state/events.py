@@ -16,7 +16,7 @@ from withus.db import read_scope, session_scope
 from withus.errors import DomainError, NotFound, ValidationFailed
 from withus.i18n import dates
 from withus.i18n.reader import here
-from withus.models.event_schemas import EventCreate, EventPublic, RepeatSpec
+from withus.models.event_schemas import EventPublic
 from withus.services import calendar as calendar_service
 from withus.services import clubs as club_service
 from withus.services import event_access, event_lists, events
@@ -29,6 +29,7 @@ from withus.state.common import (
     said,
     validation_messages,
 )
+from withus.state.event_form import create_body
 
 log = logging.getLogger(__name__)
 
@@ -93,45 +94,13 @@ def form_errors(exc: DomainError | ValidationError) -> dict[str, str]:
     return {"form": said(exc.detail)}
 
 
-def _time(date: str, clock: str) -> datetime | str:
-    """A naive Korean wall-clock time from the form (the schema takes it as Korean time); the raw
-    text when it does not parse (the schema then says what is wrong)."""
-    try:
-        return datetime.fromisoformat(f"{date}T{clock}")
-    except ValueError:
-        return f"{date} {clock}".strip()
-
-
-def create_body(form: dict[str, Any]) -> EventCreate:
-    """The new-event form as the API's body (raises pydantic's ValidationError)."""
-    date = str(form.get("date", "")).strip()
-    repeat = None
-    if form.get("repeat") in ("weekly", "monthly"):
-        count = str(form.get("count", "")).strip()
-        repeat = RepeatSpec.model_validate({"freq": form["repeat"], "count": int(count) if count.isdigit() else None})
-    capacity = str(form.get("capacity", "")).strip()
-    deadline = str(form.get("deadline", "")).strip()
-    return EventCreate.model_validate(
-        {
-            "title": form.get("title", ""),
-            "description": form.get("description", ""),
-            "starts_at": _time(date, str(form.get("start", "")).strip()),
-            "ends_at": _time(date, str(form.get("end", "")).strip()),
-            "location": form.get("location") or None,
-            "map_url": form.get("map_url") or None,
-            "capacity": capacity or None,
-            "rsvp_deadline": deadline or None,
-            "repeat": repeat,
-        }
-    )
-
-
 class ClubEventsState(rx.State):
     """The 일정 tab of /clubs/[id]: upcoming first, past ones folded below."""
 
     upcoming: list[EventRow] = []
     past: list[EventRow] = []
     can_create: bool = False
+    loading: bool = True
     create_open: bool = False
     saving: bool = False
     errors: dict[str, str] = {}
@@ -139,8 +108,10 @@ class ClubEventsState(rx.State):
     @rx.event
     async def load(self) -> None:
         self.upcoming, self.past, self.can_create, self.create_open, self.errors = [], [], False, False, {}
+        self.loading = True
         club_id = path_id(self, 1)
         if club_id is None:
+            self.loading = False
             return
         uid = await current_user_id(self)
         try:
@@ -152,7 +123,9 @@ class ClubEventsState(rx.State):
                 if user is not None and user.id is not None:
                     role = await club_service.get_role(session, club_id=club_id, user_id=user.id)
         except DomainError:
+            self.loading = False
             return
+        self.loading = False
         self.upcoming = [event_row(e) for e in page.items]
         self.past = [event_row(e) for e in past.items]
         self.can_create = event_access.may_manage(role)
