@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, status
 
-from api.deps import CallerId, CurrentUser, OptionalUser, SessionDep, UnitOfWorkRoute
+from api.deps import CallerId, CurrentUser, OptionalReaderId, OptionalUser, SessionDep, UnitOfWorkRoute
 from api.schemas.board import problems
 from api.schemas.clubs import Cursor, Limit
 from withus.models.event_schemas import (
@@ -48,7 +48,7 @@ TIMES_422 = (
 async def list_club_events(
     club_id: Id,
     session: SessionDep,
-    user: OptionalUser,
+    reader_id: OptionalReaderId,
     from_: Annotated[IsoDateTime | None, Query(alias="from", description="Start at or after (default: now).")] = None,
     to: Annotated[IsoDateTime | None, Query(description="Start before.")] = None,
     past: Annotated[bool, Query(description="Events that started before `to` (default now), newest first.")] = False,
@@ -58,7 +58,14 @@ async def list_club_events(
     """Upcoming first (by start, then id); cancelled events are listed with `status: "cancelled"`. Reading
     follows the club's visibility. A time without an offset is Korean time."""
     return await event_lists.list_club_events(
-        session, club_id, user=user, from_=aware_kst(from_), to=aware_kst(to), past=past, limit=limit, cursor=cursor
+        session,
+        club_id,
+        reader_id=reader_id,
+        from_=aware_kst(from_),
+        to=aware_kst(to),
+        past=past,
+        limit=limit,
+        cursor=cursor,
     )
 
 

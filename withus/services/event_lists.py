@@ -1,6 +1,9 @@
-"""The event lists every page asks for — a club's events and mine — each read in ONE statement of
-plain rows (no ORM objects): the event's columns, the club's name, the reader's role in the club,
-the reader's answer and waitlist position, and the creator's public columns.
+"""The event lists every page asks for — a club's events and mine — each read in ONE prebuilt
+statement of plain rows (``withus.db.fetch_rows``: compiled once, straight from asyncpg in a read
+on PostgreSQL; no ORM objects): the event's columns, the club's name, the reader's role in the
+club, the reader's answer and waitlist position, and the creator's public columns. A club's list
+also reads the club's visibility and the reader's account in the same statement (as the board
+does), so a page with rows needs no other round trip.
 
 Keyset pagination on ``(starts_at, id)``: upcoming first (ascending from ``from``, default now);
 the club page's past events newest first (``past=True``).
@@ -10,99 +13,136 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, and_, func, literal_column, or_, select
-from sqlalchemy.orm import aliased
-from sqlmodel import col
+from sqlalchemy import Select, and_, bindparam, func, literal_column, tuple_
+from sqlalchemy import select as sa_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from withus.db import fetch_rows
 from withus.models.base import as_utc, utcnow
 from withus.models.club import Club, ClubMember
 from withus.models.event import Event, EventRsvp
 from withus.models.event_schemas import EventPage, EventPublic, korean
 from withus.models.user import User, UserSummary
 from withus.services import clubs as club_service
-from withus.services import event_access, pagination, rsvp
+from withus.services import event_access, pagination, rsvp, tokens
 from withus.services import users as user_service
 
-_mine = aliased(EventRsvp, name="mine")
-_waiting = aliased(EventRsvp, name="waiting")
+_events = Event.__table__  # type: ignore[attr-defined]
+_clubs = Club.__table__  # type: ignore[attr-defined]
+_members = ClubMember.__table__  # type: ignore[attr-defined]
+_users = User.__table__  # type: ignore[attr-defined]
+_rsvps = EventRsvp.__table__  # type: ignore[attr-defined]
+_mine = _rsvps.alias("mine")
+_waiting = _rsvps.alias("waiting")
+
+_EVENT = (
+    "id", "club_id", "series_id", "title", "description", "starts_at", "ends_at", "location", "map_url",
+    "capacity", "rsvp_deadline", "status", "going_count", "waitlist_count",
+)  # fmt: skip
+_N = len(_EVENT)
+_STARTS, _ID = _EVENT.index("starts_at"), _EVENT.index("id")
+# Constants written into the SQL, not bound: fetch_rows runs a statement on asyncpg only when
+# every value is a parameter of the call.
+_WAITLISTED: Any = literal_column("'waitlisted'")
+_ATTENDING = [literal_column("'going'"), _WAITLISTED]
+_my_answers = sa_select(_rsvps.c.event_id).where(
+    _rsvps.c.user_id == bindparam("reader"), _rsvps.c.status.in_(_ATTENDING)
+)
 
 
-def _statement(reader: int | None) -> Select[Any]:
-    """Events with what a view needs; the reader's role and answer when there is a reader."""
+def _columns(*, reader: bool) -> list[Any]:
+    """Every list's columns: the event's, the club's name, the creator, then the reader's role,
+    answer and waitlist position (NULL without a reader)."""
+    columns: list[Any] = [_events.c[name] for name in _EVENT]
+    columns += [_clubs.c.name, _users.c.id, _users.c.nickname, _users.c.avatar_path, _users.c.deleted_at]
+    if not reader:
+        return [*columns, literal_column("NULL"), literal_column("NULL"), literal_column("NULL")]
     position = (
-        select(func.count())
+        sa_select(func.count())
         .select_from(_waiting)
-        .where(
-            col(_waiting.event_id) == col(Event.id),
-            col(_waiting.status) == "waitlisted",
-            col(_waiting.seq) <= col(_mine.seq),
-        )
+        .where(_waiting.c.event_id == _events.c.id, _waiting.c.status == _WAITLISTED, _waiting.c.seq <= _mine.c.seq)
         .scalar_subquery()
     )
-    columns: list[Any] = [
-        Event,
-        col(Club.name),
-        col(User.id),
-        col(User.nickname),
-        col(User.avatar_path),
-        col(User.deleted_at),
-    ]
-    stmt = (
-        select(*columns)
-        .join(Club, col(Club.id) == col(Event.club_id))
-        .outerjoin(User, col(User.id) == col(Event.created_by_id))
+    return [*columns, _members.c.role, _mine.c.status, position]
+
+
+def _from(stmt: Select[Any], *, reader: bool) -> Select[Any]:
+    stmt = stmt.join(_clubs, _clubs.c.id == _events.c.club_id).outerjoin(_users, _users.c.id == _events.c.created_by_id)
+    if reader:
+        stmt = stmt.outerjoin(
+            _members, and_(_members.c.club_id == _events.c.club_id, _members.c.user_id == bindparam("reader"))
+        ).outerjoin(_mine, and_(_mine.c.event_id == _events.c.id, _mine.c.user_id == bindparam("reader")))
+    return stmt
+
+
+@cache
+def _club_statement(*, reader: bool, past: bool, to: bool, cursor: bool) -> Select[Any]:
+    """A club's page, with the club's visibility and the reader's account after the list's columns
+    (parameters ``club_id``, ``at`` (from, or to for past), ``until``, ``after_at``/``after_id``,
+    ``limit``, ``reader``)."""
+    visibility, role = club_service.read_access_columns(reader=reader)
+    caller: list[Any] = [literal_column("NULL"), literal_column("NULL")]
+    if reader:
+        caller = list(user_service.caller_columns())
+    stmt = _from(sa_select(*_columns(reader=reader), visibility, role, *caller), reader=reader).where(
+        _events.c.club_id == bindparam("club_id")
     )
-    if reader is None:
-        return stmt.add_columns(literal_column("NULL"), literal_column("NULL"), literal_column("NULL"))
-    return (
-        stmt.add_columns(col(ClubMember.role), col(_mine.status), position)
-        .outerjoin(ClubMember, and_(col(ClubMember.club_id) == col(Event.club_id), col(ClubMember.user_id) == reader))
-        .outerjoin(_mine, and_(col(_mine.event_id) == col(Event.id), col(_mine.user_id) == reader))
+    key = tuple_(_events.c.starts_at, _events.c.id)
+    after = tuple_(
+        bindparam("after_at", type_=_events.c.starts_at.type), bindparam("after_id", type_=_events.c.id.type)
     )
+    if past:
+        stmt = stmt.where(_events.c.starts_at < bindparam("at", type_=_events.c.starts_at.type))
+        if cursor:
+            stmt = stmt.where(key < after)
+        stmt = stmt.order_by(_events.c.starts_at.desc(), _events.c.id.desc())
+    else:
+        stmt = stmt.where(_events.c.starts_at >= bindparam("at", type_=_events.c.starts_at.type))
+        if to:
+            stmt = stmt.where(_events.c.starts_at < bindparam("until", type_=_events.c.starts_at.type))
+        if cursor:
+            stmt = stmt.where(key > after)
+        stmt = stmt.order_by(_events.c.starts_at, _events.c.id)
+    return stmt.limit(bindparam("limit"))
 
 
 def _view(row: Sequence[Any], now: datetime) -> EventPublic:
-    e: Event = row[0]
-    club_name, uid, nickname, avatar_path, deleted_at, role, status, position = row[1:]
-    assert e.id is not None
+    (eid, club_id, series_id, title, description, starts_at, ends_at, location, map_url, capacity, deadline,
+     status, going, waiting) = row[:_N]  # fmt: skip
+    club_name, uid, nickname, avatar_path, deleted_at, role, mine, position = row[_N : _N + 8]
     return EventPublic(
-        id=e.id,
-        club_id=e.club_id,
+        id=eid,
+        club_id=club_id,
         club_name=club_name,
-        series_id=e.series_id,
-        title=e.title,
-        description=e.description,
-        starts_at=korean(e.starts_at),
-        ends_at=korean(e.ends_at),
-        location=e.location,
-        map_url=e.map_url,
-        capacity=e.capacity,
-        rsvp_deadline=korean(e.rsvp_deadline) if e.rsvp_deadline is not None else None,
-        status=e.status,  # type: ignore[arg-type]
-        going_count=e.going_count,
-        waitlist_count=e.waitlist_count,
-        my_rsvp=status,
-        waitlist_position=int(position) if status == "waitlisted" and position is not None else None,
+        series_id=series_id,
+        title=title,
+        description=description,
+        starts_at=korean(starts_at),
+        ends_at=korean(ends_at),
+        location=location,
+        map_url=map_url,
+        capacity=capacity,
+        rsvp_deadline=korean(deadline) if deadline is not None else None,
+        status=status,
+        going_count=going,
+        waitlist_count=waiting,
+        my_rsvp=mine,
+        waitlist_position=int(position) if mine == "waitlisted" and position is not None else None,
         created_by=UserSummary.of_columns(uid, nickname, avatar_path, deleted_at) if uid is not None else None,
-        rsvp_open=rsvp.rsvp_open(e, now=now),
+        rsvp_open=rsvp.open_for(status, starts_at, deadline, now=now),
         can_manage=event_access.may_manage(role),
     )
 
 
-def _after(at: datetime, eid: int) -> Any:
-    return or_(col(Event.starts_at) > at, and_(col(Event.starts_at) == at, col(Event.id) > eid))
-
-
-async def _page(session: AsyncSession, stmt: Select[Any], limit: int) -> EventPage:
-    rows = list((await session.exec(stmt.limit(limit + 1))).all())  # type: ignore[call-overload]
+def _page(rows: Sequence[Any], limit: int) -> EventPage:
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        last: Event = rows[-1][0]
-        next_cursor = pagination.encode_cursor(as_utc(last.starts_at), last.id)
+        last = rows[-1]
+        next_cursor = pagination.encode_cursor(as_utc(last[_STARTS]), last[_ID])
     now = utcnow()
     return EventPage(items=[_view(r, now) for r in rows], next_cursor=next_cursor)
 
@@ -111,7 +151,8 @@ async def list_club_events(
     session: AsyncSession,
     club_id: int,
     *,
-    user: user_service.Caller | None,
+    user: user_service.Caller | None = None,
+    reader_id: int | None = None,
     from_: datetime | None = None,
     to: datetime | None = None,
     past: bool = False,
@@ -120,26 +161,58 @@ async def list_club_events(
 ) -> EventPage:
     """Upcoming first from ``from_`` (default now) up to ``to``; ``past``: before ``to`` (default
     now), newest first. Cancelled events are listed (``status: cancelled``). Reading follows the
-    club's visibility."""
-    await club_service.read_access(session, club_id=club_id, user=user)
+    club's visibility. The reader is ``user`` (an account already loaded) or ``reader_id`` (the
+    user id of a verified token: the statement reads the account; one gone or deleted → 401
+    ``token_revoked``)."""
+    uid = user.id if user is not None else reader_id
     limit = pagination.clamp_limit(limit)
     now = utcnow()
-    stmt = _statement(user.id if user is not None else None).where(col(Event.club_id) == club_id)
+    params: dict[str, Any] = {"club_id": club_id, "limit": limit + 1}
+    if uid is not None:
+        params["reader"] = uid
     if past:
-        stmt = stmt.where(col(Event.starts_at) < (to or now))
-        if cursor:
-            at, eid = pagination.decode_cursor(cursor, datetime, int)
-            stmt = stmt.where(or_(col(Event.starts_at) < at, and_(col(Event.starts_at) == at, col(Event.id) < eid)))
-        stmt = stmt.order_by(col(Event.starts_at).desc(), col(Event.id).desc())
+        params["at"] = to or now
     else:
-        stmt = stmt.where(col(Event.starts_at) >= (from_ or now))
+        params["at"] = from_ or now
         if to is not None:
-            stmt = stmt.where(col(Event.starts_at) < to)
-        if cursor:
-            at, eid = pagination.decode_cursor(cursor, datetime, int)
-            stmt = stmt.where(_after(at, eid))
-        stmt = stmt.order_by(col(Event.starts_at), col(Event.id))
-    return await _page(session, stmt, limit)
+            params["until"] = to
+    if cursor:
+        params["after_at"], params["after_id"] = pagination.decode_cursor(cursor, datetime, int)
+    stmt = _club_statement(reader=uid is not None, past=past, to=not past and to is not None, cursor=bool(cursor))
+    rows = await fetch_rows(session, stmt, params)
+    caller: user_service.Caller | None = user
+    if rows:  # the right to read came with the rows; nothing is shown before it is checked
+        visibility, role, caller_admin, caller_deleted = rows[0][-4:]
+        if caller is None and uid is not None:
+            caller = user_service.reader_of(uid, caller_admin, caller_deleted)
+        club_service.read_access_of(club_id=club_id, visibility=visibility, role=role, user=caller)
+    else:  # an empty page, or no right to read: the club alone says which
+        if caller is None and uid is not None:
+            account = await user_service.get_caller(session, user_id=uid)
+            if account is None or account.deleted_at is not None:
+                raise tokens.token_revoked()
+            caller = user_service.reader_of(uid, account.is_admin, account.deleted_at)
+        await club_service.read_access(session, club_id=club_id, user=caller)
+    return _page(rows, limit)
+
+
+@cache
+def _mine_statement(*, cursor: bool) -> Select[Any]:
+    """The reader's events by id (parameters ``ids``, ``now``, ``after_at``/``after_id``, ``limit``)."""
+    stmt = _from(sa_select(*_columns(reader=True)), reader=True).where(
+        # An IN list (both stacks): SQLAlchemy runs this one (fetch_rows' asyncpg path takes no lists).
+        _events.c.id.in_(bindparam("ids", expanding=True)),
+        _events.c.ends_at > bindparam("now", type_=_events.c.ends_at.type),
+        _clubs.c.closed_at.is_(None),
+    )
+    if cursor:
+        stmt = stmt.where(
+            tuple_(_events.c.starts_at, _events.c.id)
+            > tuple_(
+                bindparam("after_at", type_=_events.c.starts_at.type), bindparam("after_id", type_=_events.c.id.type)
+            )
+        )
+    return stmt.order_by(_events.c.starts_at, _events.c.id).limit(bindparam("limit"))
 
 
 async def list_my_events(
@@ -151,33 +224,31 @@ async def list_my_events(
     limit = pagination.clamp_limit(limit)
     # My answers first (a few hundred at most, by the (user_id, status) index), then those events by
     # primary key: joined in one statement, PostgreSQL may walk the events instead.
-    mine = (
-        await session.exec(
-            select(col(EventRsvp.event_id)).where(
-                col(EventRsvp.user_id) == user.id, col(EventRsvp.status).in_(rsvp.ATTENDING)
-            )
-        )  # type: ignore[call-overload]
-    ).all()
+    mine = await fetch_rows(session, _my_answers, {"reader": user.id})
     if not mine:
         return EventPage(items=[], next_cursor=None)
-    stmt = _statement(user.id).where(
-        col(Event.id).in_([int(r[0]) for r in mine]),
-        col(Event.ends_at) > utcnow(),
-        col(Club.closed_at).is_(None),
-    )
+    params: dict[str, Any] = {"ids": [int(r[0]) for r in mine], "now": utcnow(), "limit": limit + 1, "reader": user.id}
     if cursor:
-        at, eid = pagination.decode_cursor(cursor, datetime, int)
-        stmt = stmt.where(_after(at, eid))
-    return await _page(session, stmt.order_by(col(Event.starts_at), col(Event.id)), limit)
+        params["after_at"], params["after_id"] = pagination.decode_cursor(cursor, datetime, int)
+    return _page(await fetch_rows(session, _mine_statement(cursor=bool(cursor)), params), limit)
+
+
+@cache
+def _upcoming_statement() -> Select[Any]:
+    return (
+        _from(sa_select(*_columns(reader=True)), reader=True)
+        .where(
+            _members.c.user_id == bindparam("reader"),
+            _events.c.starts_at >= bindparam("now", type_=_events.c.starts_at.type),
+            _events.c.status == literal_column("'scheduled'"),
+            _clubs.c.closed_at.is_(None),
+        )
+        .order_by(_events.c.starts_at, _events.c.id)
+        .limit(bindparam("limit"))
+    )
 
 
 async def upcoming_in_my_clubs(session: AsyncSession, *, user: User, limit: int = 5) -> list[EventPublic]:
     """The next scheduled events of the clubs I am a member of (the home page's 다가오는 일정)."""
-    stmt = _statement(user.id).where(
-        col(ClubMember.user_id) == user.id,
-        col(Event.starts_at) >= utcnow(),
-        col(Event.status) == "scheduled",
-        col(Club.closed_at).is_(None),
-    )
-    page = await _page(session, stmt.order_by(col(Event.starts_at), col(Event.id)), limit)
-    return page.items
+    rows = await fetch_rows(session, _upcoming_statement(), {"reader": user.id, "now": utcnow(), "limit": limit})
+    return _page(rows, limit).items

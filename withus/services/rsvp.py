@@ -46,10 +46,15 @@ capacity breaks without it."""
 
 def rsvp_open(event: Event, *, now: datetime | None = None) -> bool:
     """Answers are taken while the event is scheduled, before its deadline and before its start."""
+    return open_for(event.status, event.starts_at, event.rsvp_deadline, now=now)
+
+
+def open_for(status: str, starts_at: datetime, deadline: datetime | None, *, now: datetime | None = None) -> bool:
+    """:func:`rsvp_open` from an event's columns (the lists read plain rows)."""
     now = now or utcnow()
-    if event.status != "scheduled" or now >= as_utc(event.starts_at):
+    if status != "scheduled" or now >= as_utc(starts_at):
         return False
-    return event.rsvp_deadline is None or now < as_utc(event.rsvp_deadline)
+    return deadline is None or now < as_utc(deadline)
 
 
 def rsvp_closed() -> Conflict:
