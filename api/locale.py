@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from starlette.requests import HTTPConnection
 
-from withus.i18n import Locale, negotiate
+from withus.i18n import Locale, negotiate, normalize
 
 LOCALE_COOKIE = "withus_locale"  # the same cookie as withus.state.locale.COOKIE (pages)
 ACCEPT_LANGUAGE_DOC = (
@@ -19,3 +19,10 @@ ACCEPT_LANGUAGE_DOC = (
 
 def request_locale(conn: HTTPConnection) -> Locale:
     return negotiate(conn.headers.get("accept-language"))
+
+
+def browser_locale(conn: HTTPConnection) -> Locale:
+    """For what a browser opens without setting headers (EventSource, WebSocket, a mail's link):
+    the site's locale cookie, else ``Accept-Language``."""
+    chosen = conn.cookies.get(LOCALE_COOKIE)
+    return normalize(chosen) if chosen else request_locale(conn)

@@ -22,6 +22,7 @@ from withus.models.club import ClubBan, ClubCreate, ClubMember
 from withus.models.user import User
 from withus.services import clubs as club_service
 from withus.services import hooks, rate_limit
+from withus.services import notifications as notification_service
 
 _counter = itertools.count(1)
 
@@ -110,7 +111,8 @@ class NotifyCollector:
             if suffix.startswith("marker-"):
                 self._marks.setdefault(suffix, asyncio.Event()).set()
                 continue
-            self.messages.append((int(suffix), json.loads(data)))
+            # as a Korean reader gets it (an edge renders the stored messages, see for_reader)
+            self.messages.append((int(suffix), json.loads(notification_service.for_reader(data, "ko"))))
 
     async def _mark(self, name: str) -> None:
         key = f"marker-{name}-{next(_counter)}"

@@ -9,10 +9,10 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from api.deps import CurrentUser, SessionDep, UnitOfWorkRoute
-from api.locale import LOCALE_COOKIE, request_locale
+from api.locale import browser_locale
 from api.schemas.accounts import problems
 from withus.errors import DomainError
-from withus.i18n import normalize, t
+from withus.i18n import t
 from withus.services import notification_settings, unsubscribe
 from withus.services.notification_settings import KINDS, Setting
 
@@ -85,12 +85,6 @@ def _page(locale: str, title: str, message: str, *, form_token: str | None = Non
     return HTMLResponse(html, status_code=status)
 
 
-def _page_locale(request: Request) -> str:
-    """The page's language: the site's locale cookie, else ``Accept-Language``."""
-    chosen = request.cookies.get(LOCALE_COOKIE)
-    return normalize(chosen) if chosen else request_locale(request)
-
-
 def _kind_name(type_: str, locale: str) -> str:
     return t(f"notification.{type_}.setting", locale) if type_ in KINDS else type_
 
@@ -105,7 +99,7 @@ def _kind_name(type_: str, locale: str) -> str:
 async def unsubscribe_page(request: Request, token: str = Query(max_length=200)) -> HTMLResponse:
     """The unsubscribe link opened in a browser: a page (in the site's locale cookie, else
     `Accept-Language`) that asks to confirm; nothing changes on a GET (mail scanners follow links)."""
-    locale = _page_locale(request)
+    locale = browser_locale(request)
     title = t("unsubscribe.title", locale)
     try:
         target = unsubscribe.read_token(token)
@@ -130,7 +124,7 @@ async def unsubscribe_one_click(request: Request, session: SessionDep, token: st
     await notification_settings.do_turn_off_email(session, target.user_id, target.type)
     form = await request.form()
     if form.get("confirm") == "1":
-        locale = _page_locale(request)
+        locale = browser_locale(request)
         done = t("unsubscribe.done", locale, kind=_kind_name(target.type, locale))
         return _page(locale, t("unsubscribe.done_title", locale), done)
     return Response(status_code=204)

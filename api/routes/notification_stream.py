@@ -51,6 +51,7 @@ from sse_starlette import EventSourceResponse
 from starlette.background import BackgroundTask
 
 from api.deps import SESSION_COOKIE, CurrentAuth, UnitOfWorkRoute
+from api.locale import browser_locale
 from api.schemas.clubs import problem_responses
 from withus.db import session_scope
 from withus.errors import NotAuthenticated, ValidationFailed
@@ -181,13 +182,13 @@ class _Sent:
         self.high = max(self.high, notification_id)
 
 
-async def _replay(user_id: int, after_id: int) -> AsyncIterator[NotificationPublic]:
+async def _replay(user_id: int, after_id: int, locale: str) -> AsyncIterator[NotificationPublic]:
     """Every notification of the user with an id above ``after_id``, oldest first, in batches
     (each read in a short transaction of its own: nothing is held open while the client reads)."""
     while True:
         async with session_scope() as session:
             batch = await notification_service.list_since(
-                session, user_id=user_id, after_id=after_id, limit=CONFIG.replay_batch
+                session, user_id=user_id, after_id=after_id, limit=CONFIG.replay_batch, locale=locale
             )
         for item in batch:
             yield item
@@ -216,9 +217,10 @@ async def listen_for(auth: StreamAuth) -> Listener:
 
 
 async def event_stream(
-    auth: StreamAuth, last_event_id: int | None, listener: Listener | None = None
+    auth: StreamAuth, last_event_id: int | None, listener: Listener | None = None, locale: str = "ko"
 ) -> AsyncIterator[bytes]:
-    """The bytes of one client's stream (see the module docstring); ``listener`` from :func:`listen_for`."""
+    """The bytes of one client's stream (see the module docstring); ``listener`` from :func:`listen_for`;
+    titles and bodies in ``locale``."""
     revoked = session_revoked_channel(auth.session_id)
     if listener is None:
         listener = await listen_for(auth)
@@ -230,7 +232,7 @@ async def event_stream(
         yield format_retry(CONFIG.retry_ms)
         if last_event_id is not None:
             sent = _Sent(last_event_id)
-            async for item in _replay(auth.user_id, last_event_id):
+            async for item in _replay(auth.user_id, last_event_id, locale):
                 sent.add(item.id)
                 yield format_event(event="notification", event_id=item.id, data=item.model_dump_json())
         else:
@@ -254,7 +256,7 @@ async def event_stream(
                 return
             if channel == GAP:
                 # The hub lost the store for a while: what was published then is in the database only.
-                async for item in _replay(auth.user_id, sent.high):
+                async for item in _replay(auth.user_id, sent.high, locale):
                     if item.id not in sent:
                         sent.add(item.id)
                         yield format_event(event="notification", event_id=item.id, data=item.model_dump_json())
@@ -267,6 +269,7 @@ async def event_stream(
                 continue
             in_order = notification_id > sent.high
             sent.add(notification_id)
+            data = notification_service.for_reader(data, locale)
             yield format_event(event="notification", event_id=notification_id if in_order else None, data=data)
     finally:
         listener.close()
@@ -343,5 +346,8 @@ async def stream(
         listener.close()
 
     return EventSourceResponse(
-        event_stream(auth, after, listener), headers=HEADERS, ping=0, background=BackgroundTask(release)
+        event_stream(auth, after, listener, browser_locale(request)),
+        headers=HEADERS,
+        ping=0,
+        background=BackgroundTask(release),
     )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from api.deps import CurrentUser, SessionDep, UnitOfWorkRoute
+from api.locale import request_locale
 from api.schemas.clubs import CountBody, Cursor, Limit, Page
 from api.schemas.clubs import problem_responses as _problems
 from withus.models.notification import NotificationPublic
@@ -18,16 +19,17 @@ router = APIRouter(prefix="/notifications", tags=["notifications"], route_class=
 
 @router.get("", response_model=Page[NotificationPublic], responses=_problems(401))
 async def list_notifications(
+    request: Request,
     session: SessionDep,
     user: CurrentUser,
     unread: Annotated[bool, Query(description="Only unread ones.")] = False,
     limit: Limit = 20,
     cursor: Cursor = None,
 ) -> Page[NotificationPublic]:
-    """Newest first."""
+    """Newest first; title and body in the language `Accept-Language` asks for."""
     assert user.id is not None
     items, next_cursor = await notification_service.list_notifications(
-        session, user_id=user.id, unread_only=unread, limit=limit, cursor=cursor
+        session, user_id=user.id, unread_only=unread, limit=limit, cursor=cursor, locale=request_locale(request)
     )
     return Page(items=items, next_cursor=next_cursor)
 

@@ -87,6 +87,7 @@ class Connection:
         self.config = config or stomp_config.CONFIG
         self.client = client
         self.session_id = secrets.token_urlsafe(12)
+        self.locale = "ko"  # the reader's language for notifications (the handshake's cookie or Accept-Language)
         self.version = "1.2"
         self.parser = FrameParser(max_frame_size=self.config.max_frame_size)
         self.user_id: int | None = None

@@ -20,6 +20,7 @@ from withus.observability import metrics
 from withus.realtime.bus import GAP
 from withus.realtime.stomp_frames import encode_header
 from withus.services import chat as chat_service
+from withus.services import notifications as notification_service
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ async def dispatch(conn: Connection, channel: str, data: str) -> None:
     if channel.startswith("session:revoked:"):
         raise Fault("token_revoked", "this login session was ended")
     if channel.startswith("notify:"):
-        body = data.encode()
+        body = notification_service.for_reader(data, conn.locale).encode()
         for sub in list(conn.subscriptions.values()):
             if sub.destination == USER_NOTIFICATIONS:
                 await _deliver(conn, sub, _tail(body, [], conn.version))

@@ -14,6 +14,7 @@ import logging
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from api.locale import browser_locale
 from api.stomp.session import StompSession
 from withus.settings import get_settings
 
@@ -80,4 +81,6 @@ async def stomp_endpoint(websocket: WebSocket) -> None:
     subprotocol = choose_subprotocol(list(websocket.scope.get("subprotocols") or []))
     await websocket.accept(subprotocol=subprotocol)
     client = f"{websocket.client.host}:{websocket.client.port}" if websocket.client else "-"
-    await StompSession(WebSocketTransport(websocket), client=client).serve()
+    session = StompSession(WebSocketTransport(websocket), client=client)
+    session.locale = browser_locale(websocket)  # notifications are written in it
+    await session.serve()

@@ -47,7 +47,7 @@ first guessed from ``Accept-Language`` (:func:`negotiate`).
 
 from withus.i18n.catalog import DEFAULT_LOCALE, LOCALES, Locale, has_key, keys, normalize, t
 from withus.i18n.korean import particle, with_particle
-from withus.i18n.lazy import Msg, localize
+from withus.i18n.lazy import Msg, When, localize
 from withus.i18n.negotiate import negotiate
 
 __all__ = [
@@ -55,6 +55,7 @@ __all__ = [
     "LOCALES",
     "Locale",
     "Msg",
+    "When",
     "has_key",
     "keys",
     "localize",

@@ -400,5 +400,6 @@ async def _notify_absent(
 def _notification_title(item: _Item) -> str:
     assert item.sender is not None
     if item.row.kind == "direct":
-        return f"{item.sender.nickname}님의 메시지"
-    return f"{item.row.club_name or '모임'} 채팅 · {item.sender.nickname}"
+        return Msg("notification.chat_message.title_direct", nickname=item.sender.nickname)
+    club = item.row.club_name or Msg("chat.club_fallback")
+    return Msg("notification.chat_message.title_club", club=club, nickname=item.sender.nickname)

@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from withus.errors import Conflict, ValidationFailed
+from withus.i18n import Msg
 from withus.models.base import as_utc, utcnow
 from withus.models.club import Club
 from withus.models.comment import (
@@ -220,10 +221,10 @@ async def _notify_comment(
     no longer read a private club's board."""
     assert author.id is not None
     title = board_access.excerpt(post.title, 30)
-    wanted: list[tuple[int, str, str]] = []
+    wanted: list[tuple[int, str, Msg]] = []
     if answered is not None:
-        wanted.append((answered.author_id, "reply", f"'{title}'의 내 댓글에 답글이 달렸습니다."))
-    wanted.append((post.author_id, "comment", f"'{title}'에 새 댓글이 달렸습니다."))
+        wanted.append((answered.author_id, "reply", Msg("notification.reply.title", title=title)))
+    wanted.append((post.author_id, "comment", Msg("notification.comment.title", title=title)))
     seen = {author.id}
     for user_id, kind, heading in wanted:
         if user_id in seen:
@@ -244,7 +245,7 @@ async def _notify_comment(
             user_id=user_id,
             type=kind,
             title=heading,
-            body=f"{author.nickname}: {board_access.excerpt(comment.body)}",
+            body=Msg("notification.comment.body", nickname=author.nickname, text=board_access.excerpt(comment.body)),
             link=f"/posts/{post.id}#comment-{comment.id}",
             data={"club_id": post.club_id, "post_id": post.id, "comment_id": comment.id},
         )

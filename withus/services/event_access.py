@@ -4,12 +4,14 @@ managing rule (host and moderators), shared by the events, RSVP, views and calen
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from withus.errors import Forbidden, NotFound
-from withus.i18n import Msg
+from withus.i18n import Msg, When
+from withus.models.base import as_utc
 from withus.models.club import Club
 from withus.models.event import Event
 from withus.services import clubs as club_service
@@ -18,6 +20,16 @@ from withus.services import users as user_service
 
 def event_not_found() -> NotFound:
     return NotFound(code="event_not_found")
+
+
+def when_place(starts_at: datetime, location: str | None, *, repeats: int = 1) -> Msg:
+    """A notification's line for an event: its start (per reader), the repeats, the place."""
+    when = When(as_utc(starts_at))
+    if repeats > 1:
+        key = "notification.event.when_repeat_place" if location else "notification.event.when_repeat"
+        return Msg(key, when=when, count=repeats, place=location or "")
+    key = "notification.event.when_place" if location else "notification.event.when"
+    return Msg(key, when=when, place=location or "")
 
 
 def link(event_id: int) -> str:

@@ -23,10 +23,11 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from withus.errors import Conflict, ValidationFailed
+from withus.i18n import Msg
 from withus.models.base import as_utc, utcnow
 from withus.models.club import Club
 from withus.models.event import Event, EventSeries, Scope
-from withus.models.event_schemas import EventCreate, EventPublic, EventUpdate, korean
+from withus.models.event_schemas import EventCreate, EventPublic, EventUpdate
 from withus.models.user import User
 from withus.services import clubs as club_service
 from withus.services import event_access, event_live, event_series, event_views, rsvp
@@ -91,14 +92,12 @@ async def do_create_event(session: AsyncSession, club_id: int, *, user: User, da
     await session.flush()
     first = events[0]
     assert first.id is not None
-    when = korean(first.starts_at).strftime("%m월 %d일 %H:%M")
-    repeat_note = f" (반복 {len(events)}회)" if len(events) > 1 else ""
     await notification_service.notify_club_members(
         session,
         club_id=club_id,
         type="event_created",
-        title=f"{club.name}: 새 일정 '{first.title}'",
-        body=f"{when}{repeat_note}" + (f" · {first.location}" if first.location else ""),
+        title=Msg("notification.event_created.title", club=club.name, title=first.title),
+        body=event_access.when_place(first.starts_at, first.location, repeats=len(events)),
         link=event_access.link(first.id),
         data={"event_id": first.id, "club_id": club_id, "series_id": series_id},
         exclude_user_id=user.id,
@@ -160,7 +159,7 @@ async def do_update_event(
         await session.flush()
         await rsvp.promote_waitlist(session, target, club=access.club)
         if changed_place_or_time:
-            await _tell_attendees(session, target, access.club, "event_updated", "일정이 바뀌었습니다", exclude=user.id)
+            await _tell_attendees(session, target, access.club, "event_updated", exclude=user.id)
         event_live.event_changed(session, target)
     return await event_views.event_view(session, event, club=access.club, user=user, role=access.role)
 
@@ -210,15 +209,12 @@ async def do_cancel_event(session: AsyncSession, event_id: int, *, user: User, s
         target.sequence += 1
         session.add(target)
         await session.flush()
-        await _tell_attendees(session, target, access.club, "event_cancelled", "일정이 취소되었습니다", exclude=user.id)
+        await _tell_attendees(session, target, access.club, "event_cancelled", exclude=user.id)
         event_live.event_changed(session, target)
 
 
-async def _tell_attendees(
-    session: AsyncSession, event: Event, club: Club, type: str, what: str, *, exclude: int | None
-) -> None:
+async def _tell_attendees(session: AsyncSession, event: Event, club: Club, type: str, *, exclude: int | None) -> None:
     assert event.id is not None
-    when = korean(event.starts_at).strftime("%m월 %d일 %H:%M")
     for user_id in await rsvp.attendee_ids(session, event.id):
         if user_id == exclude:
             continue
@@ -226,8 +222,8 @@ async def _tell_attendees(
             session,
             user_id=user_id,
             type=type,
-            title=f"{club.name}: {what} '{event.title}'",
-            body=when + (f" · {event.location}" if event.location else ""),
+            title=Msg(f"notification.{type}.title", club=club.name, title=event.title),
+            body=event_access.when_place(event.starts_at, event.location),
             link=event_access.link(event.id),
             data={"event_id": event.id, "club_id": event.club_id},
         )

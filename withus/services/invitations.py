@@ -9,6 +9,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from withus.errors import Conflict, NotFound
+from withus.i18n import Msg
 from withus.models.base import as_utc, utcnow
 from withus.models.club import (
     Club,
@@ -67,8 +68,8 @@ async def do_invite(session: AsyncSession, *, club_id: int, actor: User, user_id
         session,
         user_id=user_id,
         type="club_invitation",
-        title=f"[{club.name}] 모임 초대",
-        body=f"{actor.nickname}님이 '{club.name}' 모임에 초대했습니다.",
+        title=Msg("notification.club_invitation.title", club=club.name),
+        body=Msg("notification.club_invitation.body", inviter=actor.nickname, club=club.name),
         link=f"/clubs/{club.id}",
         data={"club_id": club.id, "invitation_id": inv.id, "inviter_id": actor.id},
     )

@@ -109,8 +109,8 @@ async def _notify_role(session: AsyncSession, *, club: Club, user_id: int, role:
         session,
         user_id=user_id,
         type="role_changed",
-        title=f"[{club.name}] 역할 변경",
-        body=f"'{club.name}' 모임에서 내 역할이 {membership_service.ROLE_LABELS[role]}(으)로 바뀌었습니다.",
+        title=Msg("notification.role_changed.title", club=club.name),
+        body=Msg("notification.role_changed.body", club=club.name, role=Msg(f"role.{role}")),
         link=f"/clubs/{club.id}",
         data={"club_id": club.id, "role": role},
     )
@@ -183,8 +183,8 @@ async def do_remove_member(
             session,
             user_id=user_id,
             type="removed_from_club",
-            title=f"[{club.name}] 모임에서 내보내짐",
-            body=f"'{club.name}' 모임에서 내보내졌습니다.",
+            title=Msg("notification.removed_from_club.title", club=club.name),
+            body=Msg("notification.removed_from_club.body", club=club.name),
             link=f"/clubs/{club.id}",
             data={"club_id": club.id, "banned": ban},
         )

@@ -44,7 +44,6 @@ from withus.services import rate_limit
 
 JOIN_RATE = (30, 3600)  # join attempts per user per hour
 INVITE_RATE = (100, 3600)  # invitations sent per user per hour
-ROLE_LABELS = {"host": "모임장", "moderator": "운영진", "member": "멤버"}
 
 
 def club_full() -> Conflict:
@@ -174,8 +173,12 @@ async def do_join(session: AsyncSession, *, club_id: int, user: User, message: s
             session,
             user_id=staff_id,
             type="join_request",
-            title=f"[{club.name}] 가입 요청",
-            body=f"{user.nickname}님이 가입을 요청했습니다." + (f" “{message}”" if message else ""),
+            title=Msg("notification.join_request.title", club=club.name),
+            body=(
+                Msg("notification.join_request.body_message", nickname=user.nickname, message=message)
+                if message
+                else Msg("notification.join_request.body", nickname=user.nickname)
+            ),
             link=f"/clubs/{club.id}/manage",
             data={"club_id": club.id, "user_id": user.id},
         )
@@ -255,8 +258,8 @@ async def do_approve_request(session: AsyncSession, *, club_id: int, actor: User
         session,
         user_id=user_id,
         type="join_approved",
-        title=f"[{club.name}] 가입 승인",
-        body=f"'{club.name}' 모임 가입이 승인되었습니다.",
+        title=Msg("notification.join_approved.title", club=club.name),
+        body=Msg("notification.join_approved.body", club=club.name),
         link=f"/clubs/{club.id}",
         data={"club_id": club.id},
     )
@@ -278,8 +281,8 @@ async def do_decline_request(session: AsyncSession, *, club_id: int, actor: User
         session,
         user_id=user_id,
         type="join_declined",
-        title=f"[{club.name}] 가입 거절",
-        body=f"'{club.name}' 모임 가입 요청이 거절되었습니다.",
+        title=Msg("notification.join_declined.title", club=club.name),
+        body=Msg("notification.join_declined.body", club=club.name),
         link=f"/clubs/{club.id}",
         data={"club_id": club.id},
     )

@@ -4,10 +4,16 @@ Each notification is published as its JSON (:class:`NotificationPublic`) on the 
 channel ``notify:{user_id}`` once the transaction has committed; the SSE stream and
 the STOMP ``/user/queue/notifications`` destination listen there. A transaction that
 rolls back publishes nothing.
+
+Title and body are catalogue messages (``Msg``) when the service that notifies passes them so:
+they are stored with the row (``message``) beside their Korean text, and every edge renders them
+in its reader's language (:meth:`NotificationPublic.of` with a locale; a published payload carries
+``message`` until :func:`for_reader` renders it). Rows without one keep showing their stored text.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import delete as sa_delete
@@ -18,16 +24,25 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from withus.db import after_commit
 from withus.errors import NotFound
+from withus.i18n import DEFAULT_LOCALE
 from withus.kv import get_kv
 from withus.models.base import utcnow
 from withus.models.club import ClubMember
-from withus.models.notification import NOTIFICATION_TYPES, Notification, NotificationPublic
+from withus.models.notification import (
+    BODY_MAX,
+    NOTIFICATION_TYPES,
+    TITLE_MAX,
+    Notification,
+    NotificationPublic,
+    clip,
+    message_data,
+    rendered,
+)
 from withus.services import notification_settings
 from withus.services.pagination import clamp_limit, decode_cursor, encode_cursor
 
-TITLE_MAX = 200
-BODY_MAX = 1000
 LINK_MAX = 300
+__all__ = ["BODY_MAX", "LINK_MAX", "TITLE_MAX", "for_reader", "notify", "notify_club_members"]
 
 
 def channel(user_id: int) -> str:
@@ -42,8 +57,27 @@ def _publish_after_commit(session: AsyncSession, user_id: int, payload: str) -> 
     after_commit(session, _publish)
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+_clip = clip
+
+
+def _payload(public: NotificationPublic, message: dict[str, Any] | None) -> str:
+    """What is published: the notification's JSON, with its messages for the edges to render."""
+    if message is None:
+        return public.model_dump_json()
+    return json.dumps({**public.model_dump(mode="json"), "message": message}, ensure_ascii=False)
+
+
+def for_reader(data: str, locale: str) -> str:
+    """A published payload as its reader gets it: title and body in ``locale``, no ``message``."""
+    try:
+        value = json.loads(data)
+    except ValueError:
+        return data
+    if not isinstance(value, dict) or "message" not in value:
+        return data
+    message = value.pop("message")
+    value["title"], value["body"] = rendered(message, locale, title=value.get("title", ""), body=value.get("body", ""))
+    return json.dumps(value, ensure_ascii=False)
 
 
 async def notify(
@@ -60,6 +94,7 @@ async def notify(
     too, as the user's notification settings say (None: they keep this kind out of the site)."""
     if type not in NOTIFICATION_TYPES:
         raise ValueError(f"unknown notification type {type!r}")
+    message = message_data(title, body)
     title, body, link = _clip(title, TITLE_MAX), _clip(body, BODY_MAX), link[:LINK_MAX]
     in_app = await notification_settings.deliver(
         session, user_id=user_id, type_=type, title=title, body=body, link=link
@@ -73,10 +108,11 @@ async def notify(
         body=_clip(body, BODY_MAX),
         link=link[:LINK_MAX],
         data=dict(data or {}),
+        message=message,
     )
     session.add(n)
     await session.flush()
-    _publish_after_commit(session, user_id, NotificationPublic.of(n).model_dump_json())
+    _publish_after_commit(session, user_id, _payload(NotificationPublic.of(n), message))
     return n
 
 
@@ -96,6 +132,7 @@ async def notify_club_members(
     if type not in NOTIFICATION_TYPES:
         raise ValueError(f"unknown notification type {type!r}")
     now = utcnow()
+    message = message_data(title, body)
     title, body, link = _clip(title, TITLE_MAX), _clip(body, BODY_MAX), link[:LINK_MAX]
     payload_data = dict(data or {})
     members = sa_select(
@@ -106,6 +143,7 @@ async def notify_club_members(
         literal(link),
         literal(payload_data, Notification.__table__.c.data.type),  # type: ignore[attr-defined]
         literal(now, Notification.__table__.c.created_at.type),  # type: ignore[attr-defined]
+        literal(message, Notification.__table__.c.message.type),  # type: ignore[attr-defined]
     ).where(col(ClubMember.club_id) == club_id)
     if exclude_user_id is not None:
         members = members.where(col(ClubMember.user_id) != exclude_user_id)
@@ -120,7 +158,7 @@ async def notify_club_members(
     members = members.where(notification_settings.wants_in_app(col(ClubMember.user_id), type))
     stmt = (
         insert(Notification)
-        .from_select(["user_id", "type", "title", "body", "link", "data", "created_at"], members)
+        .from_select(["user_id", "type", "title", "body", "link", "data", "created_at", "message"], members)
         .returning(col(Notification.id), col(Notification.user_id))
     )
     rows = (await session.exec(stmt)).all()
@@ -135,7 +173,7 @@ async def notify_club_members(
             created_at=now,
             data=payload_data,
         )
-        _publish_after_commit(session, user_id, public.model_dump_json())
+        _publish_after_commit(session, user_id, _payload(public, message))
     return len(rows)
 
 
@@ -146,8 +184,9 @@ async def list_notifications(
     unread_only: bool = False,
     limit: int | None = None,
     cursor: str | None = None,
+    locale: str = DEFAULT_LOCALE,
 ) -> tuple[list[NotificationPublic], str | None]:
-    """My notifications, newest first (keyset on id)."""
+    """My notifications, newest first (keyset on id), written for a reader of ``locale``."""
     limit = clamp_limit(limit)
     stmt = select(Notification).where(Notification.user_id == user_id)
     if unread_only:
@@ -161,11 +200,11 @@ async def list_notifications(
     if len(rows) > limit:
         rows = rows[:limit]
         next_cursor = encode_cursor(rows[-1].id)
-    return [NotificationPublic.of(n) for n in rows], next_cursor
+    return [NotificationPublic.of(n, locale) for n in rows], next_cursor
 
 
 async def list_since(
-    session: AsyncSession, *, user_id: int, after_id: int, limit: int = 500
+    session: AsyncSession, *, user_id: int, after_id: int, limit: int = 500, locale: str = DEFAULT_LOCALE
 ) -> list[NotificationPublic]:
     """My notifications with an id above ``after_id``, oldest first (replay after a reconnect)."""
     stmt = (
@@ -174,7 +213,7 @@ async def list_since(
         .order_by(col(Notification.id))
         .limit(limit)
     )
-    return [NotificationPublic.of(n) for n in (await session.exec(stmt)).all()]
+    return [NotificationPublic.of(n, locale) for n in (await session.exec(stmt)).all()]
 
 
 async def count_unread(session: AsyncSession, *, user_id: int) -> int:

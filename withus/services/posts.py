@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from withus.db import fetch_rows
 from withus.errors import Forbidden
+from withus.i18n import Msg
 from withus.models.base import as_utc, utcnow
 from withus.models.block import UserBlock
 from withus.models.club import Club
@@ -263,7 +264,7 @@ async def _notify_notice(session: AsyncSession, *, club: Club, post: Post, autho
         club_id=club.id,
         exclude_user_id=author.id,
         type="notice",
-        title=f"[{club.name}] 새 공지",
+        title=Msg("notification.notice.title", club=club.name),
         body=post.title,
         link=f"/posts/{post.id}",
         data={"club_id": club.id, "post_id": post.id},

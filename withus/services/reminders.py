@@ -26,10 +26,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from withus.db import session_scope
+from withus.i18n import Msg
 from withus.models.base import utcnow
 from withus.models.club import Club
 from withus.models.event import Event, EventRsvp
-from withus.models.event_schemas import korean
 from withus.services import event_access, event_mail
 from withus.services import notifications as notification_service
 from withus.settings import get_settings
@@ -85,9 +85,8 @@ async def send_due(session: AsyncSession, *, now: datetime | None = None) -> int
     events = {e.id: (e, name) for e, name in rows}
     for event_id, user_id in claimed:
         event, club_name = events[event_id]
-        when = korean(event.starts_at).strftime("%m월 %d일 %H:%M")
-        title = f"{club_name}: '{event.title}' 일정이 다가옵니다"
-        body = when + (f" · {event.location}" if event.location else "")
+        title = Msg("notification.event_reminder.title", club=club_name, title=event.title)
+        body = event_access.when_place(event.starts_at, event.location)
         await notification_service.notify(
             session,
             user_id=user_id,

@@ -31,7 +31,7 @@ from withus.i18n import Msg
 from withus.models.base import as_utc, utcnow
 from withus.models.club import Club
 from withus.models.event import Event, EventRsvp, RsvpResponse
-from withus.models.event_schemas import RsvpResult, korean
+from withus.models.event_schemas import RsvpResult
 from withus.models.user import User
 from withus.services import clubs as club_service
 from withus.services import event_access, event_live, event_mail, event_queue, tokens
@@ -196,11 +196,8 @@ async def promote_waitlist(session: AsyncSession, event: Event, *, club: Club) -
 
 async def _tell_promoted(session: AsyncSession, event: Event, club: Club, user_id: int) -> None:
     assert event.id is not None
-    when = korean(event.starts_at).strftime("%m월 %d일 %H:%M")
-    title = f"{club.name}: '{event.title}' 참석이 확정되었습니다"
-    body = f"대기 중이던 일정에 자리가 나서 참석으로 바뀌었습니다. {when}" + (
-        f" · {event.location}" if event.location else ""
-    )
+    title = Msg("notification.event_promoted.title", club=club.name, title=event.title)
+    body = Msg("notification.event_promoted.body", when=event_access.when_place(event.starts_at, event.location))
     await notification_service.notify(
         session,
         user_id=user_id,

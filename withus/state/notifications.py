@@ -21,7 +21,7 @@ import reflex as rx
 
 from withus.db import read_scope, session_scope
 from withus.errors import DomainError
-from withus.i18n.reader import here
+from withus.i18n.reader import here, reader
 from withus.models.notification import NotificationPublic
 from withus.realtime.bus import notify_channel
 from withus.services import notifications as notification_service
@@ -87,7 +87,9 @@ def view(n: NotificationPublic) -> NotificationView:
 async def _snapshot(user_id: int) -> tuple[int, list[NotificationPublic]]:
     async with read_scope() as session:
         count = await notification_service.count_unread(session, user_id=user_id)
-        items, _ = await notification_service.list_notifications(session, user_id=user_id, limit=BELL_ITEMS)
+        items, _ = await notification_service.list_notifications(
+            session, user_id=user_id, limit=BELL_ITEMS, locale=reader().locale
+        )
     return count, items
 
 
@@ -98,7 +100,7 @@ async def _count(user_id: int) -> int:
 
 def _parse(data: str) -> NotificationPublic | None:
     try:
-        return NotificationPublic.model_validate(json.loads(data))
+        return NotificationPublic.model_validate(json.loads(notification_service.for_reader(data, reader().locale)))
     except (ValueError, TypeError):
         log.warning("bell: ignored a payload that is not a notification")
         return None
@@ -282,7 +284,7 @@ class NotificationsPageState(rx.State):
     async def _fetch(self, uid: int, cursor: str | None) -> tuple[list[NotificationView], str | None]:
         async with session_scope() as session:
             items, next_cursor = await notification_service.list_notifications(
-                session, user_id=uid, unread_only=self.unread_only, limit=PAGE, cursor=cursor
+                session, user_id=uid, unread_only=self.unread_only, limit=PAGE, cursor=cursor, locale=reader().locale
             )
         return [view(n) for n in items], next_cursor
 
