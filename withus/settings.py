@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     smtp_starttls: bool = True
     smtp_timeout: float = 10.0
     mail_from: str = "withUs <no-reply@withus.local>"
+    # Seconds a mail worker's claim on a batch lasts unless renewed: rows of a worker that died
+    # are sent by another once it runs out (services.mail_worker).
+    mail_claim_lease: float = Field(default=60.0, gt=0, le=3600)
     jwt_secret: str = ""
     jwt_issuer: str = "withus"
     jwt_audience: str = "withus"

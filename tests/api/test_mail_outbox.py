@@ -222,6 +222,7 @@ def _start_worker_process(stack: Stack, port: int) -> subprocess.Popen[bytes]:
         SMTP_HOST="127.0.0.1",
         SMTP_PORT=str(port),
         SMTP_STARTTLS="false",
+        MAIL_CLAIM_LEASE="2",  # the dead worker's claim runs out in 2 s (PostgreSQL; SQLite frees it at takeover)
     )
     if stack.redis_url:
         env["REDIS_URL"] = stack.redis_url
@@ -271,6 +272,50 @@ async def test_killing_the_worker_process_mid_batch_loses_nothing_and_sends_noth
     assert _received(inbox) == Counter({i: 1 for i in ids})
     final = await _rows(session)
     assert {r.status for r in final} == {SENT}, [(r.id, r.status, r.last_error) for r in final if r.status != SENT]
+
+
+class _Sessions(Inbox):
+    """Counts the SMTP sessions (EHLO/HELO) the worker opened."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sessions = 0
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # type: ignore[no-untyped-def]
+        self.sessions += 1
+        session.host_name = hostname
+        return responses
+
+
+async def test_a_batch_goes_over_one_smtp_connection_and_each_outcome_is_recorded(stack: Stack, session) -> None:  # type: ignore[no-untyped-def]
+    inbox = _Sessions()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    point_smtp_at(controller.port)
+    ids = await _enqueue(40)
+    try:
+        async with mail_worker():
+            await settle_outbox(30)
+    finally:
+        point_smtp_at(None)
+        controller.stop()
+    assert _received(inbox) == Counter({i: 1 for i in ids})
+    assert inbox.sessions == 1
+    rows = await _rows(session)
+    assert {r.status for r in rows} == {SENT} and all(r.claimed_until is None and r.attempts == 1 for r in rows)
+
+
+async def test_a_claim_of_a_worker_that_died_runs_out_and_another_sends_it(
+    smtp_server, session, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    inbox, _ = smtp_server
+    ids = await _enqueue(3)
+    async with session_scope() as s:  # a worker claimed them and died before sending
+        await s.exec(update(MailOutbox).values(claimed_until=utcnow() + timedelta(seconds=1)))  # type: ignore[call-overload]
+    monkeypatch.setattr(worker_module, "SWEEP_EVERY", 3600.0)
+    async with mail_worker():
+        await settle_outbox(30)
+    assert _received(inbox) == Counter({i: 1 for i in ids})
 
 
 async def test_depth_counts_pending_mail(stack: Stack) -> None:

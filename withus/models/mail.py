@@ -38,6 +38,9 @@ class MailOutbox(Base, table=True):
     attempts: int = Field(default=0)
     last_error: str = Field(default="", max_length=500)
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), nullable=False)
+    # Set while a worker's batch holds the row (a lease, renewed while the batch lasts): not due
+    # for another worker until then; cleared with the outcome (services.mail_worker).
+    claimed_until: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     sent_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     failed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     created_at: datetime = created_at_field()

@@ -1,25 +1,26 @@
 """The mail worker: sends the outbox's due rows, each once, retrying while the server cannot take them.
 
-* **Claiming.** On PostgreSQL every server process runs a worker. Each mail is claimed in
-  a transaction of its own with ``SELECT ... FOR UPDATE SKIP LOCKED`` (so two workers,
-  on one instance or many, never take the same row), handed to SMTP while the row stays
-  locked, and marked sent in that same transaction right after the server's ``250``. A
-  worker killed before that commit leaves the row pending (its lock goes with its
-  connection) and another worker sends it. On the embedded SQLite stack one process is
-  the only worker: it holds an exclusive ``flock`` on a file beside the database (other
-  processes of the same database try again every few seconds, in case it died), reads
-  the due rows and marks each one sent in a short write transaction after its ``250``
-  (a write transaction must not wait for SMTP there: it holds the database's one write lock).
+* **Batches.** A round claims up to :attr:`Timing.batch` due rows in one short transaction
+  (PostgreSQL: ``SELECT ... FOR UPDATE SKIP LOCKED`` inside an ``UPDATE`` that sets
+  ``claimed_until``, so two workers, on one instance or many, never claim the same row; SQLite:
+  one process is the only worker, below), hands them to SMTP one after another over one
+  connection, and records each outcome right after the server's answer: a small writer task
+  stores the outcomes that arrived meanwhile in one statement, while the next mail is already
+  being sent (no transaction is held across SMTP). A claim is a lease of
+  ``MAIL_CLAIM_LEASE`` seconds (default 60), renewed while the batch lasts; rows a dead worker
+  claimed are due again once it runs out, and the one SQLite worker frees all claims when it
+  takes over. On SQLite one process is the worker: it holds an exclusive ``flock`` on a file
+  beside the database (other processes of the same database try again every few seconds, in
+  case it died).
 * **Retrying.** A ``4xx`` answer or a timeout puts the row off with exponential backoff
   (5 s, 10 s, 20 s, ... at most 15 min, with jitter). When the server cannot be reached
-  at all the round stops: the worker waits (1 s, 2 s, ... at most 60 s) and tries again;
-  the waiting rows are not put off, so they all go as soon as the server is back. A
-  ``5xx`` answer fails the mail at once; a mail still unsent a day after it was written
+  at all the round stops and its unsent rows are let go at once (not put off): the worker
+  waits (1 s, 2 s, ... at most 60 s) and tries again, so they all go as soon as the server is
+  back. A ``5xx`` answer fails the mail at once; a mail still unsent a day after it was written
   is given up. Both log ``mail_failed`` at ERROR and count in ``counters["failed"]``.
 * **Exactly once.** A mail is sent again only if the worker dies between the server's
-  ``250`` and the commit that follows it (one round trip); it then carries the same
-  ``Message-ID``, so a receiving system can recognise it.
-
+  ``250`` and the write that records it (the writer's one statement in flight); it then
+  carries the same ``Message-ID``, so a receiving system can recognise it.
 * **Unread chat.** Every :attr:`Timing.chat_sweep` seconds the worker first claims the unread-chat
   mails that fell due (:func:`withus.services.mail_chat.sweep`), so they go out in the same round.
 
@@ -43,7 +44,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, or_, update
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -104,6 +105,94 @@ def _mail_of(row: MailOutbox) -> Mail:
     )
 
 
+def lease() -> float:
+    """Seconds a claim lasts unless renewed (``MAIL_CLAIM_LEASE``, default 60)."""
+    return float(get_settings().mail_claim_lease)
+
+
+_outbox = MailOutbox.__table__  # type: ignore[attr-defined]
+_record = (
+    update(_outbox)
+    .where(_outbox.c.id == bindparam("b_id"), _outbox.c.status == PENDING)
+    .values(
+        status=bindparam("b_status"),
+        attempts=bindparam("b_attempts"),
+        last_error=bindparam("b_last_error"),
+        next_attempt_at=bindparam("b_next_attempt_at"),
+        sent_at=bindparam("b_sent_at"),
+        failed_at=bindparam("b_failed_at"),
+        text=bindparam("b_text"),
+        html=bindparam("b_html"),
+        claimed_until=None,
+    )
+)
+
+
+def _params(row: MailOutbox) -> dict[str, object]:
+    return {
+        "b_id": row.id,
+        "b_status": row.status,
+        "b_attempts": row.attempts,
+        "b_last_error": row.last_error,
+        "b_next_attempt_at": row.next_attempt_at,
+        "b_sent_at": row.sent_at,
+        "b_failed_at": row.failed_at,
+        "b_text": row.text,
+        "b_html": row.html,
+    }
+
+
+class _Outcomes:
+    """Writes the outcome of each mail of a batch soon after its answer, beside the sending: the
+    outcomes that arrive while one write is in flight go together in the next (one statement,
+    one short transaction); the claim of the rows still unsent is renewed while the batch lasts."""
+
+    def __init__(self, rows: list[MailOutbox]) -> None:
+        self.pending: list[MailOutbox] = []
+        self.unsent = {row.id for row in rows}
+        self.task: asyncio.Task[None] | None = None
+        self.renewed = asyncio.get_running_loop().time()
+
+    def record(self, row: MailOutbox) -> None:
+        self.pending.append(row)
+        self.unsent.discard(row.id)
+        if self.task is None or self.task.done():
+            self.task = asyncio.ensure_future(self._write())
+
+    async def _write(self) -> None:
+        while self.pending:
+            batch, self.pending = self.pending, []
+            try:
+                # Core on a connection of its own: the lightest write there is (no ORM session).
+                async with db.get_engine().begin() as conn:
+                    await conn.execute(_record, [_params(row) for row in batch])
+                    if asyncio.get_running_loop().time() - self.renewed > lease() / 3 and self.unsent:
+                        self.renewed = asyncio.get_running_loop().time()
+                        await conn.execute(
+                            update(_outbox)
+                            .where(_outbox.c.id.in_(self.unsent))
+                            .values(claimed_until=utcnow() + timedelta(seconds=lease()))
+                        )
+            except Exception as exc:  # the database is away: keep them, try again with the next ones
+                log.warning("mail outcomes not recorded yet (%d): %s: %s", len(batch), type(exc).__name__, exc)
+                self.pending = batch + self.pending
+                await asyncio.sleep(0.5)
+
+    async def close(self, *, release: list[MailOutbox]) -> None:
+        """Wait for the outcomes in flight, then let ``release`` go (not put off) with theirs."""
+        self.pending.extend(release)
+        self.unsent.clear()
+        deadline = asyncio.get_running_loop().time() + 30
+        while self.pending or (self.task is not None and not self.task.done()):
+            if self.task is None or self.task.done():
+                self.task = asyncio.ensure_future(self._write())
+            await asyncio.wait({self.task}, timeout=max(0.0, deadline - asyncio.get_running_loop().time()))
+            if asyncio.get_running_loop().time() > deadline:
+                log.error("mail outcomes not recorded: %d rows stay claimed until their lease ends", len(self.pending))
+                self.task.cancel()
+                return
+
+
 class MailWorker:
     def __init__(self, timing: Timing | None = None) -> None:
         self.timing = timing or Timing()
@@ -162,12 +251,36 @@ class MailWorker:
 
     # --- a round ----------------------------------------------------------------------------
 
-    def _due(self) -> SelectOfScalar[MailOutbox]:
-        return (
-            select(MailOutbox)
-            .where(col(MailOutbox.status) == PENDING, col(MailOutbox.next_attempt_at) <= utcnow())
+    def _due_ids(self, now: datetime, limit: int) -> SelectOfScalar[int | None]:
+        stmt = (
+            select(col(MailOutbox.id))
+            .where(
+                col(MailOutbox.status) == PENDING,
+                col(MailOutbox.next_attempt_at) <= now,
+                or_(col(MailOutbox.claimed_until).is_(None), col(MailOutbox.claimed_until) < now),
+            )
             .order_by(col(MailOutbox.next_attempt_at), col(MailOutbox.id))
+            .limit(limit)
         )
+        if not get_settings().is_sqlite:
+            stmt = stmt.with_for_update(skip_locked=True)
+        return stmt
+
+    async def _claim(self) -> list[MailOutbox]:
+        """Up to one batch of due rows, claimed for :func:`lease` seconds in one short transaction."""
+        now = utcnow()
+        async with db.session_scope() as session:
+            ids = list((await session.exec(self._due_ids(now, self.timing.batch))).all())
+            if not ids:
+                return []
+            await session.exec(
+                update(MailOutbox)  # type: ignore[call-overload]
+                .where(col(MailOutbox.id).in_(ids))
+                .values(claimed_until=now + timedelta(seconds=lease()))
+            )
+            rows = list((await session.exec(select(MailOutbox).where(col(MailOutbox.id).in_(ids)))).all())
+        rows.sort(key=lambda r: (as_utc(r.next_attempt_at), r.id or 0))
+        return rows
 
     async def _give_up_stale(self) -> None:
         cutoff = utcnow() - timedelta(seconds=self.timing.give_up_after)
@@ -179,9 +292,14 @@ class MailWorker:
                 session.add(row)
 
     def _stale(self, cutoff: datetime) -> SelectOfScalar[MailOutbox]:
+        now = utcnow()
         stmt = (
             select(MailOutbox)
-            .where(col(MailOutbox.status) == PENDING, col(MailOutbox.created_at) < cutoff)
+            .where(
+                col(MailOutbox.status) == PENDING,
+                col(MailOutbox.created_at) < cutoff,
+                or_(col(MailOutbox.claimed_until).is_(None), col(MailOutbox.claimed_until) < now),
+            )
             .limit(self.timing.batch)
         )
         if not get_settings().is_sqlite:
@@ -200,56 +318,25 @@ class MailWorker:
                 await mail_chat.sweep()
             except Exception:
                 log.exception("unread chat mail sweep failed")
-        if get_settings().is_sqlite:
-            return await self._round_sqlite()
-        return await self._round_pg()
-
-    async def _round_pg(self) -> int:
+        rows = await self._claim()
+        if not rows:
+            return 0
+        writer = _Outcomes(rows)
         handled = 0
-        while handled < self.timing.batch and not self._stopping:
-            async with db.sessionmaker()() as session:
-                row = (await session.exec(self._due().limit(1).with_for_update(skip_locked=True))).first()
-                if row is None:
-                    await session.rollback()
+        try:
+            for row in rows:
+                if self._stopping:
                     break
                 reachable = await self._attempt(row)
-                session.add(row)
-                await session.commit()
-            if not reachable:
-                self._server_down()
-                break
-            self._server_pause = 0.0
-            handled += 1
-        return handled
-
-    async def _round_sqlite(self) -> int:
-        async with db.read_scope() as session:
-            rows = list((await session.exec(self._due().limit(self.timing.batch))).all())
-        handled = 0
-        for row in rows:
-            if self._stopping:
-                break
-            reachable = await self._attempt(row)
-            async with db.session_scope() as session:
-                await session.exec(
-                    update(MailOutbox)
-                    .where(col(MailOutbox.id) == row.id, col(MailOutbox.status) == PENDING)
-                    .values(
-                        status=row.status,
-                        attempts=row.attempts,
-                        last_error=row.last_error,
-                        next_attempt_at=row.next_attempt_at,
-                        sent_at=row.sent_at,
-                        failed_at=row.failed_at,
-                        text=row.text,
-                        html=row.html,
-                    )
-                )
-            if not reachable:
-                self._server_down()
-                break
-            self._server_pause = 0.0
-            handled += 1
+                if not reachable:
+                    self._server_down()
+                    break
+                self._server_pause = 0.0
+                handled += 1
+                writer.record(row)
+        finally:
+            # What was not handled goes back at once (the unreachable attempt keeps its count).
+            await writer.close(release=rows[handled:])
         return handled
 
     def _server_down(self) -> None:
@@ -316,6 +403,18 @@ def try_lock() -> IO[bytes] | None:
 LOCK_RETRY = 5.0
 
 
+async def _free_claims() -> None:
+    try:
+        async with db.session_scope() as session:
+            await session.exec(
+                update(MailOutbox)  # type: ignore[call-overload]
+                .where(col(MailOutbox.status) == PENDING, col(MailOutbox.claimed_until).is_not(None))
+                .values(claimed_until=None)
+            )
+    except Exception as exc:  # the database is away: the claims run out by themselves
+        log.warning("mail claims not freed: %s: %s", type(exc).__name__, exc)
+
+
 async def run_worker(stop: asyncio.Event, timing: Timing | None = None) -> None:
     """This process's worker until ``stop`` is set: on SQLite only once it holds the lock."""
     handle: IO[bytes] | None = None
@@ -325,6 +424,7 @@ async def run_worker(stop: asyncio.Event, timing: Timing | None = None) -> None:
                 await asyncio.wait_for(stop.wait(), LOCK_RETRY)
             if stop.is_set():
                 return
+        await _free_claims()  # this process is the only worker now: no claim is anyone else's
     worker = MailWorker(timing)
     task = asyncio.ensure_future(worker.run())
     try:
