@@ -58,6 +58,9 @@ async def test_batched_counters_and_existence(stack: object) -> None:
     ttl = await kv.ttl("b")
     assert ttl is not None and 0 < ttl <= 10
     assert await kv.incr_each([]) == []
+    if kv.name == "redis":  # a server that lost its scripts (a restart, SCRIPT FLUSH) is given them again
+        await kv.client.script_flush()  # type: ignore[attr-defined]
+        assert await kv.incr_each(["a"]) == [4]
     await kv.sadd("set", "x")
     assert await kv.exists_each(["a", "set", "none"]) == [True, True, False]
     await kv.srem("set", "x")  # an emptied set is gone, on both stores

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import builtins
 import contextlib
+import hashlib
 from collections.abc import AsyncIterator
 from typing import Any
 
 import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
 from redis.backoff import ExponentialBackoff
+from redis.exceptions import NoScriptError
 from redis.retry import Retry
 
 
@@ -136,9 +138,20 @@ class RedisKV:
         # Redis pub/sub ignores the database index: channels are namespaced by it, as keys are,
         # so two deployments (or test runs) on one server with different indexes never hear each other.
         self._channel_prefix = f"db{self.client.connection_pool.connection_kwargs.get('db', 0)}:"
-        self._incr_each = self.client.register_script(_INCR_EACH)
-        self._exists_each = self.client.register_script(_EXISTS_EACH)
-        self._publish_many = self.client.register_script(_PUBLISH_MANY)
+        self._shas: dict[str, str] = {}
+
+    async def _script(self, source: str, keys: list[str], args: list[str]) -> Any:
+        """EVALSHA, loading the script when the server does not have it (a restart, SCRIPT FLUSH).
+        Not redis-py's registered scripts: each call of one checked its client against a typing
+        Protocol (an isinstance that cost more than the rest of the call here)."""
+        sha = self._shas.get(source)
+        if sha is None:
+            sha = self._shas[source] = hashlib.sha1(source.encode()).hexdigest()  # noqa: S324 (Redis's script id)
+        try:
+            return await self.client.evalsha(sha, len(keys), *keys, *args)  # type: ignore[misc]
+        except NoScriptError:
+            await self.client.script_load(source)  # type: ignore[misc]
+            return await self.client.evalsha(sha, len(keys), *keys, *args)  # type: ignore[misc]
 
     async def ping(self) -> None:
         await self.client.ping()  # type: ignore[misc]
@@ -169,7 +182,7 @@ class RedisKV:
     async def exists_each(self, keys: list[str]) -> list[bool]:
         if not keys:
             return []
-        return [bool(n) for n in await self._exists_each(keys=keys)]
+        return [bool(n) for n in await self._script(_EXISTS_EACH, keys, [])]
 
     async def incr(self, key: str, *, ttl: float | None = None) -> int:
         async with self.client.pipeline(transaction=True) as pipe:
@@ -183,7 +196,7 @@ class RedisKV:
         if not keys:
             return []
         ms = "" if ttl is None else str(int(ttl * 1000))
-        return [int(n) for n in await self._incr_each(keys=keys, args=[ms])]
+        return [int(n) for n in await self._script(_INCR_EACH, keys, [ms])]
 
     async def ttl(self, key: str) -> float | None:
         ms = int(await self.client.pttl(key))
@@ -245,7 +258,7 @@ class RedisKV:
                 count_at = len(args) - 1
             args.append(self._channel_prefix + channel)
             args[count_at] = str(int(args[count_at]) + 1)
-        await self._publish_many(args=args)
+        await self._script(_PUBLISH_MANY, [], args)
 
     async def subscribe(self, *channels: str, patterns: tuple[str, ...] = ()) -> _RedisSubscription:
         pubsub = self.client.pubsub()  # the subscribe replies confirm ``add`` (the iterator reads them)
