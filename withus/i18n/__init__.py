@@ -25,11 +25,14 @@ How each layer uses it
 
   ``tr`` returns a string Var (``is_en ? "…" : "…"``); params may be Vars (no particle
   specs with Var params: format those in the state).
-* **A state handler** (toast, a formatted text var)::
+* **A state handler** (toast, a formatted text var, a view row): the event's reader is known
+  (``withus.i18n.reader``, set before every event by ``ReaderMiddleware``)::
 
-      from withus.state.locale import current_locale
-      locale = await current_locale(self)
-      return rx.toast.success(t("club.joined", locale, name=club.name))
+      from withus.i18n.reader import here
+      return rx.toast.success(here("club.joined"))
+
+  Dates and times: ``withus.i18n.dates`` (per locale, Korean time, the zone named when the
+  browser's is not Korea's).
 
 * **A service** does not know the reader: it raises with a lazy message, which is a
   ``str`` (the Korean text) that the edge renders again in the reader's language::
@@ -38,6 +41,8 @@ How each layer uses it
       raise ValidationFailed.field("title", Msg("form.required", field=Msg("field.title")))
 
   Mail is written in the recipient's ``users.locale``: ``t("mail.code.subject", user.locale)``.
+  A notification's title and body are ``Msg`` (a time as ``When``): stored with the row and
+  rendered when read, in each reader's language (``withus.services.notifications``).
 * **The API**: problem details (``title``, ``detail``, ``errors[].message``) follow
   ``Accept-Language`` (``api/problems.py`` calls :func:`localize`); ``code`` never changes.
 

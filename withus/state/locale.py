@@ -1,7 +1,9 @@
 """The reader's locale for every page: the ``withus_locale`` cookie, else ``Accept-Language``.
 
 Imports nothing else of the app's state. Texts on pages follow it through
-``withus.i18n.ui.tr``; handlers that write text ask ``await current_locale(self)``.
+``withus.i18n.ui.tr``; texts a handler writes follow the event's reader, which
+``withus.middleware.ReaderMiddleware`` takes from here (``withus.i18n.reader``: locale and
+``browser_zone``, for times that name Korea's zone when the browser is elsewhere).
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import reflex as rx
 
 from withus.i18n.catalog import Locale, normalize
 from withus.i18n.negotiate import negotiate
-from withus.i18n.reader import Reader
 
 COOKIE = "withus_locale"
 TZ_COOKIE = "withus_tz"
@@ -44,8 +45,3 @@ def resolve(state: LocaleState) -> Locale:
 async def current_locale(state: rx.State) -> Locale:
     """The locale for texts a handler writes (toasts, dates): ``await current_locale(self)``."""
     return resolve(await state.get_state(LocaleState))
-
-
-async def zone_differs(state: rx.State) -> bool:
-    """Whether the browser's zone is not Korea's (then times name their zone)."""
-    return Reader(zone=(await state.get_state(LocaleState)).browser_zone).zone_differs
