@@ -12,7 +12,9 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
 from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
 
@@ -83,6 +85,38 @@ class _RedisSubscription:
             await self._pubsub.aclose()  # type: ignore[no-untyped-call]
 
 
+class _Connection(aioredis.Connection):
+    """redis-py's TCP connection, its write timed out by ``asyncio.timeout`` instead of
+    ``asyncio.wait_for``: on Python 3.11 ``wait_for`` runs the write in a task of its own, one
+    more task and loop turn for every command sent (the write's own error handling kept as is)."""
+
+    async def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+        if not self.socket_timeout:
+            await super().send_packed_command(command, check_health)
+            return
+        if not self.is_connected:
+            await self.connect_check_health(check_health=False)
+        if check_health:
+            await self.check_health()  # type: ignore[no-untyped-call]
+        if isinstance(command, str):
+            command = command.encode()
+        if isinstance(command, bytes):
+            command = [command]
+        try:
+            async with asyncio.timeout(self.socket_timeout):
+                await self._send_packed_command(command)
+        except TimeoutError:
+            await self.disconnect(nowait=True)
+            raise RedisTimeoutError("Timeout writing to socket") from None
+        except OSError as e:
+            await self.disconnect(nowait=True)
+            err_no, errmsg = ("UNKNOWN", e.args[0]) if len(e.args) == 1 else (e.args[0], e.args[1])
+            raise RedisConnectionError(f"Error {err_no} while writing to socket. {errmsg}.") from e
+        except BaseException:
+            await self.disconnect(nowait=True)  # a half-sent command leaves the connection unusable
+            raise
+
+
 MAX_CONNECTIONS = 64
 """Redis connections per process (commands and pub/sub together)."""
 
@@ -132,6 +166,7 @@ class RedisKV:
             socket_timeout=5,
             health_check_interval=15,
             retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), retries=3),
+            **({"connection_class": _Connection} if url.startswith("redis://") else {}),  # TLS and sockets as they are
             **kwargs,
         )
         self.client: aioredis.Redis = aioredis.Redis.from_pool(pool)  # closes the pool with the client
