@@ -47,6 +47,9 @@ def _private_pg_database() -> str:
             if not _pid_alive(pid):
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+        # A test's commit need not wait for the disk: nothing here outlives a crash of PostgreSQL
+        # (the restart tests run a throwaway server of their own). Saves the fsync per commit.
+        conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit TO off'))
     engine.dispose()
     atexit.register(_drop_pg_database, name)
     return admin.set(database=name, drivername="postgresql").render_as_string(hide_password=False)
@@ -174,12 +177,7 @@ async def _empty_tables() -> None:
     engine = get_engine()
     async with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            rows = await conn.execute(
-                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
-            )
-            tables = [r[0] for r in rows]
-            if tables:
-                await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            await _empty_pg_tables(conn)
         else:
             rows = await conn.execute(
                 text("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('alembic_version')")
@@ -190,6 +188,40 @@ async def _empty_tables() -> None:
                 await conn.execute(text(f'DELETE FROM "{name}"'))
             if any(r == "sqlite_sequence" for r in [r0 for r0 in await _sqlite_names(conn)]):
                 await conn.execute(text("DELETE FROM sqlite_sequence"))
+
+
+# DELETE with the foreign-key triggers off, and every sequence back at its start: what TRUNCATE ...
+# RESTART IDENTITY CASCADE does, in about 5 ms instead of 500 (TRUNCATE makes new files for each of
+# some twenty tables and their indexes). Needs a superuser, as the machine's trust login is; for
+# another role, TRUNCATE.
+_PG_EMPTY = """DO $$ DECLARE r record; BEGIN
+  SET LOCAL session_replication_role = replica;
+  FOR r IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version' LOOP
+    EXECUTE format('DELETE FROM %I', r.tablename);
+  END LOOP;
+  FOR r IN SELECT sequencename, start_value FROM pg_sequences WHERE schemaname = 'public' LOOP
+    PERFORM setval(quote_ident(r.sequencename), r.start_value, false);
+  END LOOP;
+END $$"""
+_pg_superuser: bool | None = None
+
+
+async def _empty_pg_tables(conn: object) -> None:
+    from sqlalchemy import text
+
+    global _pg_superuser
+    run = conn.execute  # type: ignore[attr-defined]
+    if _pg_superuser is None:
+        _pg_superuser = (await run(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"))).scalar() is True
+    if _pg_superuser:
+        await run(text(_PG_EMPTY))
+        return
+    rows = await run(
+        text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
+    )
+    tables = [r[0] for r in rows]
+    if tables:
+        await run(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
 
 
 async def _sqlite_names(conn: object) -> list[str]:
@@ -227,7 +259,7 @@ async def stack(request: pytest.FixtureRequest) -> AsyncIterator[Stack]:
             await close_kv()
         await db.dispose_engine()
         apply_env(database_url, redis_url)
-        await _empty_tables()
+        # The tables are emptied when the next test on this stack starts; nothing reads them before.
         if redis_url:
             await get_kv().client.flushdb()  # type: ignore[attr-defined]
         await close_kv()
@@ -243,14 +275,32 @@ async def session(stack: Stack) -> AsyncIterator[object]:
         yield s
 
 
+_apps: dict[str, object] = {}
+
+
+def api_app() -> object:
+    """``api.build_api()``, built once per process and media folder.
+
+    Building it takes about a second (FastAPI analyses every route's dependencies on each
+    ``include_router``) and most tests use it: reused, that second is spent once instead of per
+    test. Reusing it is safe because the app keeps no state of a test's own: settings, the engine
+    and the KV store are read per request, the middleware keeps nothing, and the only setting
+    read at build time, the media folder, is the key."""
+    from api import build_api
+    from withus.settings import get_settings
+
+    key = str(get_settings().media_path)
+    if key not in _apps:
+        _apps[key] = build_api()
+    return _apps[key]
+
+
 @pytest.fixture
 async def client(stack: Stack) -> AsyncIterator[object]:
     """An HTTP client for the API app, in process."""
     import httpx
 
-    from api import build_api
-
-    app = build_api()
+    app = api_app()
     transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c

@@ -63,7 +63,7 @@ class LiveServer:
 
 @pytest.fixture
 async def live_server(stack: Any, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[LiveServer]:
-    from api import build_api
+    from tests.conftest import api_app
     from withus.realtime.bus import stop_hub
     from withus.settings import get_settings
 
@@ -73,7 +73,7 @@ async def live_server(stack: Any, monkeypatch: pytest.MonkeyPatch) -> AsyncItera
     port = sock.getsockname()[1]
     monkeypatch.setenv("ALLOWED_ORIGINS", f"http://127.0.0.1:{port},http://localhost:{port}")
     get_settings.cache_clear()
-    app = build_api()
+    app = api_app()
     config = uvicorn.Config(
         app, log_level="warning", lifespan="off", timeout_graceful_shutdown=3, ws_ping_interval=None
     )
