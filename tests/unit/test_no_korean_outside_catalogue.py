@@ -30,7 +30,6 @@ ALLOWED: dict[str, tuple[frozenset[str] | None, str]] = {
         "reserved nicknames (a word list: nobody may call themselves these) and the scrubbed, never shown, "
         "nickname of a deleted account (#탈퇴<id>; it is shown as user.deleted_nickname)",
     ),
-    "withus/services/mail_templates.py": (None, "mail is being moved into the catalogue by its own change"),
 }
 
 
