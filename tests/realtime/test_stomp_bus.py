@@ -245,3 +245,16 @@ async def test_a_reconnected_hub_subscribes_again_to_what_is_needed(stack: Any, 
     assert await _next(user) == ("notify:8", "after")
     room.close()
     user.close()
+
+
+async def test_the_received_count_is_taken_once_for_the_metric(stack: Any, hub: Any) -> None:
+    from withus.realtime.bus import take_received
+
+    take_received()
+    listener = await hub.listen(room_channel(5))
+    for n in range(3):
+        await publish(room_channel(5), f"m{n}")
+    assert [await _next(listener) for _ in range(3)] == [("chat:room:5", f"m{n}") for n in range(3)]
+    assert take_received() == 3  # what the sampler adds to withus_bus_messages_received_total
+    assert take_received() == 0
+    listener.close()

@@ -82,7 +82,9 @@ MESSAGES_STORED = Counter(f"{PREFIX}_chat_messages_stored", "Chat messages store
 
 # ---------------------------------------------------------------- the bus
 
-BUS_RECEIVED = Counter(f"{PREFIX}_bus_messages_received", "Messages the bus hub received from Redis pub/sub.")
+BUS_RECEIVED = Counter(
+    f"{PREFIX}_bus_messages_received", "Messages the bus hub received from Redis pub/sub (added every second)."
+)
 BUS_GAPS = Counter(
     f"{PREFIX}_bus_gaps",
     "Times a gap was filled from the database: where=hub (the hub lost its Redis subscription and "
@@ -163,8 +165,9 @@ def messages_stored(n: int) -> None:
         MESSAGES_STORED.inc(n)
 
 
-def bus_received() -> None:
-    BUS_RECEIVED.inc()
+def bus_received(n: int = 1) -> None:
+    if n:
+        BUS_RECEIVED.inc(n)
 
 
 def bus_gap(where: str) -> None:

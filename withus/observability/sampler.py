@@ -1,6 +1,7 @@
 """The gauges that no single event updates, sampled in every server process: how late the event
 loop runs and how far the bus's listeners are behind (every second), the mail outbox (every
-15 s); and the hook that counts what the mail worker does."""
+15 s); the bus's received messages added to their counter every second; and the hook that
+counts what the mail worker does."""
 
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ async def sample_forever(interval: float = INTERVAL) -> None:
         await asyncio.sleep(interval)
         metrics.loop_lag(max(0.0, loop.time() - before - interval))
         metrics.bus_backlog(bus.backlog_max())
+        metrics.bus_received(bus.take_received())
         if tick % OUTBOX_EVERY == 0:
             try:
                 await sample_outbox()

@@ -245,6 +245,7 @@ class Hub:
         self._changed = asyncio.Event()
         self._progress = asyncio.Event()
         self.received = 0
+        self.received_counted = 0  # how many of them the metric has (take_received)
         self.unneeded = 0
         self.subscribes = 0
         self.unsubscribes = 0
@@ -362,8 +363,7 @@ class Hub:
                 first = False
                 delay = BACKOFF_INITIAL
                 async for channel, data in sub:
-                    metrics.bus_received()
-                    self.dispatch(channel, data)
+                    self.dispatch(channel, data)  # counted in ``received`` (the metric: the sampler, each second)
                 log.info("bus: the store closed the subscription")
             except asyncio.CancelledError:
                 raise
@@ -449,6 +449,18 @@ def _glob_match(channel: str, pattern: str) -> bool:
 
 
 _hub: Hub | None = None
+
+
+def take_received() -> int:
+    """Messages this process's hub received from the store since the last call (for the
+    ``bus_messages_received`` counter, added up by the metrics sampler: counting each message on
+    its own was a multiprocess-mode counter update, with its pid check, per message)."""
+    hub = _hub
+    if hub is None:
+        return 0
+    count = hub.received - hub.received_counted
+    hub.received_counted = hub.received
+    return count
 
 
 def backlog_max() -> int:
