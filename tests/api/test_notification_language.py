@@ -11,6 +11,7 @@ import httpx
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from tests.api.accounts_helpers import Inbox, smtp
 from tests.club_factories import add_member, make_club
 from tests.factories import auth_headers, make_user
 from withus.db import session_scope
@@ -20,6 +21,8 @@ from withus.models.notification import Notification
 from withus.models.user import User
 from withus.services import member_roles
 from withus.services import notifications as notification_service
+
+__all__ = ["smtp"]  # the test SMTP server fixture
 
 EN = {"Accept-Language": "en-US,en;q=0.9"}
 KO = {"Accept-Language": "ko-KR"}
@@ -116,3 +119,28 @@ async def test_a_notice_to_every_member_is_stored_with_its_message(
     [ko] = await _listed(client, a, KO)
     assert (en["title"], en["body"]) == ("[책 모임] New notice", "12월 모임 장소")
     assert ko["title"] == "[책 모임] 새 공지"
+
+
+async def test_the_mail_of_a_notification_is_in_the_recipients_language(smtp: Inbox, session: AsyncSession) -> None:
+    english = await make_user(session, username="mailen", email="mailen@example.com")
+    korean = await make_user(session, username="mailko", email="mailko@example.com")
+    english.locale = "en"
+    session.add(english)
+    await session.commit()
+    async with session_scope() as s:
+        for user in (english, korean):
+            assert user.id is not None
+            await notification_service.notify(
+                s,
+                user_id=user.id,
+                type="club_invitation",
+                title=Msg("notification.club_invitation.title", club="Book club"),
+                body=Msg("notification.club_invitation.body", inviter="민지", club="Book club"),
+                link="/clubs/1",
+            )
+    await smtp.settle()
+    (en,) = smtp.to("mailen@example.com")
+    (ko,) = smtp.to("mailko@example.com")
+    assert "[Book club] Club invitation" in str(en["Subject"])
+    assert "민지 invited you to 'Book club'." in await smtp.last_text("mailen@example.com")
+    assert "[Book club] 모임 초대" in str(ko["Subject"])

@@ -28,7 +28,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from withus.errors import ValidationFailed
-from withus.i18n import Msg
+from withus.i18n import Msg, localize
 from withus.models.notification_setting import NotificationSetting
 from withus.models.user import User
 from withus.services import outbox
@@ -132,13 +132,16 @@ async def _mail(session: AsyncSession, *, user_id: int, type_: str, title: str, 
     user = await session.get(User, user_id)
     if user is None or user.deleted_at is not None or not user.email:
         return
+    locale = str(getattr(user, "locale", None) or "ko")
+    # a notification's title and body are catalogue messages: the mail is in the recipient's language
+    subject, text = str(localize(title, locale)), str(localize(body, locale))
     await outbox.enqueue(
         session,
         to=user.email,
         template="notice",
-        context={"subject": title, "body": body, "link": link or "/notifications"},
+        context={"subject": subject, "body": text, "link": link or "/notifications"},
         user_id=user_id,
-        locale=str(getattr(user, "locale", None) or "ko"),
+        locale=locale,
         unsubscribe_type=type_,
     )
 
