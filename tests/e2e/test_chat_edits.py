@@ -36,7 +36,7 @@ def test_an_edit_and_a_delete_change_the_open_room_in_place(
         expect(messages(b).last).to_have_text("삭제된 메시지입니다", timeout=LIVE)
         expect(messages(b)).to_have_count(2)
         expect(b.get_by_text("지울 메시지")).to_have_count(0)
-        expect(b.locator('[data-testid="message-delete"]')).to_have_count(0)  # not bob's to delete
+        expect(b.locator('[data-testid="message-menu"]')).to_have_count(0)  # not bob's to change
 
         # 삭제 on my own message in my window: gone in both, no reload.
         a: Page = browser_for(browser, server, alice)
@@ -46,11 +46,34 @@ def test_an_edit_and_a_delete_change_the_open_room_in_place(
             wait_live(a, "#chat-messages")
             expect(messages(a).last).to_have_text("버튼으로 지우기")
             expect(messages(b).last).to_have_text("버튼으로 지우기", timeout=LIVE)
-            a.locator('[data-testid="message"]').last.locator('[data-testid="message-delete"]').click()
+            # 수정 in the menu: the text in place, Enter saves; 수정됨 in both windows.
+            a.locator('[data-testid="message"]').last.locator('[data-testid="message-menu"]').click()
+            a.locator('[data-testid="message-edit"]').click()
+            editor = a.locator("#chat-edit-input")
+            expect(editor).to_have_value("버튼으로 지우기")
+            editor.fill("버튼으로 고친 글")
+            editor.press("Enter")
+            expect(a.locator('[data-testid="message-editor"]')).to_have_count(0, timeout=LIVE)
+            expect(messages(a).last).to_have_text("버튼으로 고친 글", timeout=LIVE)
+            expect(messages(b).last).to_contain_text("버튼으로 고친 글", timeout=LIVE)
+            expect(b.locator('[data-testid="message"]').last.locator('[data-testid="message-edited"]')).to_have_text(
+                "수정됨"
+            )
+            # Esc closes the editor without a change.
+            a.locator('[data-testid="message"]').last.locator('[data-testid="message-menu"]').click()
+            a.locator('[data-testid="message-edit"]').click()
+            a.locator("#chat-edit-input").press("Escape")
+            expect(a.locator('[data-testid="message-editor"]')).to_have_count(0)
+
+            # 삭제 asks once, then the message is gone in both windows.
+            a.locator('[data-testid="message"]').last.locator('[data-testid="message-menu"]').click()
+            a.locator('[data-testid="message-delete"]').click()
+            a.locator('[data-testid="message-delete-confirm"]').click()
             expect(messages(a).last).to_have_text("삭제된 메시지입니다", timeout=LIVE)
             expect(messages(b).last).to_have_text("삭제된 메시지입니다", timeout=LIVE)
             stored = api(server, bob, "GET", f"/api/chat/rooms/{room_id}/messages").json()["items"]
             assert [m["deleted"] for m in stored] == [False, True, True]
+            assert stored[2]["body"] == ""
         finally:
             a.context.close()
     finally:

@@ -60,3 +60,35 @@ async def test_an_edit_and_a_delete_reach_the_other_client_with_the_header_and_t
         assert b.pending_messages() == []
     finally:
         await b.disconnect()
+
+
+async def test_a_message_hidden_by_an_administrator_comes_again_as_updated_and_hidden(
+    live_server: LiveServer, session: AsyncSession
+) -> None:
+    alice, bob = await make_user(session), await make_user(session)
+    admin = await make_user(session, is_admin=True)
+    a_tokens, b_tokens, admin_tokens = await login_pair(alice), await login_pair(bob), await login_pair(admin)
+    a_auth = {"Authorization": f"Bearer {a_tokens.access_token}"}
+    b_auth = {"Authorization": f"Bearer {b_tokens.access_token}"}
+    admin_auth = {"Authorization": f"Bearer {admin_tokens.access_token}"}
+    async with live_server.http() as http:
+        room_id = (await http.post("/api/chat/rooms", json={"user_id": bob.id}, headers=a_auth)).json()["id"]
+        b = StompPy(live_server)
+        await b.connect(b_tokens.access_token)
+        try:
+            await b.subscribe(f"/topic/chat/rooms/{room_id}", "room")
+            sent = (
+                await http.post(f"/api/chat/rooms/{room_id}/messages", json={"body": "스팸"}, headers=a_auth)
+            ).json()
+            assert "withus-event" not in (await b.message()).headers
+            report = {"target_type": "message", "target_id": sent["id"], "reason": "광고"}
+            r = await http.post("/api/reports", json=report, headers=b_auth)
+            assert r.status_code == 201, r.text
+            r = await http.post(f"/api/reports/{r.json()['id']}/hide", headers=admin_auth)
+            assert r.status_code == 200, r.text
+            frame = await b.message()
+            assert frame.headers["withus-event"] == "message_updated"
+            body = json.loads(frame.body)
+            assert (body["id"], body["seq"], body["body"], body["hidden"]) == (sent["id"], sent["seq"], "", True)
+        finally:
+            await b.disconnect()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 import reflex as rx
 
@@ -119,26 +119,27 @@ def _bubble(m: rx.Var) -> rx.Component:
     )
 
 
-def message_item(m: rx.Var, on_delete: Any = None) -> rx.Component:
-    """One message; ``on_delete(id)`` (the page's handler) adds 삭제 to a message I may delete."""
+MessagePart = Callable[[rx.Var], rx.Component]
+
+
+def message_item(
+    m: rx.Var,
+    *,
+    menu: MessagePart | None = None,
+    editor: MessagePart | None = None,
+    editing: Callable[[rx.Var], rx.Var] | None = None,
+) -> rx.Component:
+    """One message. ``menu(m)`` (the page's 수정/삭제) sits beside a bubble; while ``editing(m)``,
+    ``editor(m)`` takes my bubble's place."""
     time = rx.cond(
         m.show_time,
         rx.text(m.time, size="1", color_scheme="gray", white_space="nowrap", padding_bottom="2px"),
     )
-    delete = rx.fragment()
-    if on_delete is not None:
-        delete = rx.cond(
-            m.can_delete,
-            rx.button(
-                tr("chat.delete"),
-                size="1",
-                variant="ghost",
-                color_scheme="gray",
-                on_click=on_delete(m.id),
-                custom_attrs={"data-testid": "message-delete"},
-            ),
-        )
-    mine = rx.hstack(delete, time, _bubble(m), spacing="2", align="end", justify="end", width="100%")
+    actions = menu(m) if menu is not None else rx.fragment()
+    mine_row = rx.hstack(actions, time, _bubble(m), spacing="2", align="end", justify="end", width="100%")
+    mine: rx.Component = mine_row
+    if editor is not None and editing is not None:
+        mine = rx.cond(editing(m), editor(m), mine_row)
     theirs = rx.hstack(
         rx.box(
             rx.cond(
@@ -150,7 +151,7 @@ def message_item(m: rx.Var, on_delete: Any = None) -> rx.Component:
         ),
         rx.vstack(
             rx.cond(m.show_sender, rx.text(m.nickname, size="1", weight="medium", color_scheme="gray")),
-            rx.hstack(_bubble(m), time, spacing="2", align="end"),
+            rx.hstack(_bubble(m), time, actions, spacing="2", align="end"),
             spacing="1",
             align="start",
         ),

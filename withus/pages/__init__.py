@@ -32,6 +32,7 @@ from withus.state.auth import AuthState
 from withus.state.board import PostState
 from withus.state.chat_list import ChatListState
 from withus.state.chat_room import ChatRoomState
+from withus.state.chat_room_edits import ChatEditState
 from withus.state.club import ClubState
 from withus.state.club_form import ClubFormState
 from withus.state.club_manage import ManageState
@@ -112,7 +113,12 @@ def register_pages(app: rx.App) -> None:
     )
     # Chat and notifications (live: see withus.state.live).
     app.add_page(chat_list.index, route="/chat", title=tr("title.chat"), on_load=ChatListState.load)
-    app.add_page(chat_room.index, route="/chat/[room_id]", title=tr("title.chat"), on_load=ChatRoomState.load)
+    app.add_page(
+        chat_room.index,
+        route="/chat/[room_id]",
+        title=tr("title.chat"),
+        on_load=[ChatEditState.clear, ChatRoomState.load],
+    )
     app.add_page(
         notifications.index,
         route="/notifications",

@@ -6,12 +6,15 @@ from __future__ import annotations
 import reflex as rx
 
 from withus.components.chat_items import message_item, room_avatar
+from withus.components.chat_message_actions import delete_dialog, message_editor, message_menu
 from withus.components.confirm_dialog import confirm_dialog
 from withus.components.layout import page
 from withus.i18n.ui import tr
 from withus.state.chat_room import ChatRoomState
+from withus.state.chat_room_edits import ChatEditState
 
 S = ChatRoomState
+E = ChatEditState
 CLIENT_ID = rx.Var("(Date.now().toString(36) + '-' + Math.random().toString(36).slice(2, 12))").to(str)
 
 
@@ -56,6 +59,17 @@ def room_bar() -> rx.Component:
     )
 
 
+def _message(m: rx.Var) -> rx.Component:
+    return message_item(
+        m,
+        menu=lambda v: message_menu(v, on_edit=E.start_edit, on_delete=E.ask_delete),
+        editor=lambda v: message_editor(
+            v, on_submit=E.save_edit, on_cancel=E.cancel_edit, on_key=E.edit_key, saving=E.saving
+        ),
+        editing=lambda v: v.id == E.editing_id,
+    )
+
+
 def history() -> rx.Component:
     inner = rx.vstack(
         rx.cond(
@@ -82,7 +96,7 @@ def history() -> rx.Component:
                 ),
             ),
         ),
-        rx.foreach(S.messages, lambda m: message_item(m, S.delete_message)),
+        rx.foreach(S.messages, _message),
         spacing="0",
         width="100%",
         padding="12px 4px",
@@ -206,6 +220,9 @@ def index() -> rx.Component:
                     history(),
                     jump_button(),
                     composer(),
+                    delete_dialog(
+                        open_=E.deleting_id != 0, on_open_change=E.delete_dialog, on_confirm=E.confirm_delete
+                    ),
                     spacing="0",
                     width="100%",
                     max_width="760px",

@@ -27,7 +27,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from withus.errors import DomainError, Forbidden, NotFound
 from withus.models.base import as_utc, utcnow
-from withus.models.chat import ChatMessage, MessagePublic
+from withus.models.chat import ChatMessage, ChatRoom, MessagePublic
 from withus.models.club import ClubMember
 from withus.models.user import User, UserSummary
 from withus.realtime.bus import publish_after_commit, room_channel, user_channel
@@ -144,3 +144,14 @@ async def do_delete_message(session: AsyncSession, *, user: User, message_id: in
     session.add(message)
     await session.flush()
     await _publish(session, access, DELETED, MessagePublic.of(message, UserSummary.of(sender)))
+
+
+async def publish_hidden(session: AsyncSession, *, message: ChatMessage) -> None:
+    """A message moderation just hid (:mod:`withus.services.reports`): published like an edit
+    (``message_updated``, empty body, ``hidden: true``) once committed, so open views change in place."""
+    room = await session.get(ChatRoom, message.room_id)
+    sender = await session.get(User, message.sender_id)
+    if room is None or sender is None:
+        return
+    access = chat_service.RoomAccess(room=room, participant=None)
+    await _publish(session, access, UPDATED, MessagePublic.of(message, UserSummary.of(sender)))

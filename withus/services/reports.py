@@ -35,7 +35,7 @@ from withus.models.comment import Comment
 from withus.models.post import Post
 from withus.models.report import Report, ReportCreate, ReportPage, ReportPublic, ReportReview
 from withus.models.user import User, UserSummary
-from withus.services import board_access, pagination, rate_limit
+from withus.services import board_access, chat_edits, pagination, rate_limit
 from withus.services import chat as chat_service
 from withus.services import clubs as club_service
 from withus.services import comments as comment_service
@@ -312,3 +312,4 @@ async def _hide_message(session: AsyncSession, *, message_id: int) -> None:
         message.hidden_at = utcnow()
         session.add(message)
         await session.flush()
+        await chat_edits.publish_hidden(session, message=message)

@@ -29,13 +29,13 @@ from withus.models.chat import BODY_MAX, MessagePublic
 from withus.realtime import presence
 from withus.realtime.bus import room_channel
 from withus.services import chat as chat_service
-from withus.services import chat_edits, chat_sending
 from withus.services import chat_rooms as room_service
+from withus.services import chat_sending
 from withus.state import live as tasks
 from withus.state.auth import AuthState
 from withus.state.chat_views import MessageView, RoomHeader, arrange, is_next, message_row, plain_message, room_header
 from withus.state.common import current_user_id, generic_error, load_user, login_redirect, path_id, said
-from withus.state.handlers import acting_user, acting_user_id, needs_login
+from withus.state.handlers import acting_user_id, needs_login
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,7 @@ class ChatRoomState(rx.State):
     _uid: int | None = None
     _sid: str = ""
     _room_id: int = 0
+    _role: str | None = None  # my role in a club room's club (staff may delete any message)
     _gen: int = 0
     _latest_seq: int = 0  # the highest seq known to exist in the room
 
@@ -104,6 +105,9 @@ class ChatRoomState(rx.State):
             self.has_older = True
         self.messages = arranged
 
+    def _row(self, m: MessagePublic, uid: int) -> MessageView:
+        return message_row(m, uid, room_kind=self.room.kind, role=self._role)
+
     def _last_shown(self) -> int:
         return self.messages[-1].seq if self.messages else 0
 
@@ -123,6 +127,7 @@ class ChatRoomState(rx.State):
                 user = await load_user(session, uid)
                 if user is None:
                     return await login_redirect(self)
+                access = await chat_service.access_room(session, room_id=room_id, user_id=uid)
                 room = await room_service.room_view(session, user=user, room_id=room_id)
                 items, has_more = await chat_service.list_messages(
                     session, user=user, room_id=room_id, limit=MESSAGE_PAGE
@@ -138,7 +143,8 @@ class ChatRoomState(rx.State):
             self.loading = False
             return rx.toast.error(generic_error())
         self.room = room_header(room)
-        self._set_messages([message_row(m, uid) for m in items])
+        self._role = access.role
+        self._set_messages([self._row(m, uid) for m in items])
         self.has_older = has_more
         self._latest_seq = max(room.last_seq, self._last_shown())
         self._uid, self._room_id = uid, room_id
@@ -222,7 +228,7 @@ class ChatRoomState(rx.State):
             last = self._last_shown()
             contiguous = is_next(last, [m.seq for m in incoming])
             if contiguous:
-                fresh = [message_row(m, uid) for m in incoming if m.seq > last]
+                fresh = [self._row(m, uid) for m in incoming if m.seq > last]
                 if fresh:
                     self._set_messages([plain_message(v) for v in self.messages] + fresh)
                 self._latest_seq = max(self._latest_seq, top)
@@ -240,7 +246,7 @@ class ChatRoomState(rx.State):
             by_seq = {m.seq: m for m in changed}
             if not any(v.seq in by_seq for v in self.messages):
                 return
-            views = [message_row(by_seq[v.seq], uid) if v.seq in by_seq else plain_message(v) for v in self.messages]
+            views = [self._row(by_seq[v.seq], uid) if v.seq in by_seq else plain_message(v) for v in self.messages]
             self._set_messages(views)
 
     async def _catch_up(self, uid: int, room_id: int, gen: int) -> bool:
@@ -271,10 +277,10 @@ class ChatRoomState(rx.State):
                 return False
             if len(fetched) >= MAX_MESSAGES:  # too much happened: start again from the present
                 latest, older = await self._fetch(uid, room_id, limit=MESSAGE_PAGE)
-                self._set_messages([message_row(m, uid) for m in latest])
+                self._set_messages([self._row(m, uid) for m in latest])
                 self.has_older = older
             else:
-                self._set_messages([plain_message(v) for v in self.messages] + [message_row(m, uid) for m in fetched])
+                self._set_messages([plain_message(v) for v in self.messages] + [self._row(m, uid) for m in fetched])
             top = self._last_shown()
             self._latest_seq = max(self._latest_seq, top)
         await self._mark_read(uid, room_id, top)
@@ -328,7 +334,7 @@ class ChatRoomState(rx.State):
         else:
             items, _ = await self._fetch(uid, self._room_id, after_seq=self._last_shown(), limit=100)
             if items:
-                self._set_messages([plain_message(v) for v in self.messages] + [message_row(m, uid) for m in items])
+                self._set_messages([plain_message(v) for v in self.messages] + [self._row(m, uid) for m in items])
         self._latest_seq = max(self._latest_seq, message.seq, self._last_shown())
         return None
 
@@ -338,7 +344,7 @@ class ChatRoomState(rx.State):
 
     async def _jump(self, uid: int) -> None:
         items, older = await self._fetch(uid, self._room_id, limit=MESSAGE_PAGE)
-        self._set_messages([message_row(m, uid) for m in items])
+        self._set_messages([self._row(m, uid) for m in items])
         self.has_older = older
         self.has_newer = False
         self.new_count = 0
@@ -366,7 +372,7 @@ class ChatRoomState(rx.State):
         yield
         try:
             items, more = await self._fetch(uid, self._room_id, before_seq=self.messages[0].seq)
-            combined = arrange([message_row(m, uid) for m in items] + [plain_message(v) for v in self.messages])
+            combined = arrange([self._row(m, uid) for m in items] + [plain_message(v) for v in self.messages])
             if len(combined) > MAX_MESSAGES:
                 # Keep the page's size: let the newest go, "최신 메시지로" brings them back.
                 combined = arrange(combined[:MAX_MESSAGES])
@@ -377,16 +383,6 @@ class ChatRoomState(rx.State):
             self.gone = True
         finally:
             self.loading_older = False
-
-    @rx.event
-    @needs_login
-    async def delete_message(self, message_id: int) -> Any:
-        """삭제 on my message: the text leaves the database; every open view (this one too) hears
-        ``message_deleted`` and shows 삭제된 메시지입니다 in its place."""
-        async with session_scope() as session:
-            user = await acting_user(session)
-            await chat_edits.do_delete_message(session, user=user, message_id=int(message_id))
-        return None
 
     @rx.event
     @needs_login

@@ -9,8 +9,9 @@ from typing import Any
 
 from withus.i18n.dates import clock, day_label, list_time
 from withus.i18n.reader import here
+from withus.models.base import utcnow
 from withus.models.chat import MessagePublic, RoomPublic
-from withus.services.chat_edits import delete_refusal
+from withus.services.chat_edits import delete_refusal, edit_refusal
 from withus.state.text import shown_name
 
 GROUP_GAP = 5 * 60  # seconds: a sender's messages closer than this share one name line
@@ -115,6 +116,7 @@ class MessageView:
     hidden: bool = False
     deleted: bool = False
     edited: bool = False
+    can_edit: bool = False
     can_delete: bool = False
     mine: bool = False
     time: str = ""
@@ -125,7 +127,19 @@ class MessageView:
     show_time: bool = True
 
 
-def message_row(m: MessagePublic, me: int) -> MessageView:
+def message_row(m: MessagePublic, me: int, *, room_kind: str = "direct", role: str | None = None) -> MessageView:
+    """``room_kind`` and my ``role`` (in a club room) decide whether I may delete others' messages."""
+    can_edit = (
+        edit_refusal(
+            sender_id=m.sender.id,
+            created_at=m.created_at,
+            deleted=m.deleted,
+            hidden=m.hidden,
+            user_id=me,
+            now=utcnow(),
+        )
+        is None
+    )
     return MessageView(
         id=m.id,
         seq=m.seq,
@@ -137,8 +151,9 @@ def message_row(m: MessagePublic, me: int) -> MessageView:
         hidden=m.hidden,
         deleted=m.deleted,
         edited=m.edited_at is not None,
+        can_edit=can_edit,
         can_delete=not m.deleted
-        and delete_refusal(sender_id=m.sender.id, user_id=me, room_kind="direct", role=None) is None,
+        and delete_refusal(sender_id=m.sender.id, user_id=me, room_kind=room_kind, role=role) is None,
         mine=m.sender.id == me,
         time=clock(m.created_at),
         day=day_label(m.created_at),
