@@ -8,7 +8,7 @@ import asyncio
 import logging
 import time
 
-from api.stomp.config import ROOM_APP, SERVER_NAME
+from api.stomp.config import ROOM_APP, ROOM_TYPING, SERVER_NAME
 from api.stomp.connection import Connection, Fault, header_fault
 from api.stomp.send_queue import get_send_queue
 from withus.db import read_scope
@@ -23,6 +23,7 @@ from withus.realtime.stomp_frames import (
     negotiate_version,
     parse_heartbeat,
 )
+from withus.services import chat_signals
 from withus.services import sessions as session_service
 from withus.services import users as user_service
 from withus.services.chat_sending import SendRequest
@@ -112,6 +113,10 @@ async def send(conn: Connection, frame: Frame) -> None:
     destination = frame.get("destination")
     if destination is None:
         raise header_fault(frame, "destination")
+    typing = ROOM_TYPING.fullmatch(destination)
+    if typing is not None:
+        await send_typing(conn, frame, int(typing.group(1)))
+        return
     match = ROOM_APP.fullmatch(destination)
     if match is None:
         raise Fault("unknown_destination", f"cannot SEND to {destination!r}", receipt)
@@ -139,6 +144,21 @@ async def send(conn: Connection, frame: Frame) -> None:
         detail = outcome.errors[0].message if outcome.errors else outcome.detail
         raise Fault(outcome.code, detail, receipt)
     await conn.receipt(frame)  # only now: the message is stored (and published)
+
+
+async def send_typing(conn: Connection, frame: Frame, room_id: int) -> None:
+    """``SEND /app/chat/rooms/{id}/typing`` (any body): the room's others hear ``withus-event:typing``;
+    nothing is stored; more than one per 2 seconds is dropped quietly (the receipt still comes)."""
+    receipt = frame.get("receipt")
+    check_expiry(conn, frame)
+    assert conn.user_id is not None
+    if not is_id(room_id):
+        raise Fault("forbidden", f"you are not a participant of room {room_id}", receipt)
+    try:
+        await chat_signals.do_typing(user_id=conn.user_id, room_id=room_id)
+    except NotFound:
+        raise Fault("forbidden", f"you are not a participant of room {room_id}", receipt) from None
+    await conn.receipt(frame)
 
 
 # -- ACK / NACK

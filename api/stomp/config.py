@@ -9,6 +9,7 @@ from typing import Protocol
 SERVER_NAME = "withUs/1.0"
 ROOM_TOPIC = re.compile(r"/topic/chat/rooms/([1-9][0-9]{0,17})")
 ROOM_APP = re.compile(r"/app/chat/rooms/([1-9][0-9]{0,17})")
+ROOM_TYPING = re.compile(r"/app/chat/rooms/([1-9][0-9]{0,17})/typing")
 USER_MESSAGES = "/user/queue/messages"
 USER_NOTIFICATIONS = "/user/queue/notifications"
 ACK_MODES = frozenset({"auto", "client", "client-individual"})

@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from api.stomp import signals
 from api.stomp.config import USER_MESSAGES, USER_NOTIFICATIONS
 from api.stomp.connection import Closed, Connection, Fault, Subscription
 from api.stomp.room_cursor import ROOM_GAP, RoomCursor
@@ -48,6 +49,7 @@ async def dispatch(conn: Connection, channel: str, data: str) -> None:
         return
     decoded = _decoded(data)
     if decoded is None:
+        await _deliver_signal(conn, channel, data)
         return
     kind, message = decoded
     if kind != "message":
@@ -90,6 +92,21 @@ async def _deliver_change(conn: Connection, channel: str, kind: str, message: di
         for sub in list(conn.subscriptions.values()):
             if sub.destination == USER_MESSAGES:
                 await _deliver(conn, sub, tail)
+
+
+async def _deliver_signal(conn: Connection, channel: str, data: str) -> None:
+    """A read mark or typing (:mod:`api.stomp.signals`), to the room's subscriptions or the user's queue."""
+    decoded = signals.signal(data)
+    if decoded is None:
+        return
+    kind, room_id, user_id, body = decoded
+    if kind == "typing" and user_id == conn.user_id:
+        return
+    extra = [("withus-event", kind), ("room-id", str(room_id))]
+    on_room = channel.startswith("chat:room:")
+    for sub in list(conn.subscriptions.values()):
+        if (sub.room_id == room_id) if on_room else (sub.destination == USER_MESSAGES):
+            await _deliver(conn, sub, body, extra)
 
 
 async def _deliver_room_message(conn: Connection, message: dict[str, Any]) -> None:

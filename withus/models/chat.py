@@ -149,3 +149,8 @@ class RoomPublic(SQLModel):
     last_seq: int
     last_read_seq: int
     last_activity_at: datetime
+    peer_last_read_seq: int | None = Field(
+        default=None,
+        description="1:1 rooms, in `GET /api/chat/rooms/{id}`: the other person's read mark (읽음 under my messages "
+        "up to it); null in a club room and in the list",
+    )

@@ -70,7 +70,7 @@ from withus.models.chat_mail import ChatMailDue
 from withus.models.club import Club, ClubMember
 from withus.models.types import text_problem
 from withus.models.user import User, UserSummary
-from withus.realtime.bus import publish_after_commit, user_channel
+from withus.realtime.bus import publish_after_commit, room_channel, user_channel
 from withus.services import users as user_service
 from withus.services.pagination import clamp_limit
 
@@ -116,6 +116,13 @@ class RoomAccess:
     @property
     def last_read_seq(self) -> int:
         return self.participant.last_read_seq if self.participant is not None else 0
+
+
+def peer_of(room: ChatRoom, user_id: int) -> int | None:
+    """The other person of a 1:1 room (None for a club room)."""
+    if room.kind != "direct":
+        return None
+    return room.user_high_id if room.user_low_id == user_id else room.user_low_id
 
 
 async def get(session: AsyncSession, *, room_id: int) -> ChatRoom | None:
@@ -312,15 +319,23 @@ async def do_mark_read(session: AsyncSession, *, user: User, room_id: int, seq: 
     participant = access.participant
     if participant is None:
         participant = ChatParticipant(room_id=room_id, user_id=user.id, joined_at=utcnow())
-    if target > participant.last_read_seq:
+    moved = target > participant.last_read_seq
+    if moved:
         participant.last_read_seq = target
     session.add(participant)
     await session.flush()
     value = participant.last_read_seq
     unread = max(0, access.room.last_seq - max(value, participant.cleared_seq))
     publish_after_commit(
-        session, user_channel(user.id), {"event": "read", "room_id": room_id, "seq": value, "unread_count": unread}
+        session,
+        user_channel(user.id),
+        {"event": "read", "room_id": room_id, "user_id": user.id, "seq": value, "unread_count": unread},
     )
+    peer = peer_of(access.room, user.id)
+    if moved and peer is not None:  # 읽음 for the other person of a 1:1 room (withus.services.chat_signals)
+        receipt = {"event": "read", "room_id": room_id, "user_id": user.id, "seq": value}
+        publish_after_commit(session, room_channel(room_id), receipt)
+        publish_after_commit(session, user_channel(peer), receipt)
     forget_notified_after_commit(session, user_id=user.id, room_id=room_id)
     # Read up to the first message an unread-chat mail is about: that mail is no longer due, or
     # (mailed already) the next message that finds them away may mail again (services.mail_chat).

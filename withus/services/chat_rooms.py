@@ -22,8 +22,8 @@ from withus.models.chat import ChatMessage, ChatParticipant, ChatRoom, ClubSumma
 from withus.models.club import Club, ClubMember
 from withus.models.user import User, UserSummary
 from withus.services import chat as chat_service
+from withus.services import chat_signals, rate_limit
 from withus.services import clubs as club_service
-from withus.services import rate_limit
 from withus.services import users as user_service
 from withus.services.pagination import clamp_limit
 
@@ -186,11 +186,13 @@ async def list_rooms(
 async def room_view(session: AsyncSession, *, user: User, room_id: int) -> RoomPublic:
     """One room as in the list (404 when not mine)."""
     assert user.id is not None
-    await chat_service.access_room(session, room_id=room_id, user_id=user.id)
+    access = await chat_service.access_room(session, room_id=room_id, user_id=user.id)
     rows = await _room_rows(session, user_id=user.id, limit=1, room_id=room_id)
     if not rows:
         raise chat_service.room_not_found()
-    return _room_view(rows[0], user.id)
+    view = _room_view(rows[0], user.id)
+    view.peer_last_read_seq = await chat_signals.peer_last_read_seq(session, room=access.room, user_id=user.id)
+    return view
 
 
 async def _room_rows(
