@@ -128,9 +128,10 @@ def message_item(
     menu: MessagePart | None = None,
     editor: MessagePart | None = None,
     editing: Callable[[rx.Var], rx.Var] | None = None,
+    read_seq: rx.Var | None = None,
 ) -> rx.Component:
     """One message. ``menu(m)`` (the page's 수정/삭제) sits beside a bubble; while ``editing(m)``,
-    ``editor(m)`` takes my bubble's place."""
+    ``editor(m)`` takes my bubble's place; 읽음 goes under my message whose seq is ``read_seq``."""
     time = rx.cond(
         m.show_time,
         rx.text(m.time, size="1", color_scheme="gray", white_space="nowrap", padding_bottom="2px"),
@@ -140,6 +141,21 @@ def message_item(
     mine: rx.Component = mine_row
     if editor is not None and editing is not None:
         mine = rx.cond(editing(m), editor(m), mine_row)
+    if read_seq is not None:
+        mine = rx.fragment(
+            mine,
+            rx.cond(
+                m.seq == read_seq,
+                rx.text(
+                    tr("chat.read"),
+                    size="1",
+                    color_scheme="gray",
+                    text_align="right",
+                    width="100%",
+                    custom_attrs={"data-testid": "message-read"},
+                ),
+            ),
+        )
     theirs = rx.hstack(
         rx.box(
             rx.cond(

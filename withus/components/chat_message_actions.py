@@ -9,6 +9,10 @@ import reflex as rx
 
 from withus.i18n.ui import tr
 
+ESCAPE_CANCELS = rx.Var(
+    "((e) => { if (e.key === 'Escape') { e.preventDefault(); document.getElementById('chat-edit-cancel')?.click(); } })"
+)
+
 
 def message_menu(m: rx.Var, *, on_edit: Any, on_delete: Any) -> rx.Component:
     """A "⋯" button beside a message I may change: 수정 (mine, within the edit window) and 삭제
@@ -50,7 +54,7 @@ def message_menu(m: rx.Var, *, on_edit: Any, on_delete: Any) -> rx.Component:
     )
 
 
-def message_editor(m: rx.Var, *, on_submit: Any, on_cancel: Any, on_key: Any, saving: rx.Var) -> rx.Component:
+def message_editor(m: rx.Var, *, on_submit: Any, on_cancel: Any, saving: rx.Var) -> rx.Component:
     """My message's text in a field: Enter saves, Shift+Enter breaks the line, Esc or 취소 closes."""
     return rx.form(
         rx.vstack(
@@ -63,7 +67,6 @@ def message_editor(m: rx.Var, *, on_submit: Any, on_cancel: Any, on_key: Any, sa
                 rows="2",
                 resize="vertical",
                 aria_label=tr("chat.edit_label"),
-                on_key_down=on_key,
                 width="100%",
             ),
             rx.hstack(
@@ -74,6 +77,7 @@ def message_editor(m: rx.Var, *, on_submit: Any, on_cancel: Any, on_key: Any, sa
                     variant="soft",
                     color_scheme="gray",
                     on_click=on_cancel,
+                    id="chat-edit-cancel",
                 ),
                 rx.button(
                     tr("chat.edit_save"),
@@ -92,7 +96,8 @@ def message_editor(m: rx.Var, *, on_submit: Any, on_cancel: Any, on_key: Any, sa
         on_submit=on_submit,
         width="min(520px, 85vw)",
         margin_left="auto",
-        custom_attrs={"data-testid": "message-editor"},
+        # Esc in the field: the same as 취소 (a form takes no on_key_down trigger; the key bubbles here).
+        custom_attrs={"data-testid": "message-editor", "onKeyDown": ESCAPE_CANCELS},
     )
 
 

@@ -63,10 +63,9 @@ def _message(m: rx.Var) -> rx.Component:
     return message_item(
         m,
         menu=lambda v: message_menu(v, on_edit=E.start_edit, on_delete=E.ask_delete),
-        editor=lambda v: message_editor(
-            v, on_submit=E.save_edit, on_cancel=E.cancel_edit, on_key=E.edit_key, saving=E.saving
-        ),
+        editor=lambda v: message_editor(v, on_submit=E.save_edit, on_cancel=E.cancel_edit, saving=E.saving),
         editing=lambda v: v.id == E.editing_id,
+        read_seq=S.read_mark_seq,
     )
 
 
@@ -135,6 +134,20 @@ def jump_button() -> rx.Component:
             width="100%",
             padding_y="6px",
         ),
+    )
+
+
+def typing_line() -> rx.Component:
+    """ "…님이 입력 중" while the other side types (gone after a few seconds of silence)."""
+    return rx.box(
+        rx.cond(
+            S.typing_name != "",
+            rx.text(tr("chat.typing", name=S.typing_name), size="1", color_scheme="gray", id="chat-typing"),
+        ),
+        min_height="18px",
+        padding_x="4px",
+        width="100%",
+        custom_attrs={"aria-live": "polite"},
     )
 
 
@@ -219,6 +232,7 @@ def index() -> rx.Component:
                     ),
                     history(),
                     jump_button(),
+                    typing_line(),
                     composer(),
                     delete_dialog(
                         open_=E.deleting_id != 0, on_open_change=E.delete_dialog, on_confirm=E.confirm_delete

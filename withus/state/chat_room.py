@@ -14,9 +14,10 @@ change); "이전 메시지" pages back, and once the cap is reached the newest a
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-import json
 import logging
+import time
 import uuid
 from typing import Any
 
@@ -30,9 +31,10 @@ from withus.realtime import presence
 from withus.realtime.bus import room_channel
 from withus.services import chat as chat_service
 from withus.services import chat_rooms as room_service
-from withus.services import chat_sending
+from withus.services import chat_sending, chat_signals
 from withus.state import live as tasks
 from withus.state.auth import AuthState
+from withus.state.chat_room_events import event_message, room_signal
 from withus.state.chat_views import MessageView, RoomHeader, arrange, is_next, message_row, plain_message, room_header
 from withus.state.common import current_user_id, generic_error, load_user, login_redirect, path_id, said
 from withus.state.handlers import acting_user_id, needs_login
@@ -57,6 +59,12 @@ class ChatRoomState(rx.State):
     gone: bool = False
     draft_len: int = 0
     live: bool = False
+    peer_read_seq: int = 0  # 1:1 rooms: how far the other person has read (읽음)
+    typing_name: str = ""  # who is typing now ("" for nobody)
+
+    _typing_uid: int = 0
+    _typing_stamp: int = 0
+    _typed_at: float = 0.0  # when this tab last said I am typing
 
     _uid: int | None = None
     _sid: str = ""
@@ -76,6 +84,17 @@ class ChatRoomState(rx.State):
     @rx.var
     def is_direct(self) -> bool:
         return self.room.kind == "direct"
+
+    @rx.var
+    def read_mark_seq(self) -> int:
+        """My last message the other person of a 1:1 room has read: 읽음 goes under it."""
+        if self.room.kind != "direct":
+            return 0
+        mark = 0
+        for m in self.messages:
+            if m.mine and m.seq <= self.peer_read_seq:
+                mark = m.seq
+        return mark
 
     def _viewer(self) -> str:
         return f"web:{self.router.session.client_token}"
@@ -144,6 +163,7 @@ class ChatRoomState(rx.State):
             return rx.toast.error(generic_error())
         self.room = room_header(room)
         self._role = access.role
+        self.peer_read_seq = room.peer_last_read_seq or 0
         self._set_messages([self._row(m, uid) for m in items])
         self.has_older = has_more
         self._latest_seq = max(room.last_seq, self._last_shown())
@@ -176,13 +196,16 @@ class ChatRoomState(rx.State):
             return True
 
         async def receive(batch: tasks.Batch) -> list[Any] | None:
-            events = [e for _, data in batch if (e := _event_message(data)) is not None and e[1].room_id == room_id]
+            events = [e for _, data in batch if (e := event_message(data)) is not None and e[1].room_id == room_id]
             incoming = [m for kind, m in events if kind == "message"]
             changed = [m for kind, m in events if kind != "message"]
+            signals = [e for _, data in batch if (e := room_signal(data)) is not None and e["room_id"] == room_id]
             if incoming and not await self._receive(uid, room_id, gen, incoming):
                 return None
             if changed:
                 await self._apply_changes(uid, gen, changed)
+            if signals:
+                return await self._apply_signals(uid, gen, signals)
             return []
 
         async def still_here() -> bool:
@@ -205,8 +228,8 @@ class ChatRoomState(rx.State):
         )
         try:
             async with contextlib.aclosing(feed) as events:
-                async for _ in events:
-                    pass
+                async for event in events:
+                    yield event
         finally:
             try:
                 if entered:
@@ -214,11 +237,41 @@ class ChatRoomState(rx.State):
             except Exception:  # the TTL ends it anyway
                 log.debug("presence leave failed", exc_info=True)
 
+    async def _apply_signals(self, uid: int, gen: int, signals: list[dict[str, Any]]) -> list[Any]:
+        """The other person's read mark (읽음) and typing (shown until TYPING_SHOWN seconds of silence)."""
+        async with self:
+            if self._gen != gen:
+                return []
+            typing = None
+            for event in signals:
+                if event["user_id"] == uid:
+                    continue
+                if event["event"] == "read":
+                    self.peer_read_seq = max(self.peer_read_seq, int(event["seq"]))
+                else:
+                    typing = event
+            if typing is None:
+                return []
+            self.typing_name = str(typing.get("nickname") or "")
+            self._typing_uid = int(typing["user_id"])
+            self._typing_stamp += 1
+            return [ChatRoomState.typing_gone(self._typing_stamp)]
+
+    @rx.event(background=True)
+    async def typing_gone(self, stamp: int) -> None:
+        """After a few seconds without a new typing signal, nobody is typing any more."""
+        await asyncio.sleep(chat_signals.TYPING_SHOWN)
+        async with self:
+            if self._typing_stamp == stamp:
+                self.typing_name, self._typing_uid = "", 0
+
     async def _receive(self, uid: int, room_id: int, gen: int, incoming: list[MessagePublic]) -> bool:
         """Live messages: appended when they continue what the page holds, else fetched. False: stop."""
         async with self:
             if self._gen != gen:
                 return False
+            if self._typing_uid and any(m.sender.id == self._typing_uid for m in incoming):
+                self.typing_name, self._typing_uid = "", 0  # what they typed has arrived
             top = max(m.seq for m in incoming)
             if self.has_newer:
                 # Reading history: count what is new, show it on "최신 메시지로".
@@ -297,8 +350,21 @@ class ChatRoomState(rx.State):
         return allowed
 
     @rx.event
-    def set_draft(self, value: str) -> None:
+    async def set_draft(self, value: str) -> None:
+        """The composer changed: its counter, and (at most every 2 seconds) "I am typing" to the room."""
         self.draft_len = len(value)
+        now = time.time()
+        if not value.strip() or self._uid is None or not self._room_id or self.gone:
+            return
+        if now - self._typed_at < chat_signals.TYPING_EVERY:
+            return
+        self._typed_at = now
+        try:
+            await chat_signals.do_typing(user_id=self._uid, room_id=self._room_id)
+        except DomainError:
+            pass
+        except Exception:  # a signal, never worth an error on the page
+            log.debug("typing signal failed", exc_info=True)
 
     @rx.event
     async def send(self, form: dict[str, Any], client_id: str = "") -> Any:
@@ -395,19 +461,3 @@ class ChatRoomState(rx.State):
                 return await login_redirect(self)
             await room_service.do_hide_room(session, user=user, room_id=self._room_id)
         return [rx.toast.success(here("chat.left_room")), rx.redirect("/chat")]
-
-
-LIVE_EVENTS = ("message", "message_updated", "message_deleted")
-
-
-def _event_message(data: str) -> tuple[str, MessagePublic] | None:
-    """A new message (``message``) or a change to one (``message_updated`` / ``message_deleted``)."""
-    try:
-        event = json.loads(data)
-        kind = event.get("event")
-        if kind not in LIVE_EVENTS:
-            return None
-        return kind, MessagePublic.model_validate(event["message"])
-    except (ValueError, KeyError, TypeError, AttributeError):
-        log.warning("chat: ignored a payload that is not a message")
-        return None

@@ -39,11 +39,6 @@ class ChatEditState(ChatRoomState):
         self.editing_id = 0
 
     @rx.event
-    def edit_key(self, key: str) -> None:
-        if key == "Escape":
-            self.editing_id = 0
-
-    @rx.event
     @needs_login
     async def save_edit(self, form: dict[str, Any]) -> Any:
         """The new text; a refused one (empty, too long, too late, gone) keeps the editor open, with the
