@@ -5,16 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from api.deps import CurrentUser, SessionDep, UnitOfWorkRoute
+from api.uploads import read_image_upload
 from withus.errors import InvalidInput
 from withus.models.chat import MessagePublic, RoomPublic
 from withus.models.types import TEXT_PATTERN, Id, Seq, StrictId, StrictSeq, Text
 from withus.services import chat as chat_service
-from withus.services import chat_edits, chat_sending
+from withus.services import chat_attachments, chat_edits, chat_sending
 from withus.services import chat_rooms as room_service
 from withus.services.pagination import decode_cursor, encode_cursor
 
@@ -171,6 +172,58 @@ async def send_message(room_id: Id, body: SendMessage, session: SessionDep, user
     return JSONResponse(message.model_dump(mode="json"), status_code=status.HTTP_200_OK)
 
 
+IMAGE_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary", "description": "PNG, JPEG or WebP, ≤ 5 MB"},
+                        "client_msg_id": {
+                            "type": "string",
+                            "minLength": 1,
+                            "maxLength": 64,
+                            "description": "as for a text message: a resend with the same id is stored once",
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/chat/rooms/{room_id:int}/attachments",
+    response_model=MessagePublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="Send an image",
+    openapi_extra=IMAGE_BODY,
+    responses={
+        **NOT_FOUND,
+        200: {"model": MessagePublic, "description": "A resend of a stored `client_msg_id`: the stored message."},
+        400: {"description": "`invalid_image`, `invalid_upload`"},
+        403: {"description": "`blocked` (1:1 rooms)"},
+        413: {"description": "`image_too_large` (more than 5 MB)"},
+        429: {"description": "`rate_limited`"},
+    },
+)
+async def send_image(room_id: Id, request: Request, session: SessionDep, user: CurrentUser) -> Any:
+    """Multipart field `file`: checked by its content like an avatar (PNG, JPEG or WebP, ≤ 5 MB, ≤ 4096×4096),
+    re-encoded to WebP without metadata, at most 2048 px a side, with a thumbnail of at most 480 px. The message
+    has `body: ""` and `attachment: {url, width, height, thumbnail_url}` and is delivered live like any other."""
+    content, fields = await read_image_upload(request, extra_fields=("client_msg_id",))
+    message, created = await chat_attachments.do_send_image(
+        session, user=user, room_id=room_id, content=content, client_msg_id=fields.get("client_msg_id")
+    )
+    if created:
+        return message
+    return JSONResponse(message.model_dump(mode="json"), status_code=status.HTTP_200_OK)
+
+
 @router.post(
     "/chat/rooms/{room_id:int}/read",
     status_code=status.HTTP_204_NO_CONTENT,
@@ -209,7 +262,7 @@ MESSAGE_NOT_FOUND: dict[int | str, dict[str, Any]] = {
         **MESSAGE_NOT_FOUND,
         403: {
             "description": "`not_your_message`; `edit_window_passed` (24 hours after sending); "
-            "`message_gone` (deleted or hidden)"
+            "`message_gone` (deleted or hidden); `image_not_editable`"
         },
     },
 )

@@ -86,6 +86,53 @@ def day_separator(label: rx.Var) -> rx.Component:
     )
 
 
+def image_view(m: rx.Var) -> rx.Component:
+    """An image message: its thumbnail (the page keeps its place while it loads), a click or Enter
+    opens the full image in a dialog (Esc closes it)."""
+    return rx.dialog.root(
+        rx.dialog.trigger(
+            rx.el.button(
+                rx.image(
+                    src=m.thumb_url,
+                    alt=tr("chat.photo"),
+                    width="100%",
+                    height="auto",
+                    loading="lazy",
+                    style={"aspect_ratio": f"{m.image_width} / {m.image_height}", "display": "block"},
+                    border_radius="10px",
+                    custom_attrs={"width": m.image_width, "height": m.image_height},
+                ),
+                type="button",
+                aria_label=tr("chat.photo_open"),
+                title=tr("chat.photo_open"),
+                style={"padding": "0", "border": "none", "background": "none", "cursor": "zoom-in", "display": "block"},
+                width="min(240px, 60vw)",
+                custom_attrs={"data-testid": "message-image"},
+            ),
+        ),
+        rx.dialog.content(
+            rx.dialog.title(m.nickname, size="3", margin_bottom="8px"),
+            rx.image(
+                src=m.image_url,
+                alt=tr("chat.photo"),
+                width="100%",
+                height="auto",
+                style={"max_height": "80vh", "object_fit": "contain"},
+                custom_attrs={"data-testid": "message-image-full"},
+            ),
+            rx.flex(
+                rx.link(tr("chat.photo_original"), href=m.image_url, is_external=True, size="2"),
+                rx.dialog.close(rx.button(tr("chat.photo_close"), variant="soft", color_scheme="gray", size="2")),
+                justify="between",
+                align="center",
+                margin_top="12px",
+            ),
+            max_width="min(960px, 96vw)",
+            padding="12px",
+        ),
+    )
+
+
 def _bubble(m: rx.Var) -> rx.Component:
     return rx.box(
         rx.cond(
@@ -96,7 +143,8 @@ def _bubble(m: rx.Var) -> rx.Component:
                 rx.text(tr("chat.hidden_message"), size="2", color_scheme="gray", style={"font_style": "italic"}),
                 # Plain text: React escapes it; line breaks are kept by white-space.
                 rx.fragment(
-                    rx.text(m.body, size="2", white_space="pre-wrap", word_break="break-word"),
+                    rx.cond(m.thumb_url != "", image_view(m)),
+                    rx.cond(m.body != "", rx.text(m.body, size="2", white_space="pre-wrap", word_break="break-word")),
                     rx.cond(
                         m.edited,
                         rx.text(

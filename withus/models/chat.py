@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
@@ -26,7 +27,7 @@ from sqlalchemy import CheckConstraint, DateTime, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from withus.models.base import Base, as_utc, created_at_field
-from withus.models.user import UserSummary
+from withus.models.user import MEDIA_URL_PREFIX, UserSummary
 
 RoomKind = Literal["direct", "club"]
 BODY_MAX = 1000
@@ -90,9 +91,71 @@ class ChatMessage(Base, table=True):
     hidden_at: datetime | None = Field(default=None, sa_type=_tz())
     edited_at: datetime | None = Field(default=None, sa_type=_tz())
     deleted_at: datetime | None = Field(default=None, sa_type=_tz())
+    # An image (withus.services.chat_attachments): paths under MEDIA_DIR, the full image's size.
+    attachment_path: str | None = Field(default=None, max_length=200)
+    attachment_thumb_path: str | None = Field(default=None, max_length=200)
+    attachment_width: int | None = None
+    attachment_height: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredImage:
+    """A checked, re-encoded image on disk: what a message's attachment columns hold."""
+
+    path: str
+    thumb_path: str
+    width: int
+    height: int
+
+    def columns(self) -> dict[str, object]:
+        return {
+            "attachment_path": self.path,
+            "attachment_thumb_path": self.thumb_path,
+            "attachment_width": self.width,
+            "attachment_height": self.height,
+        }
+
+
+NO_ATTACHMENT: dict[str, object] = {
+    "attachment_path": None,
+    "attachment_thumb_path": None,
+    "attachment_width": None,
+    "attachment_height": None,
+}
 
 
 # ---------------------------------------------------------------- views
+
+
+class AttachmentPublic(SQLModel):
+    """An image sent in a room: the full image (WebP, at most 2048 px a side) and a thumbnail."""
+
+    url: str
+    width: int
+    height: int
+    thumbnail_url: str
+
+    @classmethod
+    def of(cls, message: ChatMessage) -> AttachmentPublic | None:
+        if not message.attachment_path:
+            return None
+        return cls(
+            url=MEDIA_URL_PREFIX + message.attachment_path,
+            width=message.attachment_width or 0,
+            height=message.attachment_height or 0,
+            thumbnail_url=MEDIA_URL_PREFIX + (message.attachment_thumb_path or message.attachment_path),
+        )
+
+    @classmethod
+    def of_stored(cls, image: StoredImage | None) -> AttachmentPublic | None:
+        if image is None:
+            return None
+        return cls(
+            url=MEDIA_URL_PREFIX + image.path,
+            width=image.width,
+            height=image.height,
+            thumbnail_url=MEDIA_URL_PREFIX + image.thumb_path,
+        )
 
 
 class MessagePublic(SQLModel):
@@ -104,12 +167,13 @@ class MessagePublic(SQLModel):
     room_id: int
     seq: int
     sender: UserSummary
-    body: str
+    body: str = Field(description='the text; "" for an image, a hidden or a deleted message')
     client_msg_id: str | None
     created_at: datetime
     hidden: bool = False
     edited_at: datetime | None = None
     deleted: bool = False
+    attachment: AttachmentPublic | None = None
 
     @classmethod
     def of(cls, message: ChatMessage, sender: UserSummary) -> MessagePublic:
@@ -127,6 +191,7 @@ class MessagePublic(SQLModel):
             hidden=hidden,
             edited_at=as_utc(message.edited_at) if message.edited_at is not None and not deleted else None,
             deleted=deleted,
+            attachment=None if hidden or deleted else AttachmentPublic.of(message),
         )
 
 

@@ -10,11 +10,15 @@ from withus.components.chat_message_actions import delete_dialog, message_editor
 from withus.components.confirm_dialog import confirm_dialog
 from withus.components.layout import page
 from withus.i18n.ui import tr
+from withus.services.images import MAX_BYTES
 from withus.state.chat_room import ChatRoomState
 from withus.state.chat_room_edits import ChatEditState
+from withus.state.chat_room_images import IMAGE_UPLOAD_ID, ChatImageState
 
 S = ChatRoomState
 E = ChatEditState
+P = ChatImageState
+ACCEPT = {"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"], "image/webp": [".webp"]}
 CLIENT_ID = rx.Var("(Date.now().toString(36) + '-' + Math.random().toString(36).slice(2, 12))").to(str)
 
 
@@ -151,9 +155,36 @@ def typing_line() -> rx.Component:
     )
 
 
+def photo_button() -> rx.Component:
+    """Pick a photo: it is sent at once (PNG, JPEG or WebP up to 5 MB; the server checks it again)."""
+    return rx.upload.root(
+        rx.icon_button(
+            rx.cond(P.sending_image, rx.spinner(size="2"), rx.icon("image-plus", size=18)),
+            type="button",
+            variant="soft",
+            color_scheme="gray",
+            size="3",
+            disabled=S.gone | P.sending_image,
+            aria_label=rx.cond(P.sending_image, tr("chat.photo_sending"), tr("chat.photo_send")),
+            title=tr("chat.photo_send"),
+        ),
+        id=IMAGE_UPLOAD_ID,
+        accept=ACCEPT,
+        max_files=1,
+        max_size=MAX_BYTES,
+        multiple=False,
+        no_drag=True,
+        disabled=S.gone | P.sending_image,
+        on_drop=P.send_image(rx.upload_files(upload_id=IMAGE_UPLOAD_ID)),
+        on_drop_rejected=P.image_rejected,
+        custom_attrs={"data-testid": "chat-photo"},
+    )
+
+
 def composer() -> rx.Component:
     return rx.form(
         rx.hstack(
+            photo_button(),
             rx.text_area(
                 name="body",
                 id="chat-input",

@@ -3,10 +3,12 @@
 Rules:
 
 - **Edit**: the sender only, within :data:`EDIT_WINDOW` (24 hours) of sending, the same body rules
-  as sending (:func:`withus.services.chat.check_body`); not a deleted or hidden message.
+  as sending (:func:`withus.services.chat.check_body`); not a deleted or hidden message, not an
+  image (403 ``image_not_editable``: delete it and send another).
   ``edited_at`` is set (shown as 수정됨).
 - **Delete**: the sender, at any time; in a club room also the club's host and moderators
-  (``clubs.is_staff``). The text is gone from the database (``body`` emptied, ``deleted_at`` set);
+  (``clubs.is_staff``). The text is gone from the database (``body`` emptied, ``deleted_at`` set),
+  an image's files from the disk;
   the message keeps its ``id`` and ``seq``, shown as ``{"deleted": true, "body": ""}``. Deleting a
   deleted message changes nothing.
 - A message in a room the user may not enter (or cleared for them) is 404 ``message_not_found``.
@@ -33,6 +35,7 @@ from withus.models.user import User, UserSummary
 from withus.realtime.bus import publish_after_commit, room_channel, user_channel
 from withus.services import chat as chat_service
 from withus.services import clubs as club_service
+from withus.services import images
 
 EDIT_WINDOW = timedelta(hours=24)
 
@@ -45,13 +48,22 @@ def message_not_found() -> NotFound:
 
 
 def edit_refusal(
-    *, sender_id: int, created_at: datetime, deleted: bool, hidden: bool, user_id: int, now: datetime
+    *,
+    sender_id: int,
+    created_at: datetime,
+    deleted: bool,
+    hidden: bool,
+    user_id: int,
+    now: datetime,
+    image: bool = False,
 ) -> DomainError | None:
     """Why ``user_id`` may not edit this message (None: they may)."""
     if sender_id != user_id:
         return Forbidden(code="not_your_message")
     if deleted or hidden:
         return Forbidden(code="message_gone")
+    if image:
+        return Forbidden(code="image_not_editable")
     if now - as_utc(created_at) > EDIT_WINDOW:
         return Forbidden(code="edit_window_passed")
     return None
@@ -116,6 +128,7 @@ async def do_edit_message(session: AsyncSession, *, user: User, message_id: int,
         hidden=message.hidden_at is not None,
         user_id=user.id,
         now=utcnow(),
+        image=message.attachment_path is not None,
     )
     if refusal is not None:
         raise refusal
@@ -141,8 +154,14 @@ async def do_delete_message(session: AsyncSession, *, user: User, message_id: in
         return
     message.body = ""
     message.deleted_at = utcnow()
+    files = [message.attachment_path, message.attachment_thumb_path]
+    message.attachment_path = message.attachment_thumb_path = None
+    message.attachment_width = message.attachment_height = None
     session.add(message)
     await session.flush()
+    for path in files:
+        if path:
+            images.delete_after_commit(session, path)  # an image goes with its message
     await _publish(session, access, DELETED, MessagePublic.of(message, UserSummary.of(sender)))
 
 

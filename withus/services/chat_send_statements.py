@@ -93,6 +93,10 @@ def statements() -> dict[str, Any]:
             col(ChatMessage.hidden_at),
             col(ChatMessage.edited_at),
             col(ChatMessage.deleted_at),
+            col(ChatMessage.attachment_path),
+            col(ChatMessage.attachment_thumb_path),
+            col(ChatMessage.attachment_width),
+            col(ChatMessage.attachment_height),
         ).where(
             tuple_(col(ChatMessage.room_id), col(ChatMessage.sender_id), col(ChatMessage.client_msg_id)).in_(
                 bindparam("keys", expanding=True)
@@ -143,8 +147,9 @@ UNNEST_INSERT = text(
 async def inserted(conn: Any, rows: list[dict[str, Any]]) -> list[int]:
     """Insert the messages; their ids, in the order of ``rows``. On PostgreSQL one statement text
     whatever their number (arrays through ``unnest``: prepared once by the driver, where a VALUES
-    list of each length was a new text, so a prepare round trip per batch)."""
-    if conn.dialect.name != "postgresql":
+    list of each length was a new text, so a prepare round trip per batch). An image message (one
+    per upload, never in a STOMP batch) takes the plain INSERT with its attachment columns."""
+    if conn.dialect.name != "postgresql" or any(r["attachment_path"] for r in rows):
         return [row.id for row in await conn.execute(statements()["insert"], rows)]
     result = await conn.execute(
         UNNEST_INSERT,

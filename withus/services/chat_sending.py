@@ -34,7 +34,7 @@ from withus.errors import DomainError, Forbidden, NotAuthenticated
 from withus.i18n import Msg
 from withus.kv import get_kv
 from withus.models.base import as_utc, utcnow
-from withus.models.chat import ChatMessage, MessagePublic
+from withus.models.chat import NO_ATTACHMENT, AttachmentPublic, ChatMessage, MessagePublic, StoredImage
 from withus.models.user import User, UserSummary
 from withus.observability import metrics
 from withus.realtime import presence
@@ -51,6 +51,7 @@ class SendRequest:
     room_id: int
     body: Any
     client_msg_id: Any = None
+    attachment: StoredImage | None = None  # an image message (withus.services.chat_attachments): body ""
 
 
 Outcome = tuple[MessagePublic, bool] | DomainError
@@ -128,6 +129,7 @@ async def send_messages(session: AsyncSession, requests: Sequence[SendRequest]) 
             "body": item.text,
             "client_msg_id": item.client_id,
             "created_at": now,
+            **(item.request.attachment.columns() if item.request.attachment else NO_ATTACHMENT),
         }
         for item in new
     ]
@@ -145,6 +147,7 @@ async def send_messages(session: AsyncSession, requests: Sequence[SendRequest]) 
             body=item.text,
             client_msg_id=item.client_id,
             created_at=as_utc(now),
+            attachment=AttachmentPublic.of_stored(item.request.attachment),
         )
         published[item.index] = public
         outcomes[item.index] = (public, True)
@@ -181,7 +184,7 @@ def _validated(requests: Sequence[SendRequest], outcomes: list[Outcome | None]) 
     items = []
     for index, request in enumerate(requests):
         try:
-            text = chat_service.check_body(request.body)
+            text = "" if request.attachment is not None else chat_service.check_body(request.body)
             client_id = chat_service.check_client_msg_id(request.client_msg_id)
         except DomainError as exc:
             outcomes[index] = exc
@@ -382,7 +385,7 @@ async def _notify_absent(
             user_id=uid,
             type="chat_message",
             title=_notification_title(item),
-            body=chat_service.preview(message.body),
+            body=chat_service.preview(message.body) if message.attachment is None else str(Msg("chat.photo")),
             link=f"/chat/{room_id}",
             data={"room_id": room_id, "message_id": message.id, "seq": message.seq, "sender_id": message.sender.id},
         )

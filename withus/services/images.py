@@ -117,6 +117,17 @@ async def save_image(content: bytes, *, folder: str, max_side: int = 1024, squar
     return name
 
 
+async def store_bytes(data: bytes, *, relative: str) -> None:
+    """Write already re-encoded bytes at ``relative`` under the media folder."""
+    await asyncio.to_thread(_write, get_settings().media_path / relative, data)
+
+
+def webp_size(data: bytes) -> tuple[int, int]:
+    """Width and height of an image this module wrote (its header only)."""
+    with Image.open(io.BytesIO(data)) as img:
+        return img.width, img.height
+
+
 def _write(path: object, data: bytes) -> None:
     from pathlib import Path
 

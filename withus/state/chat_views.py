@@ -47,6 +47,8 @@ def _preview(r: RoomPublic) -> str:
     if m is None:
         return here("chat.no_messages_yet")
     text = here("chat.hidden_message") if m.hidden else " ".join(m.body.split())
+    if m.attachment is not None and not text:
+        text = here("chat.photo")
     if len(text) > PREVIEW:
         text = text[: PREVIEW - 1] + "…"
     if r.kind == "club":
@@ -116,6 +118,10 @@ class MessageView:
     hidden: bool = False
     deleted: bool = False
     edited: bool = False
+    image_url: str = ""  # an image message: the full image, its thumbnail and size
+    thumb_url: str = ""
+    image_width: int = 0
+    image_height: int = 0
     can_edit: bool = False
     can_delete: bool = False
     mine: bool = False
@@ -137,6 +143,7 @@ def message_row(m: MessagePublic, me: int, *, room_kind: str = "direct", role: s
             hidden=m.hidden,
             user_id=me,
             now=utcnow(),
+            image=m.attachment is not None,
         )
         is None
     )
@@ -151,6 +158,10 @@ def message_row(m: MessagePublic, me: int, *, room_kind: str = "direct", role: s
         hidden=m.hidden,
         deleted=m.deleted,
         edited=m.edited_at is not None,
+        image_url=m.attachment.url if m.attachment else "",
+        thumb_url=m.attachment.thumbnail_url if m.attachment else "",
+        image_width=m.attachment.width if m.attachment else 0,
+        image_height=m.attachment.height if m.attachment else 0,
         can_edit=can_edit,
         can_delete=not m.deleted
         and delete_refusal(sender_id=m.sender.id, user_id=me, room_kind=room_kind, role=role) is None,
