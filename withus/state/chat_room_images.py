@@ -14,12 +14,11 @@ import reflex as rx
 
 from withus.db import session_scope
 from withus.errors import DomainError
-from withus.i18n import Msg, localize
+from withus.i18n.reader import here
 from withus.services import chat_attachments, images
 from withus.state.chat_room import ChatRoomState
-from withus.state.common import GENERIC_ERROR
+from withus.state.common import generic_error
 from withus.state.handlers import acting_user, needs_login
-from withus.state.locale import current_locale
 
 log = logging.getLogger(__name__)
 
@@ -53,12 +52,12 @@ class ChatImageState(ChatRoomState):
             raise  # needs_login shows it as a toast, in the reader's language
         except Exception:
             log.exception("chat image failed")
-            yield rx.toast.error(GENERIC_ERROR)
+            yield rx.toast.error(generic_error())
         finally:
             self.sending_image = False
         yield rx.clear_selected_files(IMAGE_UPLOAD_ID)
 
     @rx.event
-    async def image_rejected(self, _rejected: list[dict[str, Any]]) -> Any:
+    def image_rejected(self, _rejected: list[dict[str, Any]]) -> Any:
         """The browser refused the file before sending (type or size)."""
-        return rx.toast.error(str(localize(Msg("chat.photo_rejected"), await current_locale(self))))
+        return rx.toast.error(here("chat.photo_rejected"))
