@@ -180,12 +180,14 @@ IMAGE_BODY: dict[str, Any] = {
                 "schema": {
                     "type": "object",
                     "required": ["file"],
+                    "additionalProperties": False,
                     "properties": {
                         "file": {"type": "string", "format": "binary", "description": "PNG, JPEG or WebP, ≤ 5 MB"},
                         "client_msg_id": {
                             "type": "string",
                             "minLength": 1,
                             "maxLength": 64,
+                            "pattern": "^[^\\u0000-\\u001f]*$",
                             "description": "as for a text message: a resend with the same id is stored once",
                         },
                     },
