@@ -87,3 +87,37 @@ def test_an_event_block_splits_every_kind_of_line_break_into_data_lines() -> Non
     )
     assert format_event(data="a\r\nb\rc\nd") == b"data: a\ndata: b\ndata: c\ndata: d\n\n"
     assert format_retry(3000) == b"retry: 3000\n\n"
+
+
+def _public(sender: int, *, minutes_ago: int = 1, image: bool = False) -> object:
+    from withus.models.chat import AttachmentPublic, MessagePublic
+    from withus.models.user import UserSummary
+
+    attachment = AttachmentPublic(url="/media/chat/a.webp", width=4, height=3, thumbnail_url="/media/chat/a-t.webp")
+    return MessagePublic(
+        id=1,
+        room_id=1,
+        seq=1,
+        sender=UserSummary(id=sender, nickname="보낸이", avatar_url=""),
+        body="" if image else "안녕",
+        client_msg_id=None,
+        created_at=datetime.now(UTC) - timedelta(minutes=minutes_ago),
+        attachment=attachment if image else None,
+    )
+
+
+def test_who_may_edit_and_delete_a_message_on_the_room_page() -> None:
+    from withus.state.chat_views import message_row
+
+    mine, theirs = _public(7), _public(8)
+    row = message_row(mine, 7)  # type: ignore[arg-type]
+    assert (row.can_edit, row.can_delete) == (True, True)
+    assert (message_row(_public(7, minutes_ago=25 * 60), 7).can_edit) is False  # type: ignore[arg-type]
+    assert message_row(_public(7, image=True), 7).can_edit is False  # type: ignore[arg-type]
+    assert message_row(_public(7, image=True), 7).thumb_url == "/media/chat/a-t.webp"  # type: ignore[arg-type]
+    # Someone else's: nothing in a 1:1 room or for a member; a club's staff may delete it.
+    assert (message_row(theirs, 7).can_edit, message_row(theirs, 7).can_delete) == (False, False)  # type: ignore[arg-type]
+    assert message_row(theirs, 7, room_kind="club", role="member").can_delete is False  # type: ignore[arg-type]
+    for role in ("host", "moderator"):
+        staff = message_row(theirs, 7, room_kind="club", role=role)  # type: ignore[arg-type]
+        assert (staff.can_edit, staff.can_delete) == (False, True)
