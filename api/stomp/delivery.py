@@ -102,11 +102,11 @@ async def _deliver_signal(conn: Connection, channel: str, data: str) -> None:
     kind, room_id, user_id, body = decoded
     if kind == "typing" and user_id == conn.user_id:
         return
-    extra = [("withus-event", kind), ("room-id", str(room_id))]
+    tail = _tail(body, [("withus-event", kind), ("room-id", str(room_id))], conn.version)
     on_room = channel.startswith("chat:room:")
     for sub in list(conn.subscriptions.values()):
         if (sub.room_id == room_id) if on_room else (sub.destination == USER_MESSAGES):
-            await _deliver(conn, sub, body, extra)
+            await _deliver(conn, sub, tail)
 
 
 async def _deliver_room_message(conn: Connection, message: dict[str, Any]) -> None:
