@@ -42,7 +42,8 @@ def _receive_once(body: bytes) -> Callable[[], Awaitable[dict[str, object]]]:
 
 
 async def read_image_upload(request: Request, *, extra_fields: tuple[str, ...] = ()) -> tuple[bytes, dict[str, str]]:
-    """The bytes of the ``file`` field (≤ ``images.MAX_BYTES``, else 413) and the named text fields."""
+    """The bytes of the ``file`` field (≤ ``images.MAX_BYTES``, else 413) and the named text fields;
+    a field of another name is 400 ``invalid_upload``."""
     body = await read_capped(request, MAX_UPLOAD_BODY)
     form_request = Request(request.scope, receive=_receive_once(body))
     try:
@@ -51,8 +52,9 @@ async def read_image_upload(request: Request, *, extra_fields: tuple[str, ...] =
         raise InvalidInput(code="invalid_upload") from None
     try:
         upload = form.get("file")
-        if upload is None or isinstance(upload, str):
-            raise InvalidInput(code="invalid_upload")
+        known = {"file", *extra_fields}
+        if upload is None or isinstance(upload, str) or any(name not in known for name in form):
+            raise InvalidInput(code="invalid_upload")  # the form's schema names every field
         content = await upload.read(images.MAX_BYTES + 1)
         fields = {name: value for name in extra_fields if isinstance(value := form.get(name), str)}
     finally:

@@ -107,6 +107,9 @@ async def test_what_is_not_an_image_too_large_or_not_my_room_is_refused(
     assert r.status_code == 413 and r.json()["code"] == "image_too_large"
     r = await client.post(url, headers=headers, data={"note": "no file"})
     assert r.status_code == 400 and r.json()["code"] == "invalid_upload"
+    files = {"file": ("a.jpg", _photo(), "image/jpeg")}
+    r = await client.post(url, headers=headers, files=files, data={"caption": "the form names no such field"})
+    assert r.status_code == 400 and r.json()["code"] == "invalid_upload"
     r = await client.post(url, headers=await auth_headers(eve), files={"file": ("a.jpg", _photo(), "image/jpeg")})
     assert r.status_code == 404 and r.json()["code"] == "room_not_found"
     r = await client.get(f"/api/chat/rooms/{room_id}/messages", headers=headers)
