@@ -215,6 +215,7 @@ async def test_batches_of_nearby_sizes_run_the_same_statements(session: AsyncSes
     assert any(" IN " in t.upper() for t in per_size[8])
     assert per_size[5] == per_size[6] == per_size[7] == per_size[8]
     assert chat_send_statements.padded([3, 5, 9]) == [3, 5, 9, 9] and chat_send_statements.padded([1]) == [1]
+    assert chat_send_statements.padded([3], like=5) == [3] * 8
 
 
 # ---------------------------------------------------------------- the queue

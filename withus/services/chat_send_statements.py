@@ -22,12 +22,14 @@ from withus.models.user import User
 from withus.services import users as user_service
 
 
-def padded(values: list[Any]) -> list[Any]:
-    """``values`` (not empty) lengthened to the next power of two by repeating the last one, for an
-    expanding ``IN``: the same rows, and a statement text of one of a few lengths, so that the
-    driver's prepared statements are used again (asyncpg keeps them per text; a batch of any size
-    made a new text, one more round trip and a parse and plan by PostgreSQL for each statement)."""
-    size = 1 << (len(values) - 1).bit_length()
+def padded(values: list[Any], like: int = 0) -> list[Any]:
+    """``values`` (not empty) lengthened to the next power of two (of ``like`` when that is longer:
+    the lists of one statement padded alike, so that their lengths do not combine into more texts)
+    by repeating the last one, for an expanding ``IN``: the same rows, and a statement text of one
+    of a few lengths, so that the driver's prepared statements are used again (asyncpg keeps them
+    per text; a batch of any size made a new text, one more round trip and a parse and plan by
+    PostgreSQL for each statement)."""
+    size = 1 << (max(len(values), like) - 1).bit_length()
     return values + [values[-1]] * (size - len(values))
 
 

@@ -217,8 +217,8 @@ async def _with_access(conn: Any, items: list[_Item], outcomes: list[Outcome | N
     pairs = sorted({(item.request.room_id, item.request.sender_id) for item in items})
     params = {
         "pairs": padded(pairs),
-        "room_ids": padded(sorted({p[0] for p in pairs})),
-        "sender_ids": padded(sorted({p[1] for p in pairs})),
+        "room_ids": padded(sorted({p[0] for p in pairs}), like=len(pairs)),
+        "sender_ids": padded(sorted({p[1] for p in pairs}), like=len(pairs)),
     }
     rows = {(row.room_id, row.sender_id): row for row in await conn.execute(statements()["access"], params)}
     passed = []
