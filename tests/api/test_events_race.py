@@ -1,16 +1,20 @@
 """Capacity holds under concurrent answers: 20 members answer ``going`` at once for 5 places;
 exactly 5 are going and 15 waitlisted, in answer order, on both stacks.
 
-To see the lock matter, run with ``WITHUS_TEST_RSVP_UNLOCKED=1``: the event's row lock is then
-not taken (``withus.services.rsvp.LOCK_EVENT = False``) and on PostgreSQL this test fails (more
-than 5 going, counters that disagree with the rows). SQLite serializes writers by itself
-(``BEGIN IMMEDIATE``), so there it passes either way.
+The answers skip the process's per-event queue (``withus.services.event_queue``), as answers
+from different instances do: the database's lock alone must hold capacity. To see it matter, run
+with ``WITHUS_TEST_RSVP_UNLOCKED=1``: the event's row lock is then not taken
+(``withus.services.rsvp.LOCK_EVENT = False``) and on PostgreSQL this test fails (more than 5
+going, counters that disagree with the rows). SQLite serializes writers by itself (``BEGIN
+IMMEDIATE``), so there it passes either way.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -19,12 +23,20 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from tests.api.events_helpers import club_with_members, create_event, rsvp
 from withus.models.event import Event, EventRsvp
+from withus.services import event_queue
 from withus.services import rsvp as rsvp_service
+
+
+@contextlib.asynccontextmanager
+async def _another_instance_each(event_id: int) -> AsyncIterator[None]:
+    """No turn in the process: every answer as if it came from an instance of its own."""
+    yield
 
 
 async def test_twenty_members_five_places(
     client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(event_queue, "in_turn", _another_instance_each)
     if os.environ.get("WITHUS_TEST_RSVP_UNLOCKED"):
         monkeypatch.setattr(rsvp_service, "LOCK_EVENT", False)
     club = await club_with_members(session, 20)

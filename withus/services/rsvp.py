@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import and_, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -66,6 +66,21 @@ async def lock_event(session: AsyncSession, event_id: int) -> Event | None:
     if LOCK_EVENT:
         stmt = stmt.with_for_update()
     return (await session.exec(stmt)).first()
+
+
+async def lock_with_answer(session: AsyncSession, event_id: int, user_id: int) -> tuple[Event | None, EventRsvp | None]:
+    """The event under its row lock and the user's answer to it, in one round trip (the locked
+    part of an answer, which every answer to the event waits for, is as short as it can be)."""
+    stmt = (
+        select(Event, EventRsvp)
+        .outerjoin(EventRsvp, and_(col(EventRsvp.event_id) == col(Event.id), col(EventRsvp.user_id) == user_id))
+        .where(Event.id == event_id)
+        .execution_options(populate_existing=True)
+    )
+    if LOCK_EVENT:
+        stmt = stmt.with_for_update(of=Event)  # type: ignore[arg-type]
+    row = (await session.exec(stmt)).first()
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 async def waitlist_position(session: AsyncSession, event_id: int, seq: int) -> int:
@@ -125,12 +140,11 @@ async def do_rsvp(
 ) -> RsvpResult:
     """The answer under the event's row lock, while :func:`rsvp_open` (409 ``rsvp_closed``): the
     part every answer to this event waits for, as short as it can be."""
-    event = await lock_event(session, event_id)
+    event, answer = await lock_with_answer(session, event_id, user_id)
     if event is None:
         raise event_access.event_not_found()
     if not rsvp_open(event):
         raise rsvp_closed()
-    answer = await session.get(EventRsvp, (event_id, user_id), populate_existing=True)
     before = answer.status if answer is not None else "not_going"
     if response == "going" and before in ATTENDING:
         return await result_of(session, answer)
@@ -156,6 +170,9 @@ async def do_rsvp(
     if before == "going":
         await promote_waitlist(session, event, club=club)
     event_live.event_changed(session, event)
+    if response == "going" and answer.status == "waitlisted":
+        # A new answer has the highest number: its place is the end of the line.
+        return RsvpResult(status="waitlisted", waitlist_position=event.waitlist_count)
     return await result_of(session, answer)
 
 
