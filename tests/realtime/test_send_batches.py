@@ -186,6 +186,43 @@ async def test_a_deleted_sender_is_refused_as_gone(session: AsyncSession) -> Non
     assert _code(to_deleted) == "user_deleted"
 
 
+async def test_read_marks_and_hidden_rooms_when_both_people_send_in_one_batch(session: AsyncSession) -> None:
+    """Each sender's read mark is their own last message, and a room one of them had hidden comes back,
+    whoever of the batch matched the hidden row (a statement from arrays must not take the other's seq)."""
+    from withus.models.base import utcnow
+
+    alice, bob, carol = [await make_user(session) for _ in range(3)]
+    ab = await _direct_room(alice, bob)
+    ac = await _direct_room(alice, carol)
+    for room_id in (ab, ac):
+        (first,) = await _send([SendRequest(alice.id, room_id, "처음")])  # type: ignore[arg-type]
+        assert _code(first) == "created"
+    for room_id, user in ((ab, bob), (ac, carol)):  # each peer hides the room
+        mark = await session.get(ChatParticipant, (room_id, user.id))
+        if mark is None:
+            mark = ChatParticipant(room_id=room_id, user_id=user.id, last_read_seq=0, joined_at=utcnow())
+        mark.hidden_at = utcnow()
+        session.add(mark)
+    await session.commit()
+    outcomes = await _send(
+        [
+            SendRequest(alice.id, ab, "둘"),  # type: ignore[arg-type]
+            SendRequest(bob.id, ab, "셋"),  # type: ignore[arg-type]
+            SendRequest(alice.id, ab, "넷"),  # type: ignore[arg-type]
+            SendRequest(alice.id, ac, "캐롤에게"),  # type: ignore[arg-type]
+        ]
+    )
+    assert [o[0].seq for o in outcomes] == [2, 3, 4, 2]
+    async with session_scope() as s:
+        rows = (await s.exec(select(ChatParticipant).where(col(ChatParticipant.room_id).in_([ab, ac])))).all()
+        marks = {(p.room_id, p.user_id): (p.last_read_seq, p.hidden_at) for p in rows}
+    assert marks[(ab, alice.id)] == (4, None)
+    assert marks[(ab, bob.id)] == (3, None)  # his own message, not alice's later one; no longer hidden
+    assert marks[(ac, alice.id)] == (2, None)
+    assert marks[(ac, carol.id)][1] is None  # back in carol's list; her read mark untouched
+    assert marks[(ac, carol.id)][0] < 2
+
+
 async def test_batches_of_nearby_sizes_run_the_same_statements(session: AsyncSession) -> None:
     """The expanding IN lists are padded to a power of two: batches of 5 to 8 messages (each with a
     client_msg_id, so the resend check runs too) send the same statement texts, which the driver

@@ -146,6 +146,52 @@ UNNEST_INSERT = text(
 ).bindparams(bindparam("created_at", type_=DateTime(timezone=True)))
 
 
+UNNEST_ADVANCE = text(
+    "UPDATE chat_rooms SET last_seq = v.seq, last_activity_at = :now "
+    "FROM unnest(CAST(:room_ids AS INTEGER[]), CAST(:seqs AS INTEGER[])) AS v(room_id, seq) "
+    "WHERE chat_rooms.id = v.room_id"
+).bindparams(bindparam("now", type_=DateTime(timezone=True)))
+
+# The sender's read mark from their own (room, sender) row of v, looked up, never joined: a hidden
+# participant of a room where two people sent matches both rows of v, and a join would pick either.
+UNNEST_READ_AND_UNHIDE = text(
+    "WITH v AS (SELECT * FROM unnest(CAST(:room_ids AS INTEGER[]), CAST(:sender_ids AS INTEGER[]), "
+    "CAST(:seqs AS INTEGER[])) AS t(room_id, sender_id, seq)) "
+    "UPDATE chat_participants AS p SET "
+    "last_read_seq = COALESCE((SELECT v.seq FROM v WHERE v.room_id = p.room_id AND v.sender_id = p.user_id), "
+    "p.last_read_seq), hidden_at = NULL "
+    "WHERE p.room_id IN (SELECT v.room_id FROM v) AND (p.hidden_at IS NOT NULL "
+    "OR EXISTS (SELECT 1 FROM v WHERE v.room_id = p.room_id AND v.sender_id = p.user_id))"
+)
+
+
+async def advanced(conn: Any, seqs: dict[int, int], now: Any) -> None:
+    """Each room's ``last_seq`` and activity time (rooms already locked): on PostgreSQL one
+    statement from arrays (an executemany built its parameters once per room)."""
+    rooms = sorted(seqs)
+    if conn.dialect.name != "postgresql":
+        await conn.execute(
+            statements()["advance"], [{"the_room_id": r, "the_seq": seqs[r], "the_now": now} for r in rooms]
+        )
+        return
+    await conn.execute(UNNEST_ADVANCE, {"room_ids": rooms, "seqs": [seqs[r] for r in rooms], "now": now})
+
+
+async def read_and_unhidden(conn: Any, marks: list[tuple[int, int, int]]) -> None:
+    """``(room_id, sender_id, seq)``, one per pair: the sender's read mark, and every hidden mark of
+    those rooms cleared; on PostgreSQL one statement from arrays."""
+    if conn.dialect.name != "postgresql":
+        await conn.execute(
+            statements()["read_and_unhide"],
+            [{"the_room_id": r, "the_sender_id": u, "the_seq": q} for r, u, q in marks],
+        )
+        return
+    await conn.execute(
+        UNNEST_READ_AND_UNHIDE,
+        {"room_ids": [m[0] for m in marks], "sender_ids": [m[1] for m in marks], "seqs": [m[2] for m in marks]},
+    )
+
+
 async def inserted(conn: Any, rows: list[dict[str, Any]]) -> list[int]:
     """Insert the messages; their ids, in the order of ``rows``. On PostgreSQL one statement text
     whatever their number (arrays through ``unnest``: prepared once by the driver, where a VALUES

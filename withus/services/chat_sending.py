@@ -42,7 +42,14 @@ from withus.realtime.bus import dumps, room_channel, user_channel
 from withus.services import chat as chat_service
 from withus.services import mail_chat, rate_limit
 from withus.services import notifications as notification_service
-from withus.services.chat_send_statements import inserted, padded, statements, upsert_participant
+from withus.services.chat_send_statements import (
+    advanced,
+    inserted,
+    padded,
+    read_and_unhidden,
+    statements,
+    upsert_participant,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,10 +124,7 @@ async def send_messages(session: AsyncSession, requests: Sequence[SendRequest]) 
             last_seq[item.request.room_id] += 1
             item.seq = last_seq[item.request.room_id]
     new = [item for item in items if item.first is None]
-    rooms = sorted({item.request.room_id for item in new})
-    await conn.execute(
-        statements()["advance"], [{"the_room_id": r, "the_seq": last_seq[r], "the_now": now} for r in rooms]
-    )
+    await advanced(conn, {item.request.room_id: last_seq[item.request.room_id] for item in new}, now)
     rows = [
         {
             "room_id": item.request.room_id,
@@ -316,13 +320,7 @@ async def _mark_read(conn: Any, new: list[_Item]) -> None:
     existing = [i for i in last.values() if i.row.has_participant]
     missing = [i for i in last.values() if not i.row.has_participant]
     if existing:
-        await conn.execute(
-            statements()["read_and_unhide"],
-            [
-                {"the_room_id": i.request.room_id, "the_sender_id": i.request.sender_id, "the_seq": i.seq}
-                for i in existing
-            ],
-        )
+        await read_and_unhidden(conn, [(i.request.room_id, i.request.sender_id, i.seq) for i in existing])
     if missing:
         now = utcnow()
         await conn.execute(
