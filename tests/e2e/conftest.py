@@ -154,6 +154,26 @@ def server() -> Iterator[Server]:
 
 
 @pytest.fixture(scope="session")
+def pg_server(server: Server) -> Iterator[Server]:
+    """The same build on PostgreSQL + Redis with two workers, one for the whole run (each server
+    start is a production build): ``server`` first, it holds the build lock. The tests on it run
+    last (``tests/conftest.py`` orders them), as its build points .web at its own port."""
+    from tests.conftest import STACK_PARAMS, pg_urls
+
+    if "pg" not in STACK_PARAMS:
+        pytest.skip("WITHUS_TEST_STACKS has no pg")
+    database_url, redis_url = pg_urls()
+    proc, srv = start_server(
+        name="pg",
+        env_extra={"DATABASE_URL": database_url, "REDIS_URL": redis_url, "GRANIAN_WORKERS": "2"},
+    )
+    try:
+        yield srv
+    finally:
+        stop_server(proc)
+
+
+@pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 

@@ -24,8 +24,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
-from tests.conftest import STACK_PARAMS, pg_urls
-from tests.e2e.conftest import ROOT, Server, screenshot, start_server, stop_server
+from tests.e2e.conftest import ROOT, Server, screenshot
 
 PASSWORD = "모임-e2e-비밀번호-7Qx!"
 
@@ -639,22 +638,6 @@ def test_club_pages_fit_a_phone_screen(browser: Browser, server: Server, people:
         overflow = phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{path} is {overflow}px wider than a 375px screen"
     phone.context.close()
-
-
-@pytest.fixture(scope="module")
-def pg_server(server: Server) -> Iterator[Server]:
-    """The same build on PostgreSQL + Redis with two workers (``server`` first: it holds the build lock)."""
-    if "pg" not in STACK_PARAMS:
-        pytest.skip("WITHUS_TEST_STACKS has no pg")
-    database_url, redis_url = pg_urls()
-    proc, srv = start_server(
-        name="clubs-pg",
-        env_extra={"DATABASE_URL": database_url, "REDIS_URL": redis_url, "GRANIAN_WORKERS": "2"},
-    )
-    try:
-        yield srv
-    finally:
-        stop_server(proc)
 
 
 def test_on_postgres_and_redis_a_club_with_a_cover_is_joined_and_discussed(

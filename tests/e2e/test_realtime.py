@@ -487,23 +487,6 @@ def test_the_notifications_page_filters_marks_read_deletes_and_loads_more(
 # ---------------------------------------------------------------- several workers on PostgreSQL + Redis
 
 
-@pytest.fixture(scope="module")
-def pg_server(server: Server) -> Iterator[Server]:
-    # `server` first: it holds the build lock, and this one reuses the same built frontend.
-    from tests.conftest import pg_urls
-    from tests.e2e.conftest import start_server, stop_server
-
-    database_url, redis_url = pg_urls()
-    proc, srv = start_server(
-        name="pg-live",
-        env_extra={"DATABASE_URL": database_url, "REDIS_URL": redis_url, "GRANIAN_WORKERS": "2"},
-    )
-    try:
-        yield srv
-    finally:
-        stop_server(proc)
-
-
 def test_live_chat_and_bell_across_workers_on_postgres_and_redis(browser: Browser, pg_server: Server) -> None:
     """Two worker processes, each with its own hub on Redis: whichever worker holds a tab's
     socket, the message and the notification reach it."""

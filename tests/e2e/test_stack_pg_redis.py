@@ -3,28 +3,10 @@ state manager on Redis, and a page that renders and reacts in Chromium."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
-import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.conftest import pg_urls
-from tests.e2e.conftest import Server, start_server, stop_server
-
-
-@pytest.fixture(scope="module")
-def pg_server(server: Server) -> Iterator[Server]:
-    # `server` first: it holds the build lock, and this one reuses the same built frontend.
-    database_url, redis_url = pg_urls()
-    proc, srv = start_server(
-        name="pg",
-        env_extra={"DATABASE_URL": database_url, "REDIS_URL": redis_url, "GRANIAN_WORKERS": "2"},
-    )
-    try:
-        yield srv
-    finally:
-        stop_server(proc)
+from tests.e2e.conftest import Server
 
 
 def test_health_reports_postgres_and_redis(pg_server: Server) -> None:
