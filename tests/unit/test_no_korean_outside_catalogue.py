@@ -1,8 +1,8 @@
 """No Korean string literal in the code outside the catalogue: every text people read comes from
 withus/i18n/locales/*.po (``tr`` / ``t`` / ``here`` / ``Msg``), so it exists in English too.
 
-Docstrings and comments may be Korean; string literals (f-string parts included) may not, except
-where this list says why.
+Docstrings, comments and API documentation (``description=`` / ``summary=``) may quote Korean;
+other string literals (f-string parts included) may not, except where this list says why.
 """
 
 from __future__ import annotations
@@ -45,9 +45,23 @@ def _docstrings(tree: ast.AST) -> set[int]:
     }
 
 
+# Keyword arguments that document the API (OpenAPI text, English prose that may quote a Korean word
+# of the pages, like 읽음): documentation like docstrings, not text a page shows.
+DOC_KEYWORDS = frozenset({"description", "summary"})
+
+
+def _documentation(tree: ast.AST) -> set[int]:
+    return {
+        id(node)
+        for kw in ast.walk(tree)
+        if isinstance(kw, ast.keyword) and kw.arg in DOC_KEYWORDS
+        for node in ast.walk(kw.value)
+    }
+
+
 def korean_literals(path: Path) -> list[tuple[int, str]]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    docs = _docstrings(tree)
+    docs = _docstrings(tree) | _documentation(tree)
     return sorted(
         (n.lineno, n.value)
         for n in ast.walk(tree)
@@ -71,10 +85,10 @@ def test_the_scan_sees_literals_and_f_strings_but_not_docstrings(tmp_path: Path)
     sample = tmp_path / "sample.py"
     sample.write_text(
         '"""모듈 설명."""\n\ndef f(name):\n    """함수 설명."""\n    # 주석\n'
-        '    x = "안녕"\n    return f"{name}님", "ok"\n',
+        '    x = "안녕"\n    y = Field(description="읽음 mark")\n    return f"{name}님", "ok"\n',
         encoding="utf-8",
     )
-    assert korean_literals(sample) == [(6, "안녕"), (7, "님")]
+    assert korean_literals(sample) == [(6, "안녕"), (8, "님")]
 
 
 def test_every_allowed_literal_is_still_there() -> None:
