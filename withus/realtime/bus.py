@@ -16,7 +16,8 @@ Channels (see the ``*_channel`` helpers): ``chat:room:{room_id}`` and
 ``chat:user:{user_id}`` carry chat events (``{"event": "message", "message": {...}}``,
 ``{"event": "read", ...}``), ``notify:{user_id}`` the notification JSON,
 ``session:revoked:{session_id}`` is published when a login session is revoked, and
-``event:{event_id}`` says an event changed (its open pages reload it; ``withus.services.event_live``).
+``event:{event_id}`` says an event changed (its open pages reload it; ``withus.services.event_live``),
+``post:{post_id}`` and ``club:{club_id}`` that a post or a club changed (``withus.services.page_live``).
 
 Design:
 - The hub holds one subscription to the store and subscribes it to exactly the channels
@@ -70,7 +71,15 @@ from withus.observability import metrics
 
 log = logging.getLogger(__name__)
 
-PATTERNS: tuple[str, ...] = ("chat:room:*", "chat:user:*", "notify:*", "session:revoked:*", "event:*")
+PATTERNS: tuple[str, ...] = (
+    "chat:room:*",
+    "chat:user:*",
+    "notify:*",
+    "session:revoked:*",
+    "event:*",
+    "post:*",
+    "club:*",
+)
 """The channel families a listener may use (globs); the hub subscribes to single channels of them."""
 GAP = "bus:gap"
 """Pseudo-channel put in every listener's queue after the hub reconnected to the store."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, or_, union_all, update
+from sqlalchemy import ColumnElement, and_, case, func, or_, union_all, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
@@ -22,7 +22,7 @@ from withus.models.chat import ChatMessage, ChatParticipant, ChatRoom, ClubSumma
 from withus.models.club import Club, ClubMember
 from withus.models.user import User, UserSummary
 from withus.services import chat as chat_service
-from withus.services import chat_signals, rate_limit
+from withus.services import chat_signals, page_live, rate_limit
 from withus.services import clubs as club_service
 from withus.services import users as user_service
 from withus.services.pagination import clamp_limit
@@ -131,13 +131,15 @@ async def on_club_created(session: AsyncSession, club: Club) -> None:
 async def on_membership_changed(session: AsyncSession, club: Club, user_id: int, role: str | None) -> None:
     """A new member starts with the room read up to now (read state only: access is the membership;
     a ``clubs.on_membership_changed`` hook)."""
-    if role is None:
-        return
     room = await get_or_create_club_room(session, club=club)
     assert room.id is not None
+    if role is None:
+        page_live.rooms_changed(session, user_id=user_id, room_id=room.id)  # an open chat list drops it
+        return
     if await session.get(ChatParticipant, (room.id, user_id)) is None:
         session.add(ChatParticipant(room_id=room.id, user_id=user_id, last_read_seq=room.last_seq, joined_at=utcnow()))
         await session.flush()
+        page_live.rooms_changed(session, user_id=user_id, room_id=room.id)  # an open chat list shows it
 
 
 async def club_room_id(session: AsyncSession, *, club: Club) -> int:
@@ -195,6 +197,62 @@ async def room_view(session: AsyncSession, *, user: User, room_id: int) -> RoomP
     return view
 
 
+def _my_room_ids(user_id: int) -> Any:
+    """The rooms I see: my visible 1:1 rooms + the rooms of my open clubs (each side uses an index)."""
+    direct_ids = (
+        sa_select(col(ChatParticipant.room_id))
+        .join(ChatRoom, col(ChatRoom.id) == col(ChatParticipant.room_id))
+        .where(
+            col(ChatParticipant.user_id) == user_id,
+            col(ChatParticipant.hidden_at).is_(None),
+            col(ChatRoom.kind) == "direct",
+        )
+    )
+    club_ids = (
+        sa_select(col(ChatRoom.id))
+        .join(ClubMember, col(ClubMember.club_id) == col(ChatRoom.club_id))
+        .join(Club, col(Club.id) == col(ChatRoom.club_id))
+        .where(col(ClubMember.user_id) == user_id, col(Club.closed_at).is_(None))
+    )
+    return union_all(direct_ids, club_ids).subquery("mine")
+
+
+async def room_marks(session: AsyncSession, *, user_id: int) -> list[tuple[int, int, int]]:
+    """``(room_id, last_seq, seen_seq)`` of each of my rooms, ``seen_seq`` being what I read or
+    cleared: where the STOMP edge's ``/user/queue/messages`` starts, and what its replay after a
+    gap compares with."""
+    r = aliased(ChatRoom, name="r")
+    p = aliased(ChatParticipant, name="p")
+    mine = _my_room_ids(user_id)
+    stmt = (
+        sa_select(col(r.id), col(r.last_seq), col(p.last_read_seq), col(p.cleared_seq))
+        .select_from(r)
+        .outerjoin(p, and_(col(p.room_id) == col(r.id), col(p.user_id) == user_id))
+        .where(col(r.id).in_(sa_select(mine.c[0])))
+    )
+    rows = (await session.exec(stmt)).all()  # type: ignore[call-overload]
+    return [(int(i), int(last), max(int(read or 0), int(cleared or 0))) for i, last, read, cleared in rows]
+
+
+async def unread_total(session: AsyncSession, *, user_id: int) -> int:
+    """How many messages of my rooms I have not read (the header's 채팅 badge): the sum of the
+    rooms' ``unread_count`` as :func:`list_rooms` gives them, in one query."""
+    r = aliased(ChatRoom, name="r")
+    p = aliased(ChatParticipant, name="p")
+    mine = _my_room_ids(user_id)
+    last_read = func.coalesce(col(p.last_read_seq), 0)
+    cleared = func.coalesce(col(p.cleared_seq), 0)
+    seen = case((last_read > cleared, last_read), else_=cleared)
+    unread = case((col(r.last_seq) > seen, col(r.last_seq) - seen), else_=0)
+    stmt = (
+        sa_select(func.coalesce(func.sum(unread), 0))
+        .select_from(r)
+        .outerjoin(p, and_(col(p.room_id) == col(r.id), col(p.user_id) == user_id))
+        .where(col(r.id).in_(sa_select(mine.c[0])))
+    )
+    return int((await session.exec(stmt)).one()[0])  # type: ignore[call-overload]
+
+
 async def _room_rows(
     session: AsyncSession,
     *,
@@ -211,23 +269,7 @@ async def _room_rows(
     c = aliased(Club, name="c")
 
     if room_id is None:
-        # The rooms I see: my visible 1:1 rooms + the rooms of my open clubs (each side uses an index).
-        direct_ids = (
-            sa_select(col(ChatParticipant.room_id))
-            .join(ChatRoom, col(ChatRoom.id) == col(ChatParticipant.room_id))
-            .where(
-                col(ChatParticipant.user_id) == user_id,
-                col(ChatParticipant.hidden_at).is_(None),
-                col(ChatRoom.kind) == "direct",
-            )
-        )
-        club_ids = (
-            sa_select(col(ChatRoom.id))
-            .join(ClubMember, col(ClubMember.club_id) == col(ChatRoom.club_id))
-            .join(Club, col(Club.id) == col(ChatRoom.club_id))
-            .where(col(ClubMember.user_id) == user_id, col(Club.closed_at).is_(None))
-        )
-        mine = union_all(direct_ids, club_ids).subquery("mine")
+        mine = _my_room_ids(user_id)
         condition: ColumnElement[bool]
         condition = col(r.id).in_(sa_select(mine.c[0]))
     else:

@@ -49,7 +49,7 @@ from withus.models.club import (
     check_window,
 )
 from withus.models.user import MEDIA_URL_PREFIX, User
-from withus.services import images, rate_limit
+from withus.services import images, page_live, rate_limit
 from withus.services import users as user_service
 
 OnClubCreated = Callable[[AsyncSession, Club], Awaitable[None]]
@@ -154,6 +154,7 @@ async def lock_club(session: AsyncSession, *, club_id: int) -> Club:
     club = (await session.exec(stmt)).first()
     if club is None or club.closed_at is not None:
         raise club_not_found()
+    page_live.club_changed(session, club.id)  # every change of a club locks it first: its open pages re-read
     return club
 
 

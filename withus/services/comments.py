@@ -30,7 +30,7 @@ from withus.models.comment import (
 )
 from withus.models.post import Post
 from withus.models.user import User, UserSummary
-from withus.services import board_access, pagination, rate_limit
+from withus.services import board_access, page_live, pagination, rate_limit
 from withus.services import clubs as club_service
 from withus.services import notifications as notification_service
 from withus.services import users as user_service
@@ -145,6 +145,7 @@ async def do_create_comment(session: AsyncSession, *, post_id: int, user: User, 
     await session.flush()
     await session.exec(update(Post).where(col(Post.id) == post.id).values(comment_count=col(Post.comment_count) + 1))  # type: ignore[call-overload]
     await _notify_comment(session, club=club, post=post, comment=comment, answered=answered, author=user)
+    page_live.post_changed(session, post.id)
     return _comment_view(comment, user, board_access.Viewer(user=user, role=role))
 
 
@@ -157,6 +158,7 @@ async def do_update_comment(
     comment.updated_at = utcnow()
     session.add(comment)
     await session.flush()
+    page_live.post_changed(session, comment.post_id)
     assert user.id is not None
     return _comment_view(comment, user, viewer)
 
@@ -195,6 +197,7 @@ async def _retire_comment(session: AsyncSession, *, comment: Comment, column: st
     if row is None:
         return False
     post_id, other_value = row
+    page_live.post_changed(session, post_id)
     set_committed_value(comment, column, now)  # the row's new state, without another UPDATE
     set_committed_value(comment, other, other_value)
     if other_value is None:

@@ -21,7 +21,7 @@ from withus.models.block import UserBlock
 from withus.models.club import Club
 from withus.models.post import Post, PostCreate, PostPage, PostPublic, PostUpdate
 from withus.models.user import User, UserSummary
-from withus.services import board_access, pagination, rate_limit, tokens
+from withus.services import board_access, page_live, pagination, rate_limit, tokens
 from withus.services import clubs as club_service
 from withus.services import notifications as notification_service
 from withus.services import users as user_service
@@ -215,6 +215,7 @@ async def do_create_post(session: AsyncSession, *, club_id: int, user: User, dat
     await session.flush()
     if post.kind == "notice":
         await _notify_notice(session, club=club, post=post, author=user)
+    page_live.club_changed(session, club.id)  # its board lists the new post
     return _post_view(post, user, board_access.Viewer(user=user, role=role))
 
 
@@ -229,6 +230,7 @@ async def do_update_post(session: AsyncSession, *, post_id: int, user: User, dat
         post.updated_at = utcnow()
         session.add(post)
         await session.flush()
+        page_live.post_changed(session, post.id)
     return _post_view(post, author, viewer)
 
 
@@ -239,6 +241,8 @@ async def do_delete_post(session: AsyncSession, *, post_id: int, user: User) -> 
     post.deleted_at = utcnow()
     session.add(post)
     await session.flush()
+    page_live.post_changed(session, post.id)
+    page_live.club_changed(session, post.club_id)
 
 
 async def do_hide_post(session: AsyncSession, *, post_id: int) -> bool:
@@ -250,6 +254,8 @@ async def do_hide_post(session: AsyncSession, *, post_id: int) -> bool:
         post.hidden_at = utcnow()
         session.add(post)
         await session.flush()
+        page_live.post_changed(session, post.id)
+        page_live.club_changed(session, post.club_id)
     return True
 
 
