@@ -9,7 +9,7 @@ import logging
 import time
 
 from api.stomp.config import ROOM_APP, ROOM_TYPING, SERVER_NAME
-from api.stomp.connection import Connection, Fault, header_fault
+from api.stomp.connection import Connection, Fault, admit, header_fault
 from api.stomp.send_queue import get_send_queue
 from withus.db import read_scope
 from withus.errors import DomainError, NotAuthenticated, NotFound
@@ -61,6 +61,7 @@ async def connect(conn: Connection, frame: Frame) -> None:
     conn.parser.version = version
     conn.listener = await get_hub().listen(session_revoked_channel(claims.session_id))
     conn.connected = True
+    admit(conn)  # past the per-user cap, the oldest connection of this user is closed
     conn.connected_event.set()
     await conn.send_frame(
         Frame(

@@ -29,6 +29,7 @@ class StompConfig:
     rate_capacity: float = 100.0  # token bucket: burst of frames ...
     rate_per_second: float = 30.0  # ... refilled at this rate (heart-beats are free)
     max_subscriptions: int = 100
+    max_connections_per_user: int = 20  # per process; past it the user's oldest connection is closed
     max_transactions: int = 10
     max_frames_per_transaction: int = 100
     liveness_check_interval: float = 30.0  # session revocation is also polled, in case an event was missed

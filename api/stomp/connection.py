@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from api.stomp import config as stomp_config
 from api.stomp.config import StompConfig, Transport
 from api.stomp.room_cursor import RoomCursor
+from api.stomp.user_queue import UserQueues
 from withus.observability import logs, metrics
 from withus.realtime.bus import Listener
 from withus.realtime.stomp_frames import SUPPORTED_VERSIONS, Frame, FrameParser, encode, error_frame
@@ -43,6 +44,43 @@ def header_fault(frame: Frame, name: str) -> Fault:
     return Fault(
         "missing_header", f"{frame.command} frame requires the '{name}' header", receipt_id=frame.get("receipt")
     )
+
+
+EVICTED = "stomp:evicted"
+"""Pseudo-channel a connection is reminded on when a newer one of the same user took its place."""
+
+_by_user: dict[int, dict[str, Connection]] = {}
+"""This process's connected sessions per user, oldest first (dicts keep insertion order)."""
+
+
+def admit(conn: Connection) -> None:
+    """Count a CONNECTED session against its user's cap (:attr:`StompConfig.max_connections_per_user`):
+    past it, the user's OLDEST connection is told to close with ``ERROR message:too_many_connections``
+    (a forgotten tab or a phone that slept keeps its socket; the person at the keyboard is the new
+    one). Per server process: with N processes a user holds at most N x the cap."""
+    assert conn.user_id is not None
+    mine = _by_user.setdefault(conn.user_id, {})
+    mine[conn.session_id] = conn
+    cap = max(1, conn.config.max_connections_per_user)
+    for old in list(mine.values())[: max(0, len(mine) - cap)]:
+        del mine[old.session_id]
+        if old.listener is not None:
+            old.listener.remind(EVICTED, "")
+
+
+def leave(conn: Connection) -> None:
+    """The session ended: it no longer counts."""
+    if conn.user_id is None:
+        return
+    mine = _by_user.get(conn.user_id)
+    if mine is not None and mine.get(conn.session_id) is conn:
+        del mine[conn.session_id]
+        if not mine:
+            del _by_user[conn.user_id]
+
+
+def connections_of(user_id: int) -> int:
+    return len(_by_user.get(user_id, {}))
 
 
 class Closed(Exception):
@@ -104,6 +142,7 @@ class Connection:
         self.bucket = TokenBucket(self.config.rate_capacity, self.config.rate_per_second)
         self.subscriptions: dict[str, Subscription] = {}
         self.room_cursors: dict[int, RoomCursor] = {}
+        self.user_queues = UserQueues()
         self.transactions: dict[str, list[Frame]] = {}
         self.listener: Listener | None = None
         self._send_lock = asyncio.Lock()

@@ -13,7 +13,7 @@ from typing import Any
 
 from api.stomp import signals
 from api.stomp.config import USER_MESSAGES, USER_NOTIFICATIONS
-from api.stomp.connection import Closed, Connection, Fault, Subscription
+from api.stomp.connection import EVICTED, Closed, Connection, Fault, Subscription
 from api.stomp.room_cursor import ROOM_GAP, RoomCursor
 from withus.db import read_scope
 from withus.errors import NotFound
@@ -30,7 +30,10 @@ async def dispatch(conn: Connection, channel: str, data: str) -> None:
     """One event of the connection's listener."""
     if channel == GAP:
         await _catch_up(conn)
+        await user_queue_catch_up(conn)
         return
+    if channel == EVICTED:
+        raise Fault("too_many_connections", "this account opened too many connections; the oldest is closed")
     if channel == ROOM_GAP:
         cursor = conn.room_cursors.get(int(data))
         if cursor is not None:
@@ -42,6 +45,8 @@ async def dispatch(conn: Connection, channel: str, data: str) -> None:
     if channel.startswith("session:revoked:"):
         raise Fault("token_revoked", "this login session was ended")
     if channel.startswith("notify:"):
+        if not conn.user_queues.notification_is_new(_notification_id(data)):
+            return
         body = notification_service.for_reader(data, conn.locale).encode()
         for sub in list(conn.subscriptions.values()):
             if sub.destination == USER_NOTIFICATIONS:
@@ -58,10 +63,45 @@ async def dispatch(conn: Connection, channel: str, data: str) -> None:
     if channel.startswith("chat:room:"):
         await _deliver_room_message(conn, message)
     elif channel.startswith("chat:user:"):
+        if not conn.user_queues.message_is_new(message):
+            return
         tail = _encoded(message).tail(conn.version)
         for sub in list(conn.subscriptions.values()):
             if sub.destination == USER_MESSAGES:
                 await _deliver(conn, sub, tail)
+
+
+async def user_queue_catch_up(conn: Connection) -> None:
+    """After a bus gap: what the user queues missed, from the database (:mod:`api.stomp.user_queue`)."""
+    if conn.user_id is None:
+        return
+    destinations = {sub.destination for sub in conn.subscriptions.values()}
+    if USER_MESSAGES in destinations:
+        for message in await conn.user_queues.missed_messages(conn.user_id):
+            tail = _tail(_json_bytes(message), _message_headers(message), conn.version)
+            for sub in list(conn.subscriptions.values()):
+                if sub.destination == USER_MESSAGES:
+                    await _deliver(conn, sub, tail)
+    if USER_NOTIFICATIONS in destinations:
+        for notification in await conn.user_queues.missed_notifications(conn.user_id, conn.locale):
+            tail = _tail(notification.model_dump_json().encode(), [], conn.version)
+            for sub in list(conn.subscriptions.values()):
+                if sub.destination == USER_NOTIFICATIONS:
+                    await _deliver(conn, sub, tail)
+
+
+def _notification_id(data: str) -> int | None:
+    """The id of a notification as published (its JSON starts with it: no full parse per delivery)."""
+    head = data[:40]
+    if head.startswith('{"id":'):
+        digits = head[6:].split(",", 1)[0]
+        if digits.isdigit():
+            return int(digits)
+    try:
+        value = json.loads(data).get("id")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, int) else None
 
 
 CHANGES = ("message_updated", "message_deleted")

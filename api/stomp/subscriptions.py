@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 
 from api.stomp.config import ACK_MODES, ROOM_TOPIC, USER_MESSAGES, USER_NOTIFICATIONS
-from api.stomp.connection import Connection, Fault, Subscription, header_fault
+from api.stomp.connection import Connection, Fault, Subscription, header_fault, leave
 from api.stomp.room_cursor import RoomCursor
 from withus.db import session_scope
 from withus.errors import NotFound
@@ -58,9 +58,13 @@ async def subscribe(conn: Connection, frame: Frame) -> None:
         await chat_service.forget_notified(user_id=conn.user_id, room_id=room_id)
     elif destination == USER_MESSAGES:
         listener.add(user_channel(conn.user_id))
+        await get_hub().wait_ready()  # live before the baseline is read: nothing after it is missed
+        await conn.user_queues.start_messages(conn.user_id)
         conn.subscriptions[sub_id] = Subscription(sub_id, destination, ack)
     elif destination == USER_NOTIFICATIONS:
         listener.add(notify_channel(conn.user_id))
+        await get_hub().wait_ready()
+        await conn.user_queues.start_notifications(conn.user_id)
         conn.subscriptions[sub_id] = Subscription(sub_id, destination, ack)
     else:
         raise Fault("unknown_destination", f"cannot SUBSCRIBE to {destination!r}", receipt)
@@ -107,7 +111,9 @@ async def refresh_presence(conn: Connection) -> None:
 
 
 async def drop_all(conn: Connection) -> None:
-    """The connection ends: its room subscriptions leave presence, its cursors and listener stop."""
+    """The connection ends: its room subscriptions leave presence, its cursors and listener stop,
+    and it no longer counts against its user's connection cap."""
+    leave(conn)
     if conn.user_id is not None:
         for sub in list(conn.subscriptions.values()):
             if sub.room_id is not None:

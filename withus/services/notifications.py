@@ -185,10 +185,14 @@ async def list_notifications(
     limit: int | None = None,
     cursor: str | None = None,
     locale: str = DEFAULT_LOCALE,
+    exclude_types: tuple[str, ...] = (),
 ) -> tuple[list[NotificationPublic], str | None]:
-    """My notifications, newest first (keyset on id), written for a reader of ``locale``."""
+    """My notifications, newest first (keyset on id), written for a reader of ``locale``; ``exclude_types``
+    left out (the bell's)."""
     limit = clamp_limit(limit)
     stmt = select(Notification).where(Notification.user_id == user_id)
+    if exclude_types:
+        stmt = stmt.where(col(Notification.type).not_in(exclude_types))
     if unread_only:
         stmt = stmt.where(col(Notification.read_at).is_(None))
     if cursor:
@@ -216,12 +220,20 @@ async def list_since(
     return [NotificationPublic.of(n, locale) for n in (await session.exec(stmt)).all()]
 
 
-async def count_unread(session: AsyncSession, *, user_id: int) -> int:
+async def latest_id(session: AsyncSession, *, user_id: int) -> int:
+    """The id of my newest notification (0 for none): where a live feed starts, for its replay."""
+    stmt = select(func.max(Notification.id)).where(Notification.user_id == user_id)
+    return int((await session.exec(stmt)).one() or 0)
+
+
+async def count_unread(session: AsyncSession, *, user_id: int, exclude_types: tuple[str, ...] = ()) -> int:
     stmt = (
         select(func.count())
         .select_from(Notification)
         .where(Notification.user_id == user_id, col(Notification.read_at).is_(None))
     )
+    if exclude_types:
+        stmt = stmt.where(col(Notification.type).not_in(exclude_types))
     return int((await session.exec(stmt)).one())
 
 
