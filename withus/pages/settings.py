@@ -17,6 +17,7 @@ from withus.components.forms import (
 from withus.components.layout import page, user_avatar
 from withus.i18n.ui import tr
 from withus.pages.settings_email import email_section
+from withus.pages.settings_fields import account_username, current_password
 from withus.services.images import MAX_BYTES
 from withus.state.rules import INTRODUCTION_MAX, TAGS_MAX
 from withus.state.settings import AVATAR_UPLOAD_ID, DELETE_FORM_ID, PASSWORD_FORM_ID, SettingsState
@@ -262,23 +263,11 @@ def password_section() -> rx.Component:
         tr("settings.change_password"),
         rx.form(
             rx.vstack(
-                # For password managers: which account this is.
-                rx.el.input(
-                    type="text",
-                    name="username",
-                    value=SettingsState.username,
-                    auto_complete="username",
-                    read_only=True,
-                    hidden=True,
-                ),
-                text_field(
+                account_username(),
+                current_password(
                     "current-password",
                     name="current_password",
-                    label_text=tr("settings.current_password"),
                     error=SettingsState.current_password_error,
-                    type="password",
-                    auto_complete="current-password",
-                    max_length=128,
                     on_change=SettingsState.clear_current_password_error,
                 ),
                 text_field(
@@ -335,14 +324,11 @@ def delete_dialog() -> rx.Component:
             ),
             rx.form(
                 rx.vstack(
-                    text_field(
+                    current_password(
                         "delete-password",
                         name="password",
                         label_text=tr("field.password_confirm"),
                         error=SettingsState.delete_password_error,
-                        type="password",
-                        auto_complete="current-password",
-                        max_length=128,
                         auto_focus=True,
                     ),
                     rx.hstack(

@@ -6,21 +6,14 @@ import reflex as rx
 
 from withus.components.forms import section_card, submit_button, text_field
 from withus.i18n.ui import tr
-from withus.state.settings import SettingsState
+from withus.pages.settings_fields import account_username, current_password
 from withus.state.settings_email import CONFIRM_FORM_ID, REQUEST_FORM_ID, EmailChangeState
 
 
 def _address_form() -> rx.Component:
     return rx.form(
         rx.vstack(
-            rx.el.input(
-                type="text",
-                name="username",
-                value=SettingsState.username,
-                auto_complete="username",
-                read_only=True,
-                hidden=True,
-            ),
+            account_username(),
             text_field(
                 "new-email",
                 name="new_email",
@@ -31,14 +24,10 @@ def _address_form() -> rx.Component:
                 max_length=254,
                 on_change=EmailChangeState.clear_errors,
             ),
-            text_field(
+            current_password(
                 "email-password",
                 name="password",
-                label_text=tr("settings.current_password"),
                 error=EmailChangeState.password_error,
-                type="password",
-                auto_complete="current-password",
-                max_length=128,
                 on_change=EmailChangeState.clear_errors,
             ),
             rx.hstack(
