@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -87,6 +88,30 @@ def tune_gc() -> None:
     # or a message allocates is mostly gone by then, so far less survives into the older
     # generations whose collections walk every connection's objects.
     gc.set_threshold(50_000, 20, 10)
+    if _log_slow_collections not in gc.callbacks:
+        gc.callbacks.append(_log_slow_collections)
+
+
+SLOW_COLLECTION = 0.05
+"""Seconds: a garbage collection that paused the process longer than this is logged (the profiles
+charge a collection to whatever line allocated last, so a pause there looks like that code's)."""
+_collection_started = (0.0, 0.0)  # wall clock and this process's CPU time
+
+
+def _log_slow_collections(phase: str, info: dict[str, int]) -> None:
+    global _collection_started
+    if phase == "start":
+        _collection_started = (time.perf_counter(), time.process_time())
+        return
+    took = time.perf_counter() - _collection_started[0]
+    if took > SLOW_COLLECTION:
+        log.info(
+            "gc: generation %d collection paused the process %.0f ms (%.0f ms of CPU; %d collected)",
+            info.get("generation", -1),
+            took * 1000,
+            (time.process_time() - _collection_started[1]) * 1000,
+            info.get("collected", 0),
+        )
 
 
 @asynccontextmanager
