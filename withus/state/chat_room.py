@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 import uuid
 from typing import Any
 
@@ -34,7 +33,14 @@ from withus.services import chat_rooms as room_service
 from withus.services import chat_sending, chat_signals
 from withus.state import live as tasks
 from withus.state.auth import AuthState
-from withus.state.chat_room_events import event_message, room_signal
+from withus.state.chat_room_events import (
+    event_message,
+    fetch_messages,
+    fold_signals,
+    mark_read,
+    room_signal,
+    say_typing,
+)
 from withus.state.chat_views import MessageView, RoomHeader, arrange, is_next, message_row, plain_message, room_header
 from withus.state.common import current_user_id, generic_error, load_user, login_redirect, path_id, said
 from withus.state.handlers import acting_user_id, needs_login
@@ -98,24 +104,6 @@ class ChatRoomState(rx.State):
 
     def _viewer(self) -> str:
         return f"web:{self.router.session.client_token}"
-
-    async def _fetch(self, uid: int, room_id: int, **kwargs: Any) -> tuple[list[MessagePublic], bool]:
-        async with read_scope() as session:
-            user = await load_user(session, uid)
-            if user is None:
-                raise NotFound()
-            return await chat_service.list_messages(
-                session, user=user, room_id=room_id, limit=kwargs.pop("limit", MESSAGE_PAGE), **kwargs
-            )
-
-    async def _mark_read(self, uid: int, room_id: int, seq: int) -> None:
-        try:
-            async with session_scope() as session:
-                user = await load_user(session, uid)
-                if user is not None:
-                    await chat_service.do_mark_read(session, user=user, room_id=room_id, seq=seq)
-        except DomainError:
-            pass
 
     def _set_messages(self, views: list[MessageView]) -> None:
         arranged = arrange(views)
@@ -242,14 +230,7 @@ class ChatRoomState(rx.State):
         async with self:
             if self._gen != gen:
                 return []
-            typing = None
-            for event in signals:
-                if event["user_id"] == uid:
-                    continue
-                if event["event"] == "read":
-                    self.peer_read_seq = max(self.peer_read_seq, int(event["seq"]))
-                else:
-                    typing = event
+            self.peer_read_seq, typing = fold_signals(uid, self.peer_read_seq, signals)
             if typing is None:
                 return []
             self.typing_name = str(typing.get("nickname") or "")
@@ -288,7 +269,7 @@ class ChatRoomState(rx.State):
         if not contiguous:
             return await self._catch_up(uid, room_id, gen)
         if fresh:
-            await self._mark_read(uid, room_id, top)
+            await mark_read(uid, room_id, top)
         return True
 
     async def _apply_changes(self, uid: int, gen: int, changed: list[MessagePublic]) -> None:
@@ -313,7 +294,7 @@ class ChatRoomState(rx.State):
         fetched: list[MessagePublic] = []
         try:
             while True:
-                items, more = await self._fetch(uid, room_id, after_seq=after, limit=100)
+                items, more = await fetch_messages(uid, room_id, after_seq=after, limit=100)
                 fetched.extend(items)
                 if not more or not items or len(fetched) >= MAX_MESSAGES:
                     break
@@ -329,14 +310,14 @@ class ChatRoomState(rx.State):
             if self._gen != gen:
                 return False
             if len(fetched) >= MAX_MESSAGES:  # too much happened: start again from the present
-                latest, older = await self._fetch(uid, room_id, limit=MESSAGE_PAGE)
+                latest, older = await fetch_messages(uid, room_id, limit=MESSAGE_PAGE)
                 self._set_messages([self._row(m, uid) for m in latest])
                 self.has_older = older
             else:
                 self._set_messages([plain_message(v) for v in self.messages] + [self._row(m, uid) for m in fetched])
             top = self._last_shown()
             self._latest_seq = max(self._latest_seq, top)
-        await self._mark_read(uid, room_id, top)
+        await mark_read(uid, room_id, top)
         return True
 
     async def _still_mine(self, uid: int, room_id: int, gen: int) -> bool:
@@ -353,18 +334,8 @@ class ChatRoomState(rx.State):
     async def set_draft(self, value: str) -> None:
         """The composer changed: its counter, and (at most every 2 seconds) "I am typing" to the room."""
         self.draft_len = len(value)
-        now = time.time()
-        if not value.strip() or self._uid is None or not self._room_id or self.gone:
-            return
-        if now - self._typed_at < chat_signals.TYPING_EVERY:
-            return
-        self._typed_at = now
-        try:
-            await chat_signals.do_typing(user_id=self._uid, room_id=self._room_id)
-        except DomainError:
-            pass
-        except Exception:  # a signal, never worth an error on the page
-            log.debug("typing signal failed", exc_info=True)
+        if value.strip() and self._uid is not None and self._room_id and not self.gone:
+            self._typed_at = await say_typing(self._uid, self._room_id, last=self._typed_at)
 
     @rx.event
     async def send(self, form: dict[str, Any], client_id: str = "") -> Any:
@@ -398,7 +369,7 @@ class ChatRoomState(rx.State):
         if self.has_newer:
             await self._jump(uid)
         else:
-            items, _ = await self._fetch(uid, self._room_id, after_seq=self._last_shown(), limit=100)
+            items, _ = await fetch_messages(uid, self._room_id, after_seq=self._last_shown(), limit=100)
             if items:
                 self._set_messages([plain_message(v) for v in self.messages] + [self._row(m, uid) for m in items])
         self._latest_seq = max(self._latest_seq, message.seq, self._last_shown())
@@ -409,7 +380,7 @@ class ChatRoomState(rx.State):
         return [rx.set_value("chat-input", body), rx.toast.error(reason)]
 
     async def _jump(self, uid: int) -> None:
-        items, older = await self._fetch(uid, self._room_id, limit=MESSAGE_PAGE)
+        items, older = await fetch_messages(uid, self._room_id, limit=MESSAGE_PAGE)
         self._set_messages([self._row(m, uid) for m in items])
         self.has_older = older
         self.has_newer = False
@@ -423,7 +394,7 @@ class ChatRoomState(rx.State):
         try:
             await self._jump(uid)
             if self.messages:
-                await self._mark_read(uid, self._room_id, self.messages[-1].seq)
+                await mark_read(uid, self._room_id, self.messages[-1].seq)
         except NotFound:
             self.gone = True
         return None
@@ -437,7 +408,7 @@ class ChatRoomState(rx.State):
         self.loading_older = True
         yield
         try:
-            items, more = await self._fetch(uid, self._room_id, before_seq=self.messages[0].seq)
+            items, more = await fetch_messages(uid, self._room_id, before_seq=self.messages[0].seq)
             combined = arrange([self._row(m, uid) for m in items] + [plain_message(v) for v in self.messages])
             if len(combined) > MAX_MESSAGES:
                 # Keep the page's size: let the newest go, "최신 메시지로" brings them back.
