@@ -72,3 +72,13 @@ def test_set_reader_normalizes_and_bounds_what_the_browser_sent() -> None:
         value = set_reader("EN-us", "x" * 500)
         assert value.locale == "en" and len(value.zone) == 64 and reader() == value
     assert reader() == KO
+
+
+def test_a_refused_upload_answers_in_the_requests_language() -> None:
+    import json
+
+    from withus.middleware import upload_refused
+
+    en, ko = json.loads(upload_refused("en-US,en;q=0.9")), json.loads(upload_refused(None))
+    assert en["code"] == ko["code"] == "upload_not_allowed"
+    assert en["detail"].startswith("Please log in") and ko["detail"].startswith("로그인이 필요합니다")
