@@ -21,7 +21,16 @@ from types import ModuleType
 
 from bench.results import Result, table
 
-BENCHMARKS = ["login_load", "club_lists", "events", "scaleout_chat", "realtime_chat", "bus_fanout", "mail_outbox"]
+BENCHMARKS = [
+    "login_load",
+    "club_lists",
+    "people_search",
+    "events",
+    "scaleout_chat",
+    "realtime_chat",
+    "bus_fanout",
+    "mail_outbox",
+]
 """What ``python -m bench`` runs, in this order."""
 OTHERS = ["soak"]
 """Run only when named (minutes long)."""

@@ -64,3 +64,17 @@ async def test_bad_queries_are_refused(client: httpx.AsyncClient, session: Async
     r = await client.get("/api/users", params={"q": "ab", "cursor": "garbage"}, headers=h)
     assert r.status_code == 400 and r.json()["code"] == "invalid_cursor"
     assert (await client.get("/api/users", params={"q": "ab"})).status_code == 401
+
+
+async def test_two_letters_find_them_inside_a_nickname_too(client: httpx.AsyncClient, session: AsyncSession) -> None:
+    """Two letters have an index of their own on PostgreSQL (letter pairs); the answer is the same."""
+    pair = "".join(secrets.choice("뷁퉯쀍뙇") for _ in range(2))
+    me = await make_user(session)
+    first = await make_user(session, nickname=f"{pair}{secrets.token_hex(3)}")
+    inside = await make_user(session, nickname=f"앞{pair}뒤{secrets.token_hex(3)}")
+    apart = await make_user(session, nickname=f"{pair[0]}x{pair[1]}{secrets.token_hex(3)}")
+    r = await client.get("/api/users", params={"q": pair, "limit": 100}, headers=await auth_headers(me))
+    assert r.status_code == 200, r.text
+    ids = [u["id"] for u in r.json()["items"]]
+    assert first.id in ids and inside.id in ids and apart.id not in ids
+    assert ids.index(first.id) < ids.index(inside.id)  # a prefix match first
