@@ -8,25 +8,38 @@ from __future__ import annotations
 
 import reflex as rx
 
-from withus.components.notification_bell import notification_bell
+from withus.components.notification_bell import chat_unread_badge, notification_bell
 from withus.i18n.ui import IS_EN, tr
 from withus.state.auth import AuthState
 from withus.state.locale import LocaleState
+from withus.state.notifications import NotificationBellState as Bell
 from withus.theme import CONTENT_MAX_WIDTH
 
 LOGOUT_SCRIPT = "withus.logout('/')"
 
 
-def nav_link(label: rx.Var[str] | str, href: str, icon: str) -> rx.Component:
+def nav_link(
+    label: rx.Var[str] | str,
+    href: str,
+    icon: str,
+    *,
+    badge: rx.Component | None = None,
+    aria_label: rx.Var[str] | str | None = None,
+) -> rx.Component:
     return rx.link(
         rx.hstack(
-            rx.icon(icon, size=18), rx.text(label, display=["none", "none", "inline"]), spacing="1", align="center"
+            rx.icon(icon, size=18),
+            rx.text(label, display=["none", "none", "inline"]),
+            *([badge] if badge is not None else []),
+            spacing="1",
+            align="center",
+            position="relative",
         ),
         href=href,
         color_scheme="gray",
         high_contrast=True,
         underline="none",
-        aria_label=label,
+        aria_label=aria_label if aria_label is not None else label,
         title=label,
         padding_x="2",
     )
@@ -157,7 +170,17 @@ def header() -> rx.Component:
                     rx.hstack(
                         nav_link(tr("header.find_clubs"), "/", "search"),
                         nav_link(tr("header.my_clubs"), "/me/clubs", "users"),
-                        nav_link(tr("header.chat"), "/chat", "message-circle"),
+                        nav_link(
+                            tr("header.chat"),
+                            "/chat",
+                            "message-circle",
+                            badge=chat_unread_badge(),
+                            aria_label=rx.cond(
+                                Bell.chat_unread > 0,
+                                tr("header.chat_unread_aria", count=Bell.chat_badge_text),
+                                tr("header.chat"),
+                            ),
+                        ),
                         spacing=rx.breakpoints(initial="1", md="3"),
                         align="center",
                     ),

@@ -177,3 +177,24 @@ def notification_bell() -> rx.Component:
         open=S.menu_open,
         on_open_change=S.set_open,
     )
+
+
+def chat_unread_badge() -> rx.Component:
+    """The header's 채팅 item: how many messages of my rooms I have not read (live with the bell's
+    task; chat messages do not raise the bell)."""
+    return rx.cond(
+        S.chat_unread > 0,
+        rx.badge(
+            S.chat_badge_text,
+            color_scheme="red",
+            variant="solid",
+            radius="full",
+            size="1",
+            position="absolute",
+            top="-6px",
+            right="-10px",
+            pointer_events="none",
+            id="chat-badge",
+            custom_attrs={"aria-hidden": "true"},
+        ),
+    )

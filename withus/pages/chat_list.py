@@ -8,7 +8,9 @@ from __future__ import annotations
 import reflex as rx
 
 from withus.components.chat_items import room_item
+from withus.components.forms import label
 from withus.components.layout import page
+from withus.components.people_picker import people_input, people_results
 from withus.i18n.ui import tr
 from withus.state.chat_list import ChatListState
 
@@ -35,10 +37,44 @@ def empty() -> rx.Component:
     )
 
 
+def new_chat_dialog() -> rx.Component:
+    """새 채팅: find someone by nickname and open the 1:1 room with them."""
+    return rx.dialog.root(
+        rx.dialog.trigger(
+            rx.button(rx.icon("message-circle-plus", size=16), tr("chat.new"), variant="soft", id="new-chat"),
+        ),
+        rx.dialog.content(
+            rx.dialog.title(tr("chat.new_title")),
+            rx.vstack(
+                label(tr("chat.new_who"), "new-chat-who"),
+                people_input("new-chat-who", placeholder=tr("chat.new_placeholder")),
+                people_results(tr("chat.new_start"), lambda hit: S.start_chat(hit.id), list_id="new-chat-who-results"),
+                rx.hstack(
+                    rx.dialog.close(rx.button(tr("common.cancel"), variant="soft", color_scheme="gray")),
+                    justify="end",
+                    width="100%",
+                ),
+                spacing="2",
+                width="100%",
+                margin_top="8px",
+            ),
+            max_width="440px",
+        ),
+        open=S.new_open,
+        on_open_change=S.set_new_open,
+    )
+
+
 def index() -> rx.Component:
     return page(
         rx.vstack(
-            rx.heading(tr("header.chat"), size="7", as_="h1"),
+            rx.hstack(
+                rx.heading(tr("header.chat"), size="7", as_="h1"),
+                new_chat_dialog(),
+                justify="between",
+                align="center",
+                width="100%",
+            ),
             rx.cond(
                 S.loading,
                 rx.skeleton(rx.box(height="240px", width="100%"), loading=True),
@@ -67,5 +103,6 @@ def index() -> rx.Component:
             width="100%",
             max_width="680px",
             margin_x="auto",
+            custom_attrs={"data-testid": "chat-list", "data-live": rx.cond(S.live, "true", "false")},
         )
     )

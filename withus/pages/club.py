@@ -199,7 +199,10 @@ def club_header() -> rx.Component:
             ),
             rx.heading(c.name, size="7", as_="h1", overflow_wrap="anywhere"),
             rx.flex(
-                info_row("users", tr("club.members_prefix") + c.members),
+                rx.box(
+                    info_row("users", tr("club.members_prefix") + c.members),
+                    custom_attrs={"data-testid": "member-count"},
+                ),
                 rx.cond(c.location != "", info_row("map-pin", c.location)),
                 rx.cond(c.window != "", info_row("calendar", tr("club.recruiting_prefix") + c.window)),
                 rx.cond(
@@ -439,7 +442,13 @@ def index() -> rx.Component:
             rx.cond(
                 ClubState.not_found,
                 not_found_view(),
-                rx.vstack(club_header(), club_tabs(), spacing="4", width="100%"),
+                rx.vstack(
+                    club_header(),
+                    club_tabs(),
+                    spacing="4",
+                    width="100%",
+                    custom_attrs={"data-testid": "club-page", "data-live": rx.cond(ClubState.live, "true", "false")},
+                ),
             ),
         ),
         join_dialog(),

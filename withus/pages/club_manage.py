@@ -5,8 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from withus.components.confirm_dialog import confirm_dialog
-from withus.components.forms import text_field
+from withus.components.forms import field_hint, label
 from withus.components.layout import page
+from withus.components.people_picker import people_input, people_results
 from withus.components.post_item import author_avatar
 from withus.i18n.ui import tr
 from withus.state.club_manage import ManageState
@@ -221,22 +222,35 @@ def ban_item(b: rx.Var) -> rx.Component:
     )
 
 
+def invite_field() -> rx.Component:
+    """Find by nickname (the list under the box invites with one click), or a member number or
+    profile address submitted with 초대하기."""
+    invalid = S.invite_error != ""
+    return rx.vstack(
+        label(tr("manage.invite_who"), "invite-user"),
+        people_input(
+            "invite-user",
+            name="user",
+            placeholder=tr("manage.invite_placeholder"),
+            color_scheme=rx.cond(invalid, "red", "teal"),
+            attrs={"aria-invalid": rx.cond(invalid, "true", "false"), "aria-describedby": "invite-user-hint"},
+        ),
+        rx.cond(
+            invalid,
+            rx.text(S.invite_error, id="invite-user-hint", color_scheme="red", size="2", role="alert", as_="p"),
+            field_hint(tr("manage.invite_hint"), id="invite-user-hint", as_="p", min_height="1.25em"),
+        ),
+        people_results(tr("manage.invite"), lambda hit: S.invite_user(hit.id), list_id="invite-user-results"),
+        spacing="1",
+        width="100%",
+        align="stretch",
+    )
+
+
 def invite_form() -> rx.Component:
     return rx.form(
         rx.flex(
-            rx.box(
-                text_field(
-                    "invite-user",
-                    label_text=tr("manage.invite_who"),
-                    name="user",
-                    placeholder=tr("manage.invite_placeholder"),
-                    error=S.invite_error,
-                    hint=tr("manage.invite_hint"),
-                    auto_complete="off",
-                ),
-                flex="1",
-                width="100%",
-            ),
+            rx.box(invite_field(), flex="1", width="100%"),
             rx.button(
                 tr("manage.invite"),
                 type="submit",
@@ -319,6 +333,7 @@ def content() -> rx.Component:
         ),
         spacing="4",
         width="100%",
+        custom_attrs={"data-testid": "manage-page", "data-live": rx.cond(S.live, "true", "false")},
     )
 
 

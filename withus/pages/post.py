@@ -270,7 +270,13 @@ def comment_form() -> rx.Component:
 
 def comments_section() -> rx.Component:
     return rx.vstack(
-        rx.heading(tr("post.comments_prefix"), PostState.post.comment_count, size="4", as_="h2"),
+        rx.heading(
+            tr("post.comments_prefix"),
+            PostState.post.comment_count,
+            size="4",
+            as_="h2",
+            custom_attrs={"data-testid": "comment-count"},
+        ),
         rx.cond(
             PostState.comments.length() > 0,
             rx.vstack(rx.foreach(PostState.comments, comment_thread), spacing="0", width="100%"),
@@ -291,6 +297,7 @@ def comments_section() -> rx.Component:
         comment_form(),
         spacing="3",
         width="100%",
+        custom_attrs={"data-testid": "comments", "data-live": rx.cond(PostState.live, "true", "false")},
     )
 
 

@@ -20,8 +20,11 @@ from withus.models.post import PostUpdate
 from withus.models.report import ReportCreate
 from withus.services import clubs as club_service
 from withus.services import comments as comment_service
+from withus.services import page_live
 from withus.services import posts as post_service
 from withus.services import reports as report_service
+from withus.state import live as tasks
+from withus.state.auth import AuthState
 from withus.state.board_views import CommentView, PostView, comment_view, post_view
 from withus.state.common import (
     current_user_id,
@@ -78,6 +81,10 @@ class PostState(rx.State):
     report_error: str = ""
     report_sending: bool = False
 
+    live: bool = False  # the page listens for changes of the post (data-live on the comments)
+    _gen: int = 0
+    _sid: str = ""
+
     @rx.var
     def is_member(self) -> bool:
         return self.my_role != ""
@@ -130,7 +137,9 @@ class PostState(rx.State):
 
     @rx.event
     async def load(self) -> Any:
+        gen = self._gen + 1
         self.reset()
+        self._gen = gen
         self.loading = True
         yield
         try:
@@ -142,6 +151,24 @@ class PostState(rx.State):
             self.problem = "not_found"
             yield rx.toast.error(generic_error())
         self.loading = False
+        if not self.problem and self.post.id:
+            auth = await self.get_state(AuthState)
+            self._sid = tasks.session_id_of(auth._cookie_token())
+            yield PostState.listen
+
+    @rx.event(background=True)
+    async def listen(self) -> Any:
+        """Comments, replies, counts and a hidden post or comment change in place (``post:{id}``)."""
+        async with self:
+            post_id = self.post.id
+
+        async def reload() -> None:
+            try:
+                await self._refresh_comments()
+            except DomainError:  # deleted, hidden, or no longer readable by me: say so as a load would
+                await self._reload()
+
+        await tasks.follow_page(self, kind="post", channel=page_live.post_channel(post_id), reload=reload)
 
     @rx.event
     async def load_more_comments(self) -> Any:

@@ -28,6 +28,7 @@ from withus.state.auth import AuthState
 from withus.state.chat_views import RoomView, copy_view, room_row
 from withus.state.common import current_user_id, generic_error, load_user, login_redirect, said
 from withus.state.handlers import acting_user_id, needs_login
+from withus.state.people_search import clear_search
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ class ChatListState(rx.State):
     loading: bool = True
     loading_more: bool = False
     live: bool = False
+    new_open: bool = False  # the 새 채팅 dialog
 
     _uid: int | None = None
     _sid: str = ""
@@ -103,6 +105,22 @@ class ChatListState(rx.State):
         except DomainError as exc:
             return rx.toast.error(said(exc.detail))
         return f"/chat/{room_id}"
+
+    @rx.event
+    async def set_new_open(self, value: bool) -> None:
+        self.new_open = bool(value)
+        await clear_search(self)  # a fresh box each time (the manage page shares it)
+
+    @rx.event
+    @needs_login
+    async def start_chat(self, user_id: int) -> Any:
+        """새 채팅: a person picked in the search list; their 1:1 room (opened or created)."""
+        target = await self._open_with(acting_user_id(), str(int(user_id)))
+        if isinstance(target, str):
+            self.new_open = False
+            await clear_search(self)
+            return rx.redirect(target)
+        return target
 
     @rx.event
     @needs_login

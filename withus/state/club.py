@@ -18,12 +18,14 @@ from withus.errors import DomainError, NotFound
 from withus.i18n.reader import here
 from withus.models.club import ClubPublic, MemberPublic
 from withus.models.post import PostCreate
-from withus.services import club_listing
+from withus.services import club_listing, page_live
 from withus.services import clubs as club_service
 from withus.services import invitations as invitation_service
 from withus.services import member_roles as member_service
 from withus.services import membership as membership_service
 from withus.services import posts as post_service
+from withus.state import live as tasks
+from withus.state.auth import AuthState
 from withus.state.board_views import PostRow, post_row
 from withus.state.categories import category_color, category_label
 from withus.state.clubs import capacity_text
@@ -162,6 +164,10 @@ class ClubState(rx.State):
     write_sending: bool = False
     write_errors: dict[str, str] = {}
 
+    live: bool = False  # the page listens for changes of the club (data-live on the header)
+    _gen: int = 0
+    _sid: str = ""
+
     @rx.var
     def is_member(self) -> bool:
         return self.club.my_role != ""
@@ -206,7 +212,9 @@ class ClubState(rx.State):
 
     @rx.event
     async def load(self) -> Any:
+        gen = self._gen + 1
         self.reset()
+        self._gen = gen
         self.loading = True
         yield
         try:
@@ -220,6 +228,25 @@ class ClubState(rx.State):
             self.not_found = True
             yield rx.toast.error(generic_error())
         self.loading = False
+        if not self.not_found and self.club.id:
+            auth = await self.get_state(AuthState)
+            self._sid = tasks.session_id_of(auth._cookie_token())
+            yield ClubState.listen
+
+    @rx.event(background=True)
+    async def listen(self) -> Any:
+        """My membership state (applicant → member), the counts, the members and the board change in
+        place when the club does (``club:{id}``: every membership change publishes there)."""
+        async with self:
+            club_id = self.club.id
+
+        async def reload() -> None:
+            try:
+                await self._refresh()
+            except NotFound:  # closed meanwhile
+                self.not_found = True
+
+        await tasks.follow_page(self, kind="club", channel=page_live.club_channel(club_id), reload=reload)
 
     @rx.event
     def set_tab(self, value: str) -> None:

@@ -19,14 +19,17 @@ from withus.db import read_scope, session_scope
 from withus.errors import DomainError, NotFound
 from withus.i18n.reader import here
 from withus.models.club import BanPublic, InvitationPublic, JoinRequestPublic, MemberPublic
-from withus.services import club_listing
+from withus.services import club_listing, page_live
 from withus.services import clubs as club_service
 from withus.services import invitations as invitation_service
 from withus.services import member_roles as member_service
 from withus.services import membership as membership_service
+from withus.state import live as tasks
+from withus.state.auth import AuthState
 from withus.state.club import ROLE_COLORS, ROLE_LABELS, label_of
 from withus.state.common import current_user_id, generic_error, load_user, login_redirect, path_id, said
 from withus.state.handlers import acting_user, acting_user_id, needs_login
+from withus.state.people_search import PeopleSearchState, clear_search
 from withus.state.text import ago, day, full_time
 
 log = logging.getLogger(__name__)
@@ -141,6 +144,10 @@ class ManageState(rx.State):
     bans: list[BanRow] = []
     invite_error: str = ""
 
+    live: bool = False  # the page listens for changes of the club (data-live on the requests)
+    _gen: int = 0
+    _sid: str = ""
+
     @rx.var
     def is_host(self) -> bool:
         return self.my_role == "host"
@@ -170,7 +177,10 @@ class ManageState(rx.State):
 
     @rx.event
     async def load(self) -> Any:
+        gen = self._gen + 1
         self.reset()
+        self._gen = gen
+        await clear_search(self)
         uid = await current_user_id(self)
         if uid is None:
             self.loading = False
@@ -192,6 +202,29 @@ class ManageState(rx.State):
             log.exception("manage page failed")
             yield rx.toast.error(generic_error())
         self.loading = False
+        if not self.not_found and not self.forbidden and self.club_name:
+            auth = await self.get_state(AuthState)
+            self._sid = tasks.session_id_of(auth._cookie_token())
+            yield ManageState.listen
+
+    @rx.event(background=True)
+    async def listen(self) -> Any:
+        """A new join request, a member who joined or left, an invitation answered: in place, live
+        (``club:{id}``). A manager who lost the role sees the page's refusal."""
+        async with self:
+            club_id = self.club_id
+
+        async def reload() -> None:
+            uid = await current_user_id(self)
+            if uid is None:
+                self.forbidden = True
+                return
+            try:
+                await self._refresh(uid)
+            except NotFound:  # closed meanwhile
+                self.not_found = True
+
+        await tasks.follow_page(self, kind="manage", channel=page_live.club_channel(club_id), reload=reload)
 
     @needs_login
     async def _run(self, action: Callable[..., Awaitable[Any]], success: str, **kwargs: Any) -> Any:
@@ -243,11 +276,25 @@ class ManageState(rx.State):
     @rx.event
     @needs_login
     async def invite(self, form_data: dict[str, Any]) -> Any:
+        """초대하기: a member number or a profile address in the box (or the only person found)."""
         self.invite_error = ""
         user_id = parse_user_ref(str(form_data.get("user", "")))
         if user_id is None:
+            box = await self.get_state(PeopleSearchState)
+            if len(box.hits) == 1:
+                return await self._invite(box.hits[0].id)
             self.invite_error = here("manage.invite_number")
             return None
+        return await self._invite(user_id)
+
+    @rx.event
+    @needs_login
+    async def invite_user(self, user_id: int) -> Any:
+        """A person picked in the search list."""
+        self.invite_error = ""
+        return await self._invite(int(user_id))
+
+    async def _invite(self, user_id: int) -> Any:
         self.busy = True
         try:
             async with session_scope() as session:
@@ -259,4 +306,5 @@ class ManageState(rx.State):
             return None
         finally:
             self.busy = False
-        return [rx.set_value("invite-user", ""), rx.toast.success(here("manage.invited", nickname=inv.user.nickname))]
+        await clear_search(self)
+        return rx.toast.success(here("manage.invited", nickname=inv.user.nickname))

@@ -209,3 +209,45 @@ async def follow(
     finally:
         feed.close()
         release(kind, token)
+
+
+async def follow_page(state: Any, *, kind: str, channel: str, reload: Callable[[], Awaitable[None]]) -> None:
+    """The live task of a page that re-reads itself when its channel says it changed (a post, a
+    club, its manage page: :mod:`withus.services.page_live`). The payload carries nothing but
+    "changed": ``reload()`` reads the database again with this reader's permissions, inside the
+    state's lock. The state has ``live``, ``_gen`` and ``_sid`` (the login session, "" for a
+    visitor); the task starts as every live view does (see the module docstring)."""
+    async with state:
+        gen, sid = state._gen, state._sid
+        token = state.router.session.client_token
+
+    async def catch_up() -> bool:  # what changed between the page's read and the subscription
+        async with state:
+            if state._gen != gen:
+                return False
+            await reload()
+            state.live = True
+        return True
+
+    async def receive(batch: Batch) -> list[Any] | None:
+        if not any(name == channel for name, _ in batch):
+            return []
+        async with state:
+            if state._gen != gen:
+                return None
+            await reload()
+        return []
+
+    feed = follow(
+        state,
+        kind=kind,
+        token=token,
+        session_id=sid,
+        gen=gen,
+        channels=[channel],
+        catch_up=catch_up,
+        receive=receive,
+    )
+    async with contextlib.aclosing(feed) as events:
+        async for _ in events:
+            pass

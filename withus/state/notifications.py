@@ -23,7 +23,8 @@ from withus.db import read_scope, session_scope
 from withus.errors import DomainError
 from withus.i18n.reader import here, reader
 from withus.models.notification import NotificationPublic
-from withus.realtime.bus import notify_channel
+from withus.realtime.bus import notify_channel, user_channel
+from withus.services import chat_rooms as room_service
 from withus.services import notifications as notification_service
 from withus.services.notification_settings import KINDS
 from withus.state import live as tasks
@@ -84,18 +85,26 @@ def view(n: NotificationPublic) -> NotificationView:
     )
 
 
-async def _snapshot(user_id: int) -> tuple[int, list[NotificationPublic]]:
+BELL_LEAVES_OUT = ("chat_message",)
+"""Chat counts belong to chat: the bell neither counts nor lists nor toasts ``chat_message``
+notifications (the header's 채팅 item shows the unread messages instead); /notifications still
+lists them, and their mail is unchanged."""
+
+
+async def _snapshot(user_id: int) -> tuple[int, list[NotificationPublic], int]:
+    """The bell's unread count and latest few, and the unread chat messages (the 채팅 badge)."""
     async with read_scope() as session:
-        count = await notification_service.count_unread(session, user_id=user_id)
+        count = await notification_service.count_unread(session, user_id=user_id, exclude_types=BELL_LEAVES_OUT)
         items, _ = await notification_service.list_notifications(
-            session, user_id=user_id, limit=BELL_ITEMS, locale=reader().locale
+            session, user_id=user_id, limit=BELL_ITEMS, locale=reader().locale, exclude_types=BELL_LEAVES_OUT
         )
-    return count, items
+        chats = await room_service.unread_total(session, user_id=user_id)
+    return count, items, chats
 
 
-async def _count(user_id: int) -> int:
-    async with session_scope() as session:
-        return await notification_service.count_unread(session, user_id=user_id)
+async def _chat_unread(user_id: int) -> int:
+    async with read_scope() as session:
+        return await room_service.unread_total(session, user_id=user_id)
 
 
 def _parse(data: str) -> NotificationPublic | None:
@@ -110,6 +119,7 @@ class NotificationBellState(rx.State):
     """The header's bell: unread count, the latest few, toasts; live."""
 
     unread: int = 0
+    chat_unread: int = 0  # unread messages of my rooms: the header's 채팅 badge
     latest: list[NotificationView] = []
     menu_open: bool = False
     live: bool = False  # the live task is listening (shown as data-live on the bell)
@@ -123,6 +133,10 @@ class NotificationBellState(rx.State):
     def badge_text(self) -> str:
         return "99+" if self.unread > 99 else str(self.unread)
 
+    @rx.var
+    def chat_badge_text(self) -> str:
+        return "99+" if self.chat_unread > 99 else str(self.chat_unread)
+
     @rx.event
     def set_open(self, value: bool) -> None:
         self.menu_open = value
@@ -135,19 +149,20 @@ class NotificationBellState(rx.State):
         self.live = False
         if uid is None:
             self._uid, self._sid = None, ""
-            self.unread, self.latest, self.menu_open = 0, [], False
+            self.unread, self.chat_unread, self.latest, self.menu_open = 0, 0, [], False
             return None
         auth = await self.get_state(AuthState)
         self._uid = uid
         self._sid = tasks.session_id_of(auth._cookie_token())
         return NotificationBellState.listen
 
-    async def _apply_snapshot(self, gen: int, count: int, items: list[NotificationPublic]) -> bool:
+    async def _apply_snapshot(self, gen: int, count: int, items: list[NotificationPublic], chats: int) -> bool:
         async with self:
             if self._gen != gen:
                 return False
             self.unread = count
             self.latest = [view(n) for n in items]
+            self.chat_unread = chats
             self.live = True
         return True
 
@@ -161,29 +176,45 @@ class NotificationBellState(rx.State):
             return
         known: set[int] = set()
 
+        bell_channel, chat_channel = notify_channel(uid), user_channel(uid)
+
         async def catch_up() -> bool:
-            count, items = await _snapshot(uid)
+            count, items, chats = await _snapshot(uid)
             known.update(n.id for n in items)
-            return await self._apply_snapshot(gen, count, items)
+            return await self._apply_snapshot(gen, count, items, chats)
 
         async def receive(batch: tasks.Batch) -> list[Any] | None:
             fresh: list[NotificationPublic] = []
-            for _, data in batch:
+            for _, data in (item for item in batch if item[0] == bell_channel):
                 n = _parse(data)
                 if n is not None and n.id not in known:
                     known.add(n.id)
                     fresh.append(n)
+            all_fresh = [view(n) for n in fresh]
+            fresh = [n for n in fresh if n.type not in BELL_LEAVES_OUT]
             if not fresh:
+                if not all_fresh and not any(channel == chat_channel for channel, _ in batch):
+                    return []
+                # a message, a read mark, a room that came or went: the 채팅 badge only
+                chats = await _chat_unread(uid)
+                async with self:
+                    if self._gen != gen:
+                        return None
+                    self.chat_unread = chats
+                    if all_fresh:
+                        page = await self.get_state(NotificationsPageState)
+                        page._prepend(all_fresh)
                 return []
             # Read back rather than merge: another tab may have read or deleted some meanwhile.
-            count, items = await _snapshot(uid)
+            count, items, chats = await _snapshot(uid)
             async with self:
                 if self._gen != gen:
                     return None
                 self.unread = count
                 self.latest = [view(n) for n in items]
+                self.chat_unread = chats
                 page = await self.get_state(NotificationsPageState)
-                page._prepend([view(n) for n in fresh])
+                page._prepend(all_fresh)
             return [
                 rx.toast.info(
                     n.title,
@@ -199,6 +230,7 @@ class NotificationBellState(rx.State):
             async with self:
                 if self._gen == gen:
                     self.unread, self.latest, self.menu_open, self.live = 0, [], False, False
+                    self.chat_unread = 0
 
         feed = tasks.follow(
             self,
@@ -206,7 +238,7 @@ class NotificationBellState(rx.State):
             token=token,
             session_id=sid,
             gen=gen,
-            channels=[notify_channel(uid)],
+            channels=[bell_channel, chat_channel],
             catch_up=catch_up,
             receive=receive,
             on_revoked=logged_out,
@@ -217,9 +249,10 @@ class NotificationBellState(rx.State):
 
     async def refresh(self, uid: int) -> None:
         """Reload the count and the latest (after this tab read or deleted some)."""
-        count, items = await _snapshot(uid)
+        count, items, chats = await _snapshot(uid)
         self.unread = count
         self.latest = [view(n) for n in items]
+        self.chat_unread = chats
 
     @needs_login
     async def _open(self, notification_id: int) -> Any:
