@@ -36,9 +36,9 @@ DATABASE_ONLY = {
     "can neither reflect on SQLite nor compare on PostgreSQL (withus/models/club.py says so)",
     "ix_users_nickname_trgm": "PostgreSQL only (migration 0012): the people search's pg_trgm GIN index on "
     "lower(nickname), for the same reason (withus/services/people_search.py says so)",
-    "ix_users_nickname_c": "PostgreSQL only (migration 0014): the people search's btree on "
+    "ix_users_nickname_c": "PostgreSQL only (migration 0017): the people search's btree on "
     'lower(nickname) COLLATE "C", an expression index with a collation (the same reason)',
-    "ix_users_nickname_pairs": "PostgreSQL only (migration 0014): the people search's pg_trgm GIN index "
+    "ix_users_nickname_pairs": "PostgreSQL only (migration 0017): the people search's pg_trgm GIN index "
     "for two-letter queries, an expression index with an operator class (the same reason)",
 }
 """What the migrations make that the models do not declare, and why."""

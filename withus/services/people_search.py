@@ -8,9 +8,9 @@ Rules:
 - Deleted accounts, the searcher, and people who blocked me or whom I blocked are left out.
 - On PostgreSQL (every pattern rendered into the statement, so that the planner knows how selective
   it is, as the club search does): the prefix matches are a range of the btree
-  ``ix_users_nickname_c`` on ``lower(nickname) COLLATE "C"`` (migration 0014), in its order; the
+  ``ix_users_nickname_c`` on ``lower(nickname) COLLATE "C"`` (migration 0017), in its order; the
   others come from the pg_trgm GIN index ``ix_users_nickname_trgm`` (migration 0012) for three
-  letters and more, from ``ix_users_nickname_pairs`` (0014: the same with a mark after every
+  letters and more, from ``ix_users_nickname_pairs`` (0017: the same with a mark after every
   letter, so that its trigrams are letter pairs) for two; for a common word the planner may walk
   the btree in order instead. Nicknames sort by their bytes (code points: 가나다 order for Hangul)
   on both databases. ``bench/people_search.py`` measures it at 1,000,000 users.
@@ -47,7 +47,7 @@ def _escaped(q: str) -> str:
 
 
 PAIR_MARK = "\ua66e"  # ꙮ: a letter no nickname is expected to hold (a false hit is only checked again)
-"""Written after every character in ``ix_users_nickname_pairs`` (migration 0014): each trigram of
+"""Written after every character in ``ix_users_nickname_pairs`` (migration 0017): each trigram of
 that text is a PAIR of the nickname's characters, so a two-letter query has an index too (pg_trgm
 has none for fewer than three)."""
 

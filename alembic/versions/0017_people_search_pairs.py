@@ -2,16 +2,16 @@
 pg_trgm GIN index of lower(nickname) with a mark after every letter (two-letter queries), both of
 live accounts (PostgreSQL only; see withus/services/people_search.py)
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0017
+Revises: 0016
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0014"
-down_revision = "0013"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
