@@ -85,10 +85,10 @@ def view(n: NotificationPublic) -> NotificationView:
     )
 
 
+# Chat counts belong to chat: the bell neither counts nor lists nor toasts ``chat_message``
+# notifications (the header's chat item shows the unread messages instead); /notifications still
+# lists them, and their mail is unchanged.
 BELL_LEAVES_OUT = ("chat_message",)
-"""Chat counts belong to chat: the bell neither counts nor lists nor toasts ``chat_message``
-notifications (the header's 채팅 item shows the unread messages instead); /notifications still
-lists them, and their mail is unchanged."""
 
 
 async def _snapshot(user_id: int) -> tuple[int, list[NotificationPublic], int]:
