@@ -209,3 +209,42 @@ def test_edit_time_capacity_deadline_of_following_and_cancel_this(browser: Brows
     host.goto(str(hrefs[1]))
     expect(host.locator("body").get_by_text("취소됨", exact=True)).to_have_count(0)
     host.context.close()
+
+
+_SEED_EVENTS = """
+import asyncio, json, sys
+from datetime import UTC, datetime, timedelta
+from withus.db import sessionmaker
+from withus.models.event import Event
+
+async def main():
+    club_id, n = json.loads(sys.argv[1])
+    start = datetime.now(UTC) + timedelta(days=1)
+    async with sessionmaker()() as session:
+        for i in range(n):
+            at = start + timedelta(days=i)
+            ends = at + timedelta(hours=1)
+            session.add(Event(club_id=club_id, title=f"저녁 산책 {i + 1}", starts_at=at, ends_at=ends))
+        await session.commit()
+
+asyncio.run(main())
+"""
+
+
+def test_club_events_tab_loads_more(browser: Browser, server: Server) -> None:
+    """More upcoming events than a page (a weekly series alone has up to 52): 더 보기 loads the rest."""
+    host_id = create_user(server, "evmore", nickname="산책왕")
+    club_id = _club(server, host_id, [])
+    subprocess.run(
+        [sys.executable, "-c", _SEED_EVENTS, json.dumps([club_id, 23])], cwd=ROOT, env=server.env, check=True
+    )
+    pg = _window(browser, server, "evmore")
+    pg.goto(f"/clubs/{club_id}")
+    pg.get_by_role("tab", name="일정").click()
+    tab = pg.get_by_test_id("events-tab")
+    expect(tab.get_by_test_id("event-row")).to_have_count(20)
+    tab.get_by_test_id("more-upcoming").click()
+    expect(tab.get_by_test_id("event-row")).to_have_count(23)
+    expect(tab.get_by_test_id("event-row").last).to_contain_text("저녁 산책 23")
+    expect(tab.get_by_test_id("more-upcoming")).to_have_count(0)
+    pg.context.close()

@@ -64,6 +64,21 @@ def _empty() -> rx.Component:
     )
 
 
+def _more(has_more: rx.Var[bool], on_click: object, testid: str) -> rx.Component:
+    return rx.cond(
+        has_more,
+        rx.button(
+            tr("common.more"),
+            on_click=on_click,
+            loading=S.loading_more,
+            variant="soft",
+            color_scheme="gray",
+            width="100%",
+            custom_attrs={"data-testid": testid},
+        ),
+    )
+
+
 def events_tab() -> rx.Component:
     """Upcoming first, past ones folded below."""
     return rx.vstack(
@@ -82,7 +97,12 @@ def events_tab() -> rx.Component:
             _skeleton(),
             rx.cond(
                 S.upcoming.length() > 0,
-                rx.vstack(rx.foreach(S.upcoming, event_row), spacing="0", width="100%"),
+                rx.vstack(
+                    rx.vstack(rx.foreach(S.upcoming, event_row), spacing="0", width="100%"),
+                    _more(S.upcoming_next != "", S.more_upcoming, "more-upcoming"),
+                    spacing="2",
+                    width="100%",
+                ),
                 _empty(),
             ),
         ),
@@ -90,7 +110,12 @@ def events_tab() -> rx.Component:
             S.past.length() > 0,
             rx.el.details(
                 rx.el.summary(tr("event.past"), style={"cursor": "pointer", "fontWeight": "600"}),
-                rx.vstack(rx.foreach(S.past, event_row), spacing="0", width="100%"),
+                rx.vstack(
+                    rx.vstack(rx.foreach(S.past, event_row), spacing="0", width="100%"),
+                    _more(S.past_next != "", S.more_past, "more-past"),
+                    spacing="2",
+                    width="100%",
+                ),
                 width="100%",
             ),
         ),

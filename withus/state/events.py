@@ -101,13 +101,18 @@ class ClubEventsState(rx.State):
     past: list[EventRow] = []
     can_create: bool = False
     loading: bool = True
+    loading_more: bool = False
     create_open: bool = False
     saving: bool = False
     errors: dict[str, str] = {}
+    # The next pages' cursors ("" when there is none): a weekly series alone has up to 52.
+    upcoming_next: str = ""
+    past_next: str = ""
 
     @rx.event
     async def load(self) -> None:
         self.upcoming, self.past, self.can_create, self.create_open, self.errors = [], [], False, False, {}
+        self.upcoming_next, self.past_next = "", ""
         self.loading = True
         club_id = path_id(self, 1)
         if club_id is None:
@@ -128,7 +133,38 @@ class ClubEventsState(rx.State):
         self.loading = False
         self.upcoming = [event_row(e) for e in page.items]
         self.past = [event_row(e) for e in past.items]
+        self.upcoming_next, self.past_next = page.next_cursor or "", past.next_cursor or ""
         self.can_create = event_access.may_manage(role)
+
+    async def _more(self, *, past: bool) -> None:
+        club_id = path_id(self, 1)
+        cursor = self.past_next if past else self.upcoming_next
+        if club_id is None or not cursor:
+            return
+        self.loading_more = True
+        try:
+            async with read_scope() as session:
+                user = await load_user(session, await current_user_id(self))
+                page = await event_lists.list_club_events(
+                    session, club_id, user=user, past=past, limit=PAST_PAGE if past else UPCOMING_PAGE, cursor=cursor
+                )
+        except DomainError:
+            return
+        finally:
+            self.loading_more = False
+        rows = [event_row(e) for e in page.items]
+        if past:
+            self.past, self.past_next = self.past + rows, page.next_cursor or ""
+        else:
+            self.upcoming, self.upcoming_next = self.upcoming + rows, page.next_cursor or ""
+
+    @rx.event
+    async def more_upcoming(self) -> None:
+        await self._more(past=False)
+
+    @rx.event
+    async def more_past(self) -> None:
+        await self._more(past=True)
 
     @rx.event
     async def open_create(self) -> Any:
