@@ -56,7 +56,7 @@ dev: system-run setup migrate
 
 # In-process tests on both cores, then the ones that start real servers, one at a time.
 test: system setup
-	$(PY) -m pytest -n 2 -m "not e2e and not scaleout"
+	$(PY) -m pytest -n 2 --dist worksteal -m "not e2e and not scaleout"
 	$(PY) -m pytest -m "e2e or scaleout"
 
 # Refreshes the README's pictures in docs/screenshots from the browser tests.
@@ -64,7 +64,7 @@ screenshots: system setup
 	UPDATE_SCREENSHOTS=1 $(PY) -m pytest -m e2e tests/e2e
 
 test-fast: setup
-	$(PY) -m pytest -n 2 -m "not e2e and not scaleout"
+	$(PY) -m pytest -n 2 --dist worksteal -m "not e2e and not scaleout"
 
 lint: setup
 	$(VENV)/bin/ruff check .

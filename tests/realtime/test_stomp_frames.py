@@ -80,6 +80,7 @@ def split(data: bytes, cuts: list[int]) -> list[bytes]:
 # --- round trips -----------------------------------------------------------
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(st.tuples(frames(), st.lists(st.sampled_from([b"\n", b"\r\n"]), max_size=3)), max_size=5),

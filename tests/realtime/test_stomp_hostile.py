@@ -9,6 +9,7 @@ import contextlib
 import json
 from typing import Any
 
+import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 from websockets.exceptions import ConnectionClosed
 
@@ -104,6 +105,7 @@ def _frames_of_every_command(room_id: int) -> list[tuple[str, dict[str, str], st
     return frames
 
 
+@pytest.mark.slow
 async def test_every_command_answers_hostile_values_without_an_internal_error(
     live_server: LiveServer, session: AsyncSession
 ) -> None:
