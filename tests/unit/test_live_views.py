@@ -121,3 +121,25 @@ def test_who_may_edit_and_delete_a_message_on_the_room_page() -> None:
     for role in ("host", "moderator"):
         staff = message_row(theirs, 7, room_kind="club", role=role)  # type: ignore[arg-type]
         assert (staff.can_edit, staff.can_delete) == (False, True)
+
+
+def test_the_room_lists_preview_of_a_photo_and_of_a_deleted_message() -> None:
+    from withus.models.chat import RoomPublic
+    from withus.state.chat_views import room_row
+
+    def room(last: object) -> RoomPublic:
+        return RoomPublic(
+            id=1,
+            kind="direct",
+            title="상대",
+            last_message=last,  # type: ignore[arg-type]
+            unread_count=0,
+            last_seq=1,
+            last_read_seq=1,
+            last_activity_at=datetime.now(UTC),
+        )
+
+    photo = _public(8, image=True)
+    assert room_row(room(photo)).preview == "사진"
+    gone = photo.model_copy(update={"deleted": True, "attachment": None})  # type: ignore[attr-defined]
+    assert room_row(room(gone)).preview == "삭제된 메시지입니다"

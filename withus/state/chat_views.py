@@ -47,7 +47,9 @@ def _preview(r: RoomPublic) -> str:
     if m is None:
         return here("chat.no_messages_yet")
     text = here("chat.hidden_message") if m.hidden else " ".join(m.body.split())
-    if m.attachment is not None and not text:
+    if m.deleted:
+        text = here("chat.deleted_message")
+    elif m.attachment is not None and not text:
         text = here("chat.photo")
     if len(text) > PREVIEW:
         text = text[: PREVIEW - 1] + "…"
