@@ -118,3 +118,36 @@ def test_texts_a_state_writes_follow_the_locale(browser: object, server: Server)
         expect(pg.get_by_text(members).first).to_be_visible()
         assert {c["name"]: c["value"] for c in context.cookies()}.get("withus_tz") == "Europe%2FBerlin"
         context.close()
+
+
+def test_a_live_notification_reaches_an_english_reader_in_english(browser: object, server: Server) -> None:
+    """The bell's live listener renders a notification for its page's reader (stored: a message)."""
+    from tests.e2e.test_realtime import LIVE, PASSWORD, api, sign_up, wait_live
+
+    reader, host = sign_up(server, "enbell", "Reader"), sign_up(server, "kobell", "모임장")
+    r = api(server, reader, "PATCH", "/api/users/me", json={"locale": "en"})  # a logged-in reader's language
+    assert r.status_code == 200, r.text
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="en-US", base_url=server.url)  # type: ignore[attr-defined]
+    pg = context.new_page()
+    r = pg.request.post("/api/auth/login?cookie=true", data={"login": reader.username, "password": PASSWORD})
+    assert r.status == 200, r.text()
+    pg.goto("/")
+    wait_live(pg, "#notification-bell")
+    club = api(
+        server,
+        host,
+        "POST",
+        "/api/clubs",
+        json={"name": "Language club", "description": "알림", "category": "FOOD", "join_policy": "invite"},
+    )
+    assert club.status_code == 201, club.text
+    r = api(server, host, "POST", f"/api/clubs/{club.json()['id']}/invitations", json={"user_id": reader.id})
+    assert r.status_code == 201, r.text
+    expect(pg.locator("#notification-badge")).to_have_text("1", timeout=LIVE)
+    expect(pg.locator("[data-sonner-toast]").filter(has_text="[Language club] Club invitation")).to_be_visible(
+        timeout=LIVE
+    )
+    pg.locator("#notification-bell").click()
+    item = pg.locator("#notification-menu").locator('[data-testid="bell-item"]').first
+    expect(item).to_contain_text(f"{host.nickname} invited you to 'Language club'.")
+    context.close()
