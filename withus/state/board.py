@@ -23,6 +23,7 @@ from withus.services import comments as comment_service
 from withus.services import page_live
 from withus.services import posts as post_service
 from withus.services import reports as report_service
+from withus.services.pagination import MAX_LIMIT
 from withus.state import live as tasks
 from withus.state.auth import AuthState
 from withus.state.board_views import CommentView, PostView, comment_view, post_view
@@ -95,12 +96,12 @@ class PostState(rx.State):
 
     # ------------------------------------------------------------ loading
 
-    async def _load_comments(self, session: Any, user: Any, *, append: bool) -> None:
+    async def _load_comments(self, session: Any, user: Any, *, append: bool, limit: int = COMMENT_PAGE) -> None:
         page = await comment_service.list_comments(
             session,
             post_id=self.post.id,
             user=user,
-            limit=COMMENT_PAGE,
+            limit=limit,
             cursor=self._comments_cursor if append else None,
         )
         items = [comment_view(c) for c in page.items]
@@ -191,7 +192,9 @@ class PostState(rx.State):
             user = await load_user(session, uid)
             public = await post_service.get_post(session, post_id=self.post.id, user=user)
             self.post = post_view(public)
-            await self._load_comments(session, user, append=False)
+            # as many threads as the page shows now (more 더 보기 pages do not fold back), up to a page's most
+            shown = min(MAX_LIMIT, max(COMMENT_PAGE, len(self.comments)))
+            await self._load_comments(session, user, append=False, limit=shown)
 
     # ------------------------------------------------------------ blocked authors
 
