@@ -15,7 +15,7 @@ def room_avatar(src: rx.Var, initial: rx.Var, kind: rx.Var, size: str = "4") -> 
         fallback=initial,
         size=size,
         radius=rx.cond(kind == "club", "medium", "full"),
-        alt="",
+        custom_attrs={"alt": ""},
         flex_shrink="0",
     )
 
@@ -208,7 +208,7 @@ def message_item(
         rx.box(
             rx.cond(
                 m.show_sender,
-                rx.avatar(src=m.avatar_url, fallback=m.initial, size="2", radius="full", alt=""),
+                rx.avatar(src=m.avatar_url, fallback=m.initial, size="2", radius="full", custom_attrs={"alt": ""}),
             ),
             width="32px",
             flex_shrink="0",

@@ -6,6 +6,7 @@ import reflex as rx
 
 from withus.components.category import category_choices
 from withus.components.forms import field_error, field_hint, form_error, label, text_area_field, text_field
+from withus.components.labelled_upload import labelled_upload
 from withus.i18n.ui import tr
 from withus.models.club import CAPACITY_MAX, CAPACITY_MIN, DESCRIPTION_MAX, LOCATION_MAX, NAME_MAX
 from withus.state.club_form import COVER_MAX_BYTES, COVER_UPLOAD_ID, ClubFormState
@@ -70,7 +71,7 @@ def category_field() -> rx.Component:
 def cover_field() -> rx.Component:
     return rx.vstack(
         rx.text(tr("club_form.cover"), weight="bold", size="2"),
-        rx.upload(
+        labelled_upload(
             rx.cond(
                 S.cover_preview != "",
                 rx.image(
@@ -94,6 +95,7 @@ def cover_field() -> rx.Component:
                     color="var(--gray-11)",
                 ),
             ),
+            label=tr("club_form.cover"),
             id=COVER_UPLOAD_ID,
             accept={"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"], "image/webp": [".webp"]},
             multiple=False,

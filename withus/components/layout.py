@@ -45,8 +45,15 @@ def nav_link(
     )
 
 
-def user_avatar(src: rx.Var[str] | str, name: rx.Var[str] | str, size: str = "2") -> rx.Component:
-    return rx.avatar(src=src, fallback=rx.Var.create(name).to(str)[:1], size=size, radius="full", alt="")
+def user_avatar(
+    src: rx.Var[str] | str, name: rx.Var[str] | str, size: str = "2", *, alt: rx.Var[str] | str = ""
+) -> rx.Component:
+    """A profile photo (its initial until it loads). ``alt`` is empty where the name is written beside it
+    (a screen reader would read the name twice); a photo shown on its own gets ``alt`` naming whose it is.
+    Radix's Avatar hands ``alt`` to its <img>; as a plain keyword Reflex would make it a CSS property."""
+    return rx.avatar(
+        src=src, fallback=rx.Var.create(name).to(str)[:1], size=size, radius="full", custom_attrs={"alt": alt}
+    )
 
 
 def menu_link(text: rx.Var[str] | str, href: rx.Var[str] | str, icon: str) -> rx.Component:
@@ -57,6 +64,8 @@ def menu_link(text: rx.Var[str] | str, href: rx.Var[str] | str, icon: str) -> rx
 
 
 def user_menu() -> rx.Component:
+    # Not modal: a modal menu hides the whole page with aria-hidden while focusable controls stay in it
+    # (axe: aria-hidden-focus); focus still moves into the menu and Escape brings it back.
     return rx.menu.root(
         rx.menu.trigger(
             rx.button(
@@ -66,7 +75,8 @@ def user_menu() -> rx.Component:
                 variant="ghost",
                 color_scheme="gray",
                 high_contrast=True,
-                aria_label=tr("header.account_menu"),
+                # The visible nickname first (axe: label-content-name-mismatch), then what the button is.
+                aria_label=rx.Var.create(f"{AuthState.nickname}, {tr('header.account_menu')}"),
                 id="user-menu",
             ),
         ),
@@ -88,6 +98,7 @@ def user_menu() -> rx.Component:
             ),
             align="end",
         ),
+        modal=False,
     )
 
 
@@ -116,6 +127,7 @@ def guest_actions() -> rx.Component:
                 menu_link(tr("header.signup"), "/signup", "user-plus"),
                 align="end",
             ),
+            modal=False,
         ),
         display=["block", "block", "none"],
     )
@@ -148,8 +160,13 @@ def account_area() -> rx.Component:
     )
 
 
+def skip_link() -> rx.Component:
+    """The first Tab stop: straight to the page's content past the header (hidden until focused)."""
+    return rx.el.a(tr("a11y.skip_to_content"), href="#content", class_name="skip-link")
+
+
 def header() -> rx.Component:
-    return rx.box(
+    return rx.el.header(
         rx.hstack(
             rx.link(
                 rx.hstack(
@@ -197,7 +214,6 @@ def header() -> rx.Component:
             height="56px",
             align="center",
         ),
-        as_="header",
         border_bottom="1px solid var(--gray-a5)",
         background="var(--color-panel-solid)",
         position="sticky",
@@ -209,15 +225,18 @@ def header() -> rx.Component:
 
 def page(*children: rx.Component, **props: object) -> rx.Component:
     return rx.box(
+        skip_link(),
         header(),
-        rx.box(
+        rx.el.main(
             *children,
-            as_="main",
+            id="content",
+            tab_index=-1,
             max_width=CONTENT_MAX_WIDTH,
             margin_x="auto",
             padding_x="16px",
             padding_y="24px",
             width="100%",
+            outline="none",
             **props,
         ),
         min_height="100vh",

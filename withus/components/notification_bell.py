@@ -50,7 +50,8 @@ def unread_dot(read: rx.Var) -> rx.Component:
 
 
 def bell_item(n: rx.Var) -> rx.Component:
-    return rx.box(
+    # A real <button> (Radix Box's as_ only sets a CSS property): Tab reaches it, Enter opens it.
+    return rx.el.button(
         rx.hstack(
             unread_dot(n.read),
             rx.box(type_icon(n.type), color="var(--gray-11)", flex_shrink="0", padding_top="2px"),
@@ -67,7 +68,6 @@ def bell_item(n: rx.Var) -> rx.Component:
             align="start",
             width="100%",
         ),
-        as_="button",
         type="button",
         on_click=S.open_item(n.id),
         width="100%",
@@ -77,6 +77,10 @@ def bell_item(n: rx.Var) -> rx.Component:
         background=rx.cond(n.read, "transparent", "var(--accent-2)"),
         _hover={"background": "var(--gray-3)"},
         cursor="pointer",
+        border="none",
+        color="inherit",
+        font="inherit",
+        display="block",
         custom_attrs={"data-testid": "bell-item", "data-read": rx.cond(n.read, "true", "false")},
     )
 
@@ -134,48 +138,55 @@ def bell_menu() -> rx.Component:
     )
 
 
+def bell_button() -> rx.Component:
+    return rx.icon_button(
+        rx.icon("bell", size=18),
+        variant="ghost",
+        color_scheme="gray",
+        high_contrast=True,
+        size="2",
+        aria_label=rx.cond(S.unread > 0, tr("bell.unread_aria", count=S.badge_text), tr("bell.title")),
+        title=tr("bell.title"),
+        id="notification-bell",
+        custom_attrs={"data-live": rx.cond(S.live, "true", "false")},
+    )
+
+
 def notification_bell() -> rx.Component:
-    return rx.popover.root(
-        rx.popover.trigger(
-            rx.box(
-                rx.icon_button(
-                    rx.icon("bell", size=18),
-                    variant="ghost",
-                    color_scheme="gray",
-                    size="2",
-                    aria_label=rx.cond(S.unread > 0, tr("bell.unread_aria", count=S.badge_text), tr("bell.title")),
-                    title=tr("bell.title"),
-                    id="notification-bell",
-                    custom_attrs={"data-live": rx.cond(S.live, "true", "false")},
-                ),
-                rx.cond(
-                    S.unread > 0,
-                    rx.badge(
-                        S.badge_text,
-                        color_scheme="red",
-                        variant="solid",
-                        radius="full",
-                        size="1",
-                        position="absolute",
-                        top="-6px",
-                        right="-8px",
-                        pointer_events="none",
-                        id="notification-badge",
-                    ),
-                ),
-                position="relative",
-                display="inline-flex",
+    """The bell is the popover's trigger itself: Enter or Space opens the panel (a dialog named 알림),
+    focus moves into it and Tab walks its items; Escape closes it and focus returns to the bell."""
+    return rx.box(
+        rx.popover.root(
+            rx.popover.trigger(bell_button()),
+            rx.popover.content(
+                bell_menu(),
+                width="min(360px, calc(100vw - 24px))",
+                padding="8px",
+                align="end",
+                id="notification-menu",
+                aria_label=tr("bell.title"),
+            ),
+            open=S.menu_open,
+            on_open_change=S.set_open,
+        ),
+        rx.cond(
+            S.unread > 0,
+            rx.badge(
+                S.badge_text,
+                color_scheme="red",
+                variant="solid",
+                radius="full",
+                size="1",
+                position="absolute",
+                top="-6px",
+                right="-8px",
+                pointer_events="none",
+                id="notification-badge",
+                aria_hidden="true",
             ),
         ),
-        rx.popover.content(
-            bell_menu(),
-            width="min(360px, calc(100vw - 24px))",
-            padding="8px",
-            align="end",
-            id="notification-menu",
-        ),
-        open=S.menu_open,
-        on_open_change=S.set_open,
+        position="relative",
+        display="inline-flex",
     )
 
 

@@ -12,7 +12,8 @@ from withus.i18n.ui import tr
 
 
 def author_avatar(avatar_url: rx.Var[str], nickname: rx.Var[str], size: str = "2") -> rx.Component:
-    return rx.avatar(src=avatar_url, fallback=nickname.to(str)[:1], size=size, radius="full", alt="")
+    # Beside the author's name: decorative (alt=""; Radix's Avatar hands it to its <img>).
+    return rx.avatar(src=avatar_url, fallback=nickname.to(str)[:1], size=size, radius="full", custom_attrs={"alt": ""})
 
 
 def notice_badge() -> rx.Component:

@@ -27,6 +27,7 @@ from withus.pages import (
     settings,
     signup,
 )
+from withus.pages.titles import named
 from withus.state.admin import AdminReportsState
 from withus.state.auth import AuthState
 from withus.state.board import PostState
@@ -54,22 +55,34 @@ def register_pages(app: rx.App) -> None:
     # Clubs and board (the static /clubs/new before the dynamic /clubs/[id]).
     app.add_page(club_new.index, route="/clubs/new", title=tr("title.club_new"), on_load=ClubFormState.load_new)
     app.add_page(
-        club.index, route="/clubs/[id]", title=tr("title.club"), on_load=[ClubState.load, ClubEventsState.load]
+        club.index,
+        route="/clubs/[id]",
+        title=named(ClubState.club.name, "title.club"),
+        on_load=[ClubState.load, ClubEventsState.load],
     )
     app.add_page(
-        club_edit.index, route="/clubs/[id]/edit", title=tr("title.club_edit"), on_load=ClubFormState.load_edit
+        club_edit.index,
+        route="/clubs/[id]/edit",
+        title=named(ClubFormState.name, "title.club_edit"),
+        on_load=ClubFormState.load_edit,
     )
-    app.add_page(club_manage.index, route="/clubs/[id]/manage", title=tr("title.club_manage"), on_load=ManageState.load)
-    app.add_page(post.index, route="/posts/[id]", title=tr("title.post"), on_load=PostState.load)
+    app.add_page(
+        club_manage.index,
+        route="/clubs/[id]/manage",
+        title=named(ManageState.club_name, "title.club_manage"),
+        on_load=ManageState.load,
+    )
+    app.add_page(
+        post.index, route="/posts/[id]", title=named(PostState.post.title, "title.post"), on_load=PostState.load
+    )
     app.add_page(my_clubs.index, route="/me/clubs", title=tr("title.my_clubs"), on_load=MyClubsState.load)
-    app.add_page(event.index, route="/events/[id]", title=tr("title.event"), on_load=EventPageState.load)
+    app.add_page(
+        event.index,
+        route="/events/[id]",
+        title=named(EventPageState.event.title, "title.event"),
+        on_load=EventPageState.load,
+    )
     app.add_page(my_events.index, route="/me/events", title=tr("title.my_events"), on_load=MyEventsState.load)
-    app.add_page(
-        club_edit.index, route="/clubs/[id]/edit", title=tr("title.club_edit"), on_load=ClubFormState.load_edit
-    )
-    app.add_page(club_manage.index, route="/clubs/[id]/manage", title=tr("title.club_manage"), on_load=ManageState.load)
-    app.add_page(post.index, route="/posts/[id]", title=tr("title.post"), on_load=PostState.load)
-    app.add_page(my_clubs.index, route="/me/clubs", title=tr("title.my_clubs"), on_load=MyClubsState.load)
     app.add_page(
         admin_reports.index, route="/admin/reports", title=tr("title.admin_reports"), on_load=AdminReportsState.load
     )
@@ -98,7 +111,12 @@ def register_pages(app: rx.App) -> None:
         title=tr("title.reset_password"),
         on_load=ResetPasswordState.load,
     )
-    app.add_page(profile.index, route="/users/[id]", title=tr("title.profile"), on_load=ProfileState.load)
+    app.add_page(
+        profile.index,
+        route="/users/[id]",
+        title=named(ProfileState.nickname, "title.profile"),
+        on_load=ProfileState.load,
+    )
     app.add_page(
         settings.index,
         route="/settings",
@@ -116,7 +134,7 @@ def register_pages(app: rx.App) -> None:
     app.add_page(
         chat_room.index,
         route="/chat/[room_id]",
-        title=tr("title.chat"),
+        title=named(ChatRoomState.room.title, "title.chat"),
         on_load=[ChatEditState.clear, ChatRoomState.load],
     )
     app.add_page(

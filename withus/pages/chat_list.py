@@ -10,6 +10,7 @@ import reflex as rx
 from withus.components.chat_items import room_item
 from withus.components.forms import label
 from withus.components.layout import page
+from withus.components.link_button import link_button
 from withus.components.people_picker import people_input, people_results
 from withus.i18n.ui import tr
 from withus.state.chat_list import ChatListState
@@ -28,7 +29,7 @@ def empty() -> rx.Component:
                 size="2",
                 align="center",
             ),
-            rx.link(rx.button(tr("header.find_clubs"), variant="soft"), href="/"),
+            link_button(tr("header.find_clubs"), variant="soft", href="/"),
             align="center",
             spacing="2",
         ),

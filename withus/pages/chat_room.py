@@ -9,6 +9,7 @@ from withus.components.chat_items import message_item, room_avatar
 from withus.components.chat_message_actions import delete_dialog, message_editor, message_menu
 from withus.components.confirm_dialog import confirm_dialog
 from withus.components.layout import page
+from withus.components.link_button import link_button
 from withus.i18n.ui import tr
 from withus.services.images import MAX_BYTES
 from withus.state.chat_room import ChatRoomState
@@ -208,7 +209,7 @@ def composer() -> rx.Component:
                 rx.text(
                     S.counter,
                     size="1",
-                    color=rx.cond(S.too_long, "var(--red-11)", "var(--gray-10)"),
+                    color=rx.cond(S.too_long, "var(--red-11)", "var(--gray-11)"),
                     id="chat-counter",
                 ),
                 spacing="1",
@@ -233,7 +234,7 @@ def not_found() -> rx.Component:
             rx.icon("message-circle-off", size=40, color="var(--gray-9)"),
             rx.text(tr("chat.not_found"), weight="bold", size="4"),
             rx.text(tr("chat.not_found_hint"), color_scheme="gray", size="2"),
-            rx.link(rx.button(tr("chat.back_to_list"), variant="soft"), href="/chat"),
+            link_button(tr("chat.back_to_list"), variant="soft", href="/chat"),
             align="center",
             spacing="2",
         ),

@@ -9,6 +9,7 @@ from withus.components.club_card import club_cover, recruiting_badge
 from withus.components.confirm_dialog import confirm_dialog
 from withus.components.forms import form_error, text_area_field, text_field
 from withus.components.layout import page
+from withus.components.link_button import link_button
 from withus.components.post_item import author_avatar, post_row, text_with_links
 from withus.i18n.ui import tr
 from withus.models.club import JOIN_MESSAGE_MAX
@@ -24,7 +25,7 @@ def not_found_view() -> rx.Component:
             rx.icon("search-x", size=36, color="var(--gray-9)"),
             rx.heading(tr("club.not_found"), size="5"),
             rx.text(tr("common.gone_hint"), color_scheme="gray"),
-            rx.link(rx.button(tr("club.find_other"), variant="soft"), href="/"),
+            link_button(tr("club.find_other"), variant="soft", href="/"),
             align="center",
             spacing="3",
         ),
@@ -147,20 +148,23 @@ def member_actions() -> rx.Component:
         rx.badge(c.role_label, color_scheme="teal", size="2"),
         rx.cond(
             c.chat_room_id != 0,
-            rx.link(
-                rx.button(rx.icon("message-circle", size=16), tr("club.chat_room"), variant="soft"),
-                href=ClubState.chat_href,
+            link_button(
+                rx.icon("message-circle", size=16), tr("club.chat_room"), variant="soft", href=ClubState.chat_href
             ),
         ),
         rx.cond(
             ClubState.is_staff,
             rx.fragment(
-                rx.link(
-                    rx.button(rx.icon("settings", size=16), tr("club.manage"), variant="soft"),
+                link_button(
+                    rx.icon("settings", size=16),
+                    tr("club.manage"),
+                    variant="soft",
                     href="/clubs/" + c.id.to_string() + "/manage",
                 ),
-                rx.link(
-                    rx.button(rx.icon("pencil", size=16), tr("common.edit"), variant="soft"),
+                link_button(
+                    rx.icon("pencil", size=16),
+                    tr("common.edit"),
+                    variant="soft",
                     href="/clubs/" + c.id.to_string() + "/edit",
                 ),
             ),
@@ -291,7 +295,7 @@ def write_dialog() -> rx.Component:
                         ClubState.is_staff,
                         rx.text(
                             rx.flex(
-                                rx.checkbox(name="notice", id="new-post-notice"),
+                                rx.checkbox(name="notice", id="new-post-notice", aria_label=tr("board.as_notice")),
                                 tr("board.as_notice"),
                                 gap="2",
                                 align="center",

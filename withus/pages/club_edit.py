@@ -7,6 +7,7 @@ import reflex as rx
 from withus.components.club_form import club_form
 from withus.components.confirm_dialog import confirm_dialog
 from withus.components.layout import page
+from withus.components.link_button import link_button
 from withus.i18n.ui import tr
 from withus.state.club_form import ClubFormState
 
@@ -19,7 +20,7 @@ def message(icon: str, title: str, text: str) -> rx.Component:
             rx.icon(icon, size=36, color="var(--gray-9)"),
             rx.heading(title, size="5"),
             rx.text(text, color_scheme="gray"),
-            rx.link(rx.button(tr("common.go_home"), variant="soft"), href="/"),
+            link_button(tr("common.go_home"), variant="soft", href="/"),
             align="center",
             spacing="3",
         ),

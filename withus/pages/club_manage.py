@@ -7,6 +7,7 @@ import reflex as rx
 from withus.components.confirm_dialog import confirm_dialog
 from withus.components.forms import field_hint, label
 from withus.components.layout import page
+from withus.components.link_button import link_button
 from withus.components.people_picker import people_input, people_results
 from withus.components.post_item import author_avatar
 from withus.i18n.ui import tr
@@ -21,7 +22,7 @@ def message(icon: str, title: str, text: str) -> rx.Component:
             rx.icon(icon, size=36, color="var(--gray-9)"),
             rx.heading(title, size="5"),
             rx.text(text, color_scheme="gray"),
-            rx.link(rx.button(tr("common.go_home"), variant="soft"), href="/"),
+            link_button(tr("common.go_home"), variant="soft", href="/"),
             align="center",
             spacing="3",
         ),
@@ -278,8 +279,12 @@ def content() -> rx.Component:
         ),
         rx.flex(
             rx.heading(tr("manage.title"), size="7", as_="h1"),
-            rx.link(
-                rx.button(rx.icon("flag", size=14), tr("admin.title"), variant="soft", color_scheme="gray", size="2"),
+            link_button(
+                rx.icon("flag", size=14),
+                tr("admin.title"),
+                variant="soft",
+                color_scheme="gray",
+                size="2",
                 href="/admin/reports",
             ),
             justify="between",

@@ -7,6 +7,7 @@ import reflex as rx
 
 from withus.components.event_form import event_fields, scope_choice
 from withus.components.layout import page
+from withus.components.link_button import link_button
 from withus.i18n.ui import tr
 from withus.state.event_page import EventPageState
 
@@ -16,7 +17,7 @@ S = EventPageState
 def person(p: rx.Var, n: rx.Var[int]) -> rx.Component:
     return rx.hstack(
         rx.text((n + 1).to_string() + ".", size="1", color_scheme="gray", width="24px"),
-        rx.avatar(src=p.avatar_url, fallback="?", size="1", radius="full"),
+        rx.avatar(src=p.avatar_url, fallback="?", size="1", radius="full", custom_attrs={"alt": ""}),
         rx.text(p.nickname, size="2"),
         align="center",
         spacing="2",
@@ -163,8 +164,10 @@ def details() -> rx.Component:
             rx.cond(e.description != "", rx.text(e.description, size="3", white_space="pre-wrap")),
             rsvp_bar(),
             rx.flex(
-                rx.link(
-                    rx.button(rx.icon("calendar-plus", size=16), tr("event.add_to_calendar"), variant="outline"),
+                link_button(
+                    rx.icon("calendar-plus", size=16),
+                    tr("event.add_to_calendar"),
+                    variant="outline",
                     href=e.ics_href,
                     is_external=True,
                 ),

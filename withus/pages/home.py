@@ -8,6 +8,7 @@ from withus.components.category import category_choices
 from withus.components.club_card import club_card
 from withus.components.event_items import home_upcoming
 from withus.components.layout import page
+from withus.components.link_button import link_button
 from withus.i18n.ui import tr
 from withus.state.auth import AuthState
 from withus.state.clubs import SEARCH_INPUT_ID, HomeState
@@ -20,8 +21,10 @@ def hero() -> rx.Component:
             rx.text(tr("home.intro"), color_scheme="gray"),
             spacing="3",
         ),
-        rx.link(
-            rx.button(rx.icon("plus", size=16), tr("club.create"), size="3"),
+        link_button(
+            rx.icon("plus", size=16),
+            tr("club.create"),
+            size="3",
             href=rx.cond(AuthState.logged_in, "/clubs/new", "/login?next=/clubs/new"),
         ),
         direction=rx.breakpoints(initial="column", sm="row"),
@@ -120,7 +123,7 @@ def empty_state() -> rx.Component:
                 rx.text(tr("home.empty"), weight="bold", size="4"),
             ),
             rx.text(tr("home.empty_hint"), color_scheme="gray", size="2"),
-            rx.link(rx.button(tr("club.create"), variant="soft"), href="/clubs/new"),
+            link_button(tr("club.create"), variant="soft", href="/clubs/new"),
             align="center",
             spacing="2",
         ),

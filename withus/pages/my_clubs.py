@@ -7,6 +7,7 @@ import reflex as rx
 from withus.components.category import category_badge
 from withus.components.club_card import club_card, club_cover
 from withus.components.layout import page
+from withus.components.link_button import link_button
 from withus.i18n.ui import tr
 from withus.state.my_clubs import MyClubsState
 
@@ -84,8 +85,8 @@ def empty_state() -> rx.Component:
             rx.text(tr("my_clubs.empty"), weight="bold", size="4"),
             rx.text(tr("my_clubs.empty_hint"), color_scheme="gray", size="2", align="center"),
             rx.hstack(
-                rx.link(rx.button(tr("header.find_clubs"), variant="soft"), href="/"),
-                rx.link(rx.button(tr("club.create")), href="/clubs/new"),
+                link_button(tr("header.find_clubs"), variant="soft", href="/"),
+                link_button(tr("club.create"), href="/clubs/new"),
                 spacing="2",
             ),
             align="center",

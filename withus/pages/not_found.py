@@ -3,6 +3,7 @@
 import reflex as rx
 
 from withus.components.layout import page
+from withus.components.link_button import link_button
 from withus.i18n.ui import tr
 
 
@@ -13,7 +14,7 @@ def index() -> rx.Component:
                 rx.heading("404", size="9", color_scheme="gray"),
                 rx.heading(tr("not_found.title"), size="5"),
                 rx.text(tr("not_found.hint"), color_scheme="gray"),
-                rx.link(rx.button(tr("common.go_home")), href="/"),
+                link_button(tr("common.go_home"), href="/"),
                 align="center",
                 spacing="3",
             ),

@@ -29,18 +29,22 @@ def item(n: rx.Var) -> rx.Component:
             unread_dot(n.read),
             rx.box(type_icon(n.type, size=18), color="var(--gray-11)", flex_shrink="0", padding_top="2px"),
             rx.vstack(
-                rx.box(
+                rx.el.button(
                     rx.text(
                         n.title,
                         as_="span",
                         size="3",
                         weight=rx.cond(n.read, "regular", "bold"),
                     ),
-                    as_="button",
                     type="button",
                     on_click=S.open_item(n.id),
                     text_align="left",
                     cursor="pointer",
+                    background="transparent",
+                    border="none",
+                    padding="0",
+                    color="inherit",
+                    font="inherit",
                     _hover={"text_decoration": "underline"},
                     custom_attrs={"data-testid": "notification-open"},
                 ),

@@ -8,6 +8,7 @@ from withus.components.comment_item import comment_thread
 from withus.components.confirm_dialog import confirm_dialog
 from withus.components.forms import form_error, text_area_field, text_field
 from withus.components.layout import page
+from withus.components.link_button import link_button
 from withus.components.post_item import author_avatar, hidden_badge, notice_badge, text_with_links
 from withus.i18n.ui import tr
 from withus.models.comment import COMMENT_MAX
@@ -41,7 +42,7 @@ def problem_view() -> rx.Component:
             rx.cond(
                 PostState.problem == "login",
                 rx.button(tr("header.login"), on_click=AuthState.require_login),
-                rx.link(rx.button(tr("common.go_home"), variant="soft"), href="/"),
+                link_button(tr("common.go_home"), variant="soft", href="/"),
             ),
             align="center",
             spacing="3",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from withus.components.layout import page, user_avatar
+from withus.components.link_button import link_button
 from withus.i18n.ui import tr
 from withus.state.profile import HostedClubView, ProfileState
 
@@ -20,15 +21,13 @@ def tag_badges(tags: rx.Var[list[str]]) -> rx.Component:
 def actions() -> rx.Component:
     return rx.cond(
         ProfileState.is_me,
-        rx.link(rx.button(rx.icon("settings", size=16), tr("profile.edit"), variant="soft"), href="/settings"),
+        link_button(rx.icon("settings", size=16), tr("profile.edit"), variant="soft", href="/settings"),
         rx.cond(
             ProfileState.is_deleted,
             rx.fragment(),
             rx.hstack(
-                rx.link(
-                    rx.button(rx.icon("message-circle", size=16), tr("profile.chat")),
-                    href=ProfileState.chat_href,
-                    id="chat-with",
+                link_button(
+                    rx.icon("message-circle", size=16), tr("profile.chat"), href=ProfileState.chat_href, id="chat-with"
                 ),
                 rx.button(
                     rx.icon(rx.cond(ProfileState.blocked, "shield-off", "shield-ban"), size=16),
@@ -114,7 +113,12 @@ def hosted_section() -> rx.Component:
 def profile_card() -> rx.Component:
     return rx.card(
         rx.flex(
-            user_avatar(ProfileState.avatar_url, ProfileState.nickname, size="8"),
+            user_avatar(
+                ProfileState.avatar_url,
+                ProfileState.nickname,
+                size="8",
+                alt=tr("profile.photo_alt", name=ProfileState.nickname),
+            ),
             rx.vstack(
                 rx.heading(ProfileState.nickname, size="6", as_="h1", id="profile-nickname"),
                 rx.cond(
@@ -154,7 +158,7 @@ def not_found() -> rx.Component:
             rx.icon("user-x", size=40, color="var(--gray-9)"),
             rx.heading(tr("profile.not_found"), size="5", as_="h1"),
             rx.text(tr("profile.not_found_hint"), color_scheme="gray"),
-            rx.link(rx.button(tr("common.go_home"), variant="soft"), href="/"),
+            link_button(tr("common.go_home"), variant="soft", href="/"),
             align="center",
             spacing="3",
         ),

@@ -14,6 +14,7 @@ from withus.components.forms import (
     text_area_field,
     text_field,
 )
+from withus.components.labelled_upload import labelled_upload
 from withus.components.layout import page, user_avatar
 from withus.i18n.ui import tr
 from withus.pages.settings_email import email_section
@@ -180,7 +181,12 @@ def avatar_section() -> rx.Component:
                         alt=tr("settings.avatar_preview"),
                         id="avatar-preview",
                     ),
-                    user_avatar(SettingsState.avatar_url, SettingsState.nickname, size="7"),
+                    user_avatar(
+                        SettingsState.avatar_url,
+                        SettingsState.nickname,
+                        size="7",
+                        alt=tr("profile.photo_alt", name=SettingsState.nickname),
+                    ),
                 ),
                 rx.text(
                     rx.cond(avatar_picked, tr("settings.preview"), tr("settings.current_photo")),
@@ -191,7 +197,7 @@ def avatar_section() -> rx.Component:
                 spacing="1",
             ),
             rx.vstack(
-                rx.upload(
+                labelled_upload(
                     rx.vstack(
                         rx.icon("image-up", size=24),
                         rx.text(tr("settings.avatar_drop"), size="2", weight="medium"),
@@ -199,6 +205,7 @@ def avatar_section() -> rx.Component:
                         align="center",
                         spacing="1",
                     ),
+                    label=tr("settings.avatar"),
                     id=AVATAR_UPLOAD_ID,
                     accept=ACCEPT,
                     max_files=1,
