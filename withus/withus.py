@@ -6,6 +6,7 @@ from reflex_base.constants import Env
 from reflex_base.environment import environment
 
 from api import build_api
+from withus.components.boot_skeleton import boot_skeleton
 from withus.lifecycle import running
 from withus.middleware import ReaderMiddleware, SessionBindingMiddleware, upload_guard
 from withus.pages import register_pages
@@ -31,6 +32,8 @@ app = rx.App(
     api_transformer=[upload_guard, build_api()],
     stylesheets=STYLESHEETS,
     style=BASE_STYLE,
+    # React Router's HydrateFallback: in the SPA shell a page with an id is served in before its script runs.
+    hydrate_fallback=boot_skeleton,
 )
 app.register_lifespan_task(running)
 # First: a tab's cached state is reset before anything reads it when the login cookie changed.
