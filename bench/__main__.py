@@ -32,7 +32,7 @@ BENCHMARKS = [
     "mail_outbox",
 ]
 """What ``python -m bench`` runs, in this order."""
-OTHERS = ["soak"]
+OTHERS = ["soak", "page_load"]
 """Run only when named (minutes long)."""
 
 
