@@ -123,7 +123,7 @@ def build_site(server: Server, tmp: Path) -> Site:
         for who in (m, h):
             _ok(c.put(f"/api/events/{event['id']}/rsvp", headers=who, json={"response": "going"}))
         room = _ok(c.post("/api/chat/rooms", headers=m, json={"user_id": host_id}))
-        for who, text in ((m, "안녕하세요! 토요일에 처음 가 보려고요."), (h, "반가워요, 2시에 봬요 🙂")):
+        for who, text in ((m, "안녕하세요! 토요일에 처음 가 보려고요."), (h, "반가워요, 2시에 봬요!")):
             _ok(c.post(f"/api/chat/rooms/{room['id']}/messages", headers=who, json={"body": text}))
         _ok(
             c.post(
