@@ -104,10 +104,11 @@ def edit_dialog() -> rx.Component:
 
 def cancel_dialog() -> rx.Component:
     """Cancel, after a confirmation; in a series, this one or it and every later one."""
+    # The scope is reset when the dialog opens or closes, not by an on_click on the trigger's button: a
+    # button with an event handler is a memo component that Radix's trigger renders as a <div> (axe:
+    # aria-allowed-attr, and it is no longer a button for the keyboard).
     return rx.alert_dialog.root(
-        rx.alert_dialog.trigger(
-            rx.button(tr("event.cancel"), color_scheme="red", variant="soft", on_click=S.set_scope("this"))
-        ),
+        rx.alert_dialog.trigger(rx.button(tr("event.cancel"), color_scheme="red", variant="soft")),
         rx.alert_dialog.content(
             rx.alert_dialog.title(tr("event.cancel_title")),
             rx.alert_dialog.description(tr("event.cancel_body"), size="2"),
@@ -126,6 +127,7 @@ def cancel_dialog() -> rx.Component:
             ),
             max_width="440px",
         ),
+        on_open_change=lambda _open: S.set_scope("this"),
     )
 
 
