@@ -20,10 +20,14 @@ def _file_inputs(component: Component) -> list[Component]:
     return found
 
 
-def labelled_upload(*children: Any, label: rx.Var[str] | str, **props: Any) -> rx.Component:
-    upload = rx.upload(*children, **props)
+def name_file_input(upload: rx.Component, label: rx.Var[str] | str) -> rx.Component:
+    """Gives the file input inside an ``rx.upload`` / ``rx.upload.root`` its accessible name."""
     inputs = _file_inputs(upload)
     if len(inputs) != 1:
         raise RuntimeError(f"rx.upload's file input not found ({len(inputs)} inputs): Reflex changed")
     inputs[0].custom_attrs["aria-label"] = label
     return upload
+
+
+def labelled_upload(*children: Any, label: rx.Var[str] | str, **props: Any) -> rx.Component:
+    return name_file_input(rx.upload(*children, **props), label)

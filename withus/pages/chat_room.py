@@ -8,6 +8,7 @@ import reflex as rx
 from withus.components.chat_items import message_item, room_avatar
 from withus.components.chat_message_actions import delete_dialog, message_editor, message_menu
 from withus.components.confirm_dialog import confirm_dialog
+from withus.components.labelled_upload import name_file_input
 from withus.components.layout import page
 from withus.components.link_button import link_button
 from withus.i18n.ui import tr
@@ -158,7 +159,7 @@ def typing_line() -> rx.Component:
 
 def photo_button() -> rx.Component:
     """Pick a photo: it is sent at once (PNG, JPEG or WebP up to 5 MB; the server checks it again)."""
-    return rx.upload.root(
+    upload = rx.upload.root(
         rx.icon_button(
             rx.cond(P.sending_image, rx.spinner(size="2"), rx.icon("image-plus", size=18)),
             type="button",
@@ -180,6 +181,7 @@ def photo_button() -> rx.Component:
         on_drop_rejected=P.image_rejected,
         custom_attrs={"data-testid": "chat-photo"},
     )
+    return name_file_input(upload, tr("chat.photo_send"))
 
 
 def composer() -> rx.Component:
