@@ -346,10 +346,10 @@ def test_a_notification_lights_the_bell_and_shows_a_toast_without_a_reload(
     expect(a.locator("#chat-badge")).to_have_count(0, timeout=LIVE)
     r = api(server, bob, "POST", f"/api/chat/rooms/{room_id}/messages", json={"body": "초대 확인해 주세요"})
     assert r.status_code == 201
-    expect(a.locator("#chat-badge")).to_have_text("1", timeout=LIVE)
+    expect(a.locator("#chat-badge")).to_have_attribute("data-count", "1", timeout=LIVE)
     r = api(server, bob, "POST", f"/api/chat/rooms/{room_id}/messages", json={"body": "두 번째"})
     last_seq = r.json()["seq"]
-    expect(a.locator("#chat-badge")).to_have_text("2", timeout=LIVE)
+    expect(a.locator("#chat-badge")).to_have_attribute("data-count", "2", timeout=LIVE)
     expect(a.locator("#notification-badge")).to_have_text("1")
     expect(a.locator("[data-sonner-toast]").filter(has_text="초대 확인해 주세요")).to_have_count(0)
 
@@ -515,7 +515,7 @@ def test_live_chat_and_bell_across_workers_on_postgres_and_redis(browser: Browse
         wait_live(e, "#notification-bell")
 
         type_and_send(d, "워커가 달라도 보이나요?")
-        expect(e.locator("#chat-badge")).to_have_text("1", timeout=LIVE)
+        expect(e.locator("#chat-badge")).to_have_attribute("data-count", "1", timeout=LIVE)
 
         e.goto(f"/chat/{room_id}")
         wait_live(e, "#chat-messages")

@@ -195,8 +195,10 @@ def chat_unread_badge() -> rx.Component:
     task; chat messages do not raise the bell)."""
     return rx.cond(
         S.chat_unread > 0,
+        # The count is drawn by CSS (data-count, assets/a11y.css): as text inside the link it would be
+        # part of the link's visible text ("채팅1"), which its name ("채팅, 읽지 않은 메시지 1개") must
+        # contain (axe: label-content-name-mismatch).
         rx.badge(
-            S.chat_badge_text,
             color_scheme="red",
             variant="solid",
             radius="full",
@@ -206,6 +208,7 @@ def chat_unread_badge() -> rx.Component:
             right="-10px",
             pointer_events="none",
             id="chat-badge",
-            custom_attrs={"aria-hidden": "true"},
+            class_name="count-badge",
+            custom_attrs={"aria-hidden": "true", "data-count": S.chat_badge_text},
         ),
     )

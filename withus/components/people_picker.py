@@ -46,7 +46,6 @@ def people_results(action: rx.Var[str] | str, on_pick: Callable[[Any], Any], *, 
                 rx.foreach(P.hits, lambda hit: _hit(hit, action, on_pick)),
                 spacing="1",
                 width="100%",
-                id=list_id,
                 custom_attrs={"role": "listbox", "aria-label": tr("people.results")},
             ),
             rx.cond(
@@ -55,6 +54,8 @@ def people_results(action: rx.Var[str] | str, on_pick: Callable[[Any], Any], *, 
                 rx.cond(P.too_short, rx.text(tr("people.too_short"), size="2", color_scheme="gray")),
             ),
         ),
+        # The id the box's aria-controls names exists also before the first results (axe: aria-valid-attr-value).
+        id=list_id,
         width="100%",
     )
 
