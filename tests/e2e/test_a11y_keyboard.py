@@ -99,7 +99,7 @@ def test_the_bell_opens_walks_and_closes_with_the_keyboard(host_page: Page, site
     while pg.evaluate("document.activeElement.dataset.testid") != "bell-item":
         pg.keyboard.press("Tab")
     pg.keyboard.press("Enter")  # the newest: the chat message, or the comment on the post
-    expect(pg).to_have_url(re.compile(rf"/(chat/{site.room_id}|posts/{site.post_id})$"))
+    expect(pg).to_have_url(re.compile(rf"/(chat/{site.room_id}|posts/{site.post_id})(#comment-\d+)?$"))
 
 
 def test_every_control_is_one_tab_stop_and_shows_a_ring_of_3_to_1(host_page: Page, site: Site) -> None:
