@@ -78,3 +78,18 @@ async def test_two_letters_find_them_inside_a_nickname_too(client: httpx.AsyncCl
     ids = [u["id"] for u in r.json()["items"]]
     assert first.id in ids and inside.id in ids and apart.id not in ids
     assert ids.index(first.id) < ids.index(inside.id)  # a prefix match first
+
+
+async def test_the_rest_come_oldest_account_first_across_pages(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """After the prefix matches, those containing ``q`` elsewhere follow by id (no sort of every match)."""
+    tag = secrets.token_hex(2)
+    me = await make_user(session)
+    inside = [await make_user(session, nickname=f"{name}{tag}") for name in ("하", "가", "다")]
+    h = await auth_headers(me)
+    r = await client.get("/api/users", params={"q": tag, "limit": 2}, headers=h)
+    page = r.json()
+    assert [u["id"] for u in page["items"]] == [inside[0].id, inside[1].id], page
+    r = await client.get("/api/users", params={"q": tag, "limit": 2, "cursor": page["next_cursor"]}, headers=h)
+    assert [u["id"] for u in r.json()["items"]] == [inside[2].id] and r.json()["next_cursor"] is None
