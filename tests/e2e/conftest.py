@@ -129,7 +129,10 @@ def start_server(
     else:
         stop_server(proc)
         raise RuntimeError(f"server did not start:\n{log.read_text()[-4000:]}")
-    return proc, Server(url=url, data_dir=data_dir, env=env, log=log)
+    # Server.env is for the one-shot scripts the tests run beside the server (seeding, `withus.cli
+    # admin`): like withus.cli, they keep their metrics in memory, not in the server's folder.
+    helpers_env = {**env, "WITHUS_METRICS_IN_MEMORY": "1"}
+    return proc, Server(url=url, data_dir=data_dir, env=helpers_env, log=log)
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> None:

@@ -219,13 +219,15 @@ def test_password_change_ends_the_session_and_the_new_password_works(page: Page,
     create_user(server, username)
     login(page, username)
     page.goto("/settings")
-    page.get_by_label("현재 비밀번호").fill("wrong-current-1")
+    # The password panel's field: the email panel asks for the current password too.
+    current = page.locator("#current-password")
+    current.fill("wrong-current-1")
     page.get_by_label("새 비밀번호", exact=True).fill("brand-new-Passw0rd")
     page.get_by_label("새 비밀번호 확인").fill("brand-new-Passw0rd")
     page.get_by_role("button", name="비밀번호 변경").click()
     expect(page.locator("#current-password-error")).to_have_text("비밀번호가 올바르지 않습니다.")
 
-    page.get_by_label("현재 비밀번호").fill(E2E_PASSWORD)
+    current.fill(E2E_PASSWORD)
     page.get_by_role("button", name="비밀번호 변경").click()
     expect(page).to_have_url(re.compile(r"/login/?\?reason=password_changed$"))
     expect(page.get_by_text("비밀번호를 바꿨습니다.")).to_be_visible()
