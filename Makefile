@@ -60,7 +60,7 @@ dev: system-run setup migrate
 test: system setup
 	@mkdir -p test-results
 	@echo "withUs: browser tests run beside the in-process tests; their output follows them"
-	@$(PY) -m pytest -m e2e > test-results/browser.log 2>&1 & browser=$$!; \
+	@$(PY) -m pytest -m "e2e and not scaleout" > test-results/browser.log 2>&1 & browser=$$!; \
 	$(PY) -m pytest -n 2 --dist worksteal -m "not e2e and not scaleout"; inproc=$$?; \
 	wait $$browser; browser=$$?; \
 	echo "== browser tests (test-results/browser.log)"; cat test-results/browser.log; \
