@@ -29,6 +29,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[2]
 # `make screenshots` (UPDATE_SCREENSHOTS=1) refreshes the README's pictures; a plain
@@ -48,6 +49,11 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+
+
+# Assertions wait as long as actions (the page fixture's 15 s), not Playwright's 5 s: on a loaded
+# machine a page's first Reflex event can take longer than 5 s to come back.
+expect.set_options(timeout=15_000)
 
 
 def _free_port() -> int:
