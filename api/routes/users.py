@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from api.deps import CSRF_COOKIE, SESSION_COOKIE, CurrentAuth, CurrentUser, SessionDep, UnitOfWorkRoute
 from api.schemas.accounts import AccountDeletion, PasswordChange, ProfileUpdate, problems
+from api.uploads import MAX_UPLOAD_BODY, read_capped
 from withus.errors import InvalidInput, TooLarge
 from withus.models.types import Id, Text, is_id
 from withus.models.user import UserPrivate, UserPublic, UserSummary
@@ -23,7 +24,6 @@ from withus.settings import get_settings
 router = APIRouter(prefix="/users", tags=["users"], route_class=UnitOfWorkRoute)
 
 # The whole multipart body may carry a little more than the file itself.
-MAX_UPLOAD_BODY = images.MAX_BYTES + 64 * 1024
 
 AVATAR_BODY = {
     "requestBody": {
@@ -88,21 +88,6 @@ async def update_me(body: ProfileUpdate, user: CurrentUser, session: SessionDep)
     return UserPrivate.of(user)
 
 
-async def _read_capped(request: Request, limit: int) -> bytes:
-    """The request body, refused with 413 as soon as it passes ``limit`` bytes."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise images.too_large()
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise images.too_large()
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 @router.put(
     "/me/avatar",
     response_model=UserPrivate,
@@ -113,7 +98,7 @@ async def put_avatar(request: Request, user: CurrentUser, session: SessionDep) -
     """Upload an avatar: multipart field `file`, PNG/JPEG/WebP up to 5 MB, recognised by its
     content. It is re-encoded to WebP without metadata, cropped square and resized to at most
     512 px. Errors: `invalid_image` (400), `image_too_large` (413)."""
-    body = await _read_capped(request, MAX_UPLOAD_BODY)
+    body = await read_capped(request, MAX_UPLOAD_BODY)
 
     form_request = Request(request.scope, receive=_receive_once(body))
     try:
