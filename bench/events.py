@@ -272,6 +272,7 @@ def run(
     requests: int = 300,
     clients: int = 32,
     procs: int = 2,
+    keep: bool = False,
     duration: float = 5.0,
     warmup: float = 1.0,
 ) -> list[Result]:
@@ -345,7 +346,10 @@ def run(
         if server is not None:
             server.terminate()
             server.wait(timeout=20)
-        _drop_database(db_name)
+        if keep:
+            print(f"keeping the database {db_name}")
+        else:
+            _drop_database(db_name)
     print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"events took {time.perf_counter() - began:.0f} s")
     out: list[Result] = []
@@ -370,6 +374,7 @@ def arguments() -> argparse.ArgumentParser:
     p.add_argument("--requests", type=int, default=300)
     p.add_argument("--clients", type=int, default=32)
     p.add_argument("--duration", type=float, default=5.0)
+    p.add_argument("--keep", action="store_true", help="keep the scratch database (its name is printed)")
     return p
 
 
@@ -381,6 +386,7 @@ def run_args(args: argparse.Namespace) -> list[Result]:
         requests=args.requests,
         clients=args.clients,
         duration=args.duration,
+        keep=args.keep,
     )
 
 

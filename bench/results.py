@@ -25,8 +25,8 @@ def table(results: list[Result]) -> str:
     rows = [head, "|---|---|---|---|---|---|"]
     for r in results:
         met = "—" if r.met is None else ("yes" if r.met else "**no**")
-        rows.append(
-            f"| {r.name} | {r.value:,.1f} {r.unit} | {r.baseline_name}: {r.baseline:,.1f} {r.unit} "
-            f"| {r.ratio:.2f} | {r.target} | {met} |"
-        )
+        # A figure without a baseline (a count, a latency the issue sets no peer for) shows dashes.
+        base = f"{r.baseline_name}: {r.baseline:,.1f} {r.unit}" if r.baseline else "—"
+        ratio = f"{r.ratio:.2f}" if r.baseline else "—"
+        rows.append(f"| {r.name} | {r.value:,.1f} {r.unit} | {base} | {ratio} | {r.target} | {met} |")
     return "\n".join(rows)

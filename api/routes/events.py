@@ -172,6 +172,6 @@ async def get_attendees(event_id: Id, session: SessionDep, user: OptionalUser) -
     summary="My events",
     responses=problems(401, 422, s400="Bad `cursor` (`invalid_cursor`)."),
 )
-async def my_events(session: SessionDep, user: CurrentUser, limit: Limit = 20, cursor: Cursor = None) -> EventPage:
+async def my_events(session: SessionDep, reader_id: CallerId, limit: Limit = 20, cursor: Cursor = None) -> EventPage:
     """Events I am going to or waitlisted for that have not ended, upcoming first (cancelled ones too)."""
-    return await event_lists.list_my_events(session, user=user, limit=limit, cursor=cursor)
+    return await event_lists.list_my_events(session, reader_id=reader_id, limit=limit, cursor=cursor)

@@ -270,3 +270,24 @@ async def test_upcoming_in_my_clubs_for_the_home_page(client: httpx.AsyncClient,
         items = await event_lists.upcoming_in_my_clubs(s, user=m)
     assert [e.id for e in items] == [soon, later]
     assert all(e.club_name and e.can_manage is False for e in items)
+
+
+@pytest.mark.parametrize("answered", [True, False], ids=["with-events", "empty"])
+async def test_my_events_refuse_an_account_deleted_while_its_token_verifies(
+    client: httpx.AsyncClient, session: AsyncSession, answered: bool
+) -> None:
+    """``/users/me/events`` reads the caller's account in the list's own statement (no separate
+    load): an account deleted while its token still verifies gets 401, whether the list has rows or
+    is empty (then the account is read on its own)."""
+    club = await club_with_members(session, 1)
+    (m,) = club.members
+    eid = (await create_event(client, club))["id"]
+    if answered:
+        await rsvp(client, eid, club.h(m))
+    ok = await client.get("/api/users/me/events", headers=club.h(m))
+    assert ok.status_code == 200 and len(ok.json()["items"]) == int(answered)
+    m.deleted_at = datetime.now(UTC)  # the row only: the login session stays alive (a race with deletion)
+    session.add(m)
+    await session.commit()
+    r = await client.get("/api/users/me/events", headers=club.h(m))
+    assert (r.status_code, r.json()["code"]) == (401, "token_revoked")

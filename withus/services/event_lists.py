@@ -48,9 +48,6 @@ _STARTS, _ID = _EVENT.index("starts_at"), _EVENT.index("id")
 # every value is a parameter of the call.
 _WAITLISTED: Any = literal_column("'waitlisted'")
 _ATTENDING = [literal_column("'going'"), _WAITLISTED]
-_my_answers = sa_select(_rsvps.c.event_id).where(
-    _rsvps.c.user_id == bindparam("reader"), _rsvps.c.status.in_(_ATTENDING)
-)
 
 
 def _columns(*, reader: bool) -> list[Any]:
@@ -198,39 +195,93 @@ async def list_club_events(
 
 @cache
 def _mine_statement(*, cursor: bool) -> Select[Any]:
-    """The reader's events by id (parameters ``ids``, ``now``, ``after_at``/``after_id``, ``limit``)."""
-    stmt = _from(sa_select(*_columns(reader=True)), reader=True).where(
-        # An IN list (both stacks): SQLAlchemy runs this one (fetch_rows' asyncpg path takes no lists).
-        _events.c.id.in_(bindparam("ids", expanding=True)),
-        _events.c.ends_at > bindparam("now", type_=_events.c.ends_at.type),
-        _clubs.c.closed_at.is_(None),
+    """The reader's events, with the reader's account after the list's columns (parameters
+    ``reader``, ``now``, ``after_at``/``after_id``, ``limit``). The reader's answers drive the join
+    (a few hundred rows at most, by the ``(user_id, status)`` index), each event by primary key;
+    the page is cut first, and only its rows look up their creator, the reader's role and the
+    waitlist position. One prebuilt statement, so that :func:`withus.db.fetch_rows` runs it on
+    asyncpg."""
+    page_stmt = (
+        sa_select(
+            *[_events.c[name] for name in _EVENT],
+            _events.c.created_by_id,
+            _clubs.c.name.label("club_name"),
+            _mine.c.status.label("my_status"),
+            _mine.c.seq.label("my_seq"),
+        )
+        .select_from(_mine)
+        .join(_events, _events.c.id == _mine.c.event_id)
+        .join(_clubs, _clubs.c.id == _events.c.club_id)
+        .where(
+            _mine.c.user_id == bindparam("reader"),
+            _mine.c.status.in_(_ATTENDING),
+            _events.c.ends_at > bindparam("now", type_=_events.c.ends_at.type),
+            _clubs.c.closed_at.is_(None),
+        )
     )
     if cursor:
-        stmt = stmt.where(
+        page_stmt = page_stmt.where(
             tuple_(_events.c.starts_at, _events.c.id)
             > tuple_(
                 bindparam("after_at", type_=_events.c.starts_at.type), bindparam("after_id", type_=_events.c.id.type)
             )
         )
-    return stmt.order_by(_events.c.starts_at, _events.c.id).limit(bindparam("limit"))
+    page = page_stmt.order_by(_events.c.starts_at, _events.c.id).limit(bindparam("limit")).subquery("page")
+    position = (
+        sa_select(func.count())
+        .select_from(_waiting)
+        .where(_waiting.c.event_id == page.c.id, _waiting.c.status == _WAITLISTED, _waiting.c.seq <= page.c.my_seq)
+        .scalar_subquery()
+    )
+    return (
+        sa_select(
+            *[page.c[name] for name in _EVENT],
+            page.c.club_name,
+            _users.c.id,
+            _users.c.nickname,
+            _users.c.avatar_path,
+            _users.c.deleted_at,
+            _members.c.role,
+            page.c.my_status,
+            position,
+            *user_service.caller_columns(),
+        )
+        .select_from(page)
+        .outerjoin(_users, _users.c.id == page.c.created_by_id)
+        .outerjoin(_members, and_(_members.c.club_id == page.c.club_id, _members.c.user_id == bindparam("reader")))
+        .order_by(page.c.starts_at, page.c.id)
+    )
 
 
 async def list_my_events(
-    session: AsyncSession, *, user: User, limit: int | None = None, cursor: str | None = None
+    session: AsyncSession,
+    *,
+    user: user_service.Caller | None = None,
+    reader_id: int | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
 ) -> EventPage:
     """Events I am going to or waitlisted for that have not ended, upcoming first (cancelled ones
     included, so that I see they are off), in open clubs (leaving a club drops my places in its
-    events that have not started)."""
+    events that have not started). The reader is ``user`` (an account already loaded) or
+    ``reader_id`` (a verified token's user id: the statement reads the account; one gone or
+    deleted → 401 ``token_revoked``)."""
+    uid = user.id if user is not None else reader_id
+    if uid is None:
+        raise tokens.token_revoked()
     limit = pagination.clamp_limit(limit)
-    # My answers first (a few hundred at most, by the (user_id, status) index), then those events by
-    # primary key: joined in one statement, PostgreSQL may walk the events instead.
-    mine = await fetch_rows(session, _my_answers, {"reader": user.id})
-    if not mine:
-        return EventPage(items=[], next_cursor=None)
-    params: dict[str, Any] = {"ids": [int(r[0]) for r in mine], "now": utcnow(), "limit": limit + 1, "reader": user.id}
+    params: dict[str, Any] = {"reader": uid, "now": utcnow(), "limit": limit + 1}
     if cursor:
         params["after_at"], params["after_id"] = pagination.decode_cursor(cursor, datetime, int)
-    return _page(await fetch_rows(session, _mine_statement(cursor=bool(cursor)), params), limit)
+    rows = await fetch_rows(session, _mine_statement(cursor=bool(cursor)), params)
+    if user is None:
+        if rows:
+            user_service.reader_of(uid, *rows[0][-2:])
+        else:
+            account = await user_service.get_caller(session, user_id=uid)
+            if account is None or account.deleted_at is not None:
+                raise tokens.token_revoked()
+    return _page(rows, limit)
 
 
 @cache
