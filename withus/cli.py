@@ -14,7 +14,7 @@ import sys
 os.environ.setdefault("WITHUS_METRICS_IN_MEMORY", "1")
 
 from withus.services.admin import grant_admin
-from withus.services.mail_worker import run_worker
+from withus.services.mail_worker_process import run_worker
 from withus.settings import ROOT, SettingsError, get_settings
 
 

@@ -22,7 +22,7 @@ from withus.observability import logs, metrics
 from withus.observability.sampler import install_hooks, sample_forever
 from withus.realtime import shutdown
 from withus.realtime.bus import stop_hub
-from withus.services import mail_worker, reminders
+from withus.services import mail_worker_process, reminders
 from withus.settings import SettingsError, get_settings
 
 log = logging.getLogger("withus")
@@ -120,7 +120,7 @@ async def running() -> AsyncIterator[None]:
     await check_dependencies()
     tune_gc()
     shutdown.install_signal_handlers()
-    mail_worker.start_background()  # this process's mail worker (see withus.services.mail_worker)
+    mail_worker_process.start_background()  # this process's mail worker (see withus.services.mail_worker)
     reminders.start()  # this process's event reminder sweep (the claim in the database makes it exactly once)
     install_hooks()
     sampler = asyncio.get_running_loop().create_task(sample_forever(), name="withus-metrics-sampler")
@@ -132,7 +132,7 @@ async def running() -> AsyncIterator[None]:
         if shutdown.begin("lifespan"):
             await shutdown.drain(CLOSE_TIMEOUT)
         # The mail worker, reminders and live listeners first, then their stores.
-        for step in (mail_worker.stop_background, reminders.stop, stop_hub, close_kv, db.dispose_engine):
+        for step in (mail_worker_process.stop_background, reminders.stop, stop_hub, close_kv, db.dispose_engine):
             try:
                 await asyncio.wait_for(step(), CLOSE_TIMEOUT)
             except Exception as exc:

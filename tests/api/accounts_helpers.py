@@ -17,7 +17,8 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller
 
-from withus.services.mail_worker import Timing, run_worker
+from withus.services.mail_worker import Timing
+from withus.services.mail_worker_process import run_worker
 from withus.settings import get_settings
 
 PASSWORD = "correct-horse-42"

@@ -25,7 +25,7 @@ from withus.models.base import utcnow
 from withus.models.mail import FAILED, PENDING, SENT, MailOutbox
 from withus.services import mail_worker as worker_module
 from withus.services import outbox
-from withus.services.mail_worker import run_worker
+from withus.services.mail_worker_process import run_worker
 from withus.settings import ROOT
 
 
