@@ -23,7 +23,6 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Integer, String, and_, bindparam, func, literal_column, or_, union_all
-from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -70,15 +69,17 @@ def _blocked_ids(viewer_id: int) -> Any:
     return union_all(mine, theirs)
 
 
-WALK_PER_ROW = 200
-"""How many ids the first walk of the inside matches covers per row of the page (PostgreSQL): 4,200
-for a page of 21, which holds a page of any word inside more than 0.5 % of the nicknames. Reading a
-row there costs about an eighth of a probed row (the pages are read in order, no recheck)."""
+WALK_PER_ROW = 100
+"""How many ids the first walk of the inside matches covers per row of the page (PostgreSQL): 2,100
+for a page of 21, which holds a page of any word inside more than 1 % of the nicknames without
+reading an index. A row read there costs a fifth to a tenth of a probed one (the pages come in
+order; no recheck): measured at 1M users, ``bench people_search``."""
 
 PROBE_PER_ROW = 80
-"""How many candidates the probe of the inside matches takes per row of the page (PostgreSQL): 1,680
-for a page of 21 (each a heap visit); a word with more matches is finished by a walk that the probe
-bounds to about ``N / 80`` ids (12,500 at 1M users), so the two costs stay of the same size."""
+"""How many matches the probe reads at most per row of the page (PostgreSQL): 1,680 for a page of
+21, each a heap visit (about six times a walked row). A word with more is finished by a walk up to
+the probed match that ends the page: the page's share of the matches, under 12,500 ids at 1M users
+(``N / 80``) however the rows lie on disk. Both ways then cost about the same at the worst."""
 
 
 def _rules(viewer_id: int) -> list[Any]:
@@ -115,12 +116,32 @@ async def _starting(
     return list((await session.exec(stmt)).all())
 
 
+def _caseless(text: str) -> bool:
+    """Whether ``lower()`` leaves ``text`` and every match of it as they are: Hangul, ASCII digits and
+    signs. ``lower()`` maps each character to one character and never into these, so such a word
+    is found at the same place in the nickname as in its ``lower()`` (a third of a walked row's cost)."""
+    return all(
+        (ch.isascii() and not ch.isalpha())
+        or "\uac00" <= ch <= "\ud7a3"  # syllables
+        or "\u1100" <= ch <= "\u11ff"  # jamo
+        or "\u3130" <= ch <= "\u318f"  # compatibility jamo
+        for ch in text
+    )
+
+
+def _elsewhere(lowered: str) -> Any:
+    """``strpos(lower(nickname), q) > 1``: contains the word, not at the start; the same test as the
+    LIKE pair, but no index serves it, and no ``lower()`` for a caseless word."""
+    name = col(User.nickname) if _caseless(lowered) else func.lower(col(User.nickname))
+    return func.strpos(name, lowered) > 1
+
+
 async def _walk(
     session: AsyncSession, where: list[Any], lowered: str, *, above: int | None, upto: int, limit: int
 ) -> list[User]:
-    """The matches among the ids ``above < id <= upto``, by id: a range of the primary key, each row
-    filtered. ``strpos``, not ``LIKE``: the same test, which no index serves, so the range is the plan."""
-    found = [*where, func.strpos(func.lower(col(User.nickname)), lowered) > 0, col(User.id) <= upto]
+    """The inside matches among the ids ``above < id <= upto``, by id: a range of the primary key,
+    each row filtered by :func:`_elsewhere` (which no index serves, so the range is the plan)."""
+    found = [*where, _elsewhere(lowered), col(User.id) <= upto]
     if above is not None:
         found.append(col(User.id) > above)
     stmt = select(User).where(*found).order_by(col(User.id)).limit(limit)
@@ -144,44 +165,50 @@ async def _inside(
 
     1. a walk of the next :data:`WALK_PER_ROW` ids per row of the page: a common word's page is
        there, and no index is read;
-    2. the probe, past that range: at most ``probe`` matches through the trigram index (the pairs
-       index for two letters), in no order, sorted by id in the statement. Fewer found: they are all
-       the remaining matches, and the first of them finish the page;
-    3. otherwise a walk up to the probed match that would end the page: at least the page's rows lie
-       at or below it. The probe's matches are a sample of all of them, so that range is about
-       ``limit / probe`` of the table whatever the order of the rows on disk.
+    2. the probe, past that range: at most :data:`PROBE_PER_ROW` matches per row through the trigram
+       index (the pairs index for two letters), read in no order, their ids sorted in the statement.
+       Fewer found: they are all the remaining matches, and the first of them finish the page;
+    3. otherwise a walk up to the probed match that would end the page (at least the page's rows lie
+       at or below it). The heap is read in disk order, which is about id order, so that range is
+       about the page's own; were the rows in no order, the probe would be a sample of the matches
+       and the range about ``limit / probe`` of the table.
     """
     name = func.lower(col(User.nickname))
     lowered = text.lower()
-    where = [*_rules(viewer_id), ~_prefix(text, postgres=postgres)]
+    rules = _rules(viewer_id)
     pattern = bindparam("people_pattern", value=f"%{_escaped(text)}%", type_=String(), literal_execute=True)
     inside = name.like(pattern, escape="\\")
     if not postgres:
+        where = [*rules, inside, ~_prefix(text, postgres=False)]
         if after_id is not None:
             where.append(col(User.id) > after_id)
-        stmt = select(User).where(*where, inside).order_by(col(User.id)).limit(limit)
+        stmt = select(User).where(*where).order_by(col(User.id)).limit(limit)
         return list((await session.exec(stmt)).all())
     walked = (after_id or 0) + WALK_PER_ROW * limit
-    users = await _walk(session, where, lowered, above=after_id, upto=walked, limit=limit)
+    users = await _walk(session, rules, lowered, above=after_id, upto=walked, limit=limit)
     if len(users) == limit:
         return users
     need = limit - len(users)
     size = PROBE_PER_ROW * limit
-    found = [inside, col(User.id) > walked]
     if len(text) < 3:
-        # the pairs index's expression; the LIKE of the nickname itself settles a nickname that
-        # holds the mark (on the probed rows only)
+        # the pairs index's expression; _elsewhere settles a nickname that holds the mark
         pairs = "".join(ch + PAIR_MARK for ch in lowered)
         pairs_like = bindparam("people_pairs", value=f"%{_escaped(pairs)}%", type_=String(), literal_execute=True)
-        found.append(pairs_expression(name).like(pairs_like, escape="\\"))
-    probed = select(User).where(*where, *found).limit(size).subquery("probed")
-    row = aliased(User, probed)
-    ranked = select(row, func.count().over().label("probed")).order_by(probed.c.id).limit(need)
-    rows = (await session.exec(ranked)).all()
+        indexed = pairs_expression(name).like(pairs_like, escape="\\")
+    else:
+        indexed = inside
+    found = [*rules, indexed, _elsewhere(lowered), col(User.id) > walked]
+    # the probed ids only (the window and the sort carry no rows), then the page's rows by id
+    probed = select(col(User.id).label("id")).where(*found).limit(size).subquery("probed")
+    ranked = (
+        select(probed.c.id, func.count().over().label("probed")).order_by(probed.c.id).limit(need).subquery("ranked")
+    )
+    page = select(User, ranked.c.probed).join(ranked, col(User.id) == ranked.c.id).order_by(col(User.id))
+    rows = (await session.exec(page)).all()
     rest: list[User] = [u for u, _ in rows]
     bound = rest[-1].id if rows and rows[0][1] >= size else None
     if bound is not None:
-        rest = await _walk(session, where, lowered, above=walked, upto=bound, limit=need)
+        rest = await _walk(session, rules, lowered, above=walked, upto=bound, limit=need)
     return users + rest
 
 
