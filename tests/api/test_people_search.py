@@ -137,3 +137,21 @@ async def test_inside_matches_page_the_same_however_they_are_read(
             if cursor is None:
                 break
         assert found == expected, (q, walk, probe)
+
+
+@pytest.mark.parametrize(("walk", "probe"), [(0, 1), (200, 80)])
+async def test_inside_matches_ignore_case_however_they_are_read(
+    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch, walk: int, probe: int
+) -> None:
+    """A word with letters is compared lower-cased on every way of reading (a Hangul or digit word
+    is compared as it is: ``lower()`` changes neither it nor where it stands in a nickname)."""
+    monkeypatch.setattr(people_search, "WALK_PER_ROW", walk)
+    monkeypatch.setattr(people_search, "PROBE_PER_ROW", probe)
+    word = f"Zq{secrets.choice('XYW')}"
+    me = await make_user(session)
+    upper = await make_user(session, nickname=f"가{word.upper()}1")
+    lower = await make_user(session, nickname=f"나{word.lower()}2")
+    h = await auth_headers(me)
+    for q in (word, word.lower(), word.upper(), word[:2].upper()):
+        r = await client.get("/api/users", params={"q": q}, headers=h)
+        assert [u["id"] for u in r.json()["items"]] == [upper.id, lower.id], (q, walk, probe)
