@@ -117,7 +117,7 @@ async def test_inside_matches_page_the_same_however_they_are_read(
     inside: list[int | None] = []
     for i in range(7):
         await make_user(session, nickname=f"무관{i}{secrets.token_hex(2)}")
-        inside.append((await make_user(session, nickname=f"앞{6 - i}{pair}뒤")).id)
+        inside.append((await make_user(session, nickname=f"앞{6 - i}{pair}뒤끝")).id)
     starts = await make_user(session, nickname=f"{pair}처음")
     for user_id in inside[:3]:
         user = await session.get(User, user_id)
@@ -125,7 +125,7 @@ async def test_inside_matches_page_the_same_however_they_are_read(
         user.introduction = "다시 쓴 소개"
         session.add(user)
     await session.commit()
-    for q, expected in ((pair, [starts.id, *inside]), (f"{pair}뒤", inside)):
+    for q, expected in ((pair, [starts.id, *inside]), (f"{pair}뒤", inside), (f"{pair}뒤끝", inside)):
         found: list[int | None] = []
         cursor = None
         while True:

@@ -75,6 +75,11 @@ for a page of 21, which holds a page of any word inside more than 1 % of the nic
 reading an index. A row read there costs a fifth to a tenth of a probed one (the pages come in
 order; no recheck): measured at 1M users, ``bench people_search``."""
 
+WALK_LETTERS = 3
+"""Only words this short start with the walk: a longer one has more trigrams, which the index
+intersects, so its probe is short (a whole nickname: under a millisecond), and the walk would be
+the most of its time."""
+
 PROBE_PER_ROW = 80
 """How many matches the probe reads at most per row of the page (PostgreSQL): 1,680 for a page of
 21, each a heap visit (about six times a walked row). A word with more is finished by a walk up to
@@ -163,9 +168,9 @@ async def _inside(
     number of rows however common the word (``bench people_search``; reading and sorting every
     match took 0.2-0.8 s for a pair inside 2.5 % of 1M nicknames):
 
-    1. a walk of the next :data:`WALK_PER_ROW` ids per row of the page: a common word's page is
-       there, and no index is read;
-    2. the probe, past that range: at most :data:`PROBE_PER_ROW` matches per row through the trigram
+    1. for a word of up to :data:`WALK_LETTERS` letters, a walk of the next :data:`WALK_PER_ROW` ids
+       per row of the page: a common word's page is there, and no index is read;
+    2. the probe, past that range (if any): at most :data:`PROBE_PER_ROW` matches per row through the trigram
        index (the pairs index for two letters), read in no order, their ids sorted in the statement.
        Fewer found: they are all the remaining matches, and the first of them finish the page;
     3. otherwise a walk up to the probed match that would end the page (at least the page's rows lie
@@ -184,10 +189,13 @@ async def _inside(
             where.append(col(User.id) > after_id)
         stmt = select(User).where(*where).order_by(col(User.id)).limit(limit)
         return list((await session.exec(stmt)).all())
-    walked = (after_id or 0) + WALK_PER_ROW * limit
-    users = await _walk(session, rules, lowered, above=after_id, upto=walked, limit=limit)
-    if len(users) == limit:
-        return users
+    walked = after_id or 0
+    users: list[User] = []
+    if len(text) <= WALK_LETTERS:
+        walked += WALK_PER_ROW * limit
+        users = await _walk(session, rules, lowered, above=after_id, upto=walked, limit=limit)
+        if len(users) == limit:
+            return users
     need = limit - len(users)
     size = PROBE_PER_ROW * limit
     if len(text) < 3:
@@ -197,7 +205,7 @@ async def _inside(
         indexed = pairs_expression(name).like(pairs_like, escape="\\")
     else:
         indexed = inside
-    found = [*rules, indexed, _elsewhere(lowered), col(User.id) > walked]
+    found = [*rules, indexed, _elsewhere(lowered)] + ([col(User.id) > walked] if walked else [])
     # the probed ids only (the window and the sort carry no rows), then the page's rows by id
     probed = select(col(User.id).label("id")).where(*found).limit(size).subquery("probed")
     ranked = (
@@ -208,7 +216,7 @@ async def _inside(
     rest: list[User] = [u for u, _ in rows]
     bound = rest[-1].id if rows and rows[0][1] >= size else None
     if bound is not None:
-        rest = await _walk(session, rules, lowered, above=walked, upto=bound, limit=need)
+        rest = await _walk(session, rules, lowered, above=walked or None, upto=bound, limit=need)
     return users + rest
 
 
