@@ -10,7 +10,10 @@ keep-alive connection), p50/p99 of:
 
 - a two-letter query that starts ~2.5% of the nicknames (``행복``: prefix matches first);
 - a two-letter query inside ~2.5% of them (``고양``);
-- three letters inside (``한고양``), a whole nickname (one match), no match;
+- three letters inside (``한고양``, ~1.1%: found by the first walk of ``people_search._inside``);
+- two letters inside ~0.25% (``른토``: that walk, a full probe and the walk it bounds) and ~0.12%
+  (``린고``: the walk and a probe of every match), the slowest ways of ``_inside``;
+- a whole nickname (one match), no match;
 
 beside the trivial endpoint (``GET /api/clubs/categories``: no database) and ``GET /api/users/me``
 (the same login check, one row) in the same run.
@@ -153,6 +156,8 @@ def _cases(one: str) -> list[Case]:
         Case("2 letters, prefix of ~2.5%", {"q": "행복"}),
         Case("2 letters, inside ~2.5%", {"q": "고양"}),
         Case("3 letters, inside (한고양)", {"q": "한고양"}),
+        Case("2 letters, inside ~0.25% (른토)", {"q": "른토"}),
+        Case("2 letters, inside ~0.12% (린고)", {"q": "린고"}),
         Case("a whole nickname (1 match)", {"q": one}),
         Case("no match", {"q": "없는닉네임xyz"}),
     ]

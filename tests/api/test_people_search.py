@@ -6,9 +6,12 @@ from __future__ import annotations
 import secrets
 
 import httpx
+import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from tests.factories import DEFAULT_PASSWORD, auth_headers, make_user
+from withus.models.user import User
+from withus.services import people_search
 
 
 async def test_people_are_found_by_nickname_prefix_first_and_paged(
@@ -93,3 +96,62 @@ async def test_the_rest_come_oldest_account_first_across_pages(
     assert [u["id"] for u in page["items"]] == [inside[0].id, inside[1].id], page
     r = await client.get("/api/users", params={"q": tag, "limit": 2, "cursor": page["next_cursor"]}, headers=h)
     assert [u["id"] for u in r.json()["items"]] == [inside[2].id] and r.json()["next_cursor"] is None
+
+
+@pytest.mark.parametrize(("walk", "probe"), [(0, 1), (0, 100), (1, 1), (200, 80)])
+async def test_inside_matches_page_the_same_however_they_are_read(
+    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch, walk: int, probe: int
+) -> None:
+    """On PostgreSQL the inside matches come from a walk of the ids, a probe of the trigram index, or a
+    full probe then a walk of the range it bounds (``people_search._inside``); each gives the same
+    pages, oldest account first. A probe reads in no set order: here the nicknames sort against the
+    ids and the first matches are rewritten (so that the table no longer holds them first on disk),
+    so a probe taken for the page would miss them whether it read by nickname or in disk order."""
+    monkeypatch.setattr(people_search, "WALK_PER_ROW", walk)
+    monkeypatch.setattr(people_search, "PROBE_PER_ROW", probe)
+    pair = "".join(secrets.choice("뷁퉯쀍뙇") for _ in range(2))
+    me = await make_user(session)
+    h = await auth_headers(me)
+    blocked = await make_user(session, nickname=f"앞{pair}차단")
+    assert (await client.post(f"/api/users/{blocked.id}/block", headers=h)).status_code in (200, 204)
+    inside: list[int | None] = []
+    for i in range(7):
+        await make_user(session, nickname=f"무관{i}{secrets.token_hex(2)}")
+        inside.append((await make_user(session, nickname=f"앞{6 - i}{pair}뒤끝")).id)
+    starts = await make_user(session, nickname=f"{pair}처음")
+    for user_id in inside[:3]:
+        user = await session.get(User, user_id)
+        assert user is not None
+        user.introduction = "다시 쓴 소개"
+        session.add(user)
+    await session.commit()
+    for q, expected in ((pair, [starts.id, *inside]), (f"{pair}뒤", inside), (f"{pair}뒤끝", inside)):
+        found: list[int | None] = []
+        cursor = None
+        while True:
+            params = {"q": q, "limit": "2"} | ({"cursor": cursor} if cursor else {})
+            r = await client.get("/api/users", params=params, headers=h)
+            assert r.status_code == 200, r.text
+            found += [u["id"] for u in r.json()["items"]]
+            cursor = r.json()["next_cursor"]
+            if cursor is None:
+                break
+        assert found == expected, (q, walk, probe)
+
+
+@pytest.mark.parametrize(("walk", "probe"), [(0, 1), (200, 80)])
+async def test_inside_matches_ignore_case_however_they_are_read(
+    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch, walk: int, probe: int
+) -> None:
+    """A word with letters is compared lower-cased on every way of reading (a Hangul or digit word
+    is compared as it is: ``lower()`` changes neither it nor where it stands in a nickname)."""
+    monkeypatch.setattr(people_search, "WALK_PER_ROW", walk)
+    monkeypatch.setattr(people_search, "PROBE_PER_ROW", probe)
+    word = f"Zq{secrets.choice('XYW')}"
+    me = await make_user(session)
+    upper = await make_user(session, nickname=f"가{word.upper()}1")
+    lower = await make_user(session, nickname=f"나{word.lower()}2")
+    h = await auth_headers(me)
+    for q in (word, word.lower(), word.upper(), word[:2].upper()):
+        r = await client.get("/api/users", params={"q": q}, headers=h)
+        assert [u["id"] for u in r.json()["items"]] == [upper.id, lower.id], (q, walk, probe)

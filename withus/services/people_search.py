@@ -8,12 +8,14 @@ Rules:
 - Deleted accounts, the searcher, and people who blocked me or whom I blocked are left out.
 - On PostgreSQL (every pattern rendered into the statement, so that the planner knows how selective
   it is, as the club search does): the prefix matches are a range of the btree
-  ``ix_users_nickname_c`` on ``lower(nickname) COLLATE "C"`` (migration 0017), in its order; the
-  others come from the pg_trgm GIN index ``ix_users_nickname_trgm`` (migration 0012) for three
-  letters and more, from ``ix_users_nickname_pairs`` (0017: the same with a mark after every
-  letter, so that its trigrams are letter pairs) for two; for a common word the planner may walk
-  the btree in order instead. Nicknames sort by their bytes (code points: 가나다 order for Hangul)
-  on both databases. ``bench/people_search.py`` measures it at 1,000,000 users.
+  ``ix_users_nickname_c`` on ``lower(nickname) COLLATE "C"`` (migration 0017), in its order. The
+  others are read so that no statement reads more than a bounded number of rows however common the
+  word (``_inside``): a walk of the primary key over the next ids, then a probe of a bounded number
+  of matches through the pg_trgm GIN index ``ix_users_nickname_trgm`` (migration 0012) for three
+  letters and more, ``ix_users_nickname_pairs`` (0017: the same with a mark after every letter, so
+  that its trigrams are letter pairs) for two, then, when the probe is full, a walk of the range
+  the probe bounds. Nicknames sort by their bytes (code points: 가나다 order for Hangul) on both
+  databases. ``bench/people_search.py`` measures it at 1,000,000 users.
 """
 
 from __future__ import annotations
@@ -67,65 +69,170 @@ def _blocked_ids(viewer_id: int) -> Any:
     return union_all(mine, theirs)
 
 
-async def _part(
+WALK_PER_ROW = 100
+"""How many ids the first walk of the inside matches covers per row of the page (PostgreSQL): 2,100
+for a page of 21, which holds a page of any word inside more than 1 % of the nicknames without
+reading an index. A row read there costs a fifth to a tenth of a probed one (the pages come in
+order; no recheck): measured at 1M users, ``bench people_search``."""
+
+WALK_LETTERS = 3
+"""Only words this short start with the walk: a longer one has more trigrams, which the index
+intersects, so its probe is short (a whole nickname: under a millisecond), and the walk would be
+the most of its time."""
+
+PROBE_PER_ROW = 80
+"""How many matches the probe reads at most per row of the page (PostgreSQL): 1,680 for a page of
+21, each a heap visit (about six times a walked row). A word with more is finished by a walk up to
+the probed match that ends the page: the page's share of the matches, under 12,500 ids at 1M users
+(``N / 80``) however the rows lie on disk. Both ways then cost about the same at the worst."""
+
+
+def _rules(viewer_id: int) -> list[Any]:
+    """Who is never found: deleted accounts, the searcher, people blocked either way."""
+    return [
+        col(User.deleted_at).is_(None),
+        col(User.id) != bindparam("viewer", value=viewer_id, type_=Integer()),
+        col(User.id).not_in(_blocked_ids(viewer_id)),
+    ]
+
+
+def _prefix(text: str, *, postgres: bool) -> Any:
+    """``lower(nickname) LIKE 'q%'`` (``COLLATE "C"`` on PostgreSQL: the btree ``ix_users_nickname_c``)."""
+    name = func.lower(col(User.nickname))
+    ordered = name.collate("C") if postgres else name
+    pattern = bindparam("people_prefix", value=f"{_escaped(text)}%", type_=String(), literal_execute=True)
+    return ordered.like(pattern, escape="\\")
+
+
+async def _starting(
+    session: AsyncSession, *, viewer_id: int, text: str, after: tuple[str, int] | None, limit: int, postgres: bool
+) -> list[User]:
+    """Rank 0: the nicknames starting with ``text``, by nickname then id. On PostgreSQL the order is
+    the bytes' (``COLLATE "C"``, as on SQLite): the btree ``ix_users_nickname_c`` then serves the
+    prefix as a range in that order, and the planner may walk it for a common word instead of
+    sorting every match."""
+    name = func.lower(col(User.nickname))
+    ordered = name.collate("C") if postgres else name
+    stmt = select(User).where(*_rules(viewer_id), _prefix(text, postgres=postgres))
+    if after is not None:
+        after_name, after_id = after
+        stmt = stmt.where(or_(ordered > after_name, and_(ordered == after_name, col(User.id) > after_id)))
+    stmt = stmt.order_by(ordered, col(User.id)).limit(limit)
+    return list((await session.exec(stmt)).all())
+
+
+def _caseless(text: str) -> bool:
+    """Whether ``lower()`` leaves ``text`` and every match of it as they are: Hangul, ASCII digits and
+    signs. ``lower()`` maps each character to one character and never into these, so such a word
+    is found at the same place in the nickname as in its ``lower()`` (a third of a walked row's cost)."""
+    return all(
+        (ch.isascii() and not ch.isalpha())
+        or "\uac00" <= ch <= "\ud7a3"  # syllables
+        or "\u1100" <= ch <= "\u11ff"  # jamo
+        or "\u3130" <= ch <= "\u318f"  # compatibility jamo
+        for ch in text
+    )
+
+
+def _elsewhere(lowered: str) -> Any:
+    """``strpos(lower(nickname), q) > 1``: contains the word, not at the start; the same test as the
+    LIKE pair, but no index serves it, and no ``lower()`` for a caseless word."""
+    name = col(User.nickname) if _caseless(lowered) else func.lower(col(User.nickname))
+    return func.strpos(name, lowered) > 1
+
+
+async def _walk(
+    session: AsyncSession, where: list[Any], lowered: str, *, above: int | None, upto: int, limit: int
+) -> list[User]:
+    """The inside matches among the ids ``above < id <= upto``, by id: a range of the primary key,
+    each row filtered by :func:`_elsewhere` (which no index serves, so the range is the plan)."""
+    found = [*where, _elsewhere(lowered), col(User.id) <= upto]
+    if above is not None:
+        found.append(col(User.id) > above)
+    stmt = select(User).where(*found).order_by(col(User.id)).limit(limit)
+    return list((await session.exec(stmt)).all())
+
+
+async def _inside(
     session: AsyncSession,
     *,
     viewer_id: int,
     text: str,
-    rank: int,
-    after: tuple[str, int] | None,
+    after_id: int | None,
     limit: int,
     postgres: bool,
 ) -> list[User]:
-    """One rank of the answer: the nicknames starting with ``text`` (rank 0, by nickname then id),
-    or those containing it elsewhere (rank 1, by id). On PostgreSQL the order is the bytes' (``COLLATE
-    "C"``, as on SQLite): the btree ``ix_users_nickname_c`` then serves the prefix as a range in
-    that order, and the planner may walk it for a common word instead of sorting every match."""
+    """Rank 1: the nicknames containing ``text`` elsewhere than at the start, by id (account age).
+
+    On SQLite one statement. On PostgreSQL at most three, none of which reads more than a bounded
+    number of rows however common the word (``bench people_search``; reading and sorting every
+    match took 0.2-0.8 s for a pair inside 2.5 % of 1M nicknames):
+
+    1. for a word of up to :data:`WALK_LETTERS` letters, a walk of the next :data:`WALK_PER_ROW` ids
+       per row of the page: a common word's page is there, and no index is read;
+    2. the probe, past that range (if any): at most :data:`PROBE_PER_ROW` matches per row through the trigram
+       index (the pairs index for two letters), read in no order, their ids sorted in the statement.
+       Fewer found: they are all the remaining matches, and the first of them finish the page;
+    3. otherwise a walk up to the probed match that would end the page (at least the page's rows lie
+       at or below it). The heap is read in disk order, which is about id order, so that range is
+       about the page's own; were the rows in no order, the probe would be a sample of the matches
+       and the range about ``limit / probe`` of the table.
+    """
     name = func.lower(col(User.nickname))
-    ordered = name.collate("C") if postgres else name
-    escaped = _escaped(text)
-    prefix = ordered.like(
-        bindparam("people_prefix", value=f"{escaped}%", type_=String(), literal_execute=True), escape="\\"
-    )
-    stmt = select(User).where(
-        col(User.deleted_at).is_(None),
-        col(User.id) != bindparam("viewer", value=viewer_id, type_=Integer()),
-        col(User.id).not_in(_blocked_ids(viewer_id)),
-    )
-    if rank == 0:
-        stmt = stmt.where(prefix)
+    lowered = text.lower()
+    rules = _rules(viewer_id)
+    pattern = bindparam("people_pattern", value=f"%{_escaped(text)}%", type_=String(), literal_execute=True)
+    inside = name.like(pattern, escape="\\")
+    if not postgres:
+        where = [*rules, inside, ~_prefix(text, postgres=False)]
+        if after_id is not None:
+            where.append(col(User.id) > after_id)
+        stmt = select(User).where(*where).order_by(col(User.id)).limit(limit)
+        return list((await session.exec(stmt)).all())
+    walked = after_id or 0
+    users: list[User] = []
+    if len(text) <= WALK_LETTERS:
+        walked += WALK_PER_ROW * limit
+        users = await _walk(session, rules, lowered, above=after_id, upto=walked, limit=limit)
+        if len(users) == limit:
+            return users
+    need = limit - len(users)
+    size = PROBE_PER_ROW * limit
+    if len(text) < 3:
+        # the pairs index's expression; _elsewhere settles a nickname that holds the mark
+        pairs = "".join(ch + PAIR_MARK for ch in lowered)
+        pairs_like = bindparam("people_pairs", value=f"%{_escaped(pairs)}%", type_=String(), literal_execute=True)
+        indexed = pairs_expression(name).like(pairs_like, escape="\\")
     else:
-        inside = name.like(
-            bindparam("people_pattern", value=f"%{escaped}%", type_=String(), literal_execute=True), escape="\\"
-        )
-        stmt = stmt.where(inside, ~prefix)
-        if postgres and len(text) < 3:
-            pairs = "".join(ch + PAIR_MARK for ch in text.lower())
-            pairs_like = bindparam("people_pairs", value=f"%{_escaped(pairs)}%", type_=String(), literal_execute=True)
-            stmt = stmt.where(pairs_expression(name).like(pairs_like, escape="\\"))
-    if rank == 0:
-        if after is not None:
-            after_name, after_id = after
-            stmt = stmt.where(or_(ordered > after_name, and_(ordered == after_name, col(User.id) > after_id)))
-        stmt = stmt.order_by(ordered, col(User.id))
-    else:
-        # The rest by account age: a common pair inside nicknames matches tens of thousands of
-        # people at 1M users, and sorting them all by nickname for a page of 20 took 0.2-0.9 s
-        # (bench people_search); by id the planner walks the primary key and stops at the page.
-        if after is not None:
-            stmt = stmt.where(col(User.id) > after[1])
-        stmt = stmt.order_by(col(User.id))
-    stmt = stmt.limit(limit)
-    return list((await session.exec(stmt)).all())
+        indexed = inside
+    found = [*rules, indexed, _elsewhere(lowered)] + ([col(User.id) > walked] if walked else [])
+    # the probed ids only (the window and the sort carry no rows), then the page's rows by id
+    probed = select(col(User.id).label("id")).where(*found).limit(size).subquery("probed")
+    ranked = (
+        select(probed.c.id, func.count().over().label("probed")).order_by(probed.c.id).limit(need).subquery("ranked")
+    )
+    page = select(User, ranked.c.probed).join(ranked, col(User.id) == ranked.c.id).order_by(col(User.id))
+    rows = (await session.exec(page)).all()
+    rest: list[User] = [u for u, _ in rows]
+    bound = rest[-1].id if rows and rows[0][1] >= size else None
+    if bound is not None:
+        rest = await _walk(session, rules, lowered, above=walked or None, upto=bound, limit=need)
+    return users + rest
 
 
 async def search_people(
-    session: AsyncSession, *, viewer_id: int, q: Any, limit: int | None = None, cursor: str | None = None
+    session: AsyncSession,
+    *,
+    viewer_id: int,
+    q: Any,
+    limit: int | None = None,
+    cursor: str | None = None,
 ) -> tuple[list[UserPublic], str | None]:
     """People whose nickname contains ``q``: ``(items, next_cursor)``; those starting with it first.
 
-    Two statements at most (the prefix matches, then the rest), each an index range or walk on
-    PostgreSQL however common the word: one ``ORDER BY rank, nickname`` had to sort every match."""
+    Three statements at most (the prefix matches, then the rest: a probe and perhaps a walk), each
+    bounded on PostgreSQL however common the word: one ``ORDER BY rank, nickname`` had to sort every
+    match."""
     text = check_query(q)
     n = clamp_limit(limit, default=PAGE)
     after: tuple[int, str, int] | None = None
@@ -135,22 +242,20 @@ async def search_people(
     postgres = session.get_bind().dialect.name == "postgresql"
     users: list[User] = []
     if after is None or after[0] == 0:
-        users += await _part(
+        users += await _starting(
             session,
             viewer_id=viewer_id,
             text=text,
-            rank=0,
             after=(after[1], after[2]) if after is not None else None,
             limit=n + 1,
             postgres=postgres,
         )
     if len(users) <= n:
-        users += await _part(
+        users += await _inside(
             session,
             viewer_id=viewer_id,
             text=text,
-            rank=1,
-            after=(after[1], after[2]) if after is not None and after[0] == 1 else None,
+            after_id=after[2] if after is not None and after[0] == 1 else None,
             limit=n + 1 - len(users),
             postgres=postgres,
         )
