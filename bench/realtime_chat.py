@@ -139,7 +139,7 @@ def profile_top(raw: str, count: int = 15) -> list[str]:
     lines = [f"{total} samples; most on their own:"]
     lines += [f"  {100 * v / total:5.1f}%  {k}" for k, v in sorted(own.items(), key=lambda kv: -kv[1])[:count]]
     lines.append("most including what they call (leaving out the event loop and the server's own frames):")
-    skip = ("asyncio/", "uvicorn/", "<module>", "starlette/", "threading.py", "runners.py")
+    skip = ("asyncio/", "uvicorn/", "<module>", "starlette/", "threading.py", "runners.py", "click/", "runpy>")
     ranked = [kv for kv in sorted(inclusive.items(), key=lambda kv: -kv[1]) if not any(s in kv[0] for s in skip)]
     lines += [f"  {100 * v / total:5.1f}%  {k}" for k, v in ranked[:count]]
     return lines
