@@ -9,7 +9,10 @@ below (:func:`build_echo_app`: every WebSocket message sent back as it came) und
 uvicorn with the same flags, on 127.0.0.1. uvicorn's defaults otherwise (websockets-sansio), except
 that permessage-deflate is declined as the site's own server declines it (``reflex run --env prod``
 runs granian, which never negotiates compression): ``--server-deflate on`` accepts it when offered.
-``--server granian`` runs both under granian instead.
+``--server granian`` runs both under granian instead; with ``--server-workers 2`` that is the site's
+``GRANIAN_WORKERS=2`` (two worker processes that deliver to each other through Redis), the item 4
+comparison of the real-time issue against ``--server-workers 1`` (``--profile`` then samples every
+worker: ``py-spy --subprocesses``).
 
 Data: a PostgreSQL database of the run's own (``withus_t_<pid>_<hex>`` beside ``test``, dropped at
 the end; the test suite drops it too if this process was killed) and a Redis index claimed with
@@ -136,7 +139,7 @@ def profile_top(raw: str, count: int = 15) -> list[str]:
     lines = [f"{total} samples; most on their own:"]
     lines += [f"  {100 * v / total:5.1f}%  {k}" for k, v in sorted(own.items(), key=lambda kv: -kv[1])[:count]]
     lines.append("most including what they call (leaving out the event loop and the server's own frames):")
-    skip = ("asyncio/", "uvicorn/", "<module>", "starlette/", "threading.py", "runners.py")
+    skip = ("asyncio/", "uvicorn/", "<module>", "starlette/", "threading.py", "runners.py", "click/", "runpy>")
     ranked = [kv for kv in sorted(inclusive.items(), key=lambda kv: -kv[1]) if not any(s in kv[0] for s in skip)]
     lines += [f"  {100 * v / total:5.1f}%  {k}" for k, v in ranked[:count]]
     return lines
@@ -873,6 +876,7 @@ class Bench:
         and print the functions with the most samples: on their own (self) and with what they call."""
         assert self.app is not None
         assert self.app.proc is not None
+        a = self.args
         spy = Path(sys.executable).parent / "py-spy"
         if not spy.exists():
             print("   no py-spy in this environment (pip install py-spy): no profile")
@@ -901,6 +905,8 @@ class Bench:
                 "--output",
                 str(out),
                 "--nonblocking",
+                # granian's supervisor (and uvicorn's, with --workers) runs no Python of the app: its workers do
+                *(["--subprocesses"] if a.server == "granian" or a.server_workers > 1 else []),
             ],
             capture_output=True,
             text=True,

@@ -87,7 +87,7 @@ def tune_gc() -> None:
     # Collect the youngest generation every 50,000 net allocations instead of 700: what a request
     # or a message allocates is mostly gone by then, so far less survives into the older
     # generations whose collections walk every connection's objects.
-    gc.set_threshold(50_000, 20, 10)
+    gc.set_threshold(get_settings().gc_gen0_threshold, 20, 10)
     if _log_slow_collections not in gc.callbacks:
         gc.callbacks.append(_log_slow_collections)
 

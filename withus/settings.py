@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     event_reminder_hours: float = Field(default=24.0, gt=0, le=24 * 14)
     # GET /metrics for a scraper outside TRUSTED_PROXIES: Authorization: Bearer <METRICS_TOKEN>.
     metrics_token: str = ""
+    # Net allocations between collections of the youngest generation (withus.lifecycle.tune_gc):
+    # fewer makes more, shorter pauses; Python's own default is 700.
+    gc_gen0_threshold: int = Field(default=50_000, ge=100, le=1_000_000)
 
     @field_validator("allowed_origins", "trusted_proxies", mode="before")
     @classmethod

@@ -15,7 +15,8 @@ Modules, by concern:
 - :mod:`~api.stomp.subscriptions` — SUBSCRIBE/UNSUBSCRIBE, presence of room subscriptions;
 - :mod:`~api.stomp.delivery` — bus events to MESSAGE frames, a room's gaps filled from the database;
 - :mod:`~api.stomp.room_cursor` — each room message once and in ``seq`` order;
-- :mod:`~api.stomp.send_queue` — group commit of the SENDs of every connection of the process.
+- :mod:`~api.stomp.send_queue` — group commit of the SENDs of every connection of the process;
+- :mod:`~api.stomp.liveness` — the login sessions' liveness, polled for every connection together.
 
 Protocol, as the STOMP 1.2 specification says:
 

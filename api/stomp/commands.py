@@ -8,6 +8,7 @@ import asyncio
 import logging
 import time
 
+from api.stomp import liveness
 from api.stomp.config import ROOM_APP, ROOM_TYPING, SERVER_NAME
 from api.stomp.connection import Connection, Fault, admit, header_fault
 from api.stomp.send_queue import get_send_queue
@@ -62,6 +63,7 @@ async def connect(conn: Connection, frame: Frame) -> None:
     conn.listener = await get_hub().listen(session_revoked_channel(claims.session_id))
     conn.connected = True
     admit(conn)  # past the per-user cap, the oldest connection of this user is closed
+    liveness.get_sweep().watch(conn)  # its login session's liveness, polled with the others'
     conn.connected_event.set()
     await conn.send_frame(
         Frame(
@@ -92,18 +94,6 @@ def check_expiry(conn: Connection, frame: Frame) -> None:
     """The access token's expiry; its session's liveness is checked with the SEND's batch."""
     if time.time() > conn.token_expires_at:
         raise Fault("token_expired", "the access token has expired; reconnect with a new one", frame.get("receipt"))
-
-
-async def check_session_alive(conn: Connection) -> None:
-    if conn.login_session_id is None:
-        return
-    try:
-        alive = await session_service.is_alive(conn.login_session_id)
-    except Exception as exc:  # the store is down: keep the connection, check again later
-        log.warning("stomp: cannot check session liveness: %s", type(exc).__name__)
-        return
-    if not alive:
-        raise Fault("token_revoked", "this login session was ended")
 
 
 # -- SEND

@@ -111,7 +111,8 @@ class StompSession(Connection):
             await self.fail(Fault("internal_error", "the server could not process the frame"))
 
     async def _ticker(self) -> None:
-        """Heart-beats out, silent peers, the CONNECT deadline, presence refresh, session liveness."""
+        """Heart-beats out, silent peers, the CONNECT deadline, presence refresh (session liveness is
+        polled for every connection together: :mod:`api.stomp.liveness`)."""
         try:
             try:
                 await asyncio.wait_for(self.connected_event.wait(), self.config.connect_timeout)
@@ -122,7 +123,6 @@ class StompSession(Connection):
             # Redis calls that stalled every delivery (p99 spikes of 80-160 ms at 50-200 msg/s).
             now = time.monotonic()
             last_presence = now - random.uniform(0, presence.REFRESH_INTERVAL)
-            last_liveness = now - random.uniform(0, self.config.liveness_check_interval)
             while not self.closing:
                 await asyncio.sleep(self._tick())
                 now = time.monotonic()
@@ -140,9 +140,6 @@ class StompSession(Connection):
                 if now - last_presence >= presence.REFRESH_INTERVAL:
                     last_presence = now
                     await subscriptions.refresh_presence(self)
-                if now - last_liveness >= self.config.liveness_check_interval:
-                    last_liveness = now
-                    await commands.check_session_alive(self)
         except Fault as fault:
             await self.fail(fault)
         except Closed:
@@ -158,7 +155,6 @@ class StompSession(Connection):
         candidates = [
             presence.REFRESH_INTERVAL / 4,
             self.config.frame_timeout / 10,
-            self.config.liveness_check_interval / 10,
         ]
         if self.send_interval:
             candidates.append(self.send_interval / 5)

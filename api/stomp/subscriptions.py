@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 
+from api.stomp import liveness
 from api.stomp.config import ACK_MODES, ROOM_TOPIC, USER_MESSAGES, USER_NOTIFICATIONS
 from api.stomp.connection import Connection, Fault, Subscription, header_fault, leave
 from api.stomp.room_cursor import RoomCursor
@@ -114,6 +115,7 @@ async def drop_all(conn: Connection) -> None:
     """The connection ends: its room subscriptions leave presence, its cursors and listener stop,
     and it no longer counts against its user's connection cap."""
     leave(conn)
+    liveness.get_sweep().forget(conn)
     if conn.user_id is not None:
         for sub in list(conn.subscriptions.values()):
             if sub.room_id is not None:

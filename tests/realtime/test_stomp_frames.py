@@ -430,3 +430,14 @@ def test_error_frame_without_receipt_or_detail() -> None:
 def test_command_sets() -> None:
     assert CLIENT_COMMANDS.isdisjoint(SERVER_COMMANDS)
     assert len(CLIENT_COMMANDS) == 11 and len(SERVER_COMMANDS) == 4
+
+
+def test_decode_json_refuses_a_lone_surrogate_only() -> None:
+    from withus.realtime.stomp_frames import decode_json
+
+    with pytest.raises(ValueError):
+        decode_json(b'{"body": "a\\ud800"}')
+    with pytest.raises(ValueError):
+        decode_json(b'{"body": ["x", {"\\udfff": 1}]}')
+    assert decode_json(b'{"body": "\\ud83d\\ude00"}') == {"body": "\U0001f600"}  # a pair is one character
+    assert decode_json('{"body": "안녕 😀"}'.encode()) == {"body": "안녕 😀"}

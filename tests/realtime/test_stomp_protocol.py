@@ -16,9 +16,11 @@ from websockets.exceptions import InvalidStatus
 from tests.factories import login_pair, make_user
 from tests.realtime.conftest import LiveServer, RawStomp
 from withus.db import sessionmaker
+from withus.kv import get_kv
 from withus.models.chat import ChatMessage
 from withus.models.user import User
 from withus.realtime.stomp_frames import Frame
+from withus.services import sessions as session_service
 from withus.services import tokens
 
 
@@ -561,6 +563,27 @@ async def test_logging_out_closes_that_sessions_sockets_only(live_server: LiveSe
     assert r.status_code == 204
     error = _error(await doomed.recv_until_closed())
     assert error.get("message") == "token_revoked"
+    await other.send("SUBSCRIBE", {"id": "q", "destination": "/user/queue/messages", "receipt": "still"})
+    assert (await other.recv()).get("receipt-id") == "still"
+    await other.close()
+
+
+async def test_a_session_ended_without_its_event_is_closed_by_the_poll(
+    live_server: LiveServer, session: AsyncSession, stomp_config: Any
+) -> None:
+    """The revocation event can be missed (the hub was cut off from Redis): the liveness poll,
+    one round trip for every connection due, closes the sockets of the ended session only."""
+    stomp_config.liveness_check_interval = 0.3
+    user = await make_user(session)
+    ending, staying = await login_pair(user), await login_pair(user)
+    doomed = await RawStomp.open(live_server)
+    assert (await doomed.connect(ending.access_token)).command == "CONNECTED"
+    other = await RawStomp.open(live_server)
+    assert (await other.connect(staying.access_token)).command == "CONNECTED"
+    await get_kv().delete(session_service._sess(ending.session_id))  # ended, and nothing published
+    error = _error(await doomed.recv_until_closed())
+    assert error.get("message") == "token_revoked"
+    await asyncio.sleep(0.7)  # more than two periods: the live session was checked too
     await other.send("SUBSCRIBE", {"id": "q", "destination": "/user/queue/messages", "receipt": "still"})
     assert (await other.recv()).get("receipt-id") == "still"
     await other.close()

@@ -118,3 +118,19 @@ async def test_publish_many_keeps_the_order_of_every_message(stack: object) -> N
     await asyncio.wait_for(take(), 2)
     assert out == messages
     await sub.close()
+
+
+async def test_set_ops_apply_in_order_and_rearm_the_ttl(stack: object) -> None:
+    kv = get_kv()
+    await kv.set_ops([(True, "p:1", "a"), (True, "p:1", "b"), (True, "p:2", "+x"), (False, "p:1", "a")], ttl=20)
+    assert await kv.smembers("p:1") == {"b"}
+    assert await kv.smembers("p:2") == {"+x"}  # a member's own first character is not an operation
+    ttl = await kv.ttl("p:1")
+    assert ttl is not None and 10 < ttl <= 20
+    await kv.expire("p:1", 5)
+    await kv.set_ops([(True, "p:1", "b")], ttl=20)  # a touch re-arms it
+    ttl = await kv.ttl("p:1")
+    assert ttl is not None and ttl > 10
+    await kv.set_ops([(False, "p:1", "b"), (False, "p:2", "+x"), (False, "none", "z")], ttl=20)
+    assert await kv.exists_each(["p:1", "p:2", "none"]) == [False, False, False]
+    await kv.set_ops([])

@@ -146,6 +146,21 @@ while i <= #ARGV do
 end
 return 0
 """
+# KEYS: the sets; ARGV[1]: the TTL in ms ('' for none), then per key '+member' (SADD, TTL re-armed)
+# or '-member' (SREM), in call order: the presence writes of a batch, one command however many.
+_SET_OPS = """
+local ttl = ARGV[1]
+for i, key in ipairs(KEYS) do
+  local op, member = string.sub(ARGV[i + 1], 1, 1), string.sub(ARGV[i + 1], 2)
+  if op == '+' then
+    redis.call('SADD', key, member)
+    if ttl ~= '' then redis.call('PEXPIRE', key, ttl) end
+  else
+    redis.call('SREM', key, member)
+  end
+end
+return 0
+"""
 
 
 class RedisKV:
@@ -267,15 +282,10 @@ class RedisKV:
     async def set_ops(self, ops: list[tuple[bool, str, str]], *, ttl: float | None = None) -> None:
         if not ops:
             return
-        async with self.client.pipeline(transaction=False) as pipe:
-            for add, key, member in ops:
-                if add:
-                    pipe.sadd(key, member)
-                    if ttl is not None:
-                        pipe.pexpire(key, int(ttl * 1000))
-                else:
-                    pipe.srem(key, member)
-            await pipe.execute()
+        keys = [key for _, key, _ in ops]
+        args = ["" if ttl is None else str(int(ttl * 1000))]
+        args += [("+" if add else "-") + member for add, _, member in ops]
+        await self._script(_SET_OPS, keys, args)
 
     async def publish(self, channel: str, data: str) -> None:
         await self.client.publish(self._channel_prefix + channel, data)

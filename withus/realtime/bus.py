@@ -43,9 +43,9 @@ Design:
 - Counters for the benchmarks: ``received`` (messages from the store), ``unneeded``
   (received for a channel no listener wants any more: one that was being unsubscribed),
   ``subscribes`` and ``unsubscribes`` (channels).
-- Each listener has a bounded queue: a consumer that falls ``maxsize`` messages
-  behind is closed (``ListenerClosed("overflow")``) rather than allowed to grow memory;
-  its owner disconnects the client, which then catches up from the database.
+- Each listener (:mod:`withus.realtime.listener`) has a bounded queue: a consumer that falls
+  ``maxsize`` messages behind is closed; its owner disconnects the client, which then catches up
+  from the database.
 
 Publishing goes through the store directly (``get_kv().publish``) or, for events of a
 transaction, :func:`publish_after_commit`, which publishes only once it has committed.
@@ -59,8 +59,6 @@ import json
 import logging
 import random
 import uuid
-from collections.abc import AsyncIterator
-from types import TracebackType
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -68,6 +66,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from withus.db import after_commit
 from withus.kv import KeyValue, Subscription, get_kv
 from withus.observability import metrics
+from withus.realtime.listener import Listener as Listener  # the consumer's side, used by name from here
+from withus.realtime.listener import ListenerClosed as ListenerClosed
 
 log = logging.getLogger(__name__)
 
@@ -126,110 +126,6 @@ def publish_after_commit(session: AsyncSession, channel: str, payload: Any) -> N
         await get_kv().publish(channel, data)
 
     after_commit(session, _publish)
-
-
-class ListenerClosed(Exception):
-    """The listener was closed: ``reason`` is ``"closed"``, ``"overflow"`` or ``"stopped"``."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-_WAKE: tuple[str, str] = ("", "")
-
-
-class Listener:
-    """One consumer's view of the hub: the channels it wants and a bounded queue of ``(channel, data)``."""
-
-    def __init__(self, hub: Hub, maxsize: int) -> None:
-        self._hub = hub
-        self.channels: set[str] = set()
-        self._queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue(maxsize=maxsize)
-        self.closed_reason: str | None = None
-
-    @property
-    def closed(self) -> bool:
-        return self.closed_reason is not None
-
-    def add(self, *channels: str) -> None:
-        """Also receive ``channels`` (each must match one of the hub's patterns); live once
-        ``await hub.wait_ready()`` returns."""
-        if self.closed:
-            return
-        for channel in channels:
-            self.channels.add(channel)
-            self._hub._register(self, channel)
-
-    def discard(self, *channels: str) -> None:
-        for channel in channels:
-            self.channels.discard(channel)
-            self._hub._unregister(self, channel)
-
-    def close(self, reason: str = "closed") -> None:
-        if self.closed:
-            return
-        self.closed_reason = reason
-        for channel in list(self.channels):
-            self._hub._unregister(self, channel)
-        self.channels.clear()
-        self._hub._listeners_all.discard(self)
-        with contextlib.suppress(asyncio.QueueFull):  # a full queue wakes nobody: get() checks the flag first
-            self._queue.put_nowait(_WAKE)
-
-    def remind(self, channel: str, data: str) -> None:
-        """Put an event of the owner's own (a timer that fired) in the queue, so that it is handled in
-        order with the bus's events by the one task that reads them."""
-        if not self.closed:
-            self._deliver(channel, data)
-
-    def _deliver(self, channel: str, data: str) -> None:
-        try:
-            self._queue.put_nowait((channel, data))
-        except asyncio.QueueFull:
-            log.warning("bus: listener fell %d messages behind; closing it", self._queue.maxsize)
-            metrics.bus_overflow()
-            self.close("overflow")
-
-    def get_nowait(self) -> tuple[str, str] | None:
-        if self.closed_reason is not None:
-            raise ListenerClosed(self.closed_reason)
-        try:
-            item = self._queue.get_nowait()
-        except asyncio.QueueEmpty:
-            return None
-        return None if item is _WAKE else item
-
-    async def get(self) -> tuple[str, str]:
-        """The next ``(channel, data)``; raises :class:`ListenerClosed` once closed."""
-        while True:
-            if self.closed_reason is not None:
-                raise ListenerClosed(self.closed_reason)
-            item = await self._queue.get()
-            if item is not _WAKE:
-                if self.closed_reason is not None:
-                    raise ListenerClosed(self.closed_reason)
-                return item
-
-    def __aiter__(self) -> AsyncIterator[tuple[str, str]]:
-        return self._iterate()
-
-    async def _iterate(self) -> AsyncIterator[tuple[str, str]]:
-        while True:
-            try:
-                yield await self.get()
-            except ListenerClosed as exc:
-                if exc.reason == "overflow":
-                    raise
-                return
-
-    async def __aenter__(self) -> Listener:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
 
 class Hub:

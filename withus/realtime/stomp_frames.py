@@ -172,7 +172,8 @@ def decode_json(body: bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
     if text.count("[") + text.count("{") > max_depth and _nesting(text) > max_depth:
         raise ValueError(f"JSON nested deeper than {max_depth} levels")
     value = json.loads(text)
-    if _has_lone_surrogate(value):
+    # Text decoded from UTF-8 holds no surrogate: only a \u escape can make one (no walk without it).
+    if "\\u" in text and _has_lone_surrogate(value):
         raise ValueError("a JSON string holds a lone surrogate")
     return value
 

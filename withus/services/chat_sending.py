@@ -2,7 +2,8 @@
 group commit, ``api/stomp/send_queue.py``). The rules are those of :mod:`withus.services.chat`.
 
 Every message is checked on its own, in the order a single send checks it, and gets its own
-answer (the message, or the error it would have had alone):
+answer (the message, or the error it would have had alone; the checks are in
+:mod:`withus.services.chat_send_checks`):
 
 1. ``body`` and ``client_msg_id`` (422);
 2. the sender's rate limit (429; REST and STOMP share it);
@@ -24,64 +25,33 @@ one round trip to the store.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from withus.db import after_commit
-from withus.errors import DomainError, Forbidden, NotAuthenticated
+from withus.errors import DomainError
 from withus.i18n import Msg
 from withus.kv import get_kv
 from withus.models.base import as_utc, utcnow
-from withus.models.chat import NO_ATTACHMENT, AttachmentPublic, ChatMessage, MessagePublic, StoredImage
-from withus.models.user import User, UserSummary
+from withus.models.chat import NO_ATTACHMENT, AttachmentPublic, MessagePublic
+from withus.models.user import User
 from withus.observability import metrics
 from withus.realtime import presence
 from withus.realtime.bus import dumps, room_channel, user_channel
 from withus.services import chat as chat_service
-from withus.services import mail_chat, rate_limit
+from withus.services import chat_send_checks as checks
+from withus.services import mail_chat
 from withus.services import notifications as notification_service
+from withus.services.chat_send_checks import Item
+from withus.services.chat_send_checks import Outcome as Outcome  # the request and its answer, used by name from here
+from withus.services.chat_send_checks import SendRequest as SendRequest
 from withus.services.chat_send_statements import (
-    advanced,
-    inserted,
     padded,
-    read_and_unhidden,
     statements,
+    stored,
     upsert_participant,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class SendRequest:
-    sender_id: int
-    room_id: int
-    body: Any
-    client_msg_id: Any = None
-    attachment: StoredImage | None = None  # an image message (withus.services.chat_attachments): body ""
-
-
-Outcome = tuple[MessagePublic, bool] | DomainError
-"""``(message, created)``, or the error this message alone would have had."""
-
-
-def account_gone() -> NotAuthenticated:
-    return NotAuthenticated(code="account_gone")
-
-
-@dataclass(slots=True)
-class _Item:
-    """One request on its way through the checks."""
-
-    index: int
-    request: SendRequest
-    text: str = ""
-    client_id: str | None = None
-    row: Any = None  # the access row: room, sender, participant, peer, club
-    sender: UserSummary | None = None
-    seq: int = 0
-    first: _Item | None = None  # the earlier request of the same batch this one resends
-
 
 # ---------------------------------------------------------------- sending
 
@@ -103,18 +73,18 @@ async def send_messages(session: AsyncSession, requests: Sequence[SendRequest]) 
     outcome per request, in order. Errors of single messages are returned, not raised; an
     error of the database or the store is raised (nothing is stored then)."""
     outcomes: list[Outcome | None] = [None] * len(requests)
-    items = _validated(requests, outcomes)
-    items = await _within_rate_limit(items, outcomes)
+    items = checks.validated(requests, outcomes)
+    items = await checks.within_rate_limit(items, outcomes)
     if not items:
         return _done(outcomes)
     conn = await session.connection()
-    items = await _with_access(conn, items, outcomes)
+    items = await checks.with_access(conn, items, outcomes)
     if not items:
         return _done(outcomes)
     last_seq = {row.id: row.last_seq for row in await conn.execute(statements()["lock"], _rooms_of(items))}
-    items = _still_there(items, last_seq, outcomes)
-    items = await _without_resends(conn, items, outcomes)
-    items = _allowed_in_direct_rooms(items, outcomes)
+    items = checks.still_there(items, last_seq, outcomes)
+    items = await checks.without_resends(conn, items, outcomes)
+    items = checks.allowed_in_direct_rooms(items, outcomes)
     if not items:
         return _done(outcomes)
 
@@ -124,7 +94,6 @@ async def send_messages(session: AsyncSession, requests: Sequence[SendRequest]) 
             last_seq[item.request.room_id] += 1
             item.seq = last_seq[item.request.room_id]
     new = [item for item in items if item.first is None]
-    await advanced(conn, {item.request.room_id: last_seq[item.request.room_id] for item in new}, now)
     rows = [
         {
             "room_id": item.request.room_id,
@@ -137,8 +106,11 @@ async def send_messages(session: AsyncSession, requests: Sequence[SendRequest]) 
         }
         for item in new
     ]
-    ids = await inserted(conn, rows)
-    await _mark_read(conn, new)
+    existing, missing = _read_marks(new)
+    seqs = {item.request.room_id: last_seq[item.request.room_id] for item in new}
+    ids = await stored(conn, seqs, rows, [(i.request.room_id, i.request.sender_id, i.seq) for i in existing])
+    if missing:
+        await _first_read_marks(conn, missing)
 
     published: dict[int, MessagePublic] = {}
     for item, message_id in zip(new, ids, strict=True):
@@ -180,159 +152,34 @@ def _done(outcomes: list[Outcome | None]) -> list[Outcome]:
     return [o for o in outcomes if o is not None]
 
 
-def _rooms_of(items: list[_Item]) -> dict[str, Any]:
+def _rooms_of(items: list[Item]) -> dict[str, Any]:
     return {"room_ids": padded(sorted({item.request.room_id for item in items}))}
 
 
-def _validated(requests: Sequence[SendRequest], outcomes: list[Outcome | None]) -> list[_Item]:
-    items = []
-    for index, request in enumerate(requests):
-        try:
-            text = "" if request.attachment is not None else chat_service.check_body(request.body)
-            client_id = chat_service.check_client_msg_id(request.client_msg_id)
-        except DomainError as exc:
-            outcomes[index] = exc
-            continue
-        items.append(_Item(index, request, text, client_id))
-    return items
-
-
-async def _within_rate_limit(items: list[_Item], outcomes: list[Outcome | None]) -> list[_Item]:
-    if not items:
-        return items
-    refusals = await rate_limit.hit_each(
-        "chat_send",
-        [str(item.request.sender_id) for item in items],
-        limit=chat_service.SEND_LIMIT,
-        window=chat_service.SEND_WINDOW,
-        detail=Msg("error.rate_limited.chat_send"),
-    )
-    passed = []
-    for item, refusal in zip(items, refusals, strict=True):
-        if refusal is not None:
-            outcomes[item.index] = refusal
-        else:
-            passed.append(item)
-    return passed
-
-
-async def _with_access(conn: Any, items: list[_Item], outcomes: list[Outcome | None]) -> list[_Item]:
-    """Step 3: the room exists and the sender may enter it (:func:`chat.may_enter`)."""
-    pairs = sorted({(item.request.room_id, item.request.sender_id) for item in items})
-    params = {
-        "pairs": padded(pairs),
-        "room_ids": padded(sorted({p[0] for p in pairs}), like=len(pairs)),
-        "sender_ids": padded(sorted({p[1] for p in pairs}), like=len(pairs)),
-    }
-    rows = {(row.room_id, row.sender_id): row for row in await conn.execute(statements()["access"], params)}
-    passed = []
-    for item in items:
-        row = rows.get((item.request.room_id, item.request.sender_id))
-        if row is None:
-            outcomes[item.index] = chat_service.room_not_found()
-        elif row.sender_deleted_at is not None:
-            outcomes[item.index] = account_gone()
-        elif not chat_service.may_enter(
-            kind=row.kind,
-            user_id=row.sender_id,
-            pair=(row.user_low_id, row.user_high_id),
-            has_participant=bool(row.has_participant),
-            club_closed_at=row.club_closed_at,
-            role=row.role,
-        ):
-            outcomes[item.index] = chat_service.room_not_found()
-        else:
-            item.row = row
-            item.sender = UserSummary.of_columns(row.sender_id, row.nickname, row.avatar_path, None)
-            passed.append(item)
-    return passed
-
-
-def _still_there(items: list[_Item], locked: dict[int, int], outcomes: list[Outcome | None]) -> list[_Item]:
-    """A room deleted since the access check (its club's deletion) is gone for its messages."""
-    passed = []
-    for item in items:
-        if item.request.room_id in locked:
-            passed.append(item)
-        else:
-            outcomes[item.index] = chat_service.room_not_found()
-    return passed
-
-
-async def _without_resends(conn: Any, items: list[_Item], outcomes: list[Outcome | None]) -> list[_Item]:
-    """Step 4, under the room locks (every committed message of the rooms is visible)."""
-    keys = sorted({(i.request.room_id, i.request.sender_id, i.client_id) for i in items if i.client_id is not None})
-    if not keys:
-        return items
-    stored = {
-        (r.room_id, r.sender_id, r.client_msg_id): r
-        for r in await conn.execute(statements()["resent"], {"keys": padded(keys)})
-    }
-    earlier: dict[tuple[int, int, str], _Item] = {}
-    passed = []
-    for item in items:
-        if item.client_id is None:
-            passed.append(item)
-            continue
-        key = (item.request.room_id, item.request.sender_id, item.client_id)
-        row = stored.get(key)
-        if row is not None:
-            assert item.sender is not None
-            # The row has the message's columns by name: the view a stored message always gets.
-            outcomes[item.index] = (MessagePublic.of(cast(ChatMessage, row), item.sender), False)
-        elif key in earlier:
-            item.first = earlier[key]
-            passed.append(item)
-        else:
-            earlier[key] = item
-            passed.append(item)
-    return passed
-
-
-def _allowed_in_direct_rooms(items: list[_Item], outcomes: list[Outcome | None]) -> list[_Item]:
-    """Step 5. (A resend of this batch follows its first request: it passed, or the error is its own.)"""
-    passed = []
-    refused: set[int] = set()
-    for item in items:
-        row = item.row
-        if item.first is not None:
-            if item.first.index in refused:
-                outcomes[item.index] = outcomes[item.first.index]
-                refused.add(item.index)
-            else:
-                passed.append(item)
-        elif row.kind == "direct" and row.blocked:
-            outcomes[item.index] = Forbidden(code="blocked")
-            refused.add(item.index)
-        elif row.kind == "direct" and (row.peer_id is None or row.peer_deleted_at is not None):
-            outcomes[item.index] = Forbidden(code="user_deleted")
-            refused.add(item.index)
-        else:
-            passed.append(item)
-    return passed
-
-
-async def _mark_read(conn: Any, new: list[_Item]) -> None:
-    """Each sender has read up to their last message; a 1:1 room comes back for whoever hid it."""
-    last: dict[tuple[int, int], _Item] = {}
+def _read_marks(new: list[Item]) -> tuple[list[Item], list[Item]]:
+    """Each sender has read up to their last message of the batch (a 1:1 room also comes back for
+    whoever hid it): the last message per (room, sender) whose participant row exists, and those
+    whose row does not yet (a club member's first message)."""
+    last: dict[tuple[int, int], Item] = {}
     for item in new:
         last[(item.request.room_id, item.request.sender_id)] = item  # in seq order: the last one wins
     existing = [i for i in last.values() if i.row.has_participant]
     missing = [i for i in last.values() if not i.row.has_participant]
-    if existing:
-        await read_and_unhidden(conn, [(i.request.room_id, i.request.sender_id, i.seq) for i in existing])
-    if missing:
-        now = utcnow()
-        await conn.execute(
-            upsert_participant(conn.dialect.name),
-            [
-                {"room_id": i.request.room_id, "user_id": i.request.sender_id, "last_read_seq": i.seq, "joined_at": now}
-                for i in missing
-            ],
-        )
+    return existing, missing
 
 
-async def _recipients(conn: Any, new: list[_Item]) -> dict[int, list[int]]:
+async def _first_read_marks(conn: Any, missing: list[Item]) -> None:
+    now = utcnow()
+    await conn.execute(
+        upsert_participant(conn.dialect.name),
+        [
+            {"room_id": i.request.room_id, "user_id": i.request.sender_id, "last_read_seq": i.seq, "joined_at": now}
+            for i in missing
+        ],
+    )
+
+
+async def _recipients(conn: Any, new: list[Item]) -> dict[int, list[int]]:
     """Who receives each room's messages: the pair, or the club's current members."""
     recipients: dict[int, list[int]] = {}
     clubs: dict[int, list[int]] = {}
@@ -353,10 +200,10 @@ async def _recipients(conn: Any, new: list[_Item]) -> dict[int, list[int]]:
 
 
 async def _notify_absent(
-    session: AsyncSession, new: list[_Item], published: dict[int, MessagePublic], recipients: dict[int, list[int]]
+    session: AsyncSession, new: list[Item], published: dict[int, MessagePublic], recipients: dict[int, list[int]]
 ) -> None:
     """A ``chat_message`` notification to each recipient away from the room, once per room until read."""
-    first_for: dict[tuple[int, int], _Item] = {}  # (room, recipient) -> the first message that could notify
+    first_for: dict[tuple[int, int], Item] = {}  # (room, recipient) -> the first message that could notify
     for item in new:
         room_id = item.request.room_id
         for uid in recipients[room_id]:
@@ -398,7 +245,7 @@ async def _notify_absent(
         after_commit(session, _remember)
 
 
-def _notification_title(item: _Item) -> str:
+def _notification_title(item: Item) -> str:
     assert item.sender is not None
     if item.row.kind == "direct":
         return Msg("notification.chat_message.title_direct", nickname=item.sender.nickname)
