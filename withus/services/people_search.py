@@ -127,9 +127,9 @@ def _caseless(text: str) -> bool:
     is found at the same place in the nickname as in its ``lower()`` (a third of a walked row's cost)."""
     return all(
         (ch.isascii() and not ch.isalpha())
-        or "\uac00" <= ch <= "\ud7a3"  # syllables
-        or "\u1100" <= ch <= "\u11ff"  # jamo
-        or "\u3130" <= ch <= "\u318f"  # compatibility jamo
+        or 0xAC00 <= ord(ch) <= 0xD7A3  # syllables
+        or 0x1100 <= ord(ch) <= 0x11FF  # jamo
+        or 0x3130 <= ord(ch) <= 0x318F  # compatibility jamo
         for ch in text
     )
 
