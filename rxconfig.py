@@ -11,7 +11,7 @@ multiproc.prepare_for_server()
 import reflex as rx  # noqa: E402
 
 from withus.settings import SettingsError, get_settings  # noqa: E402
-from withus.theme import THEME  # noqa: E402
+from withus.theme import THEME, RadixThemesPlugin  # noqa: E402
 
 try:
     settings = get_settings()
@@ -27,5 +27,5 @@ config = rx.Config(
     cors_allowed_origins=settings.allowed_origins,
     show_built_with_reflex=False,
     telemetry_enabled=False,
-    plugins=[rx.plugins.RadixThemesPlugin(theme=THEME), rx.plugins.SitemapPlugin()],
+    plugins=[RadixThemesPlugin(theme=THEME), rx.plugins.SitemapPlugin()],
 )

@@ -16,7 +16,7 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import openapi, problems
-from api.locale import ACCEPT_LANGUAGE_DOC
+from api.locale import ACCEPT_LANGUAGE_DOC, LocaleMiddleware
 from api.observe import ObserveMiddleware
 from api.routes import health, metrics
 from api.static_cache import StaticCacheMiddleware
@@ -117,6 +117,7 @@ def build_api(lifespan: Any = None) -> FastAPI:
     app.add_middleware(StaticCacheMiddleware)  # hashed assets immutable, pages no-cache (api/static_cache.py)
     app.add_middleware(ObserveMiddleware)  # inside RequestIdMiddleware: it reads the request id
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(LocaleMiddleware)  # the request's reader (api/locale.py)
 
     problems.install(app)
     problems.install_unavailable(app)

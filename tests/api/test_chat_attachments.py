@@ -10,6 +10,7 @@ from PIL import Image
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from tests.factories import auth_headers, make_user
+from withus.i18n import t
 from withus.models.user import User
 from withus.services import images
 from withus.settings import get_settings
@@ -114,3 +115,18 @@ async def test_what_is_not_an_image_too_large_or_not_my_room_is_refused(
     assert r.status_code == 404 and r.json()["code"] == "room_not_found"
     r = await client.get(f"/api/chat/rooms/{room_id}/messages", headers=headers)
     assert r.json()["items"] == []
+
+
+async def test_the_notification_of_a_photo_says_photo_in_the_readers_language(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    alice, bob = await make_user(session), await make_user(session)
+    room_id = await _room(client, alice, bob)
+    files = {"file": ("photo.bin", _photo((40, 30)), "application/octet-stream")}
+    r = await client.post(f"/api/chat/rooms/{room_id}/attachments", headers=await auth_headers(alice), files=files)
+    assert r.status_code == 201, r.text
+    listed = {}
+    for lang in ("ko", "en"):
+        r = await client.get("/api/notifications", headers={**await auth_headers(bob), "Accept-Language": lang})
+        listed[lang] = [n["body"] for n in r.json()["items"] if n["type"] == "chat_message"]
+    assert listed == {"ko": [t("chat.photo", "ko")], "en": [t("chat.photo", "en")]}

@@ -80,5 +80,6 @@ async def test_the_code_mail_is_in_the_pages_language(client: httpx.AsyncClient,
 async def test_openapi_says_problem_details_follow_accept_language(client: httpx.AsyncClient, stack: object) -> None:
     doc = (await client.get("/api/openapi.json")).json()
     assert "Accept-Language" in doc["info"]["description"]
+    assert "a deleted member's `nickname`" in doc["info"]["description"]
     schema = doc["components"]["schemas"]
     assert set(schema["UserPrivate"]["properties"]["locale"]["enum"]) == {"ko", "en"}

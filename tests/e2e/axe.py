@@ -1,7 +1,8 @@
 """axe-core (npm, pinned in tests/js/package.json) run inside a Playwright page.
 
 ``serious_violations`` injects ``axe.min.js`` from tests/js/node_modules and returns the
-violations of impact serious or critical, one dict a rule with its nodes' selectors.
+violations of impact moderate, serious or critical, one dict a rule with its nodes' selectors
+(moderate since every page passed it: ``page-has-heading-one`` and ``region`` were the last).
 Every run is also appended to a JSON-lines report (``A11Y_REPORT``, default in the temp
 folder) so the closing note can give counts per page.
 """
@@ -17,7 +18,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 AXE_JS = ROOT / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
 REPORT = Path(os.environ.get("A11Y_REPORT", Path(tempfile.gettempdir()) / "withus-a11y.jsonl"))
-BLOCKING = ("serious", "critical")
+BLOCKING = ("moderate", "serious", "critical")
 
 _RUN = """async () => {
   const r = await axe.run(document, {resultTypes: ['violations']});

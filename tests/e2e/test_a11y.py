@@ -1,6 +1,6 @@
 """Every page, checked by axe-core: PRODUCT.md §8 and §13's addresses with real content
 (tests/e2e/a11y_site.py), anonymous and logged in, with its dialogs and menus open, at 1280 and
-375 px, in Korean and English: no serious or critical violation.
+375 px, in Korean and English: no moderate, serious or critical violation.
 
 The same tour takes the README's gallery: one picture a page, language and width
 (docs/screenshots/pages/ with ``make screenshots``; a scratch folder otherwise).

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import Server, create_user
+from tests.e2e.conftest import E2E_PASSWORD, Server, create_user
 
 
 @pytest.fixture
@@ -94,6 +94,33 @@ def test_a_cold_home_page_downloads_only_the_font_ranges_it_needs(browser: objec
     assert script, "no /assets/ file loaded"
     assert "immutable" in pg.request.get(script).headers.get("cache-control", "")
     assert pg.request.get("/").headers.get("cache-control") == "no-cache"
+    context.close()
+
+
+def test_a_cold_logged_in_home_page_stays_under_600_kb(browser: object, server: Server) -> None:
+    """Issue 14's goal, logged in (the header's menus and the bell add to it): the build's files, the
+    fonts and the page, without the clubs' uploaded covers (what other tests left on this server)."""
+    create_user(server, "lightweight", nickname="가벼운회원")
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="ko-KR", base_url=server.url)  # type: ignore[attr-defined]
+    pg = context.new_page()
+    r = pg.request.post("/api/auth/login?cookie=true", data={"login": "lightweight", "password": E2E_PASSWORD})
+    assert r.status == 200, r.text()
+    pg.goto("/")
+    expect(pg.locator("#user-menu")).to_be_visible()
+    pg.evaluate("document.fonts.ready")
+    pg.wait_for_load_state("networkidle")
+    sizes = pg.evaluate(
+        """() => {
+        const nav = performance.getEntriesByType('navigation')[0];
+        const res = performance.getEntriesByType('resource').filter(r => !r.name.includes('/media/'));
+        const of = test => res.filter(r => test(r.name)).reduce((s, r) => s + r.transferSize, 0);
+        return {total: (nav ? nav.transferSize : 0) + of(() => true), js: of(n => n.endsWith('.js')),
+                css: of(n => n.endsWith('.css')), fonts: of(n => n.includes('/fonts/'))};
+    }"""
+    )
+    print("cold home, logged in:", sizes)
+    assert sizes["js"] > 0 and sizes["css"] > 0, sizes
+    assert sizes["total"] < 600_000, sizes
     context.close()
 
 

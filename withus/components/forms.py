@@ -168,12 +168,16 @@ def form_card(
 
 
 def section_card(
-    title: str | rx.Var[str], *children: rx.Component, description: str | rx.Var[str] | None = None, **props: Any
+    title: str | rx.Var[str],
+    *children: rx.Component,
+    description: str | rx.Var[str] | None = None,
+    level: str = "h2",
+    **props: Any,
 ) -> rx.Component:
-    """A titled card for one part of a longer page (settings)."""
+    """A titled card for one part of a longer page (settings); ``level="h1"`` when it is the page."""
     return rx.card(
         rx.vstack(
-            rx.heading(title, size="4", as_="h2"),
+            rx.heading(title, size="4", as_=level),
             rx.text(description, color_scheme="gray", size="2") if description is not None else rx.fragment(),
             *children,
             spacing="3",

@@ -7,6 +7,7 @@ readers) and the account actions sit in a dropdown menu.
 from __future__ import annotations
 
 import reflex as rx
+from reflex.vars.base import VarData
 
 from withus.components.notification_bell import chat_unread_badge, notification_bell
 from withus.i18n.ui import IS_EN, tr
@@ -16,6 +17,20 @@ from withus.state.notifications import NotificationBellState as Bell
 from withus.theme import CONTENT_MAX_WIDTH
 
 LOGOUT_SCRIPT = "withus.logout('/')"
+HEADER_ID = "site-header"
+# Where the header's menus open: inside the header (a landmark), not at the end of <body> where
+# Radix puts them (axe: region). Looked up after the menu mounts, so a page change never leaves
+# it pointing at the page before's header; until then Radix falls back to <body>.
+MENU_LAYER = rx.Var(
+    "menuLayer",
+    _var_data=VarData(
+        hooks={
+            "const [menuLayer, setMenuLayer] = useState(null);\n"
+            f"useEffect(() => setMenuLayer(document.getElementById({HEADER_ID!r})), []);": None
+        },
+        imports={"react": ["useState", "useEffect"]},
+    ),
+)
 
 
 def nav_link(
@@ -97,6 +112,7 @@ def user_menu() -> rx.Component:
                 color_scheme="red",
             ),
             align="end",
+            custom_attrs={"container": MENU_LAYER},
         ),
         modal=False,
     )
@@ -126,6 +142,7 @@ def guest_actions() -> rx.Component:
                 menu_link(tr("header.login"), "/login", "log-in"),
                 menu_link(tr("header.signup"), "/signup", "user-plus"),
                 align="end",
+                custom_attrs={"container": MENU_LAYER},
             ),
             modal=False,
         ),
@@ -220,6 +237,7 @@ def header() -> rx.Component:
         top="0",
         z_index="10",
         width="100%",
+        id=HEADER_ID,
     )
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import field_validator
+from pydantic import field_serializer, field_validator
 from sqlalchemy import DateTime, Index
 from sqlmodel import Field, SQLModel
 
 from withus.i18n import Msg
+from withus.i18n.reader import reader
 from withus.models.base import Base, created_at_field
 from withus.models.post import clean_text, doc
 from withus.models.types import StrictId, Text
@@ -62,6 +63,15 @@ class CommentPublic(SQLModel):
     can_edit: bool
     can_delete: bool
     replies: list[CommentPublic] = Field(default_factory=list)
+
+    @field_serializer("body")
+    def _shown_body(self, body: str) -> str:
+        # The services write a placeholder in Korean; its reader gets it in their language.
+        if self.deleted and body == DELETED_PLACEHOLDER:
+            return DELETED_PLACEHOLDER.render(reader().locale)
+        if self.hidden and self.author is None and body == HIDDEN_PLACEHOLDER:
+            return HIDDEN_PLACEHOLDER.render(reader().locale)
+        return body
 
 
 class CommentPage(SQLModel):

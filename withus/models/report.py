@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import field_validator
+from pydantic import field_serializer, field_validator
 from sqlalchemy import DateTime, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -20,7 +20,7 @@ from withus.i18n import Msg
 from withus.models.base import Base, created_at_field
 from withus.models.post import clean_text, doc
 from withus.models.types import StrictId, Text
-from withus.models.user import UserSummary
+from withus.models.user import UserSummary, shown_nickname
 
 TargetType = Literal["user", "club", "post", "comment", "message"]
 ReportStatus = Literal["open", "hidden", "dismissed"]
@@ -56,6 +56,10 @@ class ReportReview(ReportPublic):
     decided_by: UserSummary | None
     target_preview: str | None  # a title, an excerpt or a name; None when the target is gone
     target_link: str | None  # the page of the target (``/posts/3``), when it has one
+
+    @field_serializer("target_preview")
+    def _shown_preview(self, preview: str | None) -> str | None:
+        return shown_nickname(preview) if self.target_type == "user" and preview is not None else preview
 
 
 class ReportPage(SQLModel):

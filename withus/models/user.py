@@ -10,11 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, field_serializer
 from sqlalchemy import JSON, Column, DateTime
 from sqlmodel import Field, SQLModel
 
 from withus.i18n import Msg
+from withus.i18n.reader import reader
 from withus.models.base import Base, as_utc, created_at_field
 
 DELETED_NICKNAME = Msg("user.deleted_nickname")  # a deleted account's name (pages: shown_name)
@@ -63,6 +64,16 @@ def display_nickname(nickname: str, deleted_at: datetime | None) -> str:
     return DELETED_NICKNAME if deleted_at is not None else nickname
 
 
+def shown_nickname(nickname: str) -> str:
+    """``nickname`` as its reader sees it: a deleted account's name in the reader's language.
+
+    Views hold the Korean name (``DELETED_NICKNAME``, reserved, so no one else can take it); the
+    reader is the API request's ``Accept-Language`` (``api.locale.LocaleMiddleware``) or a page
+    event's locale (``withus.i18n.reader``).
+    """
+    return DELETED_NICKNAME.render(reader().locale) if nickname == DELETED_NICKNAME else nickname
+
+
 def avatar_url(avatar_path: str | None, deleted_at: datetime | None) -> str:
     if avatar_path and deleted_at is None:
         return MEDIA_URL_PREFIX + avatar_path
@@ -75,6 +86,10 @@ class UserSummary(BaseModel):
     id: int
     nickname: str
     avatar_url: str
+
+    @field_serializer("nickname")
+    def _shown_nickname(self, nickname: str) -> str:
+        return shown_nickname(nickname)
 
     @classmethod
     def of(cls, user: User) -> UserSummary:
@@ -101,6 +116,10 @@ class UserPublic(SQLModel):
     avatar_url: str
     created_at: datetime
     is_deleted: bool = False
+
+    @field_serializer("nickname")
+    def _shown_nickname(self, nickname: str) -> str:
+        return shown_nickname(nickname)
 
     @classmethod
     def of(cls, user: User) -> UserPublic:

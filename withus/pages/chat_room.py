@@ -37,10 +37,13 @@ def room_bar() -> rx.Component:
         ),
         room_avatar(r.avatar_url, r.initial, r.kind, size="3"),
         rx.vstack(
-            rx.cond(
-                r.href != "",
-                rx.link(r.title, href=r.href, weight="bold", size="4", color="inherit", truncate=True),
-                rx.text(r.title, weight="bold", size="4", truncate=True),
+            # The room's name is the page's heading (axe: page-has-heading-one).
+            rx.heading(
+                rx.cond(r.href != "", rx.link(r.title, href=r.href, color="inherit"), r.title),
+                as_="h1",
+                size="4",
+                truncate=True,
+                max_width="100%",
             ),
             rx.text(r.subtitle, size="1", color_scheme="gray"),
             spacing="0",

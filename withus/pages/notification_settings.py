@@ -60,6 +60,7 @@ def index() -> rx.Component:
                 ),
                 rx.text(tr("notification_settings.chat_note"), size="1", color_scheme="gray"),
                 description=tr("notification_settings.description"),
+                level="h1",  # the page is this one card
             ),
             width="100%",
             max_width="640px",

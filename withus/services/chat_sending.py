@@ -230,7 +230,7 @@ async def _notify_absent(
             user_id=uid,
             type="chat_message",
             title=_notification_title(item),
-            body=chat_service.preview(message.body) if message.attachment is None else str(Msg("chat.photo")),
+            body=chat_service.preview(message.body) if message.attachment is None else Msg("chat.photo"),
             link=f"/chat/{room_id}",
             data={"room_id": room_id, "message_id": message.id, "seq": message.seq, "sender_id": message.sender.id},
         )
