@@ -32,7 +32,7 @@ BENCHMARKS = [
     "mail_outbox",
 ]
 """What ``python -m bench`` runs, in this order."""
-OTHERS = ["soak", "page_load"]
+OTHERS = ["soak", "page_load", "send_batches"]
 """Run only when named (minutes long)."""
 
 

@@ -214,60 +214,6 @@ async def inserted(conn: Any, rows: list[dict[str, Any]]) -> list[int]:
     return [by_seq[(r["room_id"], r["seq"])] for r in rows]
 
 
-# advanced + inserted + read_and_unhidden in one statement, one round trip instead of three: the
-# three touch different tables and none reads what another writes, so one snapshot serves them all
-# (every room is already locked by this transaction).
-UNNEST_STORE = text(
-    "WITH advanced AS (UPDATE chat_rooms SET last_seq = v.seq, last_activity_at = :created_at "
-    "FROM unnest(CAST(:adv_room_ids AS INTEGER[]), CAST(:adv_seqs AS INTEGER[])) AS v(room_id, seq) "
-    "WHERE chat_rooms.id = v.room_id), "
-    "v AS (SELECT * FROM unnest(CAST(:mark_room_ids AS INTEGER[]), CAST(:mark_sender_ids AS INTEGER[]), "
-    "CAST(:mark_seqs AS INTEGER[])) AS t(room_id, sender_id, seq)), "
-    "marked AS (UPDATE chat_participants AS p SET "
-    "last_read_seq = COALESCE((SELECT v.seq FROM v WHERE v.room_id = p.room_id AND v.sender_id = p.user_id), "
-    "p.last_read_seq), hidden_at = NULL "
-    "WHERE p.room_id IN (SELECT v.room_id FROM v) AND (p.hidden_at IS NOT NULL "
-    "OR EXISTS (SELECT 1 FROM v WHERE v.room_id = p.room_id AND v.sender_id = p.user_id))) "
-    "INSERT INTO chat_messages (room_id, seq, sender_id, body, client_msg_id, created_at) "
-    "SELECT r, s, u, b, c, :created_at FROM unnest("
-    "CAST(:room_ids AS INTEGER[]), CAST(:seqs AS INTEGER[]), CAST(:sender_ids AS INTEGER[]), "
-    "CAST(:bodies AS TEXT[]), CAST(:client_ids AS TEXT[])) AS t(r, s, u, b, c) "
-    "RETURNING id, room_id, seq"
-).bindparams(bindparam("created_at", type_=DateTime(timezone=True)))
-
-
-async def stored(
-    conn: Any, seqs: dict[int, int], rows: list[dict[str, Any]], marks: list[tuple[int, int, int]]
-) -> list[int]:
-    """:func:`advanced`, :func:`inserted` and :func:`read_and_unhidden` (``marks`` may be empty); the
-    messages' ids in the order of ``rows``. On PostgreSQL, without images, one statement."""
-    if conn.dialect.name != "postgresql" or any(r["attachment_path"] for r in rows):
-        await advanced(conn, seqs, rows[0]["created_at"])
-        ids = await inserted(conn, rows)
-        if marks:
-            await read_and_unhidden(conn, marks)
-        return ids
-    rooms = sorted(seqs)
-    result = await conn.execute(
-        UNNEST_STORE,
-        {
-            "adv_room_ids": rooms,
-            "adv_seqs": [seqs[r] for r in rooms],
-            "mark_room_ids": [m[0] for m in marks],
-            "mark_sender_ids": [m[1] for m in marks],
-            "mark_seqs": [m[2] for m in marks],
-            "room_ids": [r["room_id"] for r in rows],
-            "seqs": [r["seq"] for r in rows],
-            "sender_ids": [r["sender_id"] for r in rows],
-            "bodies": [r["body"] for r in rows],
-            "client_ids": [r["client_msg_id"] for r in rows],
-            "created_at": rows[0]["created_at"],
-        },
-    )
-    by_seq = {(row.room_id, row.seq): row.id for row in result}
-    return [by_seq[(r["room_id"], r["seq"])] for r in rows]
-
-
 @cache
 def upsert_participant(dialect: str) -> Any:
     """A club member's first message in the room creates their read state (or, if a read mark

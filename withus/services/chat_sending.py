@@ -47,9 +47,11 @@ from withus.services.chat_send_checks import Item
 from withus.services.chat_send_checks import Outcome as Outcome  # the request and its answer, used by name from here
 from withus.services.chat_send_checks import SendRequest as SendRequest
 from withus.services.chat_send_statements import (
+    advanced,
+    inserted,
     padded,
+    read_and_unhidden,
     statements,
-    stored,
     upsert_participant,
 )
 
@@ -94,6 +96,7 @@ async def send_messages(session: AsyncSession, requests: Sequence[SendRequest]) 
             last_seq[item.request.room_id] += 1
             item.seq = last_seq[item.request.room_id]
     new = [item for item in items if item.first is None]
+    await advanced(conn, {item.request.room_id: last_seq[item.request.room_id] for item in new}, now)
     rows = [
         {
             "room_id": item.request.room_id,
@@ -106,11 +109,8 @@ async def send_messages(session: AsyncSession, requests: Sequence[SendRequest]) 
         }
         for item in new
     ]
-    existing, missing = _read_marks(new)
-    seqs = {item.request.room_id: last_seq[item.request.room_id] for item in new}
-    ids = await stored(conn, seqs, rows, [(i.request.room_id, i.request.sender_id, i.seq) for i in existing])
-    if missing:
-        await _first_read_marks(conn, missing)
+    ids = await inserted(conn, rows)
+    await _mark_read(conn, new)
 
     published: dict[int, MessagePublic] = {}
     for item, message_id in zip(new, ids, strict=True):
@@ -156,27 +156,24 @@ def _rooms_of(items: list[Item]) -> dict[str, Any]:
     return {"room_ids": padded(sorted({item.request.room_id for item in items}))}
 
 
-def _read_marks(new: list[Item]) -> tuple[list[Item], list[Item]]:
-    """Each sender has read up to their last message of the batch (a 1:1 room also comes back for
-    whoever hid it): the last message per (room, sender) whose participant row exists, and those
-    whose row does not yet (a club member's first message)."""
+async def _mark_read(conn: Any, new: list[Item]) -> None:
+    """Each sender has read up to their last message; a 1:1 room comes back for whoever hid it."""
     last: dict[tuple[int, int], Item] = {}
     for item in new:
         last[(item.request.room_id, item.request.sender_id)] = item  # in seq order: the last one wins
     existing = [i for i in last.values() if i.row.has_participant]
     missing = [i for i in last.values() if not i.row.has_participant]
-    return existing, missing
-
-
-async def _first_read_marks(conn: Any, missing: list[Item]) -> None:
-    now = utcnow()
-    await conn.execute(
-        upsert_participant(conn.dialect.name),
-        [
-            {"room_id": i.request.room_id, "user_id": i.request.sender_id, "last_read_seq": i.seq, "joined_at": now}
-            for i in missing
-        ],
-    )
+    if existing:
+        await read_and_unhidden(conn, [(i.request.room_id, i.request.sender_id, i.seq) for i in existing])
+    if missing:
+        now = utcnow()
+        await conn.execute(
+            upsert_participant(conn.dialect.name),
+            [
+                {"room_id": i.request.room_id, "user_id": i.request.sender_id, "last_read_seq": i.seq, "joined_at": now}
+                for i in missing
+            ],
+        )
 
 
 async def _recipients(conn: Any, new: list[Item]) -> dict[int, list[int]]:
