@@ -201,6 +201,15 @@ def page(browser: object, server: Server) -> Iterator[object]:
     context.close()
 
 
+@pytest.fixture(scope="session")
+def site(server: Server, tmp_path_factory: pytest.TempPathFactory) -> object:
+    """tests/e2e/a11y_site.py's content, built once for the axe tour and the keyboard tests: both only
+    look at it (opening the bell or a page marks nothing read that the other counts on)."""
+    from tests.e2e.a11y_site import build_site
+
+    return build_site(server, tmp_path_factory.mktemp("a11y"))
+
+
 def screenshot(page: object, name: str) -> Path:
     """Saves a screenshot (for the README with UPDATE_SCREENSHOTS=1), after fonts have loaded."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.a11y_site import Site, build_site
+from tests.e2e.a11y_site import Site
 from tests.e2e.conftest import E2E_PASSWORD, Server
 
 # WCAG's relative luminance and contrast ratio of two CSS rgb()/rgba() colours (alpha over white).
@@ -36,11 +36,6 @@ RING_JS = """() => {
   return {style: st.outlineStyle, width: parseFloat(st.outlineWidth), color: st.outlineColor, bg,
           text: (el.innerText || el.getAttribute('aria-label') || '').trim().slice(0, 40)};
 }"""
-
-
-@pytest.fixture(scope="module")
-def site(server: Server, tmp_path_factory: pytest.TempPathFactory) -> Site:
-    return build_site(server, tmp_path_factory.mktemp("a11y-keys"))
 
 
 def _window(browser: Browser, server: Server, who: str | None, *, locale: str = "ko-KR", **extra: object) -> Page:
