@@ -20,10 +20,10 @@ from withus.realtime.stomp_frames import (
     SUPPORTED_VERSIONS,
     Frame,
     StompProtocolError,
-    decode_json,
     negotiate_version,
     parse_heartbeat,
 )
+from withus.realtime.stomp_json import decode_json
 from withus.services import chat_signals
 from withus.services import sessions as session_service
 from withus.services import users as user_service

@@ -433,7 +433,7 @@ def test_command_sets() -> None:
 
 
 def test_decode_json_refuses_a_lone_surrogate_only() -> None:
-    from withus.realtime.stomp_frames import decode_json
+    from withus.realtime.stomp_json import decode_json
 
     with pytest.raises(ValueError):
         decode_json(b'{"body": "a\\ud800"}')
