@@ -544,13 +544,19 @@ async def test_a_silent_peer_is_closed_and_a_beating_one_is_not(
 # ---------------------------------------------------------------- tokens
 
 
-async def test_logging_out_closes_that_sessions_sockets_only(live_server: LiveServer, session: AsyncSession) -> None:
+async def _two_sessions_connected(live_server: LiveServer, session: AsyncSession) -> tuple[Any, RawStomp, RawStomp]:
+    """One user logged in twice, a socket connected on each: (the session to end, its socket, the other's)."""
     user = await make_user(session)
     ending, staying = await login_pair(user), await login_pair(user)
     doomed = await RawStomp.open(live_server)
     assert (await doomed.connect(ending.access_token)).command == "CONNECTED"
     other = await RawStomp.open(live_server)
     assert (await other.connect(staying.access_token)).command == "CONNECTED"
+    return ending, doomed, other
+
+
+async def test_logging_out_closes_that_sessions_sockets_only(live_server: LiveServer, session: AsyncSession) -> None:
+    ending, doomed, other = await _two_sessions_connected(live_server, session)
     await doomed.send("SUBSCRIBE", {"id": "q", "destination": "/user/queue/messages", "receipt": "ready"})
     assert (await doomed.recv()).get("receipt-id") == "ready"
 
@@ -574,12 +580,7 @@ async def test_a_session_ended_without_its_event_is_closed_by_the_poll(
     """The revocation event can be missed (the hub was cut off from Redis): the liveness poll,
     one round trip for every connection due, closes the sockets of the ended session only."""
     stomp_config.liveness_check_interval = 0.3
-    user = await make_user(session)
-    ending, staying = await login_pair(user), await login_pair(user)
-    doomed = await RawStomp.open(live_server)
-    assert (await doomed.connect(ending.access_token)).command == "CONNECTED"
-    other = await RawStomp.open(live_server)
-    assert (await other.connect(staying.access_token)).command == "CONNECTED"
+    ending, doomed, other = await _two_sessions_connected(live_server, session)
     await get_kv().delete(session_service._sess(ending.session_id))  # ended, and nothing published
     error = _error(await doomed.recv_until_closed())
     assert error.get("message") == "token_revoked"
