@@ -25,7 +25,8 @@ def test_an_english_browser_gets_english_first_and_can_switch(english_page: Page
     page.goto("/")
     expect(page.get_by_role("link", name="Find clubs")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    page.get_by_role("button", name="한국어 화면으로 보기").click()
+    with page.expect_navigation():  # the switch sets the cookie and reloads: wait for the reload
+        page.get_by_role("button", name="한국어 화면으로 보기").click()
     expect(page.get_by_role("link", name="모임 찾기")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "ko")
     cookies = {c["name"]: c["value"] for c in page.context.cookies()}
@@ -38,7 +39,8 @@ def test_a_korean_browser_gets_korean_and_can_switch_to_english(page: Page) -> N
     page.goto("/")
     expect(page.get_by_role("link", name="모임 찾기")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "ko")
-    page.get_by_role("button", name="Switch to English").click()
+    with page.expect_navigation():  # the switch sets the cookie and reloads: wait for the reload
+        page.get_by_role("button", name="Switch to English").click()
     expect(page.get_by_role("link", name="Find clubs")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "en")
 
