@@ -48,18 +48,25 @@ migrate: setup
 	$(PY) -m withus.cli migrate
 
 run: system-run setup migrate
-	@echo "withUs: starting on http://localhost:$(PORT) (production build; first build takes a minute)"
-	$(VENV)/bin/reflex run --env prod --single-port --frontend-port $(PORT) --backend-port $(PORT)
+	@echo "withUs: starting on http://localhost:$(PORT) (production build: the first takes a minute, later starts reuse it while the sources are unchanged)"
+	$(PY) -m deploy.serve_built --build --host 0.0.0.0 --port $(PORT)
 
 dev: system-run setup migrate
 	$(VENV)/bin/reflex run --env dev
 
-# In-process tests on both cores, then the ones that start real servers, one at a time. (Side by side
-# they took 870 s instead of about 1,000, but in one of two runs a browser test timed out under the
-# load: a red run costs more than two minutes.)
+# The in-process tests (both cores) run in the background, beside the ones that start real servers and
+# drive Chromium, which mostly wait on them (about half a core): their output goes to $(INPROC_LOG),
+# shown when both are done. The exit status is a failure if either failed.
+INPROC_LOG := data/test-in-process.log
 test: system setup
-	$(PY) -m pytest -n 2 --dist worksteal -m "not e2e and not scaleout"
-	$(PY) -m pytest -m "e2e or scaleout"
+	@mkdir -p data
+	@echo "withUs: in-process tests in the background (output in $(INPROC_LOG)); browser and scale-out tests here"
+	@$(PY) -m pytest -n 2 --dist worksteal -m "not e2e and not scaleout" > $(INPROC_LOG) 2>&1 & inproc=$$!; \
+	$(PY) -m pytest -m "e2e or scaleout"; browser=$$?; \
+	wait $$inproc; in_process=$$?; \
+	echo "== in-process tests ($(INPROC_LOG))"; \
+	if [ $$in_process -ne 0 ]; then cat $(INPROC_LOG); else tail -n 2 $(INPROC_LOG); fi; \
+	exit $$(( browser || in_process ))
 
 # Refreshes the README's pictures in docs/screenshots from the browser tests.
 screenshots: system setup

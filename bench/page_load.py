@@ -25,7 +25,6 @@ Chromium) on home and the club page and prints its accessibility and performance
 from __future__ import annotations
 
 import argparse
-import fcntl
 import json
 import os
 import statistics
@@ -101,9 +100,6 @@ def run_args(args: argparse.Namespace) -> list[Result]:
     from tests.e2e.a11y_site import build_site
     from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, E2E_PASSWORD, start_server, stop_server
 
-    # One production build of .web at a time on a checkout (the browser tests take the same lock).
-    lock = open(tempfile.gettempdir() + "/withus-e2e.lock", "w")  # noqa: SIM115 - held until the end
-    fcntl.flock(lock, fcntl.LOCK_EX)
     proc, server = start_server(name="page-load")
     try:
         site = build_site(server, Path(tempfile.mkdtemp()))
@@ -162,7 +158,6 @@ def run_args(args: argparse.Namespace) -> list[Result]:
         ]
     finally:
         stop_server(proc)
-        lock.close()
 
 
 def run() -> list[Result]:

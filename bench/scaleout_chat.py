@@ -38,7 +38,7 @@ from typing import Any
 import psutil
 
 from bench.results import Result
-from deploy.local import LocalDeployment, build_lock
+from deploy.local import LocalDeployment
 
 TARGET = "#6: measured, no target (shows the ceiling)"
 PER_USER_RATE = 2.8  # messages/s: under the 30 per 10 s limit of one user
@@ -296,27 +296,26 @@ def run(
 
     root = Path(tempfile.mkdtemp(prefix="withus-bench-scaleout-"))
     deployment = LocalDeployment(root, count=2, workers=1)
-    with build_lock():
-        try:
-            deployment.start()
-            names = [f"b{i}" for i in range(2 * pairs)]
-            rooms = [[names[2 * i], names[2 * i + 1]] for i in range(pairs)]
-            data = seed.run(deployment.env(0), {"users": names, "rooms": rooms})
-            users = []
-            for a, b in rooms:
-                room = data["rooms"][f"{a}:{b}"]
-                users.append({**data["users"][a], "room": room})
-                users.append({**data["users"][b], "room": room})
-            single, spread = deployment.instance(0).url, deployment.url
-            one, one_cpu = _measure(deployment, single, users, warmup, duration, PER_USER_RATE)
-            two, two_cpu = _measure(deployment, spread, users, warmup, duration, PER_USER_RATE)
-            calm = users[:steady_users]
-            one_calm, _ = _measure(deployment, single, calm, warmup / 2, duration, STEADY_RATE)
-            two_calm, _ = _measure(deployment, spread, calm, warmup / 2, duration, STEADY_RATE)
-            rss_before, rss_held, opened = _memory_per_connection(deployment, users, idle_connections)
-        finally:
-            deployment.stop()
-            shutil.rmtree(root, ignore_errors=True)
+    try:
+        deployment.start()
+        names = [f"b{i}" for i in range(2 * pairs)]
+        rooms = [[names[2 * i], names[2 * i + 1]] for i in range(pairs)]
+        data = seed.run(deployment.env(0), {"users": names, "rooms": rooms})
+        users = []
+        for a, b in rooms:
+            room = data["rooms"][f"{a}:{b}"]
+            users.append({**data["users"][a], "room": room})
+            users.append({**data["users"][b], "room": room})
+        single, spread = deployment.instance(0).url, deployment.url
+        one, one_cpu = _measure(deployment, single, users, warmup, duration, PER_USER_RATE)
+        two, two_cpu = _measure(deployment, spread, users, warmup, duration, PER_USER_RATE)
+        calm = users[:steady_users]
+        one_calm, _ = _measure(deployment, single, calm, warmup / 2, duration, STEADY_RATE)
+        two_calm, _ = _measure(deployment, spread, calm, warmup / 2, duration, STEADY_RATE)
+        rss_before, rss_held, opened = _memory_per_connection(deployment, users, idle_connections)
+    finally:
+        deployment.stop()
+        shutil.rmtree(root, ignore_errors=True)
     runs = (("one instance", one), ("two instances", two), ("one, steady", one_calm), ("two, steady", two_calm))
     for label, result in runs:
         print(

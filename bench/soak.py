@@ -36,7 +36,7 @@ import httpx
 import psutil
 
 from bench.results import Result, table
-from deploy.local import LocalDeployment, build_lock
+from deploy.local import LocalDeployment
 
 RSS_GROWTH = 0.10
 FD_GROWTH = 10
@@ -148,34 +148,33 @@ def run(minutes: float = 5.0, every: float = 10.0, pairs: int = 10, warmup: floa
     root = Path(tempfile.mkdtemp(prefix="withus-soak-"))
     deployment = LocalDeployment(root, count=2, workers=1)
     samples: list[list[tuple[float, float, int]]] = [[], []]
-    with build_lock():
-        try:
-            deployment.start()
-            names = [f"soak{i}" for i in range(2 * pairs)]
-            rooms = [[names[2 * i], names[2 * i + 1]] for i in range(pairs)]
-            data = seed.run(deployment.env(0), {"users": names, "rooms": rooms})
-            users = []
-            for a, b in rooms:
-                room = data["rooms"][f"{a}:{b}"]
-                users += [{**data["users"][a], "room": room}, {**data["users"][b], "room": room}]
-            ctx = mp.get_context("spawn")
-            out = ctx.Queue()
-            load = ctx.Process(target=_load_process, args=(deployment.url, users, seconds, out))
-            load.start()
-            started = time.monotonic()
-            while time.monotonic() - started < seconds:
-                for index in range(deployment.count):
-                    rss, fds = _sample(deployment.instance(index).pid)
-                    samples[index].append((time.monotonic() - started, rss, fds))
-                line = "  ".join(f"app{i}: {s[-1][1]:.0f} MB {s[-1][2]} fds" for i, s in enumerate(samples))
-                print(f"   {time.monotonic() - started:5.0f} s  {line}", flush=True)
-                time.sleep(every)
-            counts = out.get(timeout=120)
-            load.join(timeout=30)
-            print(f"   load: {counts}", flush=True)
-        finally:
-            deployment.stop()
-            shutil.rmtree(root, ignore_errors=True)
+    try:
+        deployment.start()
+        names = [f"soak{i}" for i in range(2 * pairs)]
+        rooms = [[names[2 * i], names[2 * i + 1]] for i in range(pairs)]
+        data = seed.run(deployment.env(0), {"users": names, "rooms": rooms})
+        users = []
+        for a, b in rooms:
+            room = data["rooms"][f"{a}:{b}"]
+            users += [{**data["users"][a], "room": room}, {**data["users"][b], "room": room}]
+        ctx = mp.get_context("spawn")
+        out = ctx.Queue()
+        load = ctx.Process(target=_load_process, args=(deployment.url, users, seconds, out))
+        load.start()
+        started = time.monotonic()
+        while time.monotonic() - started < seconds:
+            for index in range(deployment.count):
+                rss, fds = _sample(deployment.instance(index).pid)
+                samples[index].append((time.monotonic() - started, rss, fds))
+            line = "  ".join(f"app{i}: {s[-1][1]:.0f} MB {s[-1][2]} fds" for i, s in enumerate(samples))
+            print(f"   {time.monotonic() - started:5.0f} s  {line}", flush=True)
+            time.sleep(every)
+        counts = out.get(timeout=120)
+        load.join(timeout=30)
+        print(f"   load: {counts}", flush=True)
+    finally:
+        deployment.stop()
+        shutil.rmtree(root, ignore_errors=True)
     results = []
     for index, series in enumerate(samples):
         steady = [s for s in series if s[0] >= warmup * seconds]

@@ -1,18 +1,18 @@
 """Start and stop N withUs instances on this machine (the tests and benchmarks use it too).
 
-Each instance is the production server exactly as ``make run`` starts it
-(``reflex run --env prod --single-port``) on a port of its own, in a process group
-of its own (granian's supervisor and its workers), with the settings every instance
+Each instance is the production server as ``make run`` starts it (``deploy/serve_built.py``:
+Reflex's production backend with the built pages, on one port) on a port of its own, in a
+process group of its own (granian's supervisor and its workers), with the settings every instance
 of one deployment must share: ``DATABASE_URL``, ``REDIS_URL``, ``JWT_SECRET`` and the
 public address people use (nginx's), which Reflex bakes into the built frontend.
 
     python -m deploy.instances start --count 2 --base-port 8001 --public-url https://withus.example
     python -m deploy.instances stop
 
-``start`` migrates the database once, then starts the instances one after the other
-(each start rebuilds ``.web``; one at a time, none rewrites files another is serving
-mid-start), waits until each answers ``/api/health/ready``, and prints the nginx
-``upstream`` lines. PIDs and logs go to ``--run-dir`` (default ``data/instances``).
+``start`` migrates the database once, builds the pages once for the public address (skipped
+when ``.web`` holds that build of the same sources), then starts the instances, waits until each
+answers ``/api/health/ready``, and prints the nginx ``upstream`` lines. PIDs and logs go to
+``--run-dir`` (default ``data/instances``).
 ``stop`` sends SIGTERM to every instance's process group: each one tells its STOMP and
 SSE clients, finishes what it was storing and exits within 10 seconds.
 """
@@ -31,13 +31,15 @@ from pathlib import Path
 
 import httpx
 
+from deploy import serve_built
+
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRED = ("DATABASE_URL", "REDIS_URL", "JWT_SECRET")
 
 
 @dataclass
 class Instance:
-    """One running server: a process group led by ``reflex run``."""
+    """One running server: a process group led by ``python -m deploy.serve_built``."""
 
     name: str
     host: str
@@ -155,25 +157,18 @@ def migrate(env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "-m", "withus.cli", "migrate"], cwd=ROOT, env=env, check=True)
 
 
+def build_pages(env: dict[str, str], *, log: Path | None = None) -> bool:
+    """Build the pages once for the deployment's public address (``REFLEX_API_URL`` of ``env``)."""
+    return serve_built.build(env, env["REFLEX_API_URL"], log=log)
+
+
 def start(
     *, name: str, port: int, env: dict[str, str], log: Path, host: str = "127.0.0.1", timeout: float = 300.0
 ) -> Instance:
-    """Start one instance and wait until it serves ``/api/health`` and ``/``."""
+    """Start one instance on the pages ``build_pages`` built, and wait until it serves
+    ``/api/health/ready`` and ``/``."""
     log.parent.mkdir(parents=True, exist_ok=True)
-    reflex = Path(sys.executable).parent / "reflex"
-    command = [
-        str(reflex),
-        "run",
-        "--env",
-        "prod",
-        "--single-port",
-        "--frontend-port",
-        str(port),
-        "--backend-port",
-        str(port),
-        "--backend-host",
-        host,
-    ]
+    command = serve_built.command(host, port)
     with log.open("ab") as out:
         proc = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
@@ -228,6 +223,7 @@ def _cmd_start(args: argparse.Namespace) -> int:
     ]
     if not args.no_migrate:
         migrate(envs[0])
+    build_pages(envs[0], log=run_dir / "build.log")
     for i, env in enumerate(envs):
         port = args.base_port + i
         instance = start(
@@ -272,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy.instances", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     run_dir = str(ROOT / "data" / "instances")
-    p_start = sub.add_parser("start", help="migrate once, then start N instances one after the other")
+    p_start = sub.add_parser("start", help="migrate and build the pages once, then start N instances")
     p_start.add_argument("--count", type=int, default=2)
     p_start.add_argument("--base-port", type=int, default=8001)
     p_start.add_argument("--host", default="0.0.0.0", help="address the instances listen on")

@@ -1,8 +1,9 @@
 """A whole deployment on one machine: throwaway PostgreSQL and Redis, N instances, nginx.
 
 For trying the scale-out set-up, for the tests in tests/scaleout and for the
-benchmarks. Everything listens on 127.0.0.1 on free ports and lives in one
-temporary folder; nothing touches the machine's own PostgreSQL or Redis, so the
+benchmarks. Everything listens on 127.0.0.1 on free ports (nginx on ``public_address`` when
+given) and lives in one temporary folder; the pages are built once for nginx's address and served
+by every instance (``deploy/serve_built.py``); nothing touches the machine's own PostgreSQL or Redis, so the
 database and Redis can be stopped and restarted at will::
 
     python -m deploy.local --instances 2          # prints the address; Ctrl-C stops everything
@@ -14,7 +15,6 @@ PostgreSQL refuses to run as root: as root the cluster is made and run as the
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import glob
 import os
 import secrets
@@ -24,7 +24,6 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,8 +33,6 @@ from deploy import instances as inst
 from deploy.render_nginx import prepare_prefix, render
 
 NGINX = os.environ.get("NGINX", "/usr/sbin/nginx")
-BUILD_LOCK = Path(tempfile.gettempdir()) / "withus-e2e.lock"
-"""Held while instances built from this checkout run: another run's build would rewrite .web under them."""
 
 
 def free_port() -> int:
@@ -51,17 +48,6 @@ def wait_port(port: int, *, timeout: float = 30.0, host: str = "127.0.0.1") -> N
             return
         time.sleep(0.05)
     raise RuntimeError(f"nothing listens on {host}:{port} after {timeout:.0f} s")
-
-
-@contextlib.contextmanager
-def build_lock() -> Iterator[None]:
-    """One production build of ``.web`` at a time on this machine (shared with tests/e2e)."""
-    with open(BUILD_LOCK, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 # ---------------------------------------------------------------- Redis
@@ -229,12 +215,13 @@ class Nginx:
     root: Path
     upstreams: list[str]
     port: int = field(default_factory=free_port)
+    host: str = "127.0.0.1"
     worker_processes: str = "1"
     proc: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     @property
     def conf(self) -> Path:
@@ -244,7 +231,7 @@ class Nginx:
         prepare_prefix(self.root)
         self.conf.write_text(
             render(
-                listen=f"127.0.0.1:{self.port}",
+                listen=f"{self.host}:{self.port}",
                 upstreams=self.upstreams,
                 prefix=self.root,
                 worker_processes=self.worker_processes,
@@ -260,7 +247,7 @@ class Nginx:
             stderr=(self.root / "stderr.log").open("ab"),
             start_new_session=True,
         )
-        wait_port(self.port, timeout=15)
+        wait_port(self.port, timeout=15, host=self.host)
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -291,12 +278,15 @@ class LocalDeployment:
     extra_env: dict[str, str] = field(default_factory=dict)
     with_nginx: bool = True
     jwt_secret: str = field(default_factory=lambda: secrets.token_urlsafe(48))
+    public_address: tuple[str, int] | None = None
+    """nginx's host and port (default 127.0.0.1 and a free port): the address the pages are built for."""
 
     def __post_init__(self) -> None:
         self.redis = RedisServer(self.root / "redis")
         self.postgres = PostgresServer()
         self.ports = [free_port() for _ in range(self.count)]
-        self.nginx = Nginx(self.root / "nginx", [f"127.0.0.1:{p}" for p in self.ports])
+        host, port = self.public_address or ("127.0.0.1", free_port())
+        self.nginx = Nginx(self.root / "nginx", [f"127.0.0.1:{p}" for p in self.ports], port=port, host=host)
         self.instances: list[inst.Instance | None] = [None] * self.count
 
     @property
@@ -321,6 +311,7 @@ class LocalDeployment:
         self.redis.start()
         self.postgres.start()
         inst.migrate(self.env(0))
+        inst.build_pages(self.env(0), log=self.root / "build.log")
         for index in range(self.count):
             self.start_instance(index)
         if self.with_nginx:
@@ -390,18 +381,17 @@ def main() -> int:
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="withus-local-"))
     deployment = LocalDeployment(root, count=args.instances, workers=args.workers)
-    with build_lock():
-        try:
-            deployment.start()
-            print(f"withUs: {deployment.url} (nginx) -> instances on ports {deployment.ports}; files in {root}")
-            print("Ctrl-C stops everything.", flush=True)
-            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-            signal.sigwait({signal.SIGINT, signal.SIGTERM})
-        except KeyboardInterrupt:
-            pass
-        finally:
-            deployment.stop()
-            shutil.rmtree(root, ignore_errors=True)
+    try:
+        deployment.start()
+        print(f"withUs: {deployment.url} (nginx) -> instances on ports {deployment.ports}; files in {root}")
+        print("Ctrl-C stops everything.", flush=True)
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+    except KeyboardInterrupt:
+        pass
+    finally:
+        deployment.stop()
+        shutil.rmtree(root, ignore_errors=True)
     return 0
 
 

@@ -317,15 +317,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/scaleout/" in str(item.path):
             item.add_marker(pytest.mark.scaleout)
-    # Within them, tests on a second server (`pg_server`) come last, module by module: every
-    # server start rebuilds .web with its own port baked into the pages, so the session's
-    # main server is left pointing elsewhere once a second one has started.
     # The rest, the slow ones first: on two workers a five-minute test that starts last leaves the
     # other worker idle for its whole length.
     items.sort(
         key=lambda item: (
             "tests/e2e/" in str(item.path),
-            "pg_server" in getattr(item, "fixturenames", ()),
             item.get_closest_marker("slow") is None,
         )
     )

@@ -1,6 +1,7 @@
-"""Browser tests: the production server started exactly as ``make run`` starts it
-(``reflex run --env prod --single-port``, in its own process group, on a free
-port, with its own data folder), driven by Debian's Chromium through Playwright.
+"""Browser tests: the production server started as ``make run`` starts it
+(``deploy/serve_built.py``: Reflex's production backend with the built pages on one port, in its
+own process group, with its own data folder), driven by Debian's Chromium through Playwright.
+Every server of the run serves one build of the pages (``tests/built_pages.py``).
 
 Reflex's AppHarness runs the backend inside the test process, where it would
 share settings, the engine and the event loop with the other tests; a separate
@@ -12,12 +13,10 @@ from __future__ import annotations
 import contextlib
 import email
 import email.policy
-import fcntl
 import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,6 +29,9 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import expect
+
+from deploy import serve_built
+from tests import built_pages
 
 ROOT = Path(__file__).resolve().parents[2]
 # `make screenshots` (UPDATE_SCREENSHOTS=1) refreshes the README's pictures; a plain
@@ -56,12 +58,6 @@ CHROMIUM_ARGS = [
 expect.set_options(timeout=15_000)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @dataclass
 class Server:
     url: str
@@ -77,7 +73,10 @@ class Server:
 def start_server(
     *, env_extra: dict[str, str] | None = None, name: str = "app"
 ) -> tuple[subprocess.Popen[bytes], Server]:
-    port = _free_port()
+    """The production server on its own loopback address and the run's port, on the run's one
+    build of the pages (``tests/built_pages.py``; the first start builds it)."""
+    host, port = built_pages.next_host(), built_pages.PORT
+    url = f"http://{host}:{port}"
     data_dir = Path(tempfile.mkdtemp(prefix=f"withus-e2e-{name}-"))
     env = {
         k: v
@@ -90,6 +89,7 @@ def start_server(
         {
             "DATA_DIR": str(data_dir),
             "PORT": str(port),
+            "PUBLIC_URL": url,  # mail links and the allowed origins
             "PATH": f"{ROOT / '.tools' / 'node_modules' / '.bin'}:{env.get('PATH', '')}",
             "REFLEX_USE_SYSTEM_BUN": "1",
             "REFLEX_TELEMETRY_ENABLED": "false",
@@ -102,25 +102,15 @@ def start_server(
     log = data_dir / "server.log"
     python = Path(sys.executable)
     subprocess.run([python, "-m", "withus.cli", "migrate"], cwd=ROOT, env=env, check=True)
+    serve_built.build(env, built_pages.API_URL, log=log)
     proc = subprocess.Popen(
-        [
-            python.parent / "reflex",
-            "run",
-            "--env",
-            "prod",
-            "--single-port",
-            "--frontend-port",
-            str(port),
-            "--backend-port",
-            str(port),
-        ],
+        serve_built.command(host, port),
         cwd=ROOT,
         env=env,
-        stdout=log.open("wb"),
+        stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -131,7 +121,7 @@ def start_server(
                 break
         except httpx.HTTPError:
             pass
-        time.sleep(1)
+        time.sleep(0.2)
     else:
         stop_server(proc)
         raise RuntimeError(f"server did not start:\n{log.read_text()[-4000:]}")
@@ -152,21 +142,17 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
 
 @pytest.fixture(scope="session")
 def server() -> Iterator[Server]:
-    # One production build of .web at a time on this checkout: a second run waits here.
-    with open(tempfile.gettempdir() + "/withus-e2e.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        proc, srv = start_server()
-        try:
-            yield srv
-        finally:
-            stop_server(proc)
+    proc, srv = start_server()
+    try:
+        yield srv
+    finally:
+        stop_server(proc)
 
 
 @pytest.fixture(scope="session")
 def pg_server(server: Server) -> Iterator[Server]:
-    """The same build on PostgreSQL + Redis with two workers, one for the whole run (each server
-    start is a production build): ``server`` first, it holds the build lock. The tests on it run
-    last (``tests/conftest.py`` orders them), as its build points .web at its own port."""
+    """The same pages on PostgreSQL + Redis with two workers, one for the whole run, beside
+    ``server`` on a loopback address of its own."""
     from tests.conftest import STACK_PARAMS, pg_urls
 
     if "pg" not in STACK_PARAMS:

@@ -48,7 +48,9 @@ def test_forgot_password_mail_reset_and_log_in_with_the_new_password(page: Page,
     expect(page).to_have_url(re.compile(r"/forgot-password/?$"))
 
     before = len(server.outbox())
-    page.get_by_label("이메일").fill(address)
+    # exact: the login page's "아이디 또는 이메일" also contains 이메일, and right after the client-side
+    # navigation the URL can be the new page's while the old page is still on screen.
+    page.get_by_label("이메일", exact=True).fill(address)
     page.get_by_role("button", name="재설정 링크 받기").click()
     expect(page.locator("#forgot-sent")).to_be_visible()
     screenshot(page, "forgot-password")

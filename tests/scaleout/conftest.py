@@ -1,11 +1,11 @@
 """Scale-out tests: real processes — a throwaway PostgreSQL cluster and Redis server (never the
 machine's own: these tests stop and restart them), two production instances started as
-``make run`` starts them (``deploy/instances.py``), and Debian's nginx with the configuration
-of ``deploy/`` in front — started once for the whole folder.
+``make run`` starts them (``deploy/instances.py``, on the run's one build of the pages), and
+Debian's nginx with the configuration of ``deploy/`` in front — started once for the whole folder.
 
 Tests that stop or kill something leave it to the next test's ``deployment`` fixture to
 bring it back (``ensure_running``), so the order of the tests only decides how often an
-instance is rebuilt: the files are named so that the destructive ones come last.
+instance is restarted: the files are named so that the destructive ones come last.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from deploy.local import LocalDeployment, build_lock
+from deploy.local import LocalDeployment
+from tests import built_pages
 from tests.scaleout import seed
 
 NGINX_PRESENT = shutil.which("nginx") is not None or Path("/usr/sbin/nginx").exists()
@@ -29,15 +30,21 @@ def cluster() -> Iterator[LocalDeployment]:
     if not NGINX_PRESENT:
         pytest.fail("nginx is not installed (apt-get install nginx; `make test` does it as root)")
     root = Path(tempfile.mkdtemp(prefix="withus-scaleout-"))
-    deployment = LocalDeployment(root, count=2, workers=1)
-    # The instances serve .web from this checkout: no other run may rebuild it under them.
-    with build_lock():
-        try:
-            deployment.start()
-            yield deployment
-        finally:
-            deployment.stop()
-            shutil.rmtree(root, ignore_errors=True)
+    # nginx on the run's port at a loopback address of its own: the instances serve the run's one
+    # build of the pages (tests/built_pages.py), made for http://localhost:PORT.
+    deployment = LocalDeployment(
+        root,
+        count=2,
+        workers=1,
+        public_address=(built_pages.next_host(), built_pages.PORT),
+        extra_env={"REFLEX_API_URL": built_pages.API_URL},
+    )
+    try:
+        deployment.start()
+        yield deployment
+    finally:
+        deployment.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture
