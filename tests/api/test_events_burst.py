@@ -28,6 +28,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from tests.api.events_helpers import club_with_members, create_event, rsvp
 from withus import db
+from withus.kv import get_kv
+from withus.kv.redis_kv import RedisKV
 from withus.models.base import utcnow
 from withus.models.event import Event, EventRsvp
 from withus.services import event_queue
@@ -45,6 +47,12 @@ def small_pool(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("DB_MAX_OVERFLOW", "0")
     monkeypatch.setenv("DB_POOL_TIMEOUT", "30")
     get_settings.cache_clear()
+    # The same for a Redis connection (the rate limit and session checks of each answer; 5 s in
+    # production): at load 12, with the in-process and browser tests side by side and other work on
+    # the machine, 51 of the 200 waited longer than 5 s for one of the 64 and were 503s.
+    kv = get_kv()
+    if isinstance(kv, RedisKV):
+        monkeypatch.setattr(kv.client.connection_pool, "timeout", 30)
     yield
     get_settings.cache_clear()
 
