@@ -16,6 +16,7 @@ import email.policy
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -39,8 +40,21 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = (
     ROOT / "docs" / "screenshots"
     if os.environ.get("UPDATE_SCREENSHOTS") == "1"
-    else Path(tempfile.gettempdir()) / "withus-screenshots"
+    # a folder of this run's own: two runs at once must not see each other's pictures
+    else Path(tempfile.gettempdir()) / f"withus-screenshots-{os.getpid()}"
 )
+
+
+def _drop_old_screenshot_folders() -> None:
+    """The scratch folders of earlier runs whose process is gone (kept until then, to look at)."""
+    for folder in Path(tempfile.gettempdir()).glob("withus-screenshots-*"):
+        pid = folder.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if os.environ.get("UPDATE_SCREENSHOTS") != "1":
+    _drop_old_screenshot_folders()
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
