@@ -51,14 +51,20 @@ SOURCES = ("withus", "assets", "rxconfig.py", "reflex.lock", "requirements.txt")
 
 @functools.cache
 def sources_fingerprint() -> str:
-    """The commit, and the uncommitted changes of the files a build is made from (once per process:
-    a build in the middle of a test run would rewrite the pages under its own servers)."""
+    """The commit, and the uncommitted changes of the files a build is made from; without git (an
+    unpacked archive), every such file's path, size and time. Once per process: a build in the middle
+    of a test run would rewrite the pages under its own servers."""
 
-    def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False).stdout
+    def git(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
 
-    changes = git("status", "--porcelain", "--", *SOURCES) + git("diff", "HEAD", "--", *SOURCES)
-    return git("rev-parse", "HEAD").strip() + ":" + hashlib.sha256(changes.encode()).hexdigest()
+    head = git("rev-parse", "HEAD")
+    if head.returncode == 0:
+        changes = git("status", "--porcelain", "--", *SOURCES).stdout + git("diff", "HEAD", "--", *SOURCES).stdout
+        return head.stdout.strip() + ":" + hashlib.sha256(changes.encode()).hexdigest()
+    files = sorted(p for name in SOURCES for p in [ROOT / name, *(ROOT / name).rglob("*")] if p.is_file())
+    listing = "".join(f"{p.relative_to(ROOT)} {p.stat().st_size} {p.stat().st_mtime_ns}\n" for p in files)
+    return "files:" + hashlib.sha256(listing.encode()).hexdigest()
 
 
 def is_built_for(api_url: str) -> bool:
