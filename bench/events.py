@@ -265,6 +265,40 @@ async def _plain_inserts(database_url: str, event_id: int, user_ids: list[int], 
         await pool.close()
 
 
+def _profile(
+    gen: LoadGenerator, port: int, name: str, req: bytes, clients: int, warmup: float, duration: float, pid: int
+) -> None:
+    """One more run of ``name`` (its figure not counted) while py-spy samples the server, and the
+    functions with the most samples. Apart from the measured runs: py-spy takes CPU of its own."""
+    from bench.realtime_chat import profile_top
+
+    spy = Path(sys.executable).parent / "py-spy"
+    if not spy.exists():
+        print("   no py-spy in this environment: no profile")
+        return
+    with tempfile.TemporaryDirectory(prefix="withus-spy-") as tmp:
+        out = Path(tmp) / "profile.raw"
+        spying: list[subprocess.Popen[bytes]] = []
+
+        def start_spy() -> list[int]:  # called as the measured window opens (and again as it closes)
+            if not spying:
+                cmd = [str(spy), "record", "--pid", str(pid), "--duration", str(int(duration)), "--rate", "200"]
+                cmd += ["--format", "raw", "--output", str(out), "--nonblocking"]
+                spying.append(subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+            return [pid]
+
+        t = gen.run(port, [req], clients, warmup, duration, start_spy)
+        _, err = spying[0].communicate(timeout=duration + 60)
+        print(f"-- profile of {name} (py-spy at 200 samples/s; {t.rps:.0f} req/s under it):")
+        if spying[0].returncode != 0 or not out.exists():
+            print(f"   py-spy failed: {err.decode(errors='replace').strip()[-500:]}")
+            return
+        for line in profile_top(out.read_text(errors="replace"), count=25):
+            print("   " + line)
+        if os.environ.get("BENCH_PROFILE_OUT"):
+            Path(os.environ["BENCH_PROFILE_OUT"]).write_text(out.read_text(errors="replace"))
+
+
 def run(
     clubs: int = 100_000,
     events: int = 1_000_000,
@@ -275,6 +309,7 @@ def run(
     keep: bool = False,
     duration: float = 5.0,
     warmup: float = 1.0,
+    profile: tuple[str, ...] = (),
 ) -> list[Result]:
     if not _postgres_reachable():
         print("events: skipped, PostgreSQL is not reachable")
@@ -331,6 +366,8 @@ def run(
                 print(f"  {name:>24}: {t.line()}", flush=True)
             rps[TRIVIAL] = sum(trivial_runs) / len(trivial_runs)
             print(f"  trivial req/s: {', '.join(f'{r:.0f}' for r in trivial_runs)} (first, last)")
+            for name in profile:
+                _profile(gen, port, name, cases[name], clients, warmup, duration, server_pid)
             event_id, logins, ids = _rsvp_members(database_url, members, middle)
             took_rsvp, rsvp_lat, refused = asyncio.run(_rsvp_burst(base, event_id, logins))
             _check_answers(database_url, event_id, members)
@@ -375,6 +412,13 @@ def arguments() -> argparse.ArgumentParser:
     p.add_argument("--clients", type=int, default=32)
     p.add_argument("--duration", type=float, default=5.0)
     p.add_argument("--keep", action="store_true", help="keep the scratch database (its name is printed)")
+    p.add_argument(
+        "--profile",
+        action="append",
+        default=[],
+        choices=[TRIVIAL, "club upcoming events", "my events"],
+        help="after the measured runs, one more of this case under py-spy; prints its top functions (repeatable)",
+    )
     return p
 
 
@@ -387,6 +431,7 @@ def run_args(args: argparse.Namespace) -> list[Result]:
         clients=args.clients,
         duration=args.duration,
         keep=args.keep,
+        profile=tuple(args.profile),
     )
 
 
