@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import openapi, problems
+from api import openapi, problems, route_index
 from api.locale import ACCEPT_LANGUAGE_DOC, LocaleMiddleware
 from api.observe import ObserveMiddleware
 from api.routes import health, metrics
@@ -153,6 +153,7 @@ def build_api(lifespan: Any = None) -> FastAPI:
 
     settings.media_path.mkdir(parents=True, exist_ok=True)
     app.mount("/media", NoSniff(StaticFiles(directory=settings.media_path, check_dir=False)), name="media")
+    route_index.install(app.router)  # /api requests try the routes of their first segment only
     return app
 
 
