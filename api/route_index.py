@@ -25,13 +25,14 @@ an upgrade changes what the walk chooses or leaves in the scope.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import routing as fastapi_routing
 from fastapi.routing import APIRoute, APIRouter
-from starlette.routing import BaseRoute, Match
+from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 API = "/api/"
@@ -64,6 +65,26 @@ class _Candidate:
             and isinstance(self.context, _EffectiveRouteContext)
             and isinstance(self.context.original_route, APIRoute)
         )
+
+    @property
+    def methods(self) -> frozenset[str] | None:
+        """The methods it matches in full; None: any (a mount, or a route of a kind not known here)."""
+        if not (self.handled_here or type(self.context).matches in _PLAIN_MATCHES):
+            return None
+        methods = getattr(self.context, "methods", None)
+        return frozenset(methods) if methods else None
+
+    @property
+    def path_regex(self) -> re.Pattern[str] | None:
+        """The expression its ``matches`` tries the path with, when that is all it does besides the
+        method; None: call its ``matches``."""
+        if not (self.handled_here or type(self.context).matches in _PLAIN_MATCHES):
+            return None
+        regex = getattr(self.context, "path_regex", None)
+        return regex if isinstance(regex, re.Pattern) else None
+
+
+_PLAIN_MATCHES = (Route.matches, APIRoute.matches, Mount.matches)
 
 
 def _candidates(routes: list[BaseRoute], branches: tuple[Any, ...] = ()) -> Iterator[_Candidate]:
@@ -98,21 +119,47 @@ def _first_segment(candidate: _Candidate) -> str | None:
     return rest if literal == path_format else _WILD  # "/api/health" exactly; "/api/{path}" any
 
 
+@dataclass(frozen=True)
+class _Group:
+    """The routes one first segment may reach, in FastAPI's order, each with the expression to try
+    first (None: call its ``matches``); those of each method and those of any method."""
+
+    by_method: dict[str, tuple[tuple[_Candidate, re.Pattern[str] | None], ...]]
+    any_method: tuple[tuple[_Candidate, re.Pattern[str] | None], ...]
+
+    @classmethod
+    def of(cls, candidates: list[_Candidate]) -> _Group:
+        tried = [(c, c.path_regex, c.methods) for c in candidates]
+        methods = {m for _, _, ms in tried if ms for m in ms}
+        return cls(
+            by_method={m: tuple((c, r) for c, r, ms in tried if ms is None or m in ms) for m in methods},
+            any_method=tuple((c, r) for c, r, ms in tried if ms is None),
+        )
+
+
 class RouteIndex:
     """In place of the app router's walk (``router.middleware_stack``): see the module's text."""
 
     def __init__(self, router: APIRouter, walk: ASGIApp) -> None:
         self.router = router
         self.walk = walk  # FastAPI's own
-        self._version: int | None = None
-        self._groups: dict[str, tuple[_Candidate, ...]] = {}
-        self._wild: tuple[_Candidate, ...] = ()
+        self._routers: tuple[Any, ...] = ()
+        self._fingerprint: tuple[tuple[int, int], ...] | None = None
+        self._groups: dict[str, _Group] = {}
+        self._wild = _Group.of([])
+
+    def _current(self) -> tuple[tuple[int, int], ...]:
+        """Changes when a route is added to, or removed from, any router of the app."""
+        return tuple((r._routes_version, len(r.routes)) for r in self._routers)
 
     def _build(self) -> None:
         groups: dict[str, list[_Candidate]] = {}
         wild: list[_Candidate] = []
         ordered: list[tuple[str | None, _Candidate]] = []
+        routers: dict[int, Any] = {id(self.router): self.router}
         for candidate in _candidates(self.router.routes):
+            for branch in candidate.branches:
+                routers.setdefault(id(branch.original_router), branch.original_router)
             segment = _first_segment(candidate)
             ordered.append((segment, candidate))
             if segment is not None and segment != _WILD:
@@ -124,24 +171,30 @@ class RouteIndex:
                     group.append(candidate)
             elif segment is not None:
                 groups[segment].append(candidate)
-        self._groups = {k: tuple(v) for k, v in groups.items()}
-        self._wild = tuple(wild)
+        self._groups = {k: _Group.of(v) for k, v in groups.items()}
+        self._wild = _Group.of(wild)
+        # Every router that has routes of its own (an included router with no routes yet has none
+        # to walk: its first route changes its parent's count too, as including it did).
+        self._routers = tuple(routers.values())
+        self._fingerprint = self._current()
 
-    def group(self, path: str) -> tuple[_Candidate, ...]:
-        """The routes that may match ``path`` (under ``/api/``), in FastAPI's order."""
-        version = self.router._get_routes_version()
-        if version != self._version:  # routes added since (Reflex mounts its site after build_api)
-            self._build()
-            self._version = version
-        segment = path[len(API) :].split("/", 1)[0]
-        return self._groups.get(segment, self._wild)
+    def group(self, path: str, method: str) -> tuple[tuple[_Candidate, re.Pattern[str] | None], ...]:
+        """The routes that may match ``path`` (under ``/api/``) in full with ``method``, in FastAPI's
+        order, each with the expression to try it with first."""
+        if self._fingerprint is None or self._current() != self._fingerprint:
+            self._build()  # routes added since (Reflex mounts its site after build_api)
+        group = self._groups.get(path[len(API) :].split("/", 1)[0], self._wild)
+        return group.by_method.get(method, group.any_method)
 
     def select(self, scope: Scope) -> tuple[_Candidate, dict[str, Any]] | None:
         """The route FastAPI's walk would hand ``scope`` to and its child scope, when the index is
         sure of it: the first route that matches in full (FastAPI's walk, too, prefers it to an
         earlier one of the path with another method) is a FastAPI route of an included router.
         None: leave it to the walk (no full match: 405 or 404; a route of another kind)."""
-        for candidate in self.group(scope["path"]):
+        path: str = scope["path"]
+        for candidate, regex in self.group(path, scope["method"]):
+            if regex is not None and regex.match(path) is None:
+                continue
             match, child_scope = candidate.context.matches(scope)  # pure: a regular expression
             if match == Match.FULL:
                 return (candidate, child_scope) if candidate.handled_here else None
