@@ -265,3 +265,22 @@ async def test_revoked_cookie_session_is_401(dep_client: httpx.AsyncClient, sess
     await sessions.revoke(session_id=pair.session_id)
     r = await dep_client.get("/me")
     assert r.status_code == 401 and r.json()["code"] == "token_revoked"
+
+
+async def test_a_spent_refresh_cookie_is_401_while_its_session_lives(
+    dep_client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """A cookie whose refresh token a rotation spent: its session is alive (the new token's), the
+    old token's key gone; that key is checked, not only the session."""
+    user = await make_user(session)
+    pair = await login_pair(user)
+    rotated = await sessions.rotate(refresh_token=pair.refresh_token)
+    assert await sessions.is_alive(pair.session_id)
+    dep_client.cookies.set(SESSION_COOKIE, pair.refresh_token)
+    r = await dep_client.get("/me")
+    assert r.status_code == 401 and r.json()["code"] == "token_revoked"
+    dep_client.cookies.set(SESSION_COOKIE, rotated.refresh_token)
+    assert (await dep_client.get("/me")).json() == {"id": user.id}
+    await sessions.revoke(session_id=pair.session_id)
+    r = await dep_client.get("/me")
+    assert r.status_code == 401 and r.json()["code"] == "token_revoked"

@@ -155,10 +155,15 @@ async def check_access(token: str) -> Claims:
 
 
 async def check_refresh(token: str) -> Claims:
-    """The claims of a refresh token that is the current one of a live session (no rotation)."""
+    """The claims of a refresh token that is the current one of a live session (no rotation).
+
+    One round trip (every request of a browser login asks): its own key, which a rotation spends,
+    and its session's, which a logout deletes. The token's key holds its session's id, written
+    with it in :func:`_issue` for the ``jti`` and ``sid`` the signed token names, so that it exists
+    says what comparing its value said."""
     claims = tokens.decode(token, typ="refresh")
-    kv = get_kv()
-    if await kv.get(_rt(claims.jti)) != claims.session_id or not await kv.exists(_sess(claims.session_id)):
+    current, alive = await get_kv().exists_each([_rt(claims.jti), _sess(claims.session_id)])
+    if not (current and alive):
         raise tokens.token_revoked()
     return claims
 
