@@ -6,17 +6,17 @@ matches and once more to hand the request on, so the routes before the one that 
 tried twice and those of its router three times. ``/api/users/me/events`` tried 98 routes: 0.25
 of its 1.25 ms of CPU in process (``bench/events.py``'s database), a 404 0.4 of 0.7 ms.
 
-:class:`RouteIndex` sits where the app's router starts its walk. For an HTTP request under
-``/api/`` it tries only the routes whose path could begin with the request's first segment below
-``/api/`` (``users`` for ``/api/users/me/events``) and that take its method, in the order FastAPI
-would try them: with the catch-all ``/api/{path:path}`` last, one to ten, each with its
-expression before its ``matches`` (5–12 µs in all). A route whose first segment is a parameter is
-in every group. The site's own paths (Reflex's pages, mounted after the API) still take the walk. It hands the request to the route as FastAPI's walk does (the
-same scope keys: ``route``, ``endpoint``, ``path_params``, FastAPI's own). Everything else, and
-anything the index is not sure of (no full match, a route that is not a FastAPI route, a
-``root_path``), goes to FastAPI's own walk, unchanged: so the index can only choose the route
-FastAPI's walk would choose, or leave the choice to it. ``tests/api/test_route_index.py`` checks
-that for every route and method of the app.
+:class:`RouteIndex` sits where the app's router starts its walk. For an HTTP request under ``/api/``
+it tries only the routes whose path could begin with the request's first segment below ``/api/``
+(``users`` for ``/api/users/me/events``) and that take its method, in the order FastAPI would try
+them: with the catch-all ``/api/{path:path}`` last, one to ten, each with its expression before its
+``matches`` (5–12 µs in all). A route whose first segment is a parameter is in every group. The
+site's own paths (Reflex's pages, mounted after the API) still take the walk. It hands the request
+to the route as FastAPI's walk does (the same scope keys: ``route``, ``endpoint``, ``path_params``,
+FastAPI's own). Everything else, and anything the index is not sure of (no full match, a route that
+is not a FastAPI route, a ``root_path``), goes to FastAPI's own walk, unchanged: so the index can
+only choose the route FastAPI's walk would choose, or leave the choice to it.
+``tests/api/test_route_index.py`` checks that for every route and method of the app.
 
 It reads FastAPI's private routing structures (``_IncludedRouter``, ``_EffectiveRouteContext``,
 the ``fastapi`` scope keys): FastAPI is pinned (``constraints.txt``), and the test above fails if
