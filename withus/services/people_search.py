@@ -8,21 +8,23 @@ Rules:
 - Deleted accounts, the searcher, and people who blocked me or whom I blocked are left out.
 - On PostgreSQL (every pattern rendered into the statement, so that the planner knows how selective
   it is, as the club search does): the prefix matches are a range of the btree
-  ``ix_users_nickname_c`` on ``lower(nickname) COLLATE "C"`` (migration 0017), in its order. The
-  others are read so that no statement reads more than a bounded number of rows however common the
-  word (``_inside``): a walk of the primary key over the next ids, then a probe of a bounded number
-  of matches through the pg_trgm GIN index ``ix_users_nickname_trgm`` (migration 0012) for three
-  letters and more, ``ix_users_nickname_pairs`` (0017: the same with a mark after every letter, so
-  that its trigrams are letter pairs) for two, then, when the probe is full, a walk of the range
-  the probe bounds. Nicknames sort by their bytes (code points: 가나다 order for Hangul) on both
-  databases. ``bench/people_search.py`` measures it at 1,000,000 users.
+  ``ix_users_nickname_c`` on ``lower(nickname) COLLATE "C"`` (migration 0017), in its order. A
+  two-letter word's other matches are a range of ``user_nickname_pairs`` (migration 0018, kept by
+  :mod:`withus.services.people_pairs`): the accounts holding that pair of letters after their
+  first, in id order, each joined to its row for the rules. A longer word's are read so that no
+  statement reads more than a bounded number of rows however common the word (``_inside``): a
+  walk of the primary key over the next ids, then a probe of a bounded number of matches through
+  the pg_trgm GIN index ``ix_users_nickname_trgm`` (migration 0012), then, when the probe is full,
+  a walk of the range the probe bounds. Nicknames sort by their bytes (code points: 가나다 order
+  for Hangul) on both databases. ``bench/people_search.py`` measures it at 1,000,000 users.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Integer, String, and_, bindparam, func, literal_column, or_, union_all
+from sqlalchemy import Integer, String, and_, bindparam, func, or_, true, union_all
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -31,6 +33,7 @@ from withus.i18n import Msg
 from withus.models.block import UserBlock
 from withus.models.user import User, UserPublic
 from withus.services.pagination import clamp_limit, decode_cursor, encode_cursor
+from withus.services.people_pairs import PAIRS
 
 Q_MIN = 2
 Q_MAX = 20
@@ -46,20 +49,6 @@ def check_query(q: Any) -> str:
 
 def _escaped(q: str) -> str:
     return q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-PAIR_MARK = "\ua66e"  # ꙮ: a letter no nickname is expected to hold (a false hit is only checked again)
-"""Written after every character in ``ix_users_nickname_pairs`` (migration 0017): each trigram of
-that text is a PAIR of the nickname's characters, so a two-letter query has an index too (pg_trgm
-has none for fewer than three)."""
-
-
-def pairs_expression(name: Any) -> Any:
-    """``regexp_replace(lower(nickname), '(.)', '\\1ꙮ', 'g')``: the expression of the pairs index."""
-    # constants in the statement, not parameters: the planner matches the index's expression
-    return func.regexp_replace(
-        name, literal_column("'(.)'"), literal_column(f"'\\1{PAIR_MARK}'"), literal_column("'g'")
-    )
 
 
 def _blocked_ids(viewer_id: int) -> Any:
@@ -153,6 +142,35 @@ async def _walk(
     return list((await session.exec(stmt)).all())
 
 
+async def _pair_inside(
+    session: AsyncSession, where: list[Any], lowered: str, *, after_id: int | None, limit: int
+) -> list[User]:
+    """A two-letter word's inside matches (PostgreSQL), by id: the range ``pair = q, user_id >
+    after`` of ``user_nickname_pairs``'s primary key, which is in that order, each entry's account
+    read by its id for the rules and :func:`_elsewhere` (a nickname that starts with the word and
+    holds it again later is in the range too). It stops at the page: about ``limit`` entries and
+    rows read however common or rare the pair; only people left out (blocked, or starting with the
+    word) cost more.
+
+    Each account is a LATERAL subquery with ``LIMIT 1``, which the planner cannot merge into the
+    join: as a plain join it chose a merge join with the primary key of users, a walk of every id
+    up to the page's last match (the trigram ways' cost again: 16,000 rows for ``린고``)."""
+    pair = bindparam("people_pair", value=lowered, type_=String(), literal_execute=True)
+    account = select(User).where(col(User.id) == PAIRS.c.user_id, *where, _elsewhere(lowered)).limit(1).lateral("u")
+    found = [PAIRS.c.pair == pair]
+    if after_id is not None:
+        found.append(PAIRS.c.user_id > after_id)
+    stmt = (
+        select(aliased(User, account))
+        .select_from(PAIRS)
+        .join(account, true())
+        .where(*found)
+        .order_by(PAIRS.c.user_id)
+        .limit(limit)
+    )
+    return list((await session.exec(stmt)).all())
+
+
 async def _inside(
     session: AsyncSession,
     *,
@@ -164,15 +182,16 @@ async def _inside(
 ) -> list[User]:
     """Rank 1: the nicknames containing ``text`` elsewhere than at the start, by id (account age).
 
-    On SQLite one statement. On PostgreSQL at most three, none of which reads more than a bounded
-    number of rows however common the word (``bench people_search``; reading and sorting every
-    match took 0.2-0.8 s for a pair inside 2.5 % of 1M nicknames):
+    On SQLite one statement. On PostgreSQL, a two-letter word is a range of the pairs table
+    (:func:`_pair_inside`). A longer one takes at most three statements, none of which reads more
+    than a bounded number of rows however common the word (``bench people_search``; reading and
+    sorting every match took 0.2-0.8 s for a pair inside 2.5 % of 1M nicknames):
 
     1. for a word of up to :data:`WALK_LETTERS` letters, a walk of the next :data:`WALK_PER_ROW` ids
        per row of the page: a common word's page is there, and no index is read;
-    2. the probe, past that range (if any): at most :data:`PROBE_PER_ROW` matches per row through the trigram
-       index (the pairs index for two letters), read in no order, their ids sorted in the statement.
-       Fewer found: they are all the remaining matches, and the first of them finish the page;
+    2. the probe, past that range (if any): at most :data:`PROBE_PER_ROW` matches per row through
+       the trigram index, read in no order, their ids sorted in the statement. Fewer found: they
+       are all the remaining matches, and the first of them finish the page;
     3. otherwise a walk up to the probed match that would end the page (at least the page's rows lie
        at or below it). The heap is read in disk order, which is about id order, so that range is
        about the page's own; were the rows in no order, the probe would be a sample of the matches
@@ -189,6 +208,9 @@ async def _inside(
             where.append(col(User.id) > after_id)
         stmt = select(User).where(*where).order_by(col(User.id)).limit(limit)
         return list((await session.exec(stmt)).all())
+    if len(lowered) == 2:
+        return await _pair_inside(session, rules, lowered, after_id=after_id, limit=limit)
+    # three letters and more (lower() never shortens a word: pg_trgm has its trigrams)
     walked = after_id or 0
     users: list[User] = []
     if len(text) <= WALK_LETTERS:
@@ -198,14 +220,7 @@ async def _inside(
             return users
     need = limit - len(users)
     size = PROBE_PER_ROW * limit
-    if len(text) < 3:
-        # the pairs index's expression; _elsewhere settles a nickname that holds the mark
-        pairs = "".join(ch + PAIR_MARK for ch in lowered)
-        pairs_like = bindparam("people_pairs", value=f"%{_escaped(pairs)}%", type_=String(), literal_execute=True)
-        indexed = pairs_expression(name).like(pairs_like, escape="\\")
-    else:
-        indexed = inside
-    found = [*rules, indexed, _elsewhere(lowered)] + ([col(User.id) > walked] if walked else [])
+    found = [*rules, inside, _elsewhere(lowered)] + ([col(User.id) > walked] if walked else [])
     # the probed ids only (the window and the sort carry no rows), then the page's rows by id
     probed = select(col(User.id).label("id")).where(*found).limit(size).subquery("probed")
     ranked = (

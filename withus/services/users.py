@@ -35,7 +35,13 @@ from withus.i18n import normalize as normalize_locale
 from withus.models.base import utcnow
 from withus.models.block import UserBlock
 from withus.models.user import DELETED_NICKNAME, User
-from withus.services import images, passwords, rate_limit, tokens
+from withus.services import (
+    images,
+    passwords,
+    people_pairs,  # noqa: F401  (keeps the pairs of every nickname written)
+    rate_limit,
+    tokens,
+)
 from withus.services import sessions as session_service
 
 USERNAME_RE = re.compile(r"^[a-z0-9_]{4,20}$")
