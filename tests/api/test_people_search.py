@@ -3,15 +3,21 @@ accounts left out, bad queries refused (never a 500)."""
 
 from __future__ import annotations
 
+import importlib.util
 import secrets
 
 import httpx
 import pytest
+from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from tests.conftest import Stack
 from tests.factories import DEFAULT_PASSWORD, auth_headers, make_user
+from withus.models.base import utcnow
+from withus.models.block import UserBlock
 from withus.models.user import User
 from withus.services import people_search
+from withus.settings import ROOT
 
 
 async def test_people_are_found_by_nickname_prefix_first_and_paged(
@@ -155,3 +161,140 @@ async def test_inside_matches_ignore_case_however_they_are_read(
     for q in (word, word.lower(), word.upper(), word[:2].upper()):
         r = await client.get("/api/users", params={"q": q}, headers=h)
         assert [u["id"] for u in r.json()["items"]] == [upper.id, lower.id], (q, walk, probe)
+
+
+def _pairs_of(nickname: str) -> set[str]:
+    """What ``user_nickname_pairs`` holds for a live account: the pairs from the second letter on."""
+    lowered = nickname.lower()
+    return {lowered[i : i + 2] for i in range(1, len(lowered) - 1)}
+
+
+async def _stored(session: AsyncSession) -> set[tuple[str, int]]:
+    """Every row of ``user_nickname_pairs``: ``(pair, user_id)``."""
+    conn = await session.connection()
+    rows = await conn.execute(text("SELECT pair, user_id FROM user_nickname_pairs"))
+    return {(r[0], r[1]) for r in rows}
+
+
+async def _stored_pairs(session: AsyncSession, user_id: int | None) -> set[str]:
+    found = {p for p, u in await _stored(session) if u == user_id}
+    await session.rollback()  # no transaction left open beside the app's requests
+    return found
+
+
+async def test_a_changed_nickname_is_found_by_its_new_letters_only(
+    client: httpx.AsyncClient, session: AsyncSession, stack: Stack
+) -> None:
+    """The pairs of a nickname are rewritten with it (PostgreSQL: ``user_nickname_pairs``, in the
+    same transaction), and a deleted account has none."""
+    old, new = secrets.choice(["뷁퉯", "쀍뙇"]), secrets.choice(["궳뛞", "꿿퓱"])
+    me = await make_user(session)
+    they = await make_user(session, nickname=f"앞{old}Xy{secrets.token_hex(2)}")
+    h, theirs = await auth_headers(me), await auth_headers(they)
+    they_id = they.id  # the session is rolled back below: its objects expire
+
+    async def found(q: str) -> list[int]:
+        r = await client.get("/api/users", params={"q": q, "limit": 100}, headers=h)
+        assert r.status_code == 200, r.text
+        return [u["id"] for u in r.json()["items"]]
+
+    assert they_id in await found(old) and they_id not in await found(new)
+    nickname = f"뒤{new}Zw{secrets.token_hex(2)}"
+    r = await client.patch("/api/users/me", json={"nickname": nickname}, headers=theirs)
+    assert r.status_code == 200, r.text
+    assert they_id not in await found(old) and they_id in await found(new)
+    assert they_id in await found("zW") and they_id not in await found("xY")
+    if stack.is_pg:
+        assert await _stored_pairs(session, they_id) == _pairs_of(nickname)
+        assert _pairs_of(nickname) >= {new, "zw"} and old not in _pairs_of(nickname)
+    r = await client.request("DELETE", "/api/users/me", json={"password": DEFAULT_PASSWORD}, headers=theirs)
+    assert r.status_code == 204, r.text
+    assert they_id not in await found(new)
+    if stack.is_pg:
+        assert await _stored_pairs(session, they_id) == set()
+
+
+def _nicknames(pair: str) -> list[str]:
+    """Nicknames that hold ``pair`` in every way a search tells apart, and some that do not."""
+    a, b = pair[0], pair[1]
+    return [
+        f"앞{pair}뒤",
+        f"{pair}처음",  # a prefix match: not inside
+        f"{pair}또{pair}",  # starts with it and holds it again: not inside either
+        f"{a}{a}{pair}",
+        f"x{pair.upper()}y" if pair.isascii() else f"x{pair}{pair}",
+        f"{a}사이{b}",  # the letters apart
+        f"끝에{pair}",
+        f"{b}{a}거꾸로",
+    ]
+
+
+@pytest.mark.parametrize(("walk", "probe"), [(0, 1), (200, 80)])
+async def test_every_way_of_reading_gives_what_the_plain_statement_gives(
+    session: AsyncSession, stack: Stack, monkeypatch: pytest.MonkeyPatch, walk: int, probe: int
+) -> None:
+    """PostgreSQL's ways of reading the inside matches (a range of the pairs table for two letters;
+    walks and trigram probes for more) page exactly as the one statement SQLite runs, which
+    PostgreSQL runs too: ``LIKE '%q%' AND NOT LIKE 'q%'`` by id. Blocked people, the searcher and
+    deleted accounts are left out of both."""
+    if not stack.is_pg:
+        pytest.skip("SQLite reads the inside matches one way only (the plain statement)")
+    monkeypatch.setattr(people_search, "WALK_PER_ROW", walk)
+    monkeypatch.setattr(people_search, "PROBE_PER_ROW", probe)
+    hangul = "".join(secrets.choice("뷁퉯쀍뙇") for _ in range(2))
+    ascii_pair = secrets.choice(["qz", "zq", "qx"])
+    words = [hangul, ascii_pair, "x_", " w"]
+    me = await make_user(session, nickname=f"나{hangul}나{ascii_pair}")
+    users: list[User] = []
+    for i, word in enumerate(words):
+        for nickname in _nicknames(word):
+            users.append(await make_user(session, nickname=f"{nickname}{i}{secrets.token_hex(2)}"))
+    users.append(await make_user(session, nickname=f"가xy{secrets.token_hex(2)}"))  # "x_" is no wildcard
+    users.append(await make_user(session, nickname=f"가 w{secrets.token_hex(2)}"))
+    blocked, gone = users[0], users[3]  # both hold the Hangul pair inside
+    assert me.id is not None and blocked.id is not None
+    session.add(UserBlock(blocker_id=me.id, blocked_id=blocked.id))
+    gone.deleted_at = utcnow()
+    session.add(gone)
+    await session.commit()
+    for word in [*words, f"{hangul}뒤", f"{hangul}또{hangul}", ascii_pair.upper(), f"x{ascii_pair.upper()}"]:
+        plain = await people_search._inside(
+            session, viewer_id=me.id, text=word, after_id=None, limit=1000, postgres=False
+        )
+        assert plain or word not in words, word  # each pair has matches inside
+        paged: list[User] = []
+        while True:
+            after = paged[-1].id if paged else None
+            page = await people_search._inside(
+                session, viewer_id=me.id, text=word, after_id=after, limit=2, postgres=True
+            )
+            paged += page
+            if len(page) < 2:
+                break
+        assert [u.id for u in paged] == [u.id for u in plain], (word, walk, probe)
+        assert blocked.id not in [u.id for u in plain] and gone.id not in [u.id for u in plain]
+
+
+async def test_the_migrations_backfill_writes_what_the_service_keeps(session: AsyncSession, stack: Stack) -> None:
+    """Migration 0018 fills ``user_nickname_pairs`` from the users already there by the same rule as
+    ``people_pairs`` keeps it on every write: emptied and backfilled, the table is the same."""
+    if not stack.is_pg:
+        pytest.skip("the pairs table is PostgreSQL's only")
+    users = [await make_user(session, nickname=n) for n in ("Ab가나다ab", "가나", "아주 긴 닉네임_x.y-Z", "z")]
+    users[1].nickname = "나중에바꾼Qq"
+    users[2].deleted_at = utcnow()
+    session.add_all(users[1:3])
+    await session.commit()
+    kept = await _stored(session)
+    assert {p for p, u in kept if u == users[0].id} == {"b가", "가나", "나다", "다a", "ab"}
+    assert {p for p, u in kept if u == users[1].id} == _pairs_of("나중에바꾼Qq")
+    assert not {p for p, u in kept if u in (users[2].id, users[3].id)}
+    spec = importlib.util.spec_from_file_location("m0018", ROOT / "alembic/versions/0018_user_nickname_pairs.py")
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    conn = await session.connection()
+    await conn.execute(text("DELETE FROM user_nickname_pairs"))
+    await conn.execute(text(migration.BACKFILL))
+    assert await _stored(session) == kept
+    await session.rollback()
