@@ -12,11 +12,11 @@ keep-alive connection), p50/p99 of:
 
 - a two-letter query that starts ~2.5% of the nicknames (``행복``: prefix matches first);
 - a two-letter query inside ~2.5% of them (``고양``);
-- three letters inside (``한고양``, ~1.1%: found by the first walk of ``people_search._inside``) and
-  ``른토끼`` (~0.25%: the walk, then the probe), which stay on the trigram index;
-- two letters inside ~0.25% (``른토``) and ~0.12% (``린고``): the slowest words of the trigram ways
-  that two letters took before ``user_nickname_pairs`` (a walk, a full probe and the walk it
-  bounds; a walk and a probe of every match);
+- two letters inside ~0.25% (``른토``) and ~0.12% (``린고``), three inside ~1.1% (``한고양``) and
+  ~0.25% (``른토끼``): ranges of ``user_nickname_pairs`` (one pair; two merged), the slowest words
+  of the trigram ways that they took before it (a walk, a full probe and the walk it bounds);
+- four letters inside ~1.1% (``한고양이``): the trigram index's full probe and the walk it bounds,
+  the slowest way left in ``people_search._inside``;
 - a whole nickname (one match), no match;
 
 beside the trivial endpoint (``GET /api/clubs/categories``: no database) and ``GET /api/users/me``
@@ -191,6 +191,7 @@ def _cases(one: str) -> list[Case]:
         Case("2 letters, inside ~2.5%", {"q": "고양"}),
         Case("3 letters, inside (한고양)", {"q": "한고양"}),
         Case("3 letters, inside ~0.25% (른토끼)", {"q": "른토끼"}),
+        Case("4 letters, inside ~1.1% (한고양이)", {"q": "한고양이"}),
         Case("2 letters, inside ~0.25% (른토)", {"q": "른토"}),
         Case("2 letters, inside ~0.12% (린고)", {"q": "린고"}),
         Case("a whole nickname (1 match)", {"q": one}),

@@ -1,6 +1,6 @@
 """people search: user_nickname_pairs, every pair of letters inside a live account's nickname, for
-two-letter words (PostgreSQL only; kept by withus/services/people_pairs.py). It replaces 0017's
-trigram index of letter pairs, ix_users_nickname_pairs, which is dropped.
+words of two and three letters (PostgreSQL only; kept by withus/services/people_pairs.py). It
+replaces 0017's trigram index of letter pairs, ix_users_nickname_pairs, which is dropped.
 
 The backfill reads users under its plain read lock (writes go on beside it): the new table is
 filled first and its primary key built once, sorted; dropping the old index comes last, so its

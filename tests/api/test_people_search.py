@@ -104,16 +104,16 @@ async def test_the_rest_come_oldest_account_first_across_pages(
     assert [u["id"] for u in r.json()["items"]] == [inside[2].id] and r.json()["next_cursor"] is None
 
 
-@pytest.mark.parametrize(("walk", "probe"), [(0, 1), (0, 100), (1, 1), (200, 80)])
+@pytest.mark.parametrize("probe", [1, 3, 100])
 async def test_inside_matches_page_the_same_however_they_are_read(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch, walk: int, probe: int
+    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch, probe: int
 ) -> None:
-    """On PostgreSQL the inside matches come from a walk of the ids, a probe of the trigram index, or a
-    full probe then a walk of the range it bounds (``people_search._inside``); each gives the same
-    pages, oldest account first. A probe reads in no set order: here the nicknames sort against the
-    ids and the first matches are rewritten (so that the table no longer holds them first on disk),
-    so a probe taken for the page would miss them whether it read by nickname or in disk order."""
-    monkeypatch.setattr(people_search, "WALK_PER_ROW", walk)
+    """On PostgreSQL the inside matches come from the pairs table (up to three letters), a probe of
+    the trigram index, or a full probe then a walk of the range it bounds (``people_search._inside``);
+    each gives the same pages, oldest account first. A probe reads in no set order: here the
+    nicknames sort against the ids and the first matches are rewritten (so that the table no longer
+    holds them first on disk), so a probe taken for the page would miss them whether it read by
+    nickname or in disk order."""
     monkeypatch.setattr(people_search, "PROBE_PER_ROW", probe)
     pair = "".join(secrets.choice("뷁퉯쀍뙇") for _ in range(2))
     me = await make_user(session)
@@ -142,16 +142,15 @@ async def test_inside_matches_page_the_same_however_they_are_read(
             cursor = r.json()["next_cursor"]
             if cursor is None:
                 break
-        assert found == expected, (q, walk, probe)
+        assert found == expected, (q, probe)
 
 
-@pytest.mark.parametrize(("walk", "probe"), [(0, 1), (200, 80)])
+@pytest.mark.parametrize("probe", [1, 80])
 async def test_inside_matches_ignore_case_however_they_are_read(
-    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch, walk: int, probe: int
+    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch, probe: int
 ) -> None:
     """A word with letters is compared lower-cased on every way of reading (a Hangul or digit word
     is compared as it is: ``lower()`` changes neither it nor where it stands in a nickname)."""
-    monkeypatch.setattr(people_search, "WALK_PER_ROW", walk)
     monkeypatch.setattr(people_search, "PROBE_PER_ROW", probe)
     word = f"Zq{secrets.choice('XYW')}"
     me = await make_user(session)
@@ -160,7 +159,9 @@ async def test_inside_matches_ignore_case_however_they_are_read(
     h = await auth_headers(me)
     for q in (word, word.lower(), word.upper(), word[:2].upper()):
         r = await client.get("/api/users", params={"q": q}, headers=h)
-        assert [u["id"] for u in r.json()["items"]] == [upper.id, lower.id], (q, walk, probe)
+        assert [u["id"] for u in r.json()["items"]] == [upper.id, lower.id], (q, probe)
+    r = await client.get("/api/users", params={"q": f"{word.lower()}1"}, headers=h)  # four letters: the probe
+    assert [u["id"] for u in r.json()["items"]] == [upper.id], probe
 
 
 def _pairs_of(nickname: str) -> set[str]:
@@ -226,20 +227,20 @@ def _nicknames(pair: str) -> list[str]:
         f"{a}사이{b}",  # the letters apart
         f"끝에{pair}",
         f"{b}{a}거꾸로",
+        f"앞{pair}x{b}뒤",  # holds the pairs of {pair}뒤 apart: not a match of it
     ]
 
 
-@pytest.mark.parametrize(("walk", "probe"), [(0, 1), (200, 80)])
+@pytest.mark.parametrize("probe", [1, 80])
 async def test_every_way_of_reading_gives_what_the_plain_statement_gives(
-    session: AsyncSession, stack: Stack, monkeypatch: pytest.MonkeyPatch, walk: int, probe: int
+    session: AsyncSession, stack: Stack, monkeypatch: pytest.MonkeyPatch, probe: int
 ) -> None:
-    """PostgreSQL's ways of reading the inside matches (a range of the pairs table for two letters;
-    walks and trigram probes for more) page exactly as the one statement SQLite runs, which
+    """PostgreSQL's ways of reading the inside matches (the pairs table for two and three letters;
+    trigram probes and walks for more) page exactly as the one statement SQLite runs, which
     PostgreSQL runs too: ``LIKE '%q%' AND NOT LIKE 'q%'`` by id. Blocked people, the searcher and
     deleted accounts are left out of both."""
     if not stack.is_pg:
         pytest.skip("SQLite reads the inside matches one way only (the plain statement)")
-    monkeypatch.setattr(people_search, "WALK_PER_ROW", walk)
     monkeypatch.setattr(people_search, "PROBE_PER_ROW", probe)
     hangul = "".join(secrets.choice("뷁퉯쀍뙇") for _ in range(2))
     ascii_pair = secrets.choice(["qz", "zq", "qx"])
@@ -251,17 +252,20 @@ async def test_every_way_of_reading_gives_what_the_plain_statement_gives(
             users.append(await make_user(session, nickname=f"{nickname}{i}{secrets.token_hex(2)}"))
     users.append(await make_user(session, nickname=f"가xy{secrets.token_hex(2)}"))  # "x_" is no wildcard
     users.append(await make_user(session, nickname=f"가 w{secrets.token_hex(2)}"))
-    blocked, gone = users[0], users[3]  # both hold the Hangul pair inside
+    for nickname in ("웃ㅋㅋㅋ", "웃ㅋㅋ웃ㅋㅋ", "ㅋㅋㅋ처음", "웃ㅋㅋㅋㅋ"):  # one pair, twice in the word
+        users.append(await make_user(session, nickname=f"{nickname}{secrets.token_hex(2)}"))
+    blocked, gone = users[6], users[3]  # both hold the Hangul pair inside
     assert me.id is not None and blocked.id is not None
     session.add(UserBlock(blocker_id=me.id, blocked_id=blocked.id))
     gone.deleted_at = utcnow()
     session.add(gone)
     await session.commit()
-    for word in [*words, f"{hangul}뒤", f"{hangul}또{hangul}", ascii_pair.upper(), f"x{ascii_pair.upper()}"]:
+    more = [f"{hangul}뒤", f"{hangul}또{hangul}", ascii_pair.upper(), f"x{ascii_pair.upper()}", "ㅋㅋㅋ", "ㅋㅋ웃"]
+    for word in [*words, *more]:
         plain = await people_search._inside(
             session, viewer_id=me.id, text=word, after_id=None, limit=1000, postgres=False
         )
-        assert plain or word not in words, word  # each pair has matches inside
+        assert plain or word not in (*words, f"{hangul}뒤", "ㅋㅋㅋ"), word  # these have matches inside
         paged: list[User] = []
         while True:
             after = paged[-1].id if paged else None
@@ -271,7 +275,7 @@ async def test_every_way_of_reading_gives_what_the_plain_statement_gives(
             paged += page
             if len(page) < 2:
                 break
-        assert [u.id for u in paged] == [u.id for u in plain], (word, walk, probe)
+        assert [u.id for u in paged] == [u.id for u in plain], (word, probe)
         assert blocked.id not in [u.id for u in plain] and gone.id not in [u.id for u in plain]
 
 

@@ -1,11 +1,12 @@
 """The letter pairs inside live accounts' nicknames (PostgreSQL): the people search's index for
-two-letter words.
+words of two and three letters.
 
 ``user_nickname_pairs (pair, user_id)`` (migration 0018) holds, for every account not deleted,
 each pair of consecutive characters of ``lower(nickname)`` that does not start at the first one:
 a two-letter word found *inside* a nickname (the search's rank 1: contains it, does not start
 with it) is then a range of its primary key ``(pair, user_id)``, already in the order of those
-matches (oldest account first). ``people_search`` reads it; nothing else does.
+matches (oldest account first); a three-letter word, two such ranges merged on the id.
+``people_search`` reads it; nothing else does.
 
 Kept here, once, in the transaction of every write of a nickname: the ORM's flush of a ``User``
 (signup, :func:`withus.services.users.update`, account deletion, the tests' factories) runs

@@ -8,15 +8,16 @@ Rules:
 - Deleted accounts, the searcher, and people who blocked me or whom I blocked are left out.
 - On PostgreSQL (every pattern rendered into the statement, so that the planner knows how selective
   it is, as the club search does): the prefix matches are a range of the btree
-  ``ix_users_nickname_c`` on ``lower(nickname) COLLATE "C"`` (migration 0017), in its order. A
-  two-letter word's other matches are a range of ``user_nickname_pairs`` (migration 0018, kept by
-  :mod:`withus.services.people_pairs`): the accounts holding that pair of letters after their
-  first, in id order, each joined to its row for the rules. A longer word's are read so that no
-  statement reads more than a bounded number of rows however common the word (``_inside``): a
-  walk of the primary key over the next ids, then a probe of a bounded number of matches through
-  the pg_trgm GIN index ``ix_users_nickname_trgm`` (migration 0012), then, when the probe is full,
-  a walk of the range the probe bounds. Nicknames sort by their bytes (code points: 가나다 order
-  for Hangul) on both databases. ``bench/people_search.py`` measures it at 1,000,000 users.
+  ``ix_users_nickname_c`` on ``lower(nickname) COLLATE "C"`` (migration 0017), in its order. The
+  other matches of a word of two or three letters are read from ``user_nickname_pairs`` (migration
+  0018, kept by :mod:`withus.services.people_pairs`): the accounts holding its pairs of letters
+  after their first, in id order (one range of its primary key, or two merged), each joined to its
+  row for the rules. A longer word's are read so that no statement reads more than a bounded
+  number of rows however common the word (``_inside``): a probe of a bounded number of matches
+  through the pg_trgm GIN index ``ix_users_nickname_trgm`` (migration 0012), then, when the probe
+  is full, a walk of the primary key over the range the probe bounds. Nicknames sort by their
+  bytes (code points: 가나다 order for Hangul) on both databases. ``bench/people_search.py``
+  measures it at 1,000,000 users.
 """
 
 from __future__ import annotations
@@ -58,20 +59,17 @@ def _blocked_ids(viewer_id: int) -> Any:
     return union_all(mine, theirs)
 
 
-WALK_PER_ROW = 100
-"""How many ids the first walk of the inside matches covers per row of the page (PostgreSQL): 2,100
-for a page of 21, which holds a page of any word inside more than 1 % of the nicknames without
-reading an index. A row read there costs a fifth to a tenth of a probed one (the pages come in
-order; no recheck): measured at 1M users, ``bench people_search``."""
-
-WALK_LETTERS = 3
-"""Only words this short start with the walk: a longer one has more trigrams, which the index
-intersects, so its probe is short (a whole nickname: under a millisecond), and the walk would be
-the most of its time."""
+PAIR_LETTERS = 3
+"""Words this short are read from ``user_nickname_pairs`` (PostgreSQL): two letters are one pair,
+three are two, whose ranges a merge join intersects in id order. A longer word has two trigrams or
+more, which the trigram index intersects, so its probe is short (a whole nickname: under a
+millisecond); three-letter words took that probe too until ``른토끼`` (0.25 % of 1M nicknames: a
+full probe, then a walk of ~6,000 ids) came near the target."""
 
 PROBE_PER_ROW = 80
-"""How many matches the probe reads at most per row of the page (PostgreSQL): 1,680 for a page of
-21, each a heap visit (about six times a walked row). A word with more is finished by a walk up to
+"""How many matches the probe reads at most per row of the page (PostgreSQL, four letters and
+more): 1,680 for a page of 21, each a heap visit (about six times a walked row, measured at 1M
+users, ``bench people_search``). A word with more is finished by a walk up to
 the probed match that ends the page: the page's share of the matches, under 12,500 ids at 1M users
 (``N / 80``) however the rows lie on disk. Both ways then cost about the same at the worst."""
 
@@ -145,27 +143,35 @@ async def _walk(
 async def _pair_inside(
     session: AsyncSession, where: list[Any], lowered: str, *, after_id: int | None, limit: int
 ) -> list[User]:
-    """A two-letter word's inside matches (PostgreSQL), by id: the range ``pair = q, user_id >
-    after`` of ``user_nickname_pairs``'s primary key, which is in that order, each entry's account
-    read by its id for the rules and :func:`_elsewhere` (a nickname that starts with the word and
-    holds it again later is in the range too). It stops at the page: about ``limit`` entries and
-    rows read however common or rare the pair; only people left out (blocked, or starting with the
-    word) cost more.
+    """A word of two or three letters' inside matches (PostgreSQL), by id: the range ``pair = q,
+    user_id > after`` of ``user_nickname_pairs``'s primary key, which is in that order (for three
+    letters, the ranges of its two pairs, merged on the id), each entry's account read by its id
+    for the rules and :func:`_elsewhere` (which settles a nickname that starts with the word and
+    holds it again, or holds the two pairs apart). It stops at the page: about ``limit`` rows read,
+    and index entries in the pairs' share of the ids up to the page's last match, however common or
+    rare the word; only people left out (blocked, starting with the word) cost more.
 
     Each account is a LATERAL subquery with ``LIMIT 1``, which the planner cannot merge into the
     join: as a plain join it chose a merge join with the primary key of users, a walk of every id
     up to the page's last match (the trigram ways' cost again: 16,000 rows for ``린고``)."""
-    pair = bindparam("people_pair", value=lowered, type_=String(), literal_execute=True)
-    account = select(User).where(col(User.id) == PAIRS.c.user_id, *where, _elsewhere(lowered)).limit(1).lateral("u")
-    found = [PAIRS.c.pair == pair]
-    if after_id is not None:
-        found.append(PAIRS.c.user_id > after_id)
+    pairs = list(dict.fromkeys(lowered[i : i + 2] for i in range(len(lowered) - 1)))
+    ranges = [PAIRS.alias(f"p{n}") for n in range(len(pairs))]
+    first = ranges[0]
+    found = []
+    for n, (table, pair) in enumerate(zip(ranges, pairs, strict=True)):
+        found.append(table.c.pair == bindparam(f"people_pair{n}", value=pair, type_=String(), literal_execute=True))
+        if after_id is not None:  # on each range: the planner carries no inequality across the join
+            found.append(table.c.user_id > after_id)
+    account = select(User).where(col(User.id) == first.c.user_id, *where, _elsewhere(lowered)).limit(1).lateral("u")
+    joined: Any = first
+    for table in ranges[1:]:
+        joined = joined.join(table, table.c.user_id == first.c.user_id)
     stmt = (
         select(aliased(User, account))
-        .select_from(PAIRS)
+        .select_from(joined)
         .join(account, true())
         .where(*found)
-        .order_by(PAIRS.c.user_id)
+        .order_by(first.c.user_id)
         .limit(limit)
     )
     return list((await session.exec(stmt)).all())
@@ -182,17 +188,14 @@ async def _inside(
 ) -> list[User]:
     """Rank 1: the nicknames containing ``text`` elsewhere than at the start, by id (account age).
 
-    On SQLite one statement. On PostgreSQL, a two-letter word is a range of the pairs table
-    (:func:`_pair_inside`). A longer one takes at most three statements, none of which reads more
-    than a bounded number of rows however common the word (``bench people_search``; reading and
-    sorting every match took 0.2-0.8 s for a pair inside 2.5 % of 1M nicknames):
+    On SQLite one statement. On PostgreSQL, a word of up to :data:`PAIR_LETTERS` letters is read
+    from the pairs table (:func:`_pair_inside`). A longer one takes at most two statements, neither
+    of which reads more than a bounded number of rows however common the word (reading and sorting
+    every match took 0.2-0.8 s for a pair inside 2.5 % of 1M nicknames):
 
-    1. for a word of up to :data:`WALK_LETTERS` letters, a walk of the next :data:`WALK_PER_ROW` ids
-       per row of the page: a common word's page is there, and no index is read;
-    2. the probe, past that range (if any): at most :data:`PROBE_PER_ROW` matches per row through
-       the trigram index, read in no order, their ids sorted in the statement. Fewer found: they
-       are all the remaining matches, and the first of them finish the page;
-    3. otherwise a walk up to the probed match that would end the page (at least the page's rows lie
+    1. the probe: at most :data:`PROBE_PER_ROW` matches per row through the trigram index, read in
+       no order, their ids sorted in the statement. Fewer found: they are all the matches;
+    2. otherwise a walk up to the probed match that would end the page (at least the page's rows lie
        at or below it). The heap is read in disk order, which is about id order, so that range is
        about the page's own; were the rows in no order, the probe would be a sample of the matches
        and the range about ``limit / probe`` of the table.
@@ -208,31 +211,23 @@ async def _inside(
             where.append(col(User.id) > after_id)
         stmt = select(User).where(*where).order_by(col(User.id)).limit(limit)
         return list((await session.exec(stmt)).all())
-    if len(lowered) == 2:
+    if len(lowered) <= PAIR_LETTERS:
         return await _pair_inside(session, rules, lowered, after_id=after_id, limit=limit)
-    # three letters and more (lower() never shortens a word: pg_trgm has its trigrams)
-    walked = after_id or 0
-    users: list[User] = []
-    if len(text) <= WALK_LETTERS:
-        walked += WALK_PER_ROW * limit
-        users = await _walk(session, rules, lowered, above=after_id, upto=walked, limit=limit)
-        if len(users) == limit:
-            return users
-    need = limit - len(users)
+    # four letters and more (lower() never shortens a word)
     size = PROBE_PER_ROW * limit
-    found = [*rules, inside, _elsewhere(lowered)] + ([col(User.id) > walked] if walked else [])
+    found = [*rules, inside, _elsewhere(lowered)] + ([col(User.id) > after_id] if after_id is not None else [])
     # the probed ids only (the window and the sort carry no rows), then the page's rows by id
     probed = select(col(User.id).label("id")).where(*found).limit(size).subquery("probed")
     ranked = (
-        select(probed.c.id, func.count().over().label("probed")).order_by(probed.c.id).limit(need).subquery("ranked")
+        select(probed.c.id, func.count().over().label("probed")).order_by(probed.c.id).limit(limit).subquery("ranked")
     )
     page = select(User, ranked.c.probed).join(ranked, col(User.id) == ranked.c.id).order_by(col(User.id))
     rows = (await session.exec(page)).all()
-    rest: list[User] = [u for u, _ in rows]
-    bound = rest[-1].id if rows and rows[0][1] >= size else None
+    users: list[User] = [u for u, _ in rows]
+    bound = users[-1].id if rows and rows[0][1] >= size else None
     if bound is not None:
-        rest = await _walk(session, rules, lowered, above=walked or None, upto=bound, limit=need)
-    return users + rest
+        users = await _walk(session, rules, lowered, above=after_id, upto=bound, limit=limit)
+    return users
 
 
 async def search_people(
