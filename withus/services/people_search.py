@@ -63,8 +63,8 @@ PAIR_LETTERS = 3
 """Words this short are read from ``user_nickname_pairs`` (PostgreSQL): two letters are one pair,
 three are two, whose ranges a merge join intersects in id order. A longer word has two trigrams or
 more, which the trigram index intersects, so its probe is short (a whole nickname: under a
-millisecond); three-letter words took that probe too until ``른토끼`` (0.25 % of 1M nicknames: a
-full probe, then a walk of ~6,000 ids) came near the target."""
+millisecond). Three-letter words took that probe too; one inside 0.25 % of 1M nicknames needed a
+walk, a full probe and a walk of ~6,000 ids more, the slowest search left (``bench people_search``)."""
 
 PROBE_PER_ROW = 80
 """How many matches the probe reads at most per row of the page (PostgreSQL, four letters and
