@@ -303,6 +303,7 @@ def run(users: int = 1_000_000, requests: int = 500, keep: bool = False) -> list
     for case in cases[1:]:
         s = lat[case.name]
         p99 = _pct(s, 0.99)
+        search = case.name != ME  # the login-only request is a second baseline: no target of its own
         results.append(
             Result(f"people {case.name} p50", _pct(s, 0.5), "ms", "trivial p50", _pct(trivial, 0.5), "—", None)
         )
@@ -313,8 +314,8 @@ def run(users: int = 1_000_000, requests: int = 500, keep: bool = False) -> list
                 "ms",
                 "trivial p99",
                 _pct(trivial, 0.99),
-                f"≤ {P99_TARGET_MS:.0f} ms",
-                p99 <= P99_TARGET_MS,
+                f"≤ {P99_TARGET_MS:.0f} ms" if search else "—",
+                p99 <= P99_TARGET_MS if search else None,
             )
         )
     return results

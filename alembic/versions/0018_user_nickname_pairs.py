@@ -5,8 +5,8 @@ replaces 0017's trigram index of letter pairs, ix_users_nickname_pairs, which is
 The backfill reads users under its plain read lock (writes go on beside it): the new table is
 filled first and its primary key built once, sorted; dropping the old index comes last, so its
 exclusive lock on users lasts from there to the commit only. ``deploy.instances start`` migrates
-before it starts any instance; a nickname that an older server still running changed meanwhile
-would keep its old pairs until it changes again.
+before it starts any instance; an account that an older server still running created or renamed
+meanwhile would have no pairs, or its old ones, until its nickname changes again.
 
 Revision ID: 0018
 Revises: 0017
