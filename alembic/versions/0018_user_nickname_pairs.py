@@ -21,7 +21,7 @@ down_revision = "0017"
 branch_labels = None
 depends_on = None
 
-# withus/services/people_pairs.py PAIRS_OF, written out (a migration imports no app code)
+# the rule of withus/services/people_pairs.py _ADD, written out (a migration imports no app code)
 BACKFILL = (
     "INSERT INTO user_nickname_pairs (pair, user_id)"
     " SELECT p.pair, u.id FROM users AS u,"

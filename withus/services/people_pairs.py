@@ -13,8 +13,8 @@ Kept here, once, in the transaction of every write of a nickname: the ORM's flus
 :func:`_inserted` or :func:`_updated`, which rewrite the account's pairs by the same rule as the
 migration's backfill, from the nickname the flush just wrote. A write that bypasses the ORM's
 unit of work (``UPDATE users SET nickname`` in SQL, a bulk ``update(User)``) would leave the pairs
-stale: the services have none, and the benchmarks that seed users in SQL fill the table with the
-migration itself (``bench/people_search.py``).
+stale: the services have none, and ``bench/people_search.py``, which seeds users in SQL, fills the
+table with the migration itself (the other benchmarks that seed users never search people).
 
 SQLite has no such table: its search is one statement (``people_search._inside``).
 """
