@@ -30,6 +30,7 @@ BENCHMARKS = [
     "realtime_chat",
     "bus_fanout",
     "mail_outbox",
+    "reflex_tabs",
 ]
 """What ``python -m bench`` runs, in this order."""
 OTHERS = ["soak", "page_load", "send_batches"]
