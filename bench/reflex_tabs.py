@@ -16,8 +16,10 @@ exponentially distributed intervals of mean S seconds: 200 tabs send about 6.6 e
 
 The baseline is ``bench/bare_reflex/``: one page, one ``<button>``, one counter; the same clicks
 (until the counter shows the new count), the same protocol tabs (clicking its button), the same
-server settings. Both run ``reflex run --env prod --single-port`` with ``GRANIAN_WORKERS=1``, for
-each of ``--stacks``: ``memory`` (the app's default, no Redis), ``redis`` (``REDIS_URL`` at
+server settings. withUs runs as ``make run`` starts it (``tests.e2e.conftest.start_server``:
+``deploy/serve_built.py``, Reflex's production backend serving the built pages), the bare app with
+``reflex run --env prod --single-port`` (the same backend after a build of its own), both with
+``GRANIAN_WORKERS=1``, for each of ``--stacks``: ``memory`` (the app's default, no Redis), ``redis`` (``REDIS_URL`` at
 127.0.0.1:6379/11, as production) and ``redis+oplock`` (the same with ``REFLEX_OPLOCK_ENABLED``).
 
 RSS per connected tab: the server's processes' RSS with N tabs connected, minus with none (after a
@@ -100,8 +102,11 @@ def _free_port() -> int:
 
 
 def _start_bare(env_extra: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
-    """``reflex run --env prod --single-port`` in bench/bare_reflex, as tests.e2e.conftest.start_server
-    starts withUs (a fresh build into that folder's own .web)."""
+    """``reflex run --env prod --single-port`` in bench/bare_reflex: a build into that folder's own
+    .web (a few seconds; under the machine's build lock, as ``deploy.serve_built`` builds withUs),
+    then Reflex's production backend serving it."""
+    from deploy.serve_built import BUILD_LOCK
+
     port = _free_port()
     drop = ("DATABASE_URL", "REDIS_URL", "PYTEST_CURRENT_TEST", "PROMETHEUS_MULTIPROC_DIR")
     env = {k: v for k, v in os.environ.items() if k not in drop}
@@ -117,6 +122,8 @@ def _start_bare(env_extra: dict[str, str]) -> tuple[subprocess.Popen[bytes], str
         }
     )
     log = Path(tempfile.mkdtemp(prefix="withus-bare-reflex-")) / "server.log"
+    build_lock = BUILD_LOCK.open("a")  # released once the server answers (its build is done)
+    fcntl.flock(build_lock, fcntl.LOCK_EX)
     reflex = Path(sys.executable).parent / "reflex"
     ports = ["--frontend-port", str(port), "--backend-port", str(port)]
     proc = subprocess.Popen(
@@ -131,13 +138,16 @@ def _start_bare(env_extra: dict[str, str]) -> tuple[subprocess.Popen[bytes], str
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         if proc.poll() is not None:
+            build_lock.close()
             raise RuntimeError(f"bare app exited early:\n{log.read_text()[-4000:]}")
         try:
             if httpx.get(url, timeout=5).status_code == 200:
+                build_lock.close()
                 return proc, url
         except httpx.HTTPError:
             pass
         time.sleep(1)
+    build_lock.close()
     from tests.e2e.conftest import stop_server
 
     stop_server(proc)
@@ -308,21 +318,15 @@ def run_args(args: argparse.Namespace) -> list[Result]:
     unknown = [s for s in stacks if s not in STACKS]
     if unknown or not tabs or tabs[0] < 1 or args.clicks < 1:
         raise SystemExit(f"reflex_tabs: --tabs ≥ 1, --clicks ≥ 1, --stacks among {', '.join(STACKS)}")
-    # One production build of .web at a time on a checkout (the browser tests take the same lock).
-    lock = open(tempfile.gettempdir() + "/withus-e2e.lock", "w")  # noqa: SIM115 - held until the end
-    fcntl.flock(lock, fcntl.LOCK_EX)
     results: list[Result] = []
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            for stack in stacks:
-                app = _measure(browser, "withus", stack, args, tabs)
-                bare = _measure(browser, "bare", stack, args, tabs)
-                print(_table(app, bare), flush=True)
-                results.extend(_results(app, bare))
-            browser.close()
-    finally:
-        lock.close()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for stack in stacks:
+            app = _measure(browser, "withus", stack, args, tabs)
+            bare = _measure(browser, "bare", stack, args, tabs)
+            print(_table(app, bare), flush=True)
+            results.extend(_results(app, bare))
+        browser.close()
     return results
 
 
