@@ -27,7 +27,7 @@ def test_its_flags_reach_it() -> None:
     args = _module("reflex_tabs").arguments().parse_args(["--tabs", "1,5", "--clicks", "3", "--stacks", "redis"])
     assert (args.tabs, args.clicks, args.stacks, args.think) == ("1,5", 3, "redis", 30.0)
     defaults = _module("reflex_tabs").arguments().parse_args([])
-    assert (defaults.tabs, defaults.stacks) == ("1,50,200", "memory,redis,redis+oplock")
+    assert (defaults.tabs, defaults.stacks) == ("1,50,200", "redis")
 
 
 def test_help_shows_its_flags() -> None:
