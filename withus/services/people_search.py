@@ -9,13 +9,15 @@ Rules:
 - On PostgreSQL (every pattern rendered into the statement, so that the planner knows how selective
   it is, as the club search does): the prefix matches are a range of the btree
   ``ix_users_nickname_c`` on ``lower(nickname) COLLATE "C"`` (migration 0017), in its order. The
-  other matches of a word of two or three letters are read from ``user_nickname_pairs`` (migration
-  0018, kept by :mod:`withus.services.people_pairs`): the accounts holding its pairs of letters
-  after their first, in id order (one range of its primary key, or two merged), each joined to its
-  row for the rules. A longer word's are read so that no statement reads more than a bounded
-  number of rows however common the word (``_inside``): a probe of a bounded number of matches
-  through the pg_trgm GIN index ``ix_users_nickname_trgm`` (migration 0012), then, when the probe
-  is full, a walk of the primary key over the range the probe bounds. Nicknames sort by their
+  other matches are read from ``user_nickname_pairs`` (migration 0018, kept by
+  :mod:`withus.services.people_pairs`, read by :mod:`withus.services.people_search_pairs`): the
+  accounts holding the word's pairs of letters after their first, in id order, each joined to its
+  row for the rules. Two or three letters: one range of its primary key, or two merged. Four and
+  more: each pair's range counted up to a cap, the rarest read (each entry probed in the second
+  rarest); when every pair is common, past the rarest's counted entries the pg_trgm GIN index
+  ``ix_users_nickname_trgm`` (migration 0012) goes on: a probe of a bounded number of matches,
+  then, when it is full, a walk of the primary key over the range it bounds. No statement reads
+  more than a bounded number of rows however common the word. Nicknames sort by their
   bytes (code points: 가나다 order for Hangul) on both databases. ``bench/people_search.py``
   measures it at 1,000,000 users.
 """
@@ -24,8 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Integer, String, and_, bindparam, func, or_, true, union_all
-from sqlalchemy.orm import aliased
+from sqlalchemy import Integer, String, and_, bindparam, func, or_, union_all
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -33,8 +34,8 @@ from withus.errors import ValidationFailed
 from withus.i18n import Msg
 from withus.models.block import UserBlock
 from withus.models.user import User, UserPublic
+from withus.services import people_search_pairs as pairs
 from withus.services.pagination import clamp_limit, decode_cursor, encode_cursor
-from withus.services.people_pairs import PAIRS
 
 Q_MIN = 2
 Q_MAX = 20
@@ -108,73 +109,70 @@ async def _starting(
     return list((await session.exec(stmt)).all())
 
 
-def _caseless(text: str) -> bool:
-    """Whether ``lower()`` leaves ``text`` and every match of it as they are: Hangul, ASCII digits and
-    signs. ``lower()`` maps each character to one character and never into these, so such a word
-    is found at the same place in the nickname as in its ``lower()`` (a third of a walked row's cost)."""
-    return all(
-        (ch.isascii() and not ch.isalpha())
-        or 0xAC00 <= ord(ch) <= 0xD7A3  # syllables
-        or 0x1100 <= ord(ch) <= 0x11FF  # jamo
-        or 0x3130 <= ord(ch) <= 0x318F  # compatibility jamo
-        for ch in text
-    )
-
-
-def _elsewhere(lowered: str) -> Any:
-    """``strpos(lower(nickname), q) > 1``: contains the word, not at the start; the same test as the
-    LIKE pair, but no index serves it, and no ``lower()`` for a caseless word."""
-    name = col(User.nickname) if _caseless(lowered) else func.lower(col(User.nickname))
-    return func.strpos(name, lowered) > 1
-
-
 async def _walk(
     session: AsyncSession, where: list[Any], lowered: str, *, above: int | None, upto: int, limit: int
 ) -> list[User]:
     """The inside matches among the ids ``above < id <= upto``, by id: a range of the primary key,
-    each row filtered by :func:`_elsewhere` (which no index serves, so the range is the plan)."""
-    found = [*where, _elsewhere(lowered), col(User.id) <= upto]
+    each row filtered by :func:`~withus.services.people_search_pairs.elsewhere` (which no index
+    serves, so the range is the plan)."""
+    found = [*where, pairs.elsewhere(lowered), col(User.id) <= upto]
     if above is not None:
         found.append(col(User.id) > above)
     stmt = select(User).where(*found).order_by(col(User.id)).limit(limit)
     return list((await session.exec(stmt)).all())
 
 
-async def _pair_inside(
-    session: AsyncSession, where: list[Any], lowered: str, *, after_id: int | None, limit: int
+async def _probed(
+    session: AsyncSession, rules: list[Any], text: str, *, after_id: int | None, limit: int
 ) -> list[User]:
-    """A word of two or three letters' inside matches (PostgreSQL), by id: the range ``pair = q,
-    user_id > after`` of ``user_nickname_pairs``'s primary key, which is in that order (for three
-    letters, the ranges of its two pairs, merged on the id), each entry's account read by its id
-    for the rules and :func:`_elsewhere` (which settles a nickname that starts with the word and
-    holds it again, or holds the two pairs apart). It stops at the page: about ``limit`` rows read,
-    and index entries in the pairs' share of the ids up to the page's last match, however common or
-    rare the word; only people left out (blocked, starting with the word) cost more.
+    """A long word's inside matches after ``after_id`` through the trigram index, by id, in at most
+    two statements, neither of which reads more than a bounded number of rows however common the
+    word (reading and sorting every match took 0.2-0.8 s for a pair inside 2.5 % of 1M nicknames):
 
-    Each account is a LATERAL subquery with ``LIMIT 1``, which the planner cannot merge into the
-    join: as a plain join it chose a merge join with the primary key of users, a walk of every id
-    up to the page's last match (the trigram ways' cost again: 16,000 rows for ``린고``)."""
-    pairs = list(dict.fromkeys(lowered[i : i + 2] for i in range(len(lowered) - 1)))
-    ranges = [PAIRS.alias(f"p{n}") for n in range(len(pairs))]
-    first = ranges[0]
-    found = []
-    for n, (table, pair) in enumerate(zip(ranges, pairs, strict=True)):
-        found.append(table.c.pair == bindparam(f"people_pair{n}", value=pair, type_=String(), literal_execute=True))
-        if after_id is not None:  # on each range: the planner carries no inequality across the join
-            found.append(table.c.user_id > after_id)
-    account = select(User).where(col(User.id) == first.c.user_id, *where, _elsewhere(lowered)).limit(1).lateral("u")
-    joined: Any = first
-    for table in ranges[1:]:
-        joined = joined.join(table, table.c.user_id == first.c.user_id)
-    stmt = (
-        select(aliased(User, account))
-        .select_from(joined)
-        .join(account, true())
-        .where(*found)
-        .order_by(first.c.user_id)
-        .limit(limit)
+    1. the probe: at most :data:`PROBE_PER_ROW` matches per row through the trigram index, read in
+       no order, their ids sorted in the statement. Fewer found: they are all the matches;
+    2. otherwise a walk up to the probed match that would end the page (at least the page's rows lie
+       at or below it). The heap is read in disk order, which is about id order, so that range is
+       about the page's own; were the rows in no order, the probe would be a sample of the matches
+       and the range about ``limit / probe`` of the table.
+    """
+    lowered = text.lower()
+    pattern = bindparam("people_pattern", value=f"%{_escaped(text)}%", type_=String(), literal_execute=True)
+    inside = func.lower(col(User.nickname)).like(pattern, escape="\\")
+    size = PROBE_PER_ROW * limit
+    found = [*rules, inside, pairs.elsewhere(lowered)] + ([col(User.id) > after_id] if after_id is not None else [])
+    # the probed ids only (the window and the sort carry no rows), then the page's rows by id
+    probed = select(col(User.id).label("id")).where(*found).limit(size).subquery("probed")
+    ranked = (
+        select(probed.c.id, func.count().over().label("probed")).order_by(probed.c.id).limit(limit).subquery("ranked")
     )
-    return list((await session.exec(stmt)).all())
+    page = select(User, ranked.c.probed).join(ranked, col(User.id) == ranked.c.id).order_by(col(User.id))
+    rows = (await session.exec(page)).all()
+    users: list[User] = [u for u, _ in rows]
+    bound = users[-1].id if rows and rows[0][1] >= size else None
+    if bound is not None:
+        users = await _walk(session, rules, lowered, above=after_id, upto=bound, limit=limit)
+    return users
+
+
+async def _long_inside(
+    session: AsyncSession, rules: list[Any], text: str, *, after_id: int | None, limit: int
+) -> list[User]:
+    """A word of four letters or more (PostgreSQL): its pairs counted up to
+    :data:`~withus.services.people_search_pairs.COUNT_CAP` each, then the rarest pair's range read
+    (:func:`~withus.services.people_search_pairs.rarest_range`). A range under the cap holds every
+    candidate; otherwise it covers the ids up to its last counted entry, and a page not full there
+    goes on from that id with the trigram probe (:func:`_probed`): a word that rare among its
+    rarest pair's accounts (a whole nickname) is what the trigram index intersects best."""
+    lowered = text.lower()
+    ranked = pairs.rarest(await pairs.count_pairs(session, pairs.pairs_of(lowered), after_id=after_id))
+    if ranked[0].entries == 0:  # a pair held by no one after the cursor: no match
+        return []
+    upto = ranked[0].last if ranked[0].entries >= pairs.COUNT_CAP else None
+    users = await pairs.rarest_range(session, rules, lowered, ranked, after_id=after_id, upto=upto, limit=limit)
+    if upto is None or len(users) >= limit:
+        return users
+    return users + await _probed(session, rules, text, after_id=upto, limit=limit - len(users))
 
 
 async def _inside(
@@ -188,46 +186,23 @@ async def _inside(
 ) -> list[User]:
     """Rank 1: the nicknames containing ``text`` elsewhere than at the start, by id (account age).
 
-    On SQLite one statement. On PostgreSQL, a word of up to :data:`PAIR_LETTERS` letters is read
-    from the pairs table (:func:`_pair_inside`). A longer one takes at most two statements, neither
-    of which reads more than a bounded number of rows however common the word (reading and sorting
-    every match took 0.2-0.8 s for a pair inside 2.5 % of 1M nicknames):
-
-    1. the probe: at most :data:`PROBE_PER_ROW` matches per row through the trigram index, read in
-       no order, their ids sorted in the statement. Fewer found: they are all the matches;
-    2. otherwise a walk up to the probed match that would end the page (at least the page's rows lie
-       at or below it). The heap is read in disk order, which is about id order, so that range is
-       about the page's own; were the rows in no order, the probe would be a sample of the matches
-       and the range about ``limit / probe`` of the table.
-    """
-    name = func.lower(col(User.nickname))
+    On SQLite one statement. On PostgreSQL from the pairs table: a word of up to
+    :data:`PAIR_LETTERS` letters its ranges merged
+    (:func:`~withus.services.people_search_pairs.short_inside`), a longer one by its rarest pairs,
+    then perhaps the trigram probe (:func:`_long_inside`). No statement reads more than a bounded
+    number of rows however common the word."""
     lowered = text.lower()
     rules = _rules(viewer_id)
-    pattern = bindparam("people_pattern", value=f"%{_escaped(text)}%", type_=String(), literal_execute=True)
-    inside = name.like(pattern, escape="\\")
     if not postgres:
-        where = [*rules, inside, ~_prefix(text, postgres=False)]
+        pattern = bindparam("people_pattern", value=f"%{_escaped(text)}%", type_=String(), literal_execute=True)
+        where = [*rules, func.lower(col(User.nickname)).like(pattern, escape="\\"), ~_prefix(text, postgres=False)]
         if after_id is not None:
             where.append(col(User.id) > after_id)
         stmt = select(User).where(*where).order_by(col(User.id)).limit(limit)
         return list((await session.exec(stmt)).all())
     if len(lowered) <= PAIR_LETTERS:
-        return await _pair_inside(session, rules, lowered, after_id=after_id, limit=limit)
-    # four letters and more (lower() never shortens a word)
-    size = PROBE_PER_ROW * limit
-    found = [*rules, inside, _elsewhere(lowered)] + ([col(User.id) > after_id] if after_id is not None else [])
-    # the probed ids only (the window and the sort carry no rows), then the page's rows by id
-    probed = select(col(User.id).label("id")).where(*found).limit(size).subquery("probed")
-    ranked = (
-        select(probed.c.id, func.count().over().label("probed")).order_by(probed.c.id).limit(limit).subquery("ranked")
-    )
-    page = select(User, ranked.c.probed).join(ranked, col(User.id) == ranked.c.id).order_by(col(User.id))
-    rows = (await session.exec(page)).all()
-    users: list[User] = [u for u, _ in rows]
-    bound = users[-1].id if rows and rows[0][1] >= size else None
-    if bound is not None:
-        users = await _walk(session, rules, lowered, above=after_id, upto=bound, limit=limit)
-    return users
+        return await pairs.short_inside(session, rules, lowered, after_id=after_id, limit=limit)
+    return await _long_inside(session, rules, text, after_id=after_id, limit=limit)
 
 
 async def search_people(
