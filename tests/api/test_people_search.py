@@ -4,6 +4,7 @@ accounts left out, bad queries refused (never a 500)."""
 from __future__ import annotations
 
 import importlib.util
+import random
 import secrets
 
 import httpx
@@ -16,7 +17,7 @@ from tests.factories import DEFAULT_PASSWORD, auth_headers, make_user
 from withus.models.base import utcnow
 from withus.models.block import UserBlock
 from withus.models.user import User
-from withus.services import people_search
+from withus.services import people_search, people_search_pairs
 from withus.settings import ROOT
 
 
@@ -231,9 +232,28 @@ def _nicknames(pair: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("probe", [1, 80])
+async def _paged(session: AsyncSession, viewer_id: int, word: str, *, postgres: bool, limit: int) -> list[User]:
+    """Every inside match of ``word``, read ``limit`` at a time from the cursor (the last id)."""
+    found: list[User] = []
+    while True:
+        after = found[-1].id if found else None
+        page = await people_search._inside(
+            session, viewer_id=viewer_id, text=word, after_id=after, limit=limit, postgres=postgres
+        )
+        found += page
+        if len(page) < limit:
+            return found
+        assert len(found) <= 200, f"the pages of {word} never end"  # more than the tests hold: a cursor not followed
+
+
+WAYS = [(1, 1), (80, 2), (1, 5), (80, 256)]
+"""``(PROBE_PER_ROW, COUNT_CAP)``: each way a long word is read (rarest range alone, or its first
+entries then the trigram probe full or not), and the service's own figures last."""
+
+
+@pytest.mark.parametrize(("probe", "cap"), WAYS)
 async def test_every_way_of_reading_gives_what_the_plain_statement_gives(
-    session: AsyncSession, stack: Stack, monkeypatch: pytest.MonkeyPatch, probe: int
+    session: AsyncSession, stack: Stack, monkeypatch: pytest.MonkeyPatch, probe: int, cap: int
 ) -> None:
     """PostgreSQL's ways of reading the inside matches (the pairs table for two and three letters;
     trigram probes and walks for more) page exactly as the one statement SQLite runs, which
@@ -242,6 +262,7 @@ async def test_every_way_of_reading_gives_what_the_plain_statement_gives(
     if not stack.is_pg:
         pytest.skip("SQLite reads the inside matches one way only (the plain statement)")
     monkeypatch.setattr(people_search, "PROBE_PER_ROW", probe)
+    monkeypatch.setattr(people_search_pairs, "COUNT_CAP", cap)
     hangul = "".join(secrets.choice("뷁퉯쀍뙇") for _ in range(2))
     ascii_pair = secrets.choice(["qz", "zq", "qx"])
     words = [hangul, ascii_pair, "x_", " w"]
@@ -261,22 +282,80 @@ async def test_every_way_of_reading_gives_what_the_plain_statement_gives(
     session.add(gone)
     await session.commit()
     more = [f"{hangul}뒤", f"{hangul}또{hangul}", ascii_pair.upper(), f"x{ascii_pair.upper()}", "ㅋㅋㅋ", "ㅋㅋ웃"]
+    more += ["ㅋㅋㅋㅋ", "웃ㅋㅋㅋ"]  # four letters of one pair
     for word in [*words, *more]:
         plain = await people_search._inside(
             session, viewer_id=me.id, text=word, after_id=None, limit=1000, postgres=False
         )
         assert plain or word not in (*words, f"{hangul}뒤", "ㅋㅋㅋ"), word  # these have matches inside
-        paged: list[User] = []
-        while True:
-            after = paged[-1].id if paged else None
-            page = await people_search._inside(
-                session, viewer_id=me.id, text=word, after_id=after, limit=2, postgres=True
-            )
-            paged += page
-            if len(page) < 2:
-                break
-        assert [u.id for u in paged] == [u.id for u in plain], (word, probe)
+        paged = await _paged(session, me.id, word, postgres=True, limit=2)
+        assert [u.id for u in paged] == [u.id for u in plain], (word, probe, cap)
         assert blocked.id not in [u.id for u in plain] and gone.id not in [u.id for u in plain]
+
+
+ALPHABET = "궳뛞꿿Qz_"
+"""Few letters, so that every pair of them is held by many nicknames (each pair's range is full at
+any cap the tests set) while a long word of them is held by few or one."""
+
+
+@pytest.mark.parametrize(("probe", "cap"), WAYS)
+async def test_long_words_of_common_pairs_read_as_the_plain_statement(
+    session: AsyncSession, stack: Stack, monkeypatch: pytest.MonkeyPatch, probe: int, cap: int
+) -> None:
+    """Words of four letters and more (PostgreSQL: counted pairs, the rarest range, perhaps the trigram
+    probe after it) page exactly as the plain statement: words whose pairs are all common, common
+    and rare ones (a whole nickname), one pair with a rare letter, a nickname holding all of a
+    word's pairs but not the word, one that starts with it and holds it again."""
+    if not stack.is_pg:
+        pytest.skip("SQLite reads the inside matches one way only (the plain statement)")
+    monkeypatch.setattr(people_search, "PROBE_PER_ROW", probe)
+    monkeypatch.setattr(people_search_pairs, "COUNT_CAP", cap)
+    rng = random.Random(17)
+    nicknames = ["".join(rng.choice(ALPHABET) for _ in range(rng.randint(3, 9))) for _ in range(70)]
+    long_one = "앞" + "".join(rng.choice(ALPHABET) for _ in range(17))  # 18 letters, one account
+    word = "궳뛞꿿Q"
+    nicknames += [long_one, f"{word}또{word}", f"가{word[:2]}나{word[1:3]}다{word[2:]}", f"가{word}뙇", f"나뙇{word}"]
+    me = await make_user(session, nickname=f"나{word}")
+    users = [await make_user(session, nickname=n) for n in nicknames]
+    assert me.id is not None and users[5].id is not None
+    session.add(UserBlock(blocker_id=users[5].id, blocked_id=me.id))
+    users[9].deleted_at = utcnow()
+    session.add(users[9])
+    await session.commit()
+    words = [word, word.lower(), long_one[1:], long_one[3:15], f"{word}뙇", f"뙇{word}", f"{word}또", "뛞꿿Qz"]
+    words += [n[1:6] for n in nicknames[:20] if len(n) >= 6]
+    for q in dict.fromkeys(words):
+        plain = await _paged(session, me.id, q, postgres=False, limit=1000)
+        assert plain or q not in (word, long_one[1:], f"{word}뙇"), q  # these have matches inside
+        for limit in (1, 3):
+            paged = await _paged(session, me.id, q, postgres=True, limit=limit)
+            assert [u.id for u in paged] == [u.id for u in plain], (q, probe, cap, limit)
+
+
+async def test_a_long_word_with_a_rare_pair_is_read_by_that_pair_alone(
+    session: AsyncSession, stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When one of a long word's pairs has fewer entries after the cursor than the cap, its range is
+    every candidate: the page is read from it, never from the trigram probe, whichever of the
+    word's pairs it is (the others here are each held by more accounts than the cap)."""
+    if not stack.is_pg:
+        pytest.skip("the pairs table is PostgreSQL's only")
+    monkeypatch.setattr(people_search_pairs, "COUNT_CAP", 4)
+
+    async def no_probe(*_args: object, **_kwargs: object) -> list[User]:
+        raise AssertionError("the trigram probe was read")
+
+    monkeypatch.setattr(people_search, "_probed", no_probe)
+    me = await make_user(session)
+    assert me.id is not None
+    base = "궳뛞꿿퓱"
+    for n in range(6):  # each of the word's pairs (but one) in many accounts, apart
+        await make_user(session, nickname=f"가{base[:2]}나{base[1:3]}다{base[2:]}{n}")
+    for word in (f"x{base}", f"{base}x", "궳뛞x꿿퓱"):  # rare pairs at the start, at the end, in the middle
+        held = [await make_user(session, nickname=f"앞{word}{n}") for n in range(2)]
+        await make_user(session, nickname=f"앞{word[:-1]}나{word[-2:]}")  # the rare pair, not the word
+        found = await _paged(session, me.id, word, postgres=True, limit=1)
+        assert [u.id for u in found] == [u.id for u in held], word
 
 
 async def test_the_migrations_backfill_writes_what_the_service_keeps(session: AsyncSession, stack: Stack) -> None:
