@@ -34,7 +34,7 @@ COUNT_CAP = 256
 """How many entries of each pair's range (after the cursor) a long word's count reads at most, and
 so how many candidates its rarest range gives one statement: at most ``COUNT_CAP`` index entries
 per pair (up to 19 pairs: under 5,000, index only) and ``COUNT_CAP`` probes of the second pair. A
-common word (``한고양이``, inside 1.1 % of nicknames, its pairs inside about 2.3 %) fills a page of
+common word (the bench's four-letter row, inside 1.1 % of nicknames, its pairs inside about 2.3 %) fills a page of
 21 within some 45 entries of its rarest pair; a word rarer than about 21 in ``COUNT_CAP`` of its
 rarest pair's accounts goes on with the trigram probe past them."""
 
