@@ -15,9 +15,9 @@ keep-alive connection), p50/p99 of:
 - two letters inside ~0.25% (``른토``) and ~0.12% (``린고``), three inside ~1.1% (``한고양``) and
   ~0.25% (``른토끼``): ranges of ``user_nickname_pairs`` (one pair; two merged), the slowest words
   of the trigram ways that they took before it (a walk, a full probe and the walk it bounds);
-- four letters inside ~1.1% (``한고양이``): the trigram index's full probe and the walk it bounds,
-  the slowest way left in ``people_search._inside``;
-- a whole nickname (one match), no match;
+- four letters inside ~1.1% (``한고양이``): its pairs counted, then its rarest pair's range (the
+  trigram index's full probe and a walk before it, the slowest way then);
+- a whole nickname (one match: its first pair is inside no nickname, so the count ends it), no match;
 
 beside the trivial endpoint (``GET /api/clubs/categories``: no database) and ``GET /api/users/me``
 (the same login check, one row) in the same run, and how long the migration to 0018 took.
