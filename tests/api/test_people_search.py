@@ -240,10 +240,10 @@ async def _paged(session: AsyncSession, viewer_id: int, word: str, *, postgres: 
         page = await people_search._inside(
             session, viewer_id=viewer_id, text=word, after_id=after, limit=limit, postgres=postgres
         )
+        assert not (found and page) or page[0].id > found[-1].id, (word, "a page before the cursor")
         found += page
         if len(page) < limit:
             return found
-        assert len(found) <= 200, f"the pages of {word} never end"  # more than the tests hold: a cursor not followed
 
 
 WAYS = [(1, 1), (80, 2), (1, 5), (80, 256)]
