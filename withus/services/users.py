@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, bindparam, delete, func, or_
+from sqlalchemy import Table, bindparam, delete, func
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
@@ -29,7 +29,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from withus.db import fetch_rows
-from withus.errors import Conflict, FieldError, InvalidInput, NotFound, ValidationFailed
+from withus.errors import Conflict, FieldError, NotFound, ValidationFailed
 from withus.i18n import Msg
 from withus.i18n import normalize as normalize_locale
 from withus.models.base import utcnow
@@ -43,6 +43,27 @@ from withus.services import (
     tokens,
 )
 from withus.services import sessions as session_service
+from withus.services.blocks import (  # blocks have their own module; callers reach them from here too
+    blocked_between as blocked_between,
+)
+from withus.services.blocks import (
+    blocked_either_way as blocked_either_way,
+)
+from withus.services.blocks import (
+    blocked_ids as blocked_ids,
+)
+from withus.services.blocks import (
+    do_block as do_block,
+)
+from withus.services.blocks import (
+    do_unblock as do_unblock,
+)
+from withus.services.blocks import (
+    is_blocked as is_blocked,
+)
+from withus.services.blocks import (
+    list_blocked as list_blocked,
+)
 
 USERNAME_RE = re.compile(r"^[a-z0-9_]{4,20}$")
 NICKNAME_MIN, NICKNAME_MAX = 2, 20
@@ -365,73 +386,3 @@ async def do_delete_account(session: AsyncSession, *, user: User, password: str)
     if old_avatar:
         images.delete_after_commit(session, old_avatar)
     await session_service.revoke_all(user_id=user.id)
-
-
-# --- blocks ------------------------------------------------------------------------------------
-
-
-async def do_block(session: AsyncSession, *, user: User, target_id: int) -> None:
-    """Block ``target_id`` (idempotent)."""
-    if target_id == user.id:
-        raise InvalidInput(code="cannot_block_self")
-    await get_or_raise(session, user_id=target_id)
-    assert user.id is not None
-    if await session.get(UserBlock, (user.id, target_id)) is not None:
-        return
-    try:
-        async with session.begin_nested():
-            session.add(UserBlock(blocker_id=user.id, blocked_id=target_id))
-    except IntegrityError:  # a concurrent identical block won: already blocked is the goal
-        pass
-
-
-async def do_unblock(session: AsyncSession, *, user: User, target_id: int) -> None:
-    """Unblock ``target_id`` (idempotent)."""
-    if target_id == user.id:
-        raise InvalidInput(code="cannot_block_self")
-    await get_or_raise(session, user_id=target_id)
-    await session.exec(
-        delete(UserBlock).where(col(UserBlock.blocker_id) == user.id, col(UserBlock.blocked_id) == target_id)
-    )
-
-
-async def is_blocked(session: AsyncSession, blocker_id: int, blocked_id: int) -> bool:
-    """Whether ``blocker_id`` has blocked ``blocked_id``."""
-    return await session.get(UserBlock, (blocker_id, blocked_id)) is not None
-
-
-def blocked_either_way(a: Any, b: Any) -> ColumnElement[bool]:
-    """The condition on ``user_blocks`` that either of ``a`` and ``b`` (ids or bound parameters)
-    blocked the other."""
-    return or_(
-        (col(UserBlock.blocker_id) == a) & (col(UserBlock.blocked_id) == b),
-        (col(UserBlock.blocker_id) == b) & (col(UserBlock.blocked_id) == a),
-    )
-
-
-async def blocked_between(session: AsyncSession, a: int, b: int) -> bool:
-    """Whether either of the two has blocked the other."""
-    query = select(UserBlock.blocker_id).where(blocked_either_way(a, b))
-    return (await session.exec(query)).first() is not None
-
-
-async def blocked_ids(session: AsyncSession, blocker_id: int) -> set[int]:
-    """Ids of the users ``blocker_id`` has blocked."""
-    result = await session.exec(select(UserBlock.blocked_id).where(col(UserBlock.blocker_id) == blocker_id))
-    return set(result.all())
-
-
-async def list_blocked(
-    session: AsyncSession, *, user: User, limit: int = 20, after_id: int | None = None
-) -> list[User]:
-    """The users ``user`` has blocked, by id (for the settings page)."""
-    query = (
-        select(User)
-        .join(UserBlock, col(UserBlock.blocked_id) == col(User.id))
-        .where(col(UserBlock.blocker_id) == user.id)
-        .order_by(col(User.id))
-        .limit(limit)
-    )
-    if after_id is not None:
-        query = query.where(col(User.id) > after_id)
-    return list((await session.exec(query)).all())
