@@ -109,6 +109,7 @@ def _start_bare(env_extra: dict[str, str]) -> tuple[subprocess.Popen[bytes], str
     """``reflex run --env prod --single-port`` in bench/bare_reflex: a build into that folder's own
     .web (a few seconds; under the machine's build lock, as ``deploy.serve_built`` builds withUs),
     then Reflex's production backend serving it."""
+    from deploy import serve_built
     from deploy.serve_built import BUILD_LOCK
 
     port = _free_port()
@@ -116,12 +117,7 @@ def _start_bare(env_extra: dict[str, str]) -> tuple[subprocess.Popen[bytes], str
     env = {k: v for k, v in os.environ.items() if k not in drop}
     env.update(
         {
-            "PATH": f"{ROOT / '.tools' / 'node_modules' / '.bin'}:{env.get('PATH', '')}",
-            "REFLEX_USE_SYSTEM_BUN": "1",
-            "REFLEX_TELEMETRY_ENABLED": "false",
-            "REFLEX_CHECK_LATEST_VERSION": "false",
-            "NPM_CONFIG_REGISTRY": "https://registry.npmjs.org",
-            "PYTHONUNBUFFERED": "1",
+            **serve_built.tool_env(env),
             **env_extra,
         }
     )

@@ -124,6 +124,19 @@ def build(env: dict[str, str], api_url: str, *, log: Path | None = None) -> bool
     return True
 
 
+def tool_env(env: dict[str, str]) -> dict[str, str]:
+    """What Reflex's build and server need beside the app's settings: the project's bun on PATH, no
+    telemetry or version check, npm's registry, unbuffered logs."""
+    return {
+        "PATH": f"{ROOT / '.tools' / 'node_modules' / '.bin'}:{env.get('PATH', '')}",
+        "REFLEX_USE_SYSTEM_BUN": "1",
+        "REFLEX_TELEMETRY_ENABLED": "false",
+        "REFLEX_CHECK_LATEST_VERSION": "false",
+        "NPM_CONFIG_REGISTRY": env.get("NPM_CONFIG_REGISTRY", "https://registry.npmjs.org"),
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
 def command(host: str, port: int) -> list[str]:
     """The command that serves the build on ``host:port``."""
     return [sys.executable, "-m", "deploy.serve_built", "--host", host, "--port", str(port)]

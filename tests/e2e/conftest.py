@@ -104,12 +104,7 @@ def start_server(
             "DATA_DIR": str(data_dir),
             "PORT": str(port),
             "PUBLIC_URL": url,  # mail links and the allowed origins
-            "PATH": f"{ROOT / '.tools' / 'node_modules' / '.bin'}:{env.get('PATH', '')}",
-            "REFLEX_USE_SYSTEM_BUN": "1",
-            "REFLEX_TELEMETRY_ENABLED": "false",
-            "REFLEX_CHECK_LATEST_VERSION": "false",
-            "NPM_CONFIG_REGISTRY": "https://registry.npmjs.org",
-            "PYTHONUNBUFFERED": "1",
+            **serve_built.tool_env(env),
         }
     )
     env.update(env_extra or {})
