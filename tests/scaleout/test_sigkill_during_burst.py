@@ -17,6 +17,8 @@ from tests.scaleout.conftest import Seeder
 SENDERS = 40
 PER_SENDER = 25  # 1,000 in all; under the 30-per-10-s limit of one user, resends included after a pause
 KILL_AFTER_RECEIPTS = 250
+PACE = 0.025  # s between one sender's first SENDs: the burst outlasts the kill (a fast server once
+# stored all 1,000 while this process was still reading the first 250 receipts: nothing was left to resend)
 DEADLINE = 240.0  # generous for a slow machine: resends wait out the per-user rate-limit window
 
 
@@ -29,8 +31,9 @@ class Sender:
     reconnects: int = 0
 
 
-async def _send_pending(client: Stomp, sender: Sender, room: int) -> None:
-    """Send, in order, every message of ``sender`` without a RECEIPT (a broken connection stops it)."""
+async def _send_pending(client: Stomp, sender: Sender, room: int, *, pace: float = 0.0) -> None:
+    """Send, in order, every message of ``sender`` without a RECEIPT (a broken connection stops it),
+    ``pace`` seconds apart."""
     for client_msg_id in sender.ids:
         if client_msg_id in sender.acked:
             continue
@@ -38,13 +41,15 @@ async def _send_pending(client: Stomp, sender: Sender, room: int) -> None:
             await client.send_message(room, f"{sender.name} {client_msg_id}", client_msg_id, receipt=client_msg_id)
         except Exception:  # the connection is gone: the caller sees it closed and reconnects
             return
+        if pace:
+            await asyncio.sleep(pace)
 
 
 async def _send_until_acked(sender: Sender, first: Stomp, url: str, origin: str, room: int, deadline: float) -> None:
     """Send everything on ``first``; when the connection dies, reconnect to ``url`` and resend
     whatever has no RECEIPT yet (same client_msg_id), until all are acknowledged."""
     client = first
-    await _send_pending(client, sender, room)
+    await _send_pending(client, sender, room, pace=PACE)
     while time.monotonic() < deadline:
         await client.wait_for(lambda c=client: c.closed.is_set() or c.receipts >= set(sender.ids), timeout=5)
         sender.acked |= client.receipts
